@@ -1,0 +1,14 @@
+import type { Config } from '../src/config.js';
+import type { DbHandle } from '../src/db/index.js';
+import { ensureAdmin } from '../src/accounts/service.js';
+import { importNewChallenges } from '../src/challenges/service.js';
+
+/** On an empty database: the admin account (one-time password printed once) and the demo challenges. */
+export async function seedDemo(handle: DbHandle, config: Config, log: (msg: string) => void): Promise<void> {
+  const admin = await ensureAdmin(handle.db);
+  if (admin) {
+    const line = '='.repeat(72);
+    console.log(`${line}\nAdmin account created: ${admin.email}\nOne-time password:     ${admin.password}\nIt is shown only now; change it after logging in.\n${line}`);
+  }
+  await importNewChallenges(handle, config.dataDir, config.datasetsDir, log);
+}

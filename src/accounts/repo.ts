@@ -1,0 +1,41 @@
+import type { Db } from '../db/index.js';
+import type { Role } from '../db/schema.js';
+
+export type User = { id: number; email: string; name: string; role: Role; created_at: string };
+
+const publicColumns = ['id', 'email', 'name', 'role', 'created_at'] as const;
+
+export async function insertUser(db: Db, u: { email: string; name: string; password_hash: string; role: Role; created_at: string }): Promise<User> {
+  return db.insertInto('users').values(u).returning(publicColumns).executeTakeFirstOrThrow();
+}
+
+export async function findUserByEmail(db: Db, email: string) {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  return db.selectFrom('users').select(publicColumns).where('id', '=', id).executeTakeFirst();
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function insertSession(db: Db, s: { token_hash: string; user_id: number; csrf_token: string; expires_at: string; created_at: string }) {
+  await db.insertInto('sessions').values(s).execute();
+}
+
+export async function findSessionUser(db: Db, tokenHash: string, now: string) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['users.id', 'users.email', 'users.name', 'users.role', 'users.created_at', 'sessions.csrf_token'])
+    .where('sessions.token_hash', '=', tokenHash)
+    .where('sessions.expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+export async function deleteSession(db: Db, tokenHash: string) {
+  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { Db } from '../db/index.js';
+import { nowIso } from '../db/index.js';
+import type { Role } from '../db/schema.js';
+import { hashPassword, randomToken, sha256Hex, verifyPassword } from './passwords.js';
+import * as repo from './repo.js';
+import { UserError } from '../web/errors.js';
+
+export const signUpInput = z.object({
+  email: z.string().trim().toLowerCase().email('must be a valid email address').max(200),
+  name: z.string().trim().min(1, 'is required').max(80),
+  password: z.string().min(8, 'must be at least 8 characters').max(200),
+});
+
+/** The first account ever created becomes the admin; every later one is a participant. */
+export async function signUp(db: Db, input: unknown, role?: Role): Promise<repo.User> {
+  const parsed = signUpInput.safeParse(input);
+  if (!parsed.success) {
+    throw new UserError(400, 'invalid_signup', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  const { email, name, password } = parsed.data;
+  if (await repo.findUserByEmail(db, email)) throw new UserError(409, 'email_taken', `An account with email ${email} already exists.`);
+  const firstUser = (await repo.countUsers(db)) === 0;
+  return repo.insertUser(db, {
+    email,
+    name,
+    password_hash: await hashPassword(password),
+    role: role ?? (firstUser ? 'admin' : 'participant'),
+    created_at: nowIso(),
+  });
+}
+
+export async function logIn(db: Db, email: string, password: string): Promise<repo.User> {
+  const user = await repo.findUserByEmail(db, String(email ?? '').trim().toLowerCase());
+  if (!user || !(await verifyPassword(String(password ?? ''), user.password_hash))) {
+    throw new UserError(401, 'bad_credentials', 'Wrong email or password.');
+  }
+  return { id: user.id, email: user.email, name: user.name, role: user.role, created_at: user.created_at };
+}
+
+/** Returns the raw session token for the cookie; only its hash is stored. */
+export async function startSession(db: Db, userId: number, days: number): Promise<string> {
+  const token = randomToken();
+  await repo.insertSession(db, {
+    token_hash: sha256Hex(token),
+    user_id: userId,
+    csrf_token: randomToken(18),
+    expires_at: new Date(Date.now() + days * 86400_000).toISOString(),
+    created_at: nowIso(),
+  });
+  return token;
+}
+
+export async function sessionUser(db: Db, token: string) {
+  return repo.findSessionUser(db, sha256Hex(token), nowIso());
+}
+
+export async function endSession(db: Db, token: string): Promise<void> {
+  await repo.deleteSession(db, sha256Hex(token));
+}
+
+/** On an empty database, create the admin with a one-time password (printed by the caller). */
+export async function ensureAdmin(db: Db, email = 'admin@sift.local'): Promise<{ email: string; password: string } | null> {
+  if ((await repo.countUsers(db)) > 0) return null;
+  const password = randomToken(12);
+  await signUp(db, { email, name: 'Admin', password }, 'admin');
+  return { email, password };
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import type { Config } from './config.js';
+import type { DbHandle } from './db/index.js';
+import { accountRoutes } from './accounts/routes.js';
+import { challengeRoutes } from './challenges/routes.js';
+import { submissionRoutes } from './submissions/routes.js';
+import { leaderboardRoutes } from './leaderboards/routes.js';
+import { UserError } from './web/errors.js';
+import { viewEngine } from './web/handlebars.js';
+import { csrf, loadUser, wantsJson } from './web/middleware.js';
+import { logger } from './log.js';
+
+export interface AppContext {
+  config: Config;
+  db: DbHandle;
+  /** Wakes a scoring worker right after a submission is queued. */
+  nudgeWorkers(): void;
+  secureCookies: boolean;
+}
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function buildApp(ctx: AppContext): express.Express {
+  const app = express();
+  const engine = viewEngine(path.join(repoRoot, 'views'));
+  app.engine('.hbs', engine.engine);
+  app.set('view engine', '.hbs');
+  app.set('views', path.join(repoRoot, 'views'));
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } } }));
+  app.use('/static', express.static(path.join(repoRoot, 'views', 'static'), { maxAge: '1h' }));
+  app.use(cookieParser());
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(
+    ['/login', '/signup'],
+    rateLimit({ windowMs: 15 * 60_000, limit: ctx.config.NODE_ENV === 'test' ? 10_000 : 50, standardHeaders: 'draft-7', legacyHeaders: false }),
+  );
+  app.use(loadUser(ctx.db));
+  app.use(csrf(ctx.secureCookies));
+  app.use((req, res, next) => {
+    res.locals.path = req.path;
+    next();
+  });
+
+  app.use(accountRoutes(ctx));
+  app.use(challengeRoutes(ctx));
+  app.use(submissionRoutes(ctx));
+  app.use(leaderboardRoutes(ctx));
+
+  app.use((req, _res, next) => next(new UserError(404, 'not_found', `Nothing at ${req.path}.`)));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = err instanceof UserError;
+    const bodyError = !known && (err as { type?: string })?.type?.startsWith?.('entity.');
+    const status = known ? err.status : bodyError ? 400 : 500;
+    const code = known ? err.code : bodyError ? 'bad_request' : 'internal';
+    const message = known ? err.message : bodyError ? `Bad request body: ${(err as Error).message}` : 'Something went wrong on our side. It has been logged.';
+    if (status >= 500) logger.error({ err, path: req.path }, 'request failed');
+    if (wantsJson(req)) {
+      const details = known && err.details && typeof err.details === 'object' ? err.details : {};
+      return res.status(status).json({ error: { code, message, ...details } });
+    }
+    if (status === 401) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+    res.status(status).render('error', { title: 'Error', status, message });
+  });
+  return app;
+}

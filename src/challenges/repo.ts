@@ -1,0 +1,44 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../db/index.js';
+import type { ChallengesTable } from '../db/schema.js';
+import type { SubmissionFormat } from './types.js';
+
+export type ChallengeRow = Selectable<ChallengesTable>;
+
+/** A challenge as the services use it: JSON columns decoded, booleans and dates typed. */
+export interface Challenge extends Omit<ChallengeRow, 'higher_is_better' | 'format_json' | 'classes_json' | 'metric_options_json'> {
+  higherIsBetter: boolean;
+  format: SubmissionFormat;
+  classes: string[];
+  metricOptions: Record<string, unknown>;
+}
+
+export function toChallenge(row: ChallengeRow): Challenge {
+  const { higher_is_better, format_json, classes_json, metric_options_json, ...rest } = row;
+  return {
+    ...rest,
+    higherIsBetter: higher_is_better === 1,
+    format: JSON.parse(format_json),
+    classes: JSON.parse(classes_json),
+    metricOptions: JSON.parse(metric_options_json),
+  };
+}
+
+export async function listChallenges(db: Db): Promise<Challenge[]> {
+  const rows = await db.selectFrom('challenges').selectAll().where('state', '!=', 'draft').orderBy('opens_at', 'desc').execute();
+  return rows.map(toChallenge);
+}
+
+export async function findChallengeBySlug(db: Db, slug: string): Promise<Challenge | undefined> {
+  const row = await db.selectFrom('challenges').selectAll().where('slug', '=', slug).executeTakeFirst();
+  return row && toChallenge(row);
+}
+
+export async function findChallengeById(db: Db, id: number): Promise<Challenge | undefined> {
+  const row = await db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toChallenge(row);
+}
+
+export async function slugExists(db: Db, slug: string): Promise<boolean> {
+  return !!(await db.selectFrom('challenges').select('id').where('slug', '=', slug).executeTakeFirst());
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { Router, type Request } from 'express';
+import type { AppContext } from '../app.js';
+import { UserError } from '../web/errors.js';
+import { renderMarkdown } from '../web/render.js';
+import { wantsJson } from '../web/middleware.js';
+import { findChallengeBySlug, listChallenges, type Challenge } from './repo.js';
+import { phase, privateRevealed } from './service.js';
+import { quota } from '../submissions/service.js';
+
+export async function challengeFromParams(ctx: AppContext, req: Request): Promise<Challenge> {
+  const c = await findChallengeBySlug(ctx.db.db, String(req.params.slug));
+  if (!c || (c.state === 'draft' && req.user?.role !== 'admin')) throw new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`);
+  return c;
+}
+
+/** What a participant may see of a challenge: never the solution file or its location. */
+export function publicChallenge(c: Challenge) {
+  return {
+    slug: c.slug,
+    title: c.title,
+    metric: c.metric,
+    higherIsBetter: c.higherIsBetter,
+    format: c.format,
+    classes: c.classes,
+    opensAt: c.opens_at,
+    closesAt: c.closes_at,
+    phase: phase(c),
+    dailyLimit: c.daily_limit,
+    finalSelections: c.final_selections,
+    privateLeaderboardVisible: privateRevealed(c),
+    downloads: downloadNames(c).map((name) => `/challenges/${c.slug}/data/${name}`),
+  };
+}
+
+/** The only files that can be downloaded, by their public names. */
+function downloadNames(c: Challenge): string[] {
+  return [c.train_file, c.test_file, c.sample_file].filter((f): f is string => !!f);
+}
+
+export function challengeRoutes(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/', async (req, res) => {
+    const challenges = (await listChallenges(ctx.db.db)).map(publicChallenge);
+    if (wantsJson(req)) return res.json({ challenges });
+    res.render('challenges', { title: 'Challenges', challenges });
+  });
+  r.get('/challenges', (_req, res) => res.redirect(301, '/'));
+
+  r.get('/challenges/:slug', async (req, res) => {
+    const c = await challengeFromParams(ctx, req);
+    const q = req.user ? await quota(ctx.db, c, req.user.id) : null;
+    if (wantsJson(req)) return res.json({ challenge: publicChallenge(c), quota: q });
+    res.render('challenge', {
+      title: c.title,
+      challenge: publicChallenge(c),
+      description: renderMarkdown(c.description_md),
+      citation: c.citation,
+      downloads: downloadNames(c).map((name) => ({ name, href: `/challenges/${c.slug}/data/${name}` })),
+      quota: q,
+      tab: 'overview',
+    });
+  });
+
+  r.get('/challenges/:slug/data/:file', async (req, res) => {
+    const c = await challengeFromParams(ctx, req);
+    const name = String(req.params.file);
+    // Only the listed names are served: the solution, and any ../ trick, are simply not in the list.
+    if (!downloadNames(c).includes(name)) throw new UserError(404, 'not_found', `No downloadable file '${name}' in this challenge.`);
+    res.download(path.join(c.folder, name), name, { dotfiles: 'deny' });
+  });
+  return r;
+}

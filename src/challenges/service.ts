@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DbHandle } from '../db/index.js';
+import { nowIso } from '../db/index.js';
+import { loadChallengeFolder } from './definition.js';
+import { getSolution } from './solution.js';
+import { findChallengeBySlug, slugExists, type Challenge } from './repo.js';
+import type { ChallengeDefinition } from './types.js';
+
+export type Phase = 'upcoming' | 'open' | 'closed';
+
+export function phase(c: Pick<Challenge, 'opens_at' | 'closes_at' | 'state'>, now = new Date()): Phase {
+  const t = now.toISOString();
+  if (c.state === 'closed' || t >= c.closes_at) return 'closed';
+  if (t < c.opens_at) return 'upcoming';
+  return 'open';
+}
+
+/** Private scores and the private board are hidden until the challenge closes. */
+export const privateRevealed = (c: Challenge, now = new Date()): boolean => phase(c, now) === 'closed';
+
+export function solutionSpec(c: Pick<Challenge, 'id_column' | 'target_column' | 'weight_column' | 'classes'>) {
+  return { idColumn: c.id_column, targetColumn: c.target_column, weightColumn: c.weight_column, classes: c.classes };
+}
+
+export async function loadChallengeSolution(c: Challenge) {
+  return getSolution(path.join(c.folder, c.solution_file), solutionSpec(c));
+}
+
+/**
+ * Copies a validated challenge folder under DATA_DIR/challenges/<slug>/ and records it.
+ * The solution is parsed once here, so a broken solution file never becomes a live challenge.
+ */
+export async function importChallengeFolder(handle: DbHandle, dataDir: string, dir: string, onProgress?: (copied: number, total: number) => void): Promise<Challenge> {
+  const def: ChallengeDefinition = await loadChallengeFolder(dir);
+  if (await slugExists(handle.db, def.slug)) throw new Error(`A challenge with slug '${def.slug}' is already imported.`);
+  const target = path.join(dataDir, 'challenges', def.slug);
+  fs.mkdirSync(target, { recursive: true });
+  const files = [def.files.train, def.files.test, def.files.solution, def.files.sampleSubmission].filter((f): f is string => !!f);
+  const total = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+  let copied = 0;
+  for (const f of files) {
+    await fs.promises.copyFile(f, path.join(target, path.basename(f)));
+    copied += fs.statSync(f).size;
+    onProgress?.(copied, total);
+  }
+  const solution = await getSolution(path.join(target, path.basename(def.files.solution)), {
+    idColumn: def.idColumn,
+    targetColumn: def.targetColumn,
+    weightColumn: def.weightColumn,
+    classes: def.classes,
+  });
+  await handle.db
+    .insertInto('challenges')
+    .values({
+      slug: def.slug,
+      title: def.title,
+      description_md: def.description,
+      metric: def.metric,
+      metric_options_json: JSON.stringify(def.metricOptions ?? {}),
+      format_json: JSON.stringify(def.format),
+      id_column: def.idColumn,
+      target_column: def.targetColumn,
+      weight_column: def.weightColumn,
+      classes_json: JSON.stringify(def.classes),
+      higher_is_better: def.higherIsBetter ? 1 : 0,
+      opens_at: def.opensAt.toISOString(),
+      closes_at: def.closesAt.toISOString(),
+      daily_limit: def.dailyLimit,
+      final_selections: def.finalSelections,
+      state: 'published',
+      folder: target,
+      train_file: path.basename(def.files.train),
+      test_file: path.basename(def.files.test),
+      solution_file: path.basename(def.files.solution),
+      sample_file: def.files.sampleSubmission ? path.basename(def.files.sampleSubmission) : null,
+      solution_sha256: solution.sha256,
+      citation: def.citation,
+      created_at: nowIso(),
+    })
+    .execute();
+  return (await findChallengeBySlug(handle.db, def.slug))!;
+}
+
+/** Imports every folder of datasetsDir that holds a challenge.yaml and is not in the database yet. */
+export async function importNewChallenges(handle: DbHandle, dataDir: string, datasetsDir: string, log: (msg: string) => void): Promise<string[]> {
+  if (!fs.existsSync(datasetsDir)) return [];
+  const imported: string[] = [];
+  for (const entry of fs.readdirSync(datasetsDir, { withFileTypes: true })) {
+    const dir = path.join(datasetsDir, entry.name);
+    if (!entry.isDirectory() || !fs.existsSync(path.join(dir, 'challenge.yaml'))) continue;
+    const def = await loadChallengeFolder(dir);
+    if (await slugExists(handle.db, def.slug)) continue;
+    await importChallengeFolder(handle, dataDir, dir);
+    log(`imported challenge ${def.slug} from ${dir}`);
+    imported.push(def.slug);
+  }
+  return imported;
+}

@@ -1,0 +1,313 @@
+/**
+ * Loading a challenge's solution file (the hidden answer key) into the typed
+ * arrays of scorers/types.ts.
+ *
+ * The file is `.csv` or `.csv.gz` (gzip detected by its magic bytes 1f 8b, not
+ * by its name), with a header row holding at least the id column, the target
+ * column, the weight column when the challenge has one, and `Usage`
+ * (Public / Private / Ignored, case-sensitive as in Kaggle's solution files).
+ * Other columns are ignored.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { createHash, type Hash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream';
+import zlib from 'node:zlib';
+import { parse } from 'csv-parse';
+import { USAGE, type Solution, type UsageCode } from '../../scorers/types.js';
+
+/** What loadSolution needs to know about the challenge. */
+export interface SolutionSpec {
+  idColumn: string;
+  targetColumn: string;
+  /** Null when rows are unweighted (every weight is 1). */
+  weightColumn: string | null;
+  /** Class names in code order: label code i is classes[i]. */
+  classes: string[];
+}
+
+/** A solution file that cannot be used; `problems` holds one line each (with line numbers). */
+export class SolutionFileError extends Error {
+  readonly file: string;
+  readonly problems: string[];
+  constructor(file: string, problems: string[], truncated = false) {
+    super(`Invalid solution file ${file}:\n` + problems.map((p) => `  ${p}`).join('\n') + (truncated ? '\n  (more problems not shown)' : ''));
+    this.name = 'SolutionFileError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+export const USAGE_COLUMN = 'Usage';
+
+/** At most this many row problems are collected before giving up. */
+const MAX_PROBLEMS = 20;
+
+const USAGE_CODES: ReadonlyMap<string, UsageCode> = new Map([
+  ['Public', USAGE.Public],
+  ['Private', USAGE.Private],
+  ['Ignored', USAGE.Ignored],
+]);
+
+/** A plain decimal number: no hex, no Infinity, no empty string. */
+const NUMBER_RE = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/** Passes bytes through, hashing them. */
+class HashTap extends Transform {
+  readonly hash: Hash = createHash('sha256');
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+}
+
+async function isGzipFile(file: string): Promise<boolean> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(magic, 0, 2, 0);
+    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+function checkSpec(spec: SolutionSpec, file: string): void {
+  const problems: string[] = [];
+  if (!spec.idColumn) problems.push('the id column name is empty');
+  if (!spec.targetColumn) problems.push('the target column name is empty');
+  if (spec.classes.length === 0) problems.push('the challenge has no classes');
+  if (new Set(spec.classes).size !== spec.classes.length) problems.push(`the challenge's classes are not unique (${spec.classes.join(', ')})`);
+  if (problems.length) throw new SolutionFileError(file, problems);
+}
+
+/**
+ * Parses a solution file (streaming). `source` yields the raw file bytes; the
+ * sha256 is computed over them (before any gunzip).
+ */
+async function parseSolution(source: Readable, gzip: boolean, file: string, spec: SolutionSpec): Promise<Solution> {
+  checkSpec(spec, file);
+  const tap = new HashTap();
+  const parser = parse({
+    bom: true,
+    info: true,
+    skip_empty_lines: true,
+    relax_column_count: false,
+  });
+  const state: { streamError: Error | null } = { streamError: null };
+  const stages: NodeJS.ReadWriteStream[] = gzip ? [tap, zlib.createGunzip()] : [tap];
+  // The parser is the last stage; records are read from it below. Errors of earlier
+  // stages destroy it, so the for-await loop throws them.
+  (pipeline as unknown as (...args: unknown[]) => void)(source, ...stages, parser, (err: Error | null) => {
+    if (err) state.streamError = err;
+  });
+
+  const classCode = new Map(spec.classes.map((c, i) => [c, i]));
+  const ids: string[] = [];
+  const index = new Map<string, number>();
+  const lines: number[] = [];
+  const labels: number[] = [];
+  const weights: number[] = [];
+  const usages: number[] = [];
+  const problems: string[] = [];
+  let truncated = false;
+  const problem = (line: number, msg: string): void => {
+    if (problems.length >= MAX_PROBLEMS) truncated = true;
+    else problems.push(`line ${line}: ${msg}`);
+  };
+
+  let header: string[] | null = null;
+  let iId = -1;
+  let iTarget = -1;
+  let iWeight = -1;
+  let iUsage = -1;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const rec = item.record;
+      const line = item.info.lines;
+      if (header === null) {
+        header = rec;
+        const find = (name: string) => header!.indexOf(name);
+        iId = find(spec.idColumn);
+        iTarget = find(spec.targetColumn);
+        iWeight = spec.weightColumn === null ? -1 : find(spec.weightColumn);
+        iUsage = find(USAGE_COLUMN);
+        const need = [spec.idColumn, spec.targetColumn, ...(spec.weightColumn === null ? [] : [spec.weightColumn]), USAGE_COLUMN];
+        const missing = need.filter((c) => !header!.includes(c));
+        if (missing.length) {
+          throw new SolutionFileError(file, [
+            `line ${line}: missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => JSON.stringify(c)).join(', ')} (header: ${header.join(',')})`,
+          ]);
+        }
+        const dup = need.filter((c) => header!.indexOf(c) !== header!.lastIndexOf(c));
+        if (dup.length) throw new SolutionFileError(file, [`line ${line}: duplicate column${dup.length > 1 ? 's' : ''} ${dup.map((c) => JSON.stringify(c)).join(', ')}`]);
+        continue;
+      }
+
+      const id = rec[iId];
+      const label = rec[iTarget];
+      const usage = rec[iUsage];
+      let ok = true;
+      if (id === '') {
+        problem(line, `empty id in column ${JSON.stringify(spec.idColumn)}`);
+        ok = false;
+      } else if (index.has(id)) {
+        problem(line, `duplicate id ${JSON.stringify(id)} (first on line ${lines[index.get(id)!]})`);
+        ok = false;
+      }
+      const code = classCode.get(label);
+      if (code === undefined) {
+        problem(line, `unknown class ${JSON.stringify(label)} in column ${JSON.stringify(spec.targetColumn)} (expected one of ${spec.classes.join(', ')})`);
+        ok = false;
+      }
+      let w = 1;
+      if (iWeight >= 0) {
+        const text = rec[iWeight];
+        w = NUMBER_RE.test(text) ? Number(text) : NaN;
+        if (!Number.isFinite(w) || w < 0) {
+          problem(line, `bad weight ${JSON.stringify(text)} in column ${JSON.stringify(spec.weightColumn)} (expected a number >= 0)`);
+          ok = false;
+        }
+      }
+      const u = USAGE_CODES.get(usage);
+      if (u === undefined) {
+        problem(line, `bad ${USAGE_COLUMN} ${JSON.stringify(usage)} (expected Public, Private or Ignored; case-sensitive)`);
+        ok = false;
+      }
+      if (truncated) break;
+      if (!ok) continue;
+      index.set(id, ids.length);
+      ids.push(id);
+      lines.push(line);
+      labels.push(code!);
+      weights.push(w);
+      usages.push(u!);
+    }
+  } catch (err) {
+    if (err instanceof SolutionFileError) throw err;
+    throw new SolutionFileError(file, [describeStreamError(err as Error)]);
+  } finally {
+    parser.destroy();
+  }
+  if (state.streamError && !truncated && problems.length === 0) {
+    // Normally surfaced by the loop already; kept for errors raised after the last record.
+    const e = state.streamError as Error & { code?: string };
+    if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw new SolutionFileError(file, [describeStreamError(e)]);
+  }
+  if (header === null) throw new SolutionFileError(file, ['the file is empty (no header row)']);
+  if (problems.length) throw new SolutionFileError(file, problems, truncated);
+  if (ids.length === 0) throw new SolutionFileError(file, ['no data rows after the header']);
+
+  return {
+    sha256: tap.hash.digest('hex'),
+    ids,
+    index,
+    classes: [...spec.classes],
+    label: Int32Array.from(labels),
+    weight: Float64Array.from(weights),
+    usage: Uint8Array.from(usages),
+  };
+}
+
+function describeStreamError(err: Error & { code?: string; lines?: number }): string {
+  if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message)) {
+    return `not a valid gzip file (${err.message})`;
+  }
+  // csv-parse messages already carry "at line N".
+  return err.message;
+}
+
+/**
+ * Reads a solution file (`.csv` or `.csv.gz`), streaming. Throws SolutionFileError
+ * with line numbers for a missing column, unknown class, duplicate id, bad weight
+ * or bad Usage.
+ */
+export async function loadSolution(file: string, spec: SolutionSpec): Promise<Solution> {
+  let gzip: boolean;
+  try {
+    gzip = await isGzipFile(file);
+  } catch (err) {
+    throw new SolutionFileError(file, [`cannot be read (${(err as Error).message})`]);
+  }
+  return parseSolution(fs.createReadStream(file, { highWaterMark: 1 << 20 }), gzip, file, spec);
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-process cache
+
+/** How many parsed solutions the cache keeps (least recently used dropped first). */
+const CACHE_SIZE = 8;
+
+/** (path, mtime, size, spec) -> solution; a file that changes gets a new key. */
+const byFile = new Map<string, Promise<Solution>>();
+/** (sha256, spec) -> solution: a copy of a file (another path) is not parsed again. */
+const byContent = new Map<string, Solution>();
+
+function specKey(spec: SolutionSpec): string {
+  return JSON.stringify([spec.idColumn, spec.targetColumn, spec.weightColumn, spec.classes]);
+}
+
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > CACHE_SIZE) map.delete(map.keys().next().value as string);
+}
+
+/**
+ * loadSolution with an in-process cache: a solution is parsed once per file
+ * version (path + mtime + size) and shared by content (sha256) across paths.
+ * Callers must treat the returned Solution as read-only.
+ */
+export async function getSolution(file: string, spec: SolutionSpec): Promise<Solution> {
+  const abs = path.resolve(file);
+  let st: fs.Stats;
+  try {
+    st = await fsp.stat(abs);
+  } catch (err) {
+    throw new SolutionFileError(file, [`cannot be read (${(err as Error).message})`]);
+  }
+  const sk = specKey(spec);
+  const fileKey = JSON.stringify([abs, st.mtimeMs, st.size, sk]);
+  const hit = byFile.get(fileKey);
+  if (hit) {
+    touch(byFile, fileKey, hit);
+    return hit;
+  }
+  // Forget older versions of the same file.
+  const pathPrefix = JSON.stringify([abs]).slice(0, -1) + ',';
+  const versionPrefix = JSON.stringify([abs, st.mtimeMs, st.size]).slice(0, -1) + ',';
+  for (const k of [...byFile.keys()]) if (k.startsWith(pathPrefix) && !k.startsWith(versionPrefix)) byFile.delete(k);
+
+  const promise = (async () => {
+    const bytes = await fsp.readFile(abs);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const contentKey = `${sha256}\n${sk}`;
+    const known = byContent.get(contentKey);
+    if (known) {
+      touch(byContent, contentKey, known);
+      return known;
+    }
+    const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+    const sol = await parseSolution(Readable.from([bytes], { objectMode: false }), gzip, file, spec);
+    touch(byContent, contentKey, sol);
+    return sol;
+  })();
+  touch(byFile, fileKey, promise);
+  promise.catch(() => {
+    if (byFile.get(fileKey) === promise) byFile.delete(fileKey);
+  });
+  return promise;
+}
+
+/** Empties the solution cache (tests; or after replacing solution files in place). */
+export function clearSolutionCache(): void {
+  byFile.clear();
+  byContent.clear();
+}
+
+/** Number of cached file versions and contents (for tests and diagnostics). */
+export function solutionCacheSize(): { files: number; contents: number } {
+  return { files: byFile.size, contents: byContent.size };
+}

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** PostgreSQL URL; when absent Sift uses the SQLite file DATA_DIR/sift.sqlite. */
+  DATABASE_URL: z.string().url().optional(),
+  /** PostgreSQL schema to use (tests give each run its own). */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+  DATA_DIR: z.string().default('data'),
+  DATASETS_DIR: z.string().default('datasets'),
+  /** Largest accepted upload, in megabytes. */
+  MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+  /** Scoring worker threads started by the web process (0: use `sift worker` processes only). */
+  SCORING_WORKERS: z.coerce.number().int().min(0).default(1),
+  /** Seconds a claimed job stays leased before another worker may take it. */
+  JOB_LEASE_SECONDS: z.coerce.number().int().positive().default(120),
+  SESSION_DAYS: z.coerce.number().positive().default(14),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+  /** Import datasets/* and create the admin on an empty database at start. */
+  SEED_ON_START: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+});
+
+export type Config = z.infer<typeof schema> & { dataDir: string; datasetsDir: string };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof z.infer<typeof schema>, unknown>> = {}): Config {
+  const parsed = schema.safeParse({ ...env, ...overrides });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const c = parsed.data;
+  return { ...c, dataDir: path.resolve(c.DATA_DIR), datasetsDir: path.resolve(c.DATASETS_DIR) };
+}

@@ -1,0 +1,112 @@
+import type { Generated } from 'kysely';
+
+/** Times are ISO-8601 UTC strings everywhere, so they compare the same way on SQLite and PostgreSQL. */
+export type IsoTime = string;
+
+export type Role = 'participant' | 'organizer' | 'admin';
+export type ChallengeState = 'draft' | 'published' | 'closed';
+export type SubmissionStatus = 'queued' | 'scoring' | 'scored' | 'failed';
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: Role;
+  created_at: IsoTime;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: number;
+  csrf_token: string;
+  expires_at: IsoTime;
+  created_at: IsoTime;
+}
+
+export interface ChallengesTable {
+  id: Generated<number>;
+  slug: string;
+  title: string;
+  description_md: string;
+  metric: string;
+  metric_options_json: string;
+  format_json: string;
+  id_column: string;
+  target_column: string;
+  weight_column: string | null;
+  classes_json: string;
+  higher_is_better: number;
+  opens_at: IsoTime;
+  closes_at: IsoTime;
+  daily_limit: number;
+  final_selections: number;
+  state: ChallengeState;
+  /** Folder of the challenge's files (train, test, solution, sample submission). */
+  folder: string;
+  train_file: string;
+  test_file: string;
+  solution_file: string;
+  sample_file: string | null;
+  solution_sha256: string;
+  citation: string | null;
+  created_at: IsoTime;
+}
+
+export interface SubmissionsTable {
+  id: Generated<number>;
+  challenge_id: number;
+  user_id: number;
+  team_id: number | null;
+  /** Path relative to DATA_DIR. */
+  file_path: string;
+  original_name: string;
+  sha256: string;
+  size_bytes: number;
+  row_count: number;
+  message: string | null;
+  status: SubmissionStatus;
+  error: string | null;
+  warnings_json: string | null;
+  public_score: number | null;
+  private_score: number | null;
+  details_json: string | null;
+  scorer_version: string | null;
+  solution_sha256: string | null;
+  selected: number;
+  is_baseline: number;
+  created_at: IsoTime;
+  scored_at: IsoTime | null;
+}
+
+/** One row per entrant, challenge and UTC day; incremented atomically to enforce the daily limit. */
+export interface SubmissionQuotaTable {
+  challenge_id: number;
+  entrant: string;
+  day: string;
+  used: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  payload_json: string;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: IsoTime | null;
+  last_error: string | null;
+  created_at: IsoTime;
+  updated_at: IsoTime;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  challenges: ChallengesTable;
+  submissions: SubmissionsTable;
+  submission_quota: SubmissionQuotaTable;
+  jobs: JobsTable;
+}

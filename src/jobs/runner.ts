@@ -1,0 +1,90 @@
+import os from 'node:os';
+import type { DbHandle } from '../db/index.js';
+import { claim, complete, fail, type Job } from './queue.js';
+
+export interface JobHandler {
+  run(payload: any, job: Job): Promise<void>;
+  /** Called when a job has used up its attempts (for example its workers kept dying). */
+  giveUp(payload: any, reason: string): Promise<void>;
+}
+
+export interface RunnerOptions {
+  leaseSeconds: number;
+  pollMs?: number;
+  owner?: string;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/** Polls the jobs table; nudge() wakes it at once when work was just enqueued. */
+export class JobRunner {
+  private stopped = true;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  readonly owner: string;
+
+  constructor(
+    private readonly handle: DbHandle,
+    private readonly handlers: Record<string, JobHandler>,
+    private readonly opts: RunnerOptions,
+  ) {
+    this.owner = opts.owner ?? `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  /** Runs one job if there is one; returns whether it did. */
+  async runOnce(): Promise<boolean> {
+    const job = await claim(this.handle.db, this.handle.dialect, this.owner, Object.keys(this.handlers), this.opts.leaseSeconds);
+    if (!job) return false;
+    const handler = this.handlers[job.kind];
+    const payload = JSON.parse(job.payload_json);
+    if (job.attempts > job.max_attempts) {
+      const reason = `gave up after ${job.max_attempts} interrupted attempts`;
+      await handler.giveUp(payload, reason);
+      await fail(this.handle.db, { ...job, attempts: job.max_attempts }, reason);
+      return true;
+    }
+    try {
+      await handler.run(payload, job);
+      await complete(this.handle.db, job);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.opts.log?.('job attempt failed', { job: job.id, kind: job.kind, error: message });
+      if ((await fail(this.handle.db, job, message)) === 'failed') await handler.giveUp(payload, message);
+    }
+    return true;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = (async () => {
+      while (!this.stopped) {
+        let worked = false;
+        try {
+          worked = await this.runOnce();
+        } catch (err) {
+          this.opts.log?.('job runner error', { error: String(err) });
+        }
+        if (!worked && !this.stopped) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.opts.pollMs ?? 1000);
+            this.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wake = null;
+        }
+      }
+    })();
+  }
+
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.nudge();
+    await this.loop;
+  }
+}

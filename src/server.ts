@@ -1,0 +1,25 @@
+import { loadConfig } from './config.js';
+import { buildApp } from './app.js';
+import { openConfiguredDb } from './db/open.js';
+import { startWorkerThreads } from './jobs/workers.js';
+import { seedDemo } from '../seeds/demo.js';
+import { logger } from './log.js';
+
+const config = loadConfig();
+const handle = await openConfiguredDb(config);
+if (config.SEED_ON_START) await seedDemo(handle, config, (m) => logger.info(m));
+const workers = await startWorkerThreads(config, config.SCORING_WORKERS);
+const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: config.NODE_ENV === 'production' });
+const server = app.listen(config.PORT, config.HOST, () => {
+  logger.info(`Sift is serving on http://localhost:${config.PORT} (database: ${handle.dialect}, scoring workers: ${config.SCORING_WORKERS})`);
+});
+
+async function shutdown(signal: string) {
+  logger.info(`${signal}: shutting down`);
+  server.close();
+  await workers.stop();
+  await handle.destroy();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

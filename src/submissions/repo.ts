@@ -1,0 +1,55 @@
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { Db } from '../db/index.js';
+import type { Database, SubmissionsTable } from '../db/schema.js';
+
+export type SubmissionRow = Selectable<SubmissionsTable>;
+
+/** Who a quota and a leaderboard row belong to: the team when there is one, else the user. */
+export const entrantKey = (userId: number, teamId: number | null): string => (teamId ? `t:${teamId}` : `u:${userId}`);
+
+export const utcDay = (d = new Date()): string => d.toISOString().slice(0, 10);
+
+export async function quotaUsed(db: Db, challengeId: number, entrant: string, day: string): Promise<number> {
+  const row = await db
+    .selectFrom('submission_quota')
+    .select('used')
+    .where('challenge_id', '=', challengeId)
+    .where('entrant', '=', entrant)
+    .where('day', '=', day)
+    .executeTakeFirst();
+  return row?.used ?? 0;
+}
+
+/**
+ * Takes one submission slot if fewer than `limit` are used today. A single upsert, so parallel
+ * uploads cannot both take the last slot on either database. Returns the new count, or null when full.
+ */
+export async function takeQuotaSlot(tx: Transaction<Database>, challengeId: number, entrant: string, day: string, limit: number): Promise<number | null> {
+  const row = await tx
+    .insertInto('submission_quota')
+    .values({ challenge_id: challengeId, entrant, day, used: 1 })
+    .onConflict((oc) =>
+      oc
+        .columns(['challenge_id', 'entrant', 'day'])
+        .doUpdateSet({ used: sql<number>`submission_quota.used + 1` })
+        .where('submission_quota.used', '<', limit),
+    )
+    .returning('used')
+    .executeTakeFirst();
+  return row ? row.used : null;
+}
+
+export async function findSubmission(db: Db, id: number): Promise<SubmissionRow | undefined> {
+  return db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listUserSubmissions(db: Db, challengeId: number, userId: number): Promise<SubmissionRow[]> {
+  return db
+    .selectFrom('submissions')
+    .selectAll()
+    .where('challenge_id', '=', challengeId)
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}

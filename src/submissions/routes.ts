@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import multer from 'multer';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { AppContext } from '../app.js';
+import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import { privateRevealed } from '../challenges/service.js';
+import { UserError } from '../web/errors.js';
+import { requireUser, wantsJson } from '../web/middleware.js';
+import * as repo from './repo.js';
+import { accept, quota, setSelected } from './service.js';
+
+/** What the owner of a submission sees: private figures only once the private board is revealed. */
+export function submissionView(s: repo.SubmissionRow, revealed: boolean) {
+  const details = s.details_json ? JSON.parse(s.details_json) : null;
+  return {
+    id: s.id,
+    status: s.status,
+    fileName: s.original_name,
+    rows: s.row_count,
+    message: s.message,
+    error: s.error,
+    warnings: s.warnings_json ? JSON.parse(s.warnings_json) : [],
+    publicScore: s.public_score,
+    privateScore: revealed ? s.private_score : null,
+    details: details ? { public: details.public, private: revealed ? details.private : undefined } : null,
+    scorerVersion: s.scorer_version,
+    selected: s.selected === 1,
+    isBaseline: s.is_baseline === 1,
+    createdAt: s.created_at,
+    scoredAt: s.scored_at,
+  };
+}
+
+export function submissionRoutes(ctx: AppContext): Router {
+  const r = Router();
+  const tmpDir = path.join(ctx.config.dataDir, 'uploads');
+  fs.mkdirSync(tmpDir, { recursive: true });
+  const maxBytes = Math.round(ctx.config.MAX_UPLOAD_MB * 1024 * 1024);
+  const upload = multer({ dest: tmpDir, limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single('file');
+
+  const receive = (req: Request, res: Response, next: NextFunction) =>
+    upload(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError) {
+        if (err.code === 'LIMIT_FILE_SIZE') return next(new UserError(413, 'file_too_large', `The file is larger than the ${ctx.config.MAX_UPLOAD_MB} MB limit.`));
+        return next(new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}'). Send one file in the field 'file'.`));
+      }
+      next(err);
+    });
+
+  r.get('/challenges/:slug/submit', requireUser, async (req, res) => {
+    const c = await challengeFromParams(ctx, req);
+    res.render('submit', { title: `Submit · ${c.title}`, challenge: publicChallenge(c), quota: await quota(ctx.db, c, req.user!.id), tab: 'submit' });
+  });
+
+  r.post('/challenges/:slug/submissions', requireUser, receive, async (req, res) => {
+    const c = await challengeFromParams(ctx, req);
+    if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: choose a CSV file (.csv or .csv.gz) in the field 'file'.");
+    try {
+      const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, typeof req.body.message === 'string' ? req.body.message : null);
+      ctx.nudgeWorkers();
+      if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, false), quota: await quota(ctx.db, c, req.user!.id) });
+      res.redirect(303, `/challenges/${c.slug}/submissions#s${sub.id}`);
+    } catch (err) {
+      if (!(err instanceof UserError) || wantsJson(req)) throw err;
+      const details = (err.details ?? {}) as { errors?: unknown[]; totalErrors?: number; warnings?: unknown[] };
+      res.status(err.status).render('submit', {
+        title: `Submit · ${c.title}`,
+        challenge: publicChallenge(c),
+        quota: await quota(ctx.db, c, req.user!.id),
+        error: err.message,
+        errors: details.errors,
+        totalErrors: details.totalErrors,
+        shownErrors: details.errors?.length,
+        tab: 'submit',
+      });
+    }
+  });
+
+  r.get('/challenges/:slug/submissions', requireUser, async (req, res) => {
+    const c = await challengeFromParams(ctx, req);
+    const revealed = privateRevealed(c);
+    const submissions = (await repo.listUserSubmissions(ctx.db.db, c.id, req.user!.id)).map((s) => submissionView(s, revealed));
+    const q = await quota(ctx.db, c, req.user!.id);
+    if (wantsJson(req)) return res.json({ submissions, quota: q });
+    res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
+  });
+
+  r.get('/challenges/:slug/submissions/:id', requireUser, async (req, res) => {
+    const c = await challengeFromParams(ctx, req);
+    const s = await repo.findSubmission(ctx.db.db, Number(req.params.id));
+    if (!s || s.challenge_id !== c.id || s.user_id !== req.user!.id) throw new UserError(404, 'not_found', 'No such submission of yours.');
+    res.json({ submission: submissionView(s, privateRevealed(c)) });
+  });
+
+  r.post('/challenges/:slug/submissions/:id/select', requireUser, async (req, res) => {
+    const c = await challengeFromParams(ctx, req);
+    await setSelected(ctx.db, c, req.user!.id, Number(req.params.id), req.body.selected === 'true' || req.body.selected === true || req.body.selected === '1');
+    if (wantsJson(req)) return res.json({ ok: true });
+    res.redirect(303, `/challenges/${c.slug}/submissions`);
+  });
+  return r;
+}

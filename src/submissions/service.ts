@@ -1,0 +1,209 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DbHandle } from '../db/index.js';
+import { nowIso } from '../db/index.js';
+import { getMetric } from '../../scorers/registry.js';
+import { USAGE } from '../../scorers/types.js';
+import type { Challenge } from '../challenges/repo.js';
+import { findChallengeById } from '../challenges/repo.js';
+import { loadChallengeSolution, phase } from '../challenges/service.js';
+import { enqueue } from '../jobs/queue.js';
+import { UserError } from '../web/errors.js';
+import { parseSubmission } from './parse.js';
+import * as repo from './repo.js';
+
+export const SCORE_JOB = 'score-submission';
+
+export interface Upload {
+  /** Temporary path written by multer; moved or removed by accept(). */
+  tmpPath: string;
+  originalName: string;
+  size: number;
+}
+
+export interface Quota {
+  limit: number;
+  used: number;
+  left: number;
+  /** When the next slot frees: now when one is left, else the next UTC midnight. */
+  nextSlotAt: string;
+}
+
+export async function quota(handle: DbHandle, c: Challenge, userId: number, teamId: number | null = null, now = new Date()): Promise<Quota> {
+  const used = await repo.quotaUsed(handle.db, c.id, repo.entrantKey(userId, teamId), repo.utcDay(now));
+  return quotaFromUsed(c.daily_limit, used, now);
+}
+
+function quotaFromUsed(limit: number, used: number, now: Date): Quota {
+  const left = Math.max(0, limit - used);
+  const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+  return { limit, used, left, nextSlotAt: (left > 0 ? now : midnight).toISOString() };
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function isGzip(file: string): Promise<boolean> {
+  const fd = await fs.promises.open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await fd.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await fd.close();
+  }
+}
+
+function dailyLimitError(q: Quota): UserError {
+  return new UserError(429, 'daily_limit', `Daily submission limit reached (${q.limit} per UTC day). The next slot frees at ${q.nextSlotAt}.`, { quota: q });
+}
+
+/**
+ * Validates an upload at once and queues it for scoring. A file with any problem is rejected
+ * with every problem listed and is not stored; a valid file takes one daily slot atomically.
+ */
+export async function accept(
+  handle: DbHandle,
+  dataDir: string,
+  c: Challenge,
+  userId: number,
+  upload: Upload,
+  message: string | null,
+  opts: { isBaseline?: boolean; teamId?: number | null } = {},
+): Promise<repo.SubmissionRow> {
+  try {
+    const p = phase(c);
+    if (p !== 'open') throw new UserError(403, 'challenge_not_open', p === 'closed' ? 'This challenge is closed; submissions are no longer accepted.' : `This challenge opens at ${c.opens_at}.`);
+    const teamId = opts.teamId ?? null;
+    const before = await quota(handle, c, userId, teamId);
+    if (!opts.isBaseline && before.left === 0) throw dailyLimitError(before);
+
+    const solution = await loadChallengeSolution(c);
+    const outcome = await parseSubmission(fs.createReadStream(upload.tmpPath), { filename: upload.originalName, format: c.format, solution });
+    if (!outcome.ok) {
+      throw new UserError(422, 'invalid_submission', `The file has ${outcome.totalErrors} problem${outcome.totalErrors === 1 ? '' : 's'}; nothing was stored.`, {
+        errors: outcome.errors,
+        totalErrors: outcome.totalErrors,
+        warnings: outcome.warnings,
+      });
+    }
+
+    const sha256 = await sha256File(upload.tmpPath);
+    const gz = await isGzip(upload.tmpPath);
+    const relPath = path.join('submissions', String(c.id), `${sha256}${gz ? '.csv.gz' : '.csv'}`);
+    fs.mkdirSync(path.join(dataDir, path.dirname(relPath)), { recursive: true });
+    await fs.promises.rename(upload.tmpPath, path.join(dataDir, relPath));
+
+    return await handle.db.transaction().execute(async (tx) => {
+      const entrant = repo.entrantKey(userId, teamId);
+      if (!opts.isBaseline) {
+        const used = await repo.takeQuotaSlot(tx, c.id, entrant, repo.utcDay(), c.daily_limit);
+        if (used === null) throw dailyLimitError(quotaFromUsed(c.daily_limit, c.daily_limit, new Date()));
+      }
+      const row = await tx
+        .insertInto('submissions')
+        .values({
+          challenge_id: c.id,
+          user_id: userId,
+          team_id: teamId,
+          file_path: relPath,
+          original_name: upload.originalName.slice(0, 200),
+          sha256,
+          size_bytes: upload.size,
+          row_count: outcome.rows,
+          message: message?.slice(0, 500) || null,
+          status: 'queued',
+          warnings_json: outcome.warnings.length ? JSON.stringify(outcome.warnings) : null,
+          selected: 0,
+          is_baseline: opts.isBaseline ? 1 : 0,
+          created_at: nowIso(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await enqueue(tx, SCORE_JOB, { submissionId: row.id });
+      return row;
+    });
+  } finally {
+    await fs.promises.rm(upload.tmpPath, { force: true });
+  }
+}
+
+async function markFailed(handle: DbHandle, id: number, error: string): Promise<void> {
+  await handle.db.updateTable('submissions').set({ status: 'failed', error, scored_at: nowIso() }).where('id', '=', id).execute();
+}
+
+/** Scores one queued submission on both subsets. Scorer errors fail the submission, with the message shown to its owner. */
+export async function score(handle: DbHandle, dataDir: string, submissionId: number): Promise<void> {
+  const sub = await repo.findSubmission(handle.db, submissionId);
+  if (!sub || sub.status === 'scored' || sub.status === 'failed') return;
+  const c = await findChallengeById(handle.db, sub.challenge_id);
+  if (!c) return markFailed(handle, sub.id, 'The challenge no longer exists.');
+  await handle.db.updateTable('submissions').set({ status: 'scoring' }).where('id', '=', sub.id).execute();
+
+  const solution = await loadChallengeSolution(c);
+  const outcome = await parseSubmission(fs.createReadStream(path.join(dataDir, sub.file_path)), { filename: sub.file_path, format: c.format, solution });
+  if (!outcome.ok) return markFailed(handle, sub.id, `The stored file no longer matches the solution: ${outcome.errors[0]?.message ?? 'invalid'}`);
+
+  const metric = getMetric(c.metric);
+  const mask = (code: number) => {
+    const m = new Uint8Array(solution.usage.length);
+    for (let i = 0; i < m.length; i++) m[i] = solution.usage[i] === code ? 1 : 0;
+    return m;
+  };
+  let pub, priv;
+  try {
+    pub = metric.score(outcome.prediction, solution, mask(USAGE.Public), c.metricOptions);
+    priv = metric.score(outcome.prediction, solution, mask(USAGE.Private), c.metricOptions);
+  } catch (err) {
+    return markFailed(handle, sub.id, `Scoring failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!Number.isFinite(pub.score) || !Number.isFinite(priv.score)) {
+    return markFailed(handle, sub.id, `The ${metric.name} score is undefined for this file (public ${pub.score}, private ${priv.score}).`);
+  }
+  await handle.db
+    .updateTable('submissions')
+    .set({
+      status: 'scored',
+      error: null,
+      public_score: pub.score,
+      private_score: priv.score,
+      details_json: JSON.stringify({ public: pub.details, private: priv.details }),
+      scorer_version: metric.version,
+      solution_sha256: solution.sha256,
+      scored_at: nowIso(),
+    })
+    .where('id', '=', sub.id)
+    .execute();
+}
+
+export const scoreJobHandler = (handle: DbHandle, dataDir: string) => ({
+  run: (payload: { submissionId: number }) => score(handle, dataDir, payload.submissionId),
+  giveUp: (payload: { submissionId: number }, reason: string) => markFailed(handle, payload.submissionId, `Scoring did not complete: ${reason}.`),
+});
+
+/** Participants mark up to final_selections scored submissions for the private leaderboard. */
+export async function setSelected(handle: DbHandle, c: Challenge, userId: number, submissionId: number, selected: boolean): Promise<void> {
+  if (phase(c) === 'closed') throw new UserError(403, 'challenge_closed', 'Final selections are locked: the challenge has closed.');
+  const sub = await repo.findSubmission(handle.db, submissionId);
+  if (!sub || sub.challenge_id !== c.id || sub.user_id !== userId) throw new UserError(404, 'not_found', 'No such submission of yours.');
+  if (sub.status !== 'scored') throw new UserError(409, 'not_scored', 'Only scored submissions can be selected.');
+  await handle.db.transaction().execute(async (tx) => {
+    if (selected) {
+      const row = await tx
+        .selectFrom('submissions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('challenge_id', '=', c.id)
+        .where('user_id', '=', userId)
+        .where('selected', '=', 1)
+        .where('id', '!=', sub.id)
+        .executeTakeFirstOrThrow();
+      if (Number(row.n) >= c.final_selections) {
+        throw new UserError(409, 'too_many_selected', `You can select at most ${c.final_selections} final submission(s); unselect one first.`);
+      }
+    }
+    await tx.updateTable('submissions').set({ selected: selected ? 1 : 0 }).where('id', '=', sub.id).execute();
+  });
+}

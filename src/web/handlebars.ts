@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { create } from 'express-handlebars';
+import Handlebars from 'handlebars';
+import { formatScore } from './render.js';
+
+export function viewEngine(viewsDir: string) {
+  const engine = create({
+    extname: '.hbs',
+    defaultLayout: 'main',
+    layoutsDir: path.join(viewsDir, 'layouts'),
+    partialsDir: path.join(viewsDir, 'partials'),
+    helpers: {
+      score: (v: unknown) => formatScore(v),
+      eq: (a: unknown, b: unknown) => a === b,
+      json: (v: unknown) => JSON.stringify(v, null, 2),
+      /** A UTC time that the page's script rewrites into the viewer's zone. */
+      time: (iso: unknown) => {
+        if (typeof iso !== 'string' || !iso) return '—';
+        const shown = iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+        return new Handlebars.SafeString(`<time datetime="${iso}">${shown}</time>`);
+      },
+      pct: (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—'),
+      fixed: (v: unknown, d: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(typeof d === 'number' ? d : 3) : '—'),
+      signed: (v: unknown) => (typeof v === 'number' ? (v > 0 ? `▲${v}` : v < 0 ? `▼${-v}` : '=') : ''),
+    },
+  });
+  return engine;
+}

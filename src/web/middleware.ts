@@ -1,0 +1,67 @@
+import crypto from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { DbHandle } from '../db/index.js';
+import { sessionUser } from '../accounts/service.js';
+import type { User } from '../accounts/repo.js';
+import { UserError } from './errors.js';
+
+export const SESSION_COOKIE = 'sift_session';
+export const CSRF_COOKIE = 'sift_csrf';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: User;
+    csrfToken?: string;
+  }
+}
+
+/** Loads the signed-in user from the session cookie. */
+export function loadUser(handle: DbHandle) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const token = req.cookies?.[SESSION_COOKIE];
+    if (typeof token === 'string' && token) {
+      const row = await sessionUser(handle.db, token);
+      if (row) {
+        const { csrf_token, ...user } = row;
+        req.user = user;
+        req.csrfToken = csrf_token;
+      }
+    }
+    res.locals.user = req.user;
+    next();
+  };
+}
+
+/**
+ * CSRF protection for forms. Signed-in users carry their session's token; anonymous forms
+ * (sign-up, log-in) use a double-submit cookie. The token comes in the body, the query string
+ * (multipart forms, checked before the upload is read) or the X-CSRF-Token header.
+ */
+export function csrf(secureCookies: boolean) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.csrfToken) {
+      let anon = req.cookies?.[CSRF_COOKIE];
+      if (typeof anon !== 'string' || anon.length < 16) {
+        anon = crypto.randomBytes(18).toString('base64url');
+        res.cookie(CSRF_COOKIE, anon, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' });
+      }
+      req.csrfToken = anon;
+    }
+    res.locals.csrfToken = req.csrfToken;
+    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
+    const sent = req.body?._csrf ?? req.query?._csrf ?? req.get('x-csrf-token');
+    const expected = req.csrfToken!;
+    if (typeof sent !== 'string' || sent.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected))) {
+      return next(new UserError(403, 'csrf', 'The form expired or came from another site. Reload the page and try again.'));
+    }
+    next();
+  };
+}
+
+export function requireUser(req: Request, _res: Response, next: NextFunction) {
+  if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
+  next();
+}
+
+/** Clients asking for JSON get JSON; browsers get pages. */
+export const wantsJson = (req: Request): boolean => req.path.startsWith('/api/') || (!!req.get('accept')?.includes('application/json') && !req.accepts('html'));

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import pg from 'pg';
+import request from 'supertest';
+import type { Express } from 'express';
+import { loadConfig, type Config } from '../src/config.js';
+import { buildApp, repoRoot } from '../src/app.js';
+import { openConfiguredDb } from '../src/db/open.js';
+import type { DbHandle } from '../src/db/index.js';
+import { startWorkerThreads, type WorkerPool } from '../src/jobs/workers.js';
+import { importChallengeFolder } from '../src/challenges/service.js';
+
+export const TEST_DB = process.env.TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestContext {
+  config: Config;
+  handle: DbHandle;
+  app: Express;
+  workers: WorkerPool;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh app on its own database: a temporary SQLite file, or its own PostgreSQL schema
+ * (dropped on close) so parallel runs never collide.
+ */
+export async function createTestContext(opts: { workers?: number; challenges?: string[] } = {}): Promise<TestContext> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-test-'));
+  const schema = TEST_DB === 'postgres' ? `test_${process.pid}_${crypto.randomBytes(4).toString('hex')}` : undefined;
+  const config = loadConfig(
+    {},
+    {
+      DATA_DIR: dataDir,
+      DATASETS_DIR: path.join(repoRoot, 'datasets'),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: schema ? POSTGRES_URL : undefined,
+      DATABASE_SCHEMA: schema,
+      JOB_LEASE_SECONDS: 30,
+    },
+  );
+  const handle = await openConfiguredDb(config);
+  for (const slug of opts.challenges ?? []) await importChallengeFolder(handle, dataDir, path.join(repoRoot, 'datasets', slug));
+  const workers = await startWorkerThreads(config, opts.workers ?? 1, 50);
+  const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: false });
+  return {
+    config,
+    handle,
+    app,
+    workers,
+    async close() {
+      await workers.stop();
+      await handle.destroy();
+      if (schema) {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const csrfFrom = (html: string): string => {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token in page');
+  return m[1];
+};
+
+/** A signed-in supertest agent and its CSRF token. */
+export async function signedInAgent(app: Express, email: string, name = email.split('@')[0]) {
+  const agent = request.agent(app);
+  const form = await agent.get('/signup').expect(200);
+  await agent.post('/signup').type('form').send({ _csrf: csrfFrom(form.text), email, name, password: 'correct horse battery' }).expect(303);
+  const page = await agent.get('/').expect(200);
+  return { agent, csrf: csrfFrom(page.text) };
+}
+
+export async function waitForTerminal(handle: DbHandle, submissionId: number, timeoutMs = 20_000) {
+  const start = Date.now();
+  for (;;) {
+    const row = await handle.db.selectFrom('submissions').selectAll().where('id', '=', submissionId).executeTakeFirstOrThrow();
+    if (row.status === 'scored' || row.status === 'failed') return row;
+    if (Date.now() - start > timeoutMs) throw new Error(`submission ${submissionId} still ${row.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const datasetFile = (slug: string, name: string): string => path.join(repoRoot, 'datasets', slug, name);

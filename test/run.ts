@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { POSTGRES_URL } from './helpers.js';
+
+/**
+ * `npm test`: every suite on SQLite, the database suites again on PostgreSQL when it answers,
+ * and the browser tests when Chromium is installed. A missing service is a printed notice, or a
+ * failure when SIFT_REQUIRE_ALL=1 (CI sets it, so CI never skips).
+ */
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const strict = process.env.SIFT_REQUIRE_ALL === '1';
+const unit = [`${dist}/scorers/**/*.test.js`, `${dist}/src/**/*.test.js`];
+const integration = [`${dist}/test/*.test.js`];
+const browser = [`${dist}/test/browser/*.test.js`];
+const only = process.argv.slice(2);
+
+const totals = { passes: 0, failures: 0, pending: 0 };
+const notices: string[] = [];
+
+function pass(label: string, env: Record<string, string>, patterns: string[]) {
+  console.log(`\n=== ${label} ===`);
+  const r = spawnSync(process.execPath, [path.join(dist, 'test', 'mocha-child.js'), ...patterns], { env: { ...process.env, NODE_ENV: 'test', ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = r.stdout ?? '';
+  const line = out.split('\n').find((l) => l.startsWith('@@stats '));
+  process.stdout.write(out.split('\n').filter((l) => !l.startsWith('@@stats ')).join('\n'));
+  if (!line) {
+    totals.failures += 1;
+    console.log(`\n${label}: the test process ended without results (exit ${r.status}).`);
+    return;
+  }
+  const s = JSON.parse(line.slice(8));
+  totals.passes += s.passes;
+  totals.failures += s.failures;
+  totals.pending += s.pending;
+}
+
+async function postgresAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const chromium = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+
+pass('SQLite: unit and integration tests', { TEST_DB: 'sqlite' }, only.length ? only : [...unit, ...integration]);
+if (!only.length) {
+  if (await postgresAnswers()) pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration);
+  else notices.push(`PostgreSQL did not answer at ${POSTGRES_URL}: its integration tests were SKIPPED (set TEST_POSTGRES_URL).`);
+  if (chromium) pass('Browser tests (Chromium, SQLite)', { TEST_DB: 'sqlite', CHROMIUM_PATH: chromium }, browser);
+  else notices.push('Chromium was not found (apt-get install chromium, or set CHROMIUM_PATH): the browser tests were SKIPPED.');
+}
+
+for (const n of notices) console.log(`\nNOTICE: ${n}`);
+if (strict && notices.length) {
+  console.log('SIFT_REQUIRE_ALL=1: a skipped part counts as a failure.');
+  totals.failures += notices.length;
+}
+console.log(`\n${totals.passes} passed, ${totals.failures} failed, ${totals.pending} skipped`);
+process.exit(totals.failures ? 1 : 0);

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import request from 'supertest';
+import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
+
+/** An independent AMS, straight from the HiggsML documentation, over the CSV text itself. */
+function amsByHand(solutionCsv: string, submissionCsv: string, usage: 'Public' | 'Private'): number {
+  const selected = new Set<string>();
+  for (const line of submissionCsv.trim().split('\n').slice(1)) {
+    const [id, , cls] = line.trim().split(',');
+    if (cls === 's') selected.add(id);
+  }
+  let sumS = 0, sumB = 0, selS = 0, selB = 0;
+  const [header, ...rows] = solutionCsv.trim().split('\n');
+  const cols = header.trim().split(',');
+  const [iId, iLabel, iWeight, iUsage] = ['EventId', 'Label', 'Weight', 'Usage'].map((c) => cols.indexOf(c));
+  for (const line of rows) {
+    const f = line.trim().split(',');
+    if (f[iUsage] !== usage) continue;
+    const w = Number(f[iWeight]);
+    if (f[iLabel] === 's') { sumS += w; if (selected.has(f[iId])) selS += w; }
+    else { sumB += w; if (selected.has(f[iId])) selB += w; }
+  }
+  const s = (selS * 691.988607711987) / sumS;
+  const b = (selB * 410999.847321811) / sumB;
+  return Math.sqrt(2 * ((s + b + 10) * Math.log(1 + s / (b + 10)) - s));
+}
+
+describe('upload to leaderboard (HiggsML demo)', function () {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestContext({ challenges: ['higgsml'] });
+  });
+  after(async () => ctx.close());
+
+  it('scores the sample submission with the official AMS and ranks it on the public board', async () => {
+    const { agent } = await signedInAgent(ctx.app, 'alice@example.org', 'Alice');
+    const form = await agent.get('/challenges/higgsml/submit').expect(200);
+    const csrf = /_csrf=([^"&]+)/.exec(form.text)![1];
+    const sample = fs.readFileSync(datasetFile('higgsml', 'sample_submission.csv.gz'));
+    const res = await agent.post(`/challenges/higgsml/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', sample, 'sample_submission.csv.gz').field('message', 'simple window').expect(202);
+    assert.equal(res.body.submission.status, 'queued');
+    assert.equal(res.body.quota.used, 1);
+
+    const row = await waitForTerminal(ctx.handle, res.body.submission.id);
+    assert.equal(row.status, 'scored', row.error ?? '');
+    const solution = zlib.gunzipSync(fs.readFileSync(datasetFile('higgsml', 'solution.csv.gz'))).toString();
+    const submission = zlib.gunzipSync(sample).toString();
+    const expectedPublic = amsByHand(solution, submission, 'Public');
+    const expectedPrivate = amsByHand(solution, submission, 'Private');
+    assert.ok(Math.abs(row.public_score! - expectedPublic) < 1e-9, `${row.public_score} vs ${expectedPublic}`);
+    assert.ok(Math.abs(row.private_score! - expectedPrivate) < 1e-9, `${row.private_score} vs ${expectedPrivate}`);
+    // The data README's reference for this window on the canonical split: 1.59 public, 1.57 private.
+    assert.equal(expectedPublic.toFixed(2), '1.59');
+    assert.equal(expectedPrivate.toFixed(2), '1.57');
+    assert.match(row.scorer_version!, /^ams@/);
+    assert.match(row.solution_sha256!, /^[0-9a-f]{64}$/);
+
+    const board = await request(ctx.app).get('/challenges/higgsml/leaderboard').set('Accept', 'application/json').expect(200);
+    assert.equal(board.body.rows.length, 1);
+    assert.equal(board.body.rows[0].name, 'Alice');
+    assert.equal(board.body.rows[0].rank, 1);
+    assert.ok(Math.abs(board.body.rows[0].score - expectedPublic) < 1e-9);
+
+    const page = await request(ctx.app).get('/challenges/higgsml/leaderboard').expect(200);
+    assert.match(page.text, /Alice/);
+    assert.match(page.text, new RegExp(expectedPublic.toFixed(5)));
+    // The owner sees the public score but not the private one before the deadline.
+    const mine = await agent.get(`/challenges/higgsml/submissions/${row.id}`).expect(200);
+    assert.ok(Math.abs(mine.body.submission.publicScore - expectedPublic) < 1e-9);
+    assert.equal(mine.body.submission.privateScore, null);
+    assert.equal(mine.body.submission.details.private, undefined);
+  });
+
+  it('fails a submission whose scorer throws, shows the message, and never ranks it', async () => {
+    const { agent, csrf } = await signedInAgent(ctx.app, 'bob@example.org', 'Bob');
+    // A probability metric on a file without probabilities makes the scorer throw.
+    await ctx.handle.db.updateTable('challenges').set({ metric: 'log_loss' }).where('slug', '=', 'higgsml').execute();
+    try {
+      const sample = fs.readFileSync(datasetFile('higgsml', 'sample_submission.csv.gz'));
+      const res = await agent.post(`/challenges/higgsml/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', sample, 'x.csv.gz').expect(202);
+      const row = await waitForTerminal(ctx.handle, res.body.submission.id);
+      assert.equal(row.status, 'failed');
+      assert.match(row.error!, /Scoring failed: .*prob/i);
+      const mine = await agent.get('/challenges/higgsml/submissions').expect(200);
+      assert.match(mine.text, /Scoring failed/);
+      const board = await request(ctx.app).get('/challenges/higgsml/leaderboard').set('Accept', 'application/json').expect(200);
+      assert.ok(!board.body.rows.some((r: { name: string }) => r.name === 'Bob'));
+    } finally {
+      await ctx.handle.db.updateTable('challenges').set({ metric: 'ams' }).where('slug', '=', 'higgsml').execute();
+    }
+  });
+});
