@@ -6,10 +6,7 @@ import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import type { Config } from './config.js';
 import type { DbHandle } from './db/index.js';
-import { accountRoutes } from './accounts/routes.js';
-import { challengeRoutes } from './challenges/routes.js';
-import { submissionRoutes } from './submissions/routes.js';
-import { leaderboardRoutes } from './leaderboards/routes.js';
+import { domainRoutes } from './app-routes.js';
 import { UserError } from './web/errors.js';
 import { viewEngine } from './web/handlebars.js';
 import { csrf, loadUser, wantsJson } from './web/middleware.js';
@@ -50,10 +47,7 @@ export function buildApp(ctx: AppContext): express.Express {
     next();
   });
 
-  app.use(accountRoutes(ctx));
-  app.use(challengeRoutes(ctx));
-  app.use(submissionRoutes(ctx));
-  app.use(leaderboardRoutes(ctx));
+  for (const routes of domainRoutes) app.use(routes(ctx));
 
   app.use((req, _res, next) => next(new UserError(404, 'not_found', `Nothing at ${req.path}.`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -8,6 +8,7 @@ import { seedDemo } from '../../seeds/demo.js';
 import { JobRunner } from '../jobs/runner.js';
 import { SCORE_JOB, scoreJobHandler } from '../submissions/service.js';
 import { logger } from '../log.js';
+import { commandModules } from './commands.js';
 
 const program = new Command();
 program.name('sift').description('Sift: challenges where machine learning and volunteers classify the same objects');
@@ -65,4 +66,5 @@ program
     process.on('SIGTERM', stop);
   });
 
+for (const register of commandModules) register(program);
 await program.parseAsync();

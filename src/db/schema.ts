@@ -1,4 +1,7 @@
 import type { Generated } from 'kysely';
+import type { TeamTables } from './tables/teams.js';
+import type { BaselineTables } from './tables/baseline.js';
+import type { CrowdTables } from './tables/crowd.js';
 
 /** Times are ISO-8601 UTC strings everywhere, so they compare the same way on SQLite and PostgreSQL. */
 export type IsoTime = string;
@@ -102,7 +105,8 @@ export interface JobsTable {
   updated_at: IsoTime;
 }
 
-export interface Database {
+/** Every table; each later domain declares its own in src/db/tables/<domain>.ts. */
+export interface Database extends TeamTables, BaselineTables, CrowdTables {
   users: UsersTable;
   sessions: SessionsTable;
   challenges: ChallengesTable;

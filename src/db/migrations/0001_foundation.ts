@@ -1,18 +1,17 @@
-import { sql, type Kysely, type Migration, type MigrationProvider, type CreateTableBuilder } from 'kysely';
-import type { DbDialect } from './index.js';
+import { sql, type Kysely, type Migration, type CreateTableBuilder } from 'kysely';
+import type { DbDialect } from '../index.js';
 
 /** An auto-incrementing integer key that both SQLite and PostgreSQL understand. */
-function withId<T extends string>(table: CreateTableBuilder<T, never>, dialect: DbDialect): CreateTableBuilder<T, 'id'> {
+export function withId<T extends string>(table: CreateTableBuilder<T, never>, dialect: DbDialect): CreateTableBuilder<T, 'id'> {
   return dialect === 'postgres'
     ? table.addColumn('id', 'serial', (c) => c.primaryKey())
     : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
 }
 
-const double = sql`double precision`;
+export const double = sql`double precision`;
 
-function migrations(dialect: DbDialect): Record<string, Migration> {
+export function foundation(dialect: DbDialect): Migration {
   return {
-    '0001_foundation': {
       async up(db: Kysely<any>) {
         await withId(db.schema.createTable('users'), dialect)
           .addColumn('email', 'text', (c) => c.notNull().unique())
@@ -107,10 +106,5 @@ function migrations(dialect: DbDialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('jobs_claim').on('jobs').columns(['status', 'lease_expires_at']).execute();
       },
-    },
   };
-}
-
-export function migrationProvider(dialect: DbDialect): MigrationProvider {
-  return { getMigrations: async () => migrations(dialect) };
 }

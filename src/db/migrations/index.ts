@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DbDialect } from '../index.js';
+import { foundation } from './0001_foundation.js';
+import { teamsAndTokens } from './0002_teams_tokens.js';
+import { baseline } from './0003_baseline.js';
+import { crowd } from './0004_crowd.js';
+
+/** Every migration, in order; one file each. */
+export function migrationProvider(dialect: DbDialect): MigrationProvider {
+  const all: Record<string, Migration> = {
+    '0001_foundation': foundation(dialect),
+    '0002_teams_tokens': teamsAndTokens(dialect),
+    '0003_baseline': baseline(dialect),
+    '0004_crowd': crowd(dialect),
+  };
+  return { getMigrations: async () => all };
+}
