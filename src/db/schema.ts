@@ -2,6 +2,7 @@ import type { Generated } from 'kysely';
 import type { TeamTables } from './tables/teams.js';
 import type { BaselineTables } from './tables/baseline.js';
 import type { CrowdTables } from './tables/crowd.js';
+import type { ApiTables } from './tables/api.js';
 
 /** Times are ISO-8601 UTC strings everywhere, so they compare the same way on SQLite and PostgreSQL. */
 export type IsoTime = string;
@@ -106,7 +107,7 @@ export interface JobsTable {
 }
 
 /** Every table; each later domain declares its own in src/db/tables/<domain>.ts. */
-export interface Database extends TeamTables, BaselineTables, CrowdTables {
+export interface Database extends TeamTables, BaselineTables, CrowdTables, ApiTables {
   users: UsersTable;
   sessions: SessionsTable;
   challenges: ChallengesTable;

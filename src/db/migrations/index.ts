@@ -4,6 +4,7 @@ import { foundation } from './0001_foundation.js';
 import { teamsAndTokens } from './0002_teams_tokens.js';
 import { baseline } from './0003_baseline.js';
 import { crowd } from './0004_crowd.js';
+import { apiTokens } from './0005_api_tokens.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -12,6 +13,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0002_teams_tokens': teamsAndTokens(dialect),
     '0003_baseline': baseline(dialect),
     '0004_crowd': crowd(dialect),
+    '0005_api_tokens': apiTokens(dialect),
   };
   return { getMigrations: async () => all };
 }
