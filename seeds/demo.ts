@@ -8,7 +8,7 @@ export async function seedDemo(handle: DbHandle, config: Config, log: (msg: stri
   const admin = await ensureAdmin(handle.db);
   if (admin) {
     const line = '='.repeat(72);
-    console.log(`${line}\nAdmin account created: ${admin.email}\nOne-time password:     ${admin.password}\nIt is shown only now; change it after logging in.\n${line}`);
+    console.log(`${line}\nAdmin account created: ${admin.email}\nOne-time password:     ${admin.password}\nIt is shown only this once; only its scrypt hash is stored.\n${line}`);
   }
   await importNewChallenges(handle, config.dataDir, config.datasetsDir, log);
 }

@@ -27,6 +27,52 @@ function amsByHand(solutionCsv: string, submissionCsv: string, usage: 'Public' |
   return Math.sqrt(2 * ((s + b + 10) * Math.log(1 + s / (b + 10)) - s));
 }
 
+/** Macro-F1 as scikit-learn computes it by default: over classes present in truth or prediction. */
+function macroF1ByHand(solutionCsv: string, submissionCsv: string, usage: string): number {
+  const predicted = new Map(submissionCsv.trim().split('\n').slice(1).map((l) => l.trim().split(',') as [string, string]));
+  const tp = new Map<string, number>(), fp = new Map<string, number>(), fn = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const [header, ...rows] = solutionCsv.trim().split('\n');
+  const cols = header.trim().split(',');
+  for (const line of rows) {
+    const f = line.trim().split(',');
+    if (f[cols.indexOf('Usage')] !== usage) continue;
+    const truth = f[cols.indexOf('Class')], guess = predicted.get(f[cols.indexOf('name')])!;
+    if (truth === guess) add(tp, truth); else { add(fp, guess); add(fn, truth); }
+  }
+  const classes = new Set([...tp.keys(), ...fp.keys(), ...fn.keys()]);
+  let sum = 0;
+  for (const c of classes) {
+    const t = tp.get(c) ?? 0, p = t + (fp.get(c) ?? 0), r = t + (fn.get(c) ?? 0);
+    sum += p + r === 0 ? 0 : (2 * t) / (p + r);
+  }
+  return sum / classes.size;
+}
+
+describe('upload to leaderboard (X-ray sources demo)', function () {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestContext({ challenges: ['xray-sources'] });
+  });
+  after(async () => ctx.close());
+
+  it('scores macro-F1 as scikit-learn does and shows per-class figures and the confusion matrix', async () => {
+    const { agent, csrf } = await signedInAgent(ctx.app, 'vera@example.org', 'Vera');
+    const sample = fs.readFileSync(datasetFile('xray-sources', 'sample_submission.csv.gz'));
+    const res = await agent.post(`/challenges/xray-sources/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', sample, 'sample.csv.gz').expect(202);
+    const row = await waitForTerminal(ctx.handle, res.body.submission.id);
+    assert.equal(row.status, 'scored', row.error ?? '');
+    const solution = zlib.gunzipSync(fs.readFileSync(datasetFile('xray-sources', 'solution.csv.gz'))).toString();
+    const submission = zlib.gunzipSync(sample).toString();
+    assert.ok(Math.abs(row.public_score! - macroF1ByHand(solution, submission, 'Public')) < 1e-12);
+    assert.ok(Math.abs(row.private_score! - macroF1ByHand(solution, submission, 'Private')) < 1e-12);
+    const page = await agent.get(`/challenges/xray-sources/submissions/${row.id}`).expect(200);
+    assert.match(page.text, /data-testid="per-class"/);
+    assert.match(page.text, /Confusion matrix/);
+    assert.match(page.text, /<th>AGN<\/th>/);
+  });
+});
+
 describe('upload to leaderboard (HiggsML demo)', function () {
   let ctx: TestContext;
   before(async () => {
@@ -67,10 +113,13 @@ describe('upload to leaderboard (HiggsML demo)', function () {
     assert.match(page.text, /Alice/);
     assert.match(page.text, new RegExp(expectedPublic.toFixed(5)));
     // The owner sees the public score but not the private one before the deadline.
-    const mine = await agent.get(`/challenges/higgsml/submissions/${row.id}`).expect(200);
+    const mine = await agent.get(`/challenges/higgsml/submissions/${row.id}`).set('Accept', 'application/json').expect(200);
     assert.ok(Math.abs(mine.body.submission.publicScore - expectedPublic) < 1e-9);
     assert.equal(mine.body.submission.privateScore, null);
     assert.equal(mine.body.submission.details.private, undefined);
+    const detailPage = await agent.get(`/challenges/higgsml/submissions/${row.id}`).expect(200);
+    assert.match(detailPage.text, new RegExp(`events selected</th><td class="num">${row.details_json ? JSON.parse(row.details_json).public.selected : -1} of 2378`));
+    assert.doesNotMatch(detailPage.text, /Private score <span/);
   });
 
   it('fails a submission whose scorer throws, shows the message, and never ranks it', async () => {

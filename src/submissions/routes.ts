@@ -90,7 +90,10 @@ export function submissionRoutes(ctx: AppContext): Router {
     const c = await challengeFromParams(ctx, req);
     const s = await repo.findSubmission(ctx.db.db, Number(req.params.id));
     if (!s || s.challenge_id !== c.id || s.user_id !== req.user!.id) throw new UserError(404, 'not_found', 'No such submission of yours.');
-    res.json({ submission: submissionView(s, privateRevealed(c)) });
+    const revealed = privateRevealed(c);
+    const submission = submissionView(s, revealed);
+    if (wantsJson(req)) return res.json({ submission });
+    res.render('submission', { title: `Submission #${s.id} · ${c.title}`, challenge: publicChallenge(c), submission, revealed, tab: 'submissions' });
   });
 
   r.post('/challenges/:slug/submissions/:id/select', requireUser, async (req, res) => {
