@@ -1,0 +1,30 @@
+export type { Aggregator, Consensus, VoteSet } from './types.js';
+export { checkVotes } from './common.js';
+export { majority, majorityVote } from './majority.js';
+export { goldWeighted, goldWeightedVote, goldWeight, goldRecord, volunteerWeights, type GoldRecord } from './gold-weighted.js';
+export { dawidSkene, dawidSkeneEM, type DawidSkeneOptions } from './dawid-skene.js';
+export {
+  onlineSwap,
+  newConfusion,
+  observeGold,
+  answerLikelihood,
+  updatePosterior,
+  information,
+  uniformPrior,
+  replayOnlineSwap,
+  type SwapReplay,
+} from './online-swap.js';
+export * from './simulate.js';
+
+import type { Aggregator } from './types.js';
+import { majority } from './majority.js';
+import { goldWeighted } from './gold-weighted.js';
+import { dawidSkene } from './dawid-skene.js';
+import { onlineSwap } from './online-swap.js';
+
+export const aggregators: Record<Aggregator['name'], Aggregator> = {
+  majority,
+  gold_weighted: goldWeighted,
+  dawid_skene: dawidSkene,
+  online_swap: onlineSwap,
+};
