@@ -27,7 +27,9 @@ export interface TestContext {
  * A fresh app on its own database: a temporary SQLite file, or its own PostgreSQL schema
  * (dropped on close) so parallel runs never collide.
  */
-export async function createTestContext(opts: { workers?: number; challenges?: string[] } = {}): Promise<TestContext> {
+export async function createTestContext(
+  opts: { workers?: number; challenges?: string[]; configOverrides?: Parameters<typeof loadConfig>[1] } = {},
+): Promise<TestContext> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-test-'));
   const schema = TEST_DB === 'postgres' ? `test_${process.pid}_${crypto.randomBytes(4).toString('hex')}` : undefined;
   const config = loadConfig(
@@ -40,6 +42,7 @@ export async function createTestContext(opts: { workers?: number; challenges?: s
       DATABASE_URL: schema ? POSTGRES_URL : undefined,
       DATABASE_SCHEMA: schema,
       JOB_LEASE_SECONDS: 30,
+      ...opts.configOverrides,
     },
   );
   const handle = await openConfiguredDb(config);
