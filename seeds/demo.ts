@@ -2,6 +2,7 @@ import type { Config } from '../src/config.js';
 import type { DbHandle } from '../src/db/index.js';
 import { ensureAdmin } from '../src/accounts/service.js';
 import { importNewChallenges } from '../src/challenges/service.js';
+import { seedCrowd } from './crowd.js';
 
 /** On an empty database: the admin account (one-time password printed once) and the demo challenges. */
 export async function seedDemo(handle: DbHandle, config: Config, log: (msg: string) => void): Promise<void> {
@@ -11,4 +12,5 @@ export async function seedDemo(handle: DbHandle, config: Config, log: (msg: stri
     console.log(`${line}\nAdmin account created: ${admin.email}\nOne-time password:     ${admin.password}\nIt is shown only this once; only its scrypt hash is stored.\n${line}`);
   }
   await importNewChallenges(handle, config.dataDir, config.datasetsDir, log);
+  await seedCrowd(handle, log);
 }

@@ -4,6 +4,11 @@ import { accountRoutes } from './accounts/routes.js';
 import { challengeRoutes } from './challenges/routes.js';
 import { submissionRoutes } from './submissions/routes.js';
 import { leaderboardRoutes } from './leaderboards/routes.js';
+import { baselineRoutes } from './baseline/routes.js';
+import { crowdRoutes } from './crowd/routes.js';
+import { apiRoutes } from './api/routes.js';
+import { teamRoutes } from './teams/routes.js';
+import { organizerRoutes } from './organizers/routes.js';
 
 /** Every domain's routes, in mounting order. Later domains add one line here. */
-export const domainRoutes: Array<(ctx: AppContext) => Router> = [accountRoutes, challengeRoutes, submissionRoutes, leaderboardRoutes];
+export const domainRoutes: Array<(ctx: AppContext) => Router> = [accountRoutes, challengeRoutes, submissionRoutes, leaderboardRoutes, apiRoutes, crowdRoutes, teamRoutes, organizerRoutes, baselineRoutes];

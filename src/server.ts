@@ -1,6 +1,7 @@
 import { loadConfig } from './config.js';
 import { buildApp } from './app.js';
 import { openConfiguredDb } from './db/open.js';
+import { warmSolutions } from './challenges/service.js';
 import { startWorkerThreads } from './jobs/workers.js';
 import { seedDemo } from '../seeds/demo.js';
 import { logger } from './log.js';
@@ -9,6 +10,7 @@ const config = loadConfig();
 const handle = await openConfiguredDb(config);
 if (config.SEED_ON_START) await seedDemo(handle, config, (m) => logger.info(m));
 const workers = await startWorkerThreads(config, config.SCORING_WORKERS);
+void warmSolutions(handle, (m) => logger.warn(m));
 const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: config.NODE_ENV === 'production' });
 const server = app.listen(config.PORT, config.HOST, () => {
   logger.info(`Sift is serving on http://localhost:${config.PORT} (database: ${handle.dialect}, scoring workers: ${config.SCORING_WORKERS})`);

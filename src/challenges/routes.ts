@@ -7,10 +7,13 @@ import { wantsJson } from '../web/middleware.js';
 import { findChallengeBySlug, listChallenges, type Challenge } from './repo.js';
 import { phase, privateRevealed } from './service.js';
 import { quota } from '../submissions/service.js';
+import { canOrganize } from '../organizers/access.js';
+import { citationBlock } from '../organizers/service.js';
 
 export async function challengeFromParams(ctx: AppContext, req: Request): Promise<Challenge> {
   const c = await findChallengeBySlug(ctx.db.db, String(req.params.slug));
-  if (!c || (c.state === 'draft' && req.user?.role !== 'admin')) throw new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`);
+  // Drafts exist only for their organizers (and admins).
+  if (!c || (c.state === 'draft' && !(await canOrganize(ctx.db, req.user, c)))) throw new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`);
   return c;
 }
 
@@ -35,8 +38,11 @@ export function publicChallenge(c: Challenge) {
 
 /** The only files that can be downloaded, by their public names. */
 function downloadNames(c: Challenge): string[] {
-  return [c.train_file, c.test_file, c.sample_file].filter((f): f is string => !!f);
+  return [c.train_file, c.test_file, c.sample_file, openData(c) ? c.solution_file : null].filter((f): f is string => !!f);
 }
+
+/** After the close, organizers may publish the full solution as open data. */
+const openData = (c: Challenge): boolean => c.open_data === 1 && phase(c) === 'closed';
 
 export function challengeRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -57,6 +63,8 @@ export function challengeRoutes(ctx: AppContext): Router {
       challenge: publicChallenge(c),
       description: renderMarkdown(c.description_md),
       citation: c.citation,
+      openData: openData(c) ? await citationBlock(ctx.db, c, `${req.protocol}://${req.get('host')}/challenges/${c.slug}`) : null,
+      isOrganizer: await canOrganize(ctx.db, req.user, c),
       downloads: downloadNames(c).map((name) => ({ name, href: `/challenges/${c.slug}/data/${name}` })),
       quota: q,
       tab: 'overview',

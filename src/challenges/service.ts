@@ -4,7 +4,7 @@ import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { loadChallengeFolder } from './definition.js';
 import { getSolution } from './solution.js';
-import { findChallengeBySlug, slugExists, type Challenge } from './repo.js';
+import { findChallengeBySlug, slugExists, toChallenge, type Challenge } from './repo.js';
 import type { ChallengeDefinition } from './types.js';
 
 export type Phase = 'upcoming' | 'open' | 'closed';
@@ -44,41 +44,64 @@ export async function importChallengeFolder(handle: DbHandle, dataDir: string, d
     copied += fs.statSync(f).size;
     onProgress?.(copied, total);
   }
-  const solution = await getSolution(path.join(target, path.basename(def.files.solution)), {
-    idColumn: def.idColumn,
-    targetColumn: def.targetColumn,
-    weightColumn: def.weightColumn,
-    classes: def.classes,
-  });
-  await handle.db
-    .insertInto('challenges')
-    .values({
-      slug: def.slug,
-      title: def.title,
-      description_md: def.description,
-      metric: def.metric,
-      metric_options_json: JSON.stringify(def.metricOptions ?? {}),
-      format_json: JSON.stringify(def.format),
-      id_column: def.idColumn,
-      target_column: def.targetColumn,
-      weight_column: def.weightColumn,
-      classes_json: JSON.stringify(def.classes),
-      higher_is_better: def.higherIsBetter ? 1 : 0,
-      opens_at: def.opensAt.toISOString(),
-      closes_at: def.closesAt.toISOString(),
-      daily_limit: def.dailyLimit,
-      final_selections: def.finalSelections,
-      state: 'published',
-      folder: target,
-      train_file: path.basename(def.files.train),
-      test_file: path.basename(def.files.test),
-      solution_file: path.basename(def.files.solution),
-      sample_file: def.files.sampleSubmission ? path.basename(def.files.sampleSubmission) : null,
-      solution_sha256: solution.sha256,
-      citation: def.citation,
-      created_at: nowIso(),
-    })
-    .execute();
+  const solution = await getSolution(path.join(target, path.basename(def.files.solution)), specOf(def));
+  return saveChallenge(handle, def, target, solution.sha256, { state: 'published' });
+}
+
+const specOf = (def: ChallengeDefinition) => ({ idColumn: def.idColumn, targetColumn: def.targetColumn, weightColumn: def.weightColumn, classes: def.classes });
+
+/**
+ * Parses and validates a challenge folder in place (challenge.yaml, headers, every solution row):
+ * the one check shared by folder imports and the organizer console. Returns the definition and
+ * the solution (cached by file version).
+ */
+export async function checkChallengeFolder(dir: string) {
+  const def = await loadChallengeFolder(dir);
+  const solution = await getSolution(def.files.solution, specOf(def));
+  return { def, solution };
+}
+
+/**
+ * Records a validated challenge definition whose files are in `folder`: inserts it, or with
+ * opts.id updates that challenge. Shared by folder imports and the organizer console.
+ */
+export async function saveChallenge(
+  handle: DbHandle,
+  def: ChallengeDefinition,
+  folder: string,
+  solutionSha256: string,
+  opts: { state: Challenge['state']; id?: number },
+): Promise<Challenge> {
+  const values = {
+    slug: def.slug,
+    title: def.title,
+    description_md: def.description,
+    metric: def.metric,
+    metric_options_json: JSON.stringify(def.metricOptions ?? {}),
+    format_json: JSON.stringify(def.format),
+    id_column: def.idColumn,
+    target_column: def.targetColumn,
+    weight_column: def.weightColumn,
+    classes_json: JSON.stringify(def.classes),
+    higher_is_better: def.higherIsBetter ? 1 : 0,
+    opens_at: def.opensAt.toISOString(),
+    closes_at: def.closesAt.toISOString(),
+    daily_limit: def.dailyLimit,
+    final_selections: def.finalSelections,
+    state: opts.state,
+    folder,
+    train_file: path.basename(def.files.train),
+    test_file: path.basename(def.files.test),
+    solution_file: path.basename(def.files.solution),
+    sample_file: def.files.sampleSubmission ? path.basename(def.files.sampleSubmission) : null,
+    solution_sha256: solutionSha256,
+    citation: def.citation,
+  };
+  if (opts.id !== undefined) {
+    await handle.db.updateTable('challenges').set(values).where('id', '=', opts.id).execute();
+  } else {
+    await handle.db.insertInto('challenges').values({ ...values, created_at: nowIso() }).execute();
+  }
   return (await findChallengeBySlug(handle.db, def.slug))!;
 }
 
@@ -96,4 +119,16 @@ export async function importNewChallenges(handle: DbHandle, dataDir: string, dat
     imported.push(def.slug);
   }
   return imported;
+}
+
+/** Parses every live challenge's solution into the cache, so the first upload after a start is not slowed by it. */
+export async function warmSolutions(handle: DbHandle, log: (msg: string) => void): Promise<void> {
+  const rows = await handle.db.selectFrom('challenges').selectAll().where('state', '!=', 'closed').execute();
+  for (const row of rows) {
+    try {
+      await loadChallengeSolution(toChallenge(row));
+    } catch (err) {
+      log(`could not load the solution of ${row.slug}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 }

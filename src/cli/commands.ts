@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { registerClientCommands } from './client/commands.js';
+import { registerBaselineCommands } from '../baseline/cli.js';
 
 /** Command groups contributed by domains (baseline, API client...). Each adds one line here. */
-export const commandModules: Array<(program: Command) => void> = [];
+export const commandModules: Array<(program: Command) => void> = [registerClientCommands, registerBaselineCommands];

@@ -52,7 +52,12 @@ export async function migrate(handle: DbHandle, schema?: string): Promise<void> 
   if (handle.dialect === 'postgres' && schema) {
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(handle.db);
   }
-  const migrator = new Migrator({ db: handle.db, provider: migrationProvider(handle.dialect) });
+  // Each PostgreSQL schema keeps its own migration tables, so test runs in other schemas never share a lock.
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: migrationProvider(handle.dialect),
+    ...(handle.dialect === 'postgres' && schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -5,7 +5,9 @@ import { privateRevealed } from '../challenges/service.js';
 import { UserError } from '../web/errors.js';
 import { wantsJson } from '../web/middleware.js';
 import { board, type Board } from './service.js';
+import { canOrganize } from '../organizers/access.js';
 
+/** @deprecated role alone no longer makes an organizer of a challenge; use canOrganize(db, user, challenge). */
 export const isOrganizer = (role: string | undefined): boolean => role === 'admin' || role === 'organizer';
 
 export function leaderboardRoutes(ctx: AppContext): Router {
@@ -13,11 +15,13 @@ export function leaderboardRoutes(ctx: AppContext): Router {
   const show = (which: Board) => async (req: import('express').Request, res: import('express').Response) => {
     const c = await challengeFromParams(ctx, req);
     const revealed = privateRevealed(c);
-    if (which === 'private' && !revealed && !isOrganizer(req.user?.role)) {
+    const organizer = await canOrganize(ctx.db, req.user, c);
+    if (which === 'private' && !revealed && !organizer) {
       throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes (${c.closes_at}).`);
     }
     const rows = await board(ctx.db.db, c, which, revealed);
-    if (wantsJson(req)) return res.json({ board: which, revealed, rows });
+    const frozenAt = which === 'public' && !revealed ? c.public_frozen_at : null;
+    if (wantsJson(req)) return res.json({ board: which, revealed, frozenAt, rows });
     res.render('leaderboard', {
       title: `${which === 'public' ? 'Public' : 'Private'} leaderboard · ${c.title}`,
       challenge: publicChallenge(c),
@@ -25,7 +29,9 @@ export function leaderboardRoutes(ctx: AppContext): Router {
       which,
       isPublic: which === 'public',
       revealed,
-      canSeePrivate: revealed || isOrganizer(req.user?.role),
+      canSeePrivate: revealed || organizer,
+      frozenAt,
+      organizer,
       tab: which === 'public' ? 'leaderboard' : 'private',
     });
   };

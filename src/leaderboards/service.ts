@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
+import { memberNames } from '../teams/repo.js';
 
 export type Board = 'public' | 'private';
 
@@ -8,7 +9,11 @@ export interface BoardRow {
   rank: number | null;
   submissionId: number;
   userId: number;
+  /** The team's name, or the participant's name when they compete alone. */
   name: string;
+  teamId: number | null;
+  /** Team members' names (empty for solo participants). */
+  members: string[];
   score: number;
   /** The other board's score, shown once the private board is revealed. */
   entries: number;
@@ -21,6 +26,7 @@ export interface BoardRow {
 interface RawRow {
   submission_id: number;
   user_id: number;
+  team_id: number | null;
   name: string;
   score: number;
   entries: number;
@@ -28,20 +34,25 @@ interface RawRow {
   is_baseline: number;
 }
 
+/** Who a row belongs to: the team when the submission has one, else the user (as repo.entrantKey). */
+const ENTRANT = sql.raw(`CASE WHEN s.team_id IS NULL THEN 'u:' || CAST(s.user_id AS TEXT) ELSE 't:' || CAST(s.team_id AS TEXT) END`);
+
 /**
  * Each entrant's best public submission, in one query: a window function numbers each entrant's
  * scored submissions best-first (ties to the earlier one) and the outer query keeps the first.
  */
-async function publicRows(db: Db, c: Challenge): Promise<RawRow[]> {
+async function publicRows(db: Db, c: Challenge, live: boolean): Promise<RawRow[]> {
   const dir = sql.raw(c.higherIsBetter ? 'DESC' : 'ASC');
+  // A frozen public board shows only the submissions made before the freeze.
+  const frozen = c.public_frozen_at && !live ? sql`AND s.created_at <= ${c.public_frozen_at}` : sql``;
   const { rows } = await sql<RawRow>`
-    SELECT t.id AS submission_id, t.user_id, t.name, t.public_score AS score, t.entries, t.created_at, t.is_baseline
+    SELECT t.id AS submission_id, t.user_id, t.team_id, t.name, t.public_score AS score, t.entries, t.created_at, t.is_baseline
     FROM (
-      SELECT s.id, s.user_id, u.name, s.public_score, s.created_at, s.is_baseline,
-        ROW_NUMBER() OVER (PARTITION BY s.user_id, s.is_baseline ORDER BY s.public_score ${dir}, s.created_at ASC, s.id ASC) AS rn,
-        COUNT(*) OVER (PARTITION BY s.user_id, s.is_baseline) AS entries
-      FROM submissions s JOIN users u ON u.id = s.user_id
-      WHERE s.challenge_id = ${c.id} AND s.status = 'scored' AND s.public_score IS NOT NULL
+      SELECT s.id, s.user_id, s.team_id, COALESCE(tm.name, u.name) AS name, s.public_score, s.created_at, s.is_baseline,
+        ROW_NUMBER() OVER (PARTITION BY ${ENTRANT}, s.is_baseline ORDER BY s.public_score ${dir}, s.created_at ASC, s.id ASC) AS rn,
+        COUNT(*) OVER (PARTITION BY ${ENTRANT}, s.is_baseline) AS entries
+      FROM submissions s JOIN users u ON u.id = s.user_id LEFT JOIN teams tm ON tm.id = s.team_id
+      WHERE s.challenge_id = ${c.id} AND s.status = 'scored' AND s.public_score IS NOT NULL ${frozen}
     ) t
     WHERE t.rn = 1
     ORDER BY t.public_score ${dir}, t.created_at ASC, t.id ASC`.execute(db);
@@ -58,18 +69,18 @@ async function privateRows(db: Db, c: Challenge): Promise<RawRow[]> {
   const auto = c.final_selections > 0 ? c.final_selections : 1_000_000_000;
   const { rows } = await sql<RawRow>`
     WITH scored AS (
-      SELECT s.id, s.user_id, u.name, s.public_score, s.private_score, s.created_at, s.is_baseline, s.selected,
-        SUM(s.selected) OVER (PARTITION BY s.user_id, s.is_baseline) AS n_selected,
-        ROW_NUMBER() OVER (PARTITION BY s.user_id, s.is_baseline ORDER BY s.public_score ${dir}, s.created_at ASC, s.id ASC) AS public_rn,
-        COUNT(*) OVER (PARTITION BY s.user_id, s.is_baseline) AS entries
-      FROM submissions s JOIN users u ON u.id = s.user_id
+      SELECT s.id, s.user_id, s.team_id, COALESCE(tm.name, u.name) AS name, ${ENTRANT} AS entrant, s.public_score, s.private_score, s.created_at, s.is_baseline, s.selected,
+        SUM(s.selected) OVER (PARTITION BY ${ENTRANT}, s.is_baseline) AS n_selected,
+        ROW_NUMBER() OVER (PARTITION BY ${ENTRANT}, s.is_baseline ORDER BY s.public_score ${dir}, s.created_at ASC, s.id ASC) AS public_rn,
+        COUNT(*) OVER (PARTITION BY ${ENTRANT}, s.is_baseline) AS entries
+      FROM submissions s JOIN users u ON u.id = s.user_id LEFT JOIN teams tm ON tm.id = s.team_id
       WHERE s.challenge_id = ${c.id} AND s.status = 'scored' AND s.private_score IS NOT NULL
     ), candidates AS (
-      SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id, is_baseline ORDER BY private_score ${dir}, created_at ASC, id ASC) AS rn
+      SELECT *, ROW_NUMBER() OVER (PARTITION BY entrant, is_baseline ORDER BY private_score ${dir}, created_at ASC, id ASC) AS rn
       FROM scored
       WHERE (n_selected > 0 AND selected = 1) OR (n_selected = 0 AND public_rn <= ${auto})
     )
-    SELECT id AS submission_id, user_id, name, private_score AS score, entries, created_at, is_baseline
+    SELECT id AS submission_id, user_id, team_id, name, private_score AS score, entries, created_at, is_baseline
     FROM candidates WHERE rn = 1
     ORDER BY private_score ${dir}, created_at ASC, id ASC`.execute(db);
   return rows;
@@ -83,6 +94,8 @@ function rank(rows: RawRow[]): BoardRow[] {
     submissionId: r.submission_id,
     userId: r.user_id,
     name: r.name,
+    teamId: r.team_id ?? null,
+    members: [],
     score: Number(r.score),
     entries: Number(r.entries),
     createdAt: r.created_at,
@@ -91,11 +104,25 @@ function rank(rows: RawRow[]): BoardRow[] {
   }));
 }
 
-export async function board(db: Db, c: Challenge, which: Board, withRankChange: boolean): Promise<BoardRow[]> {
-  const pub = rank(await publicRows(db, c));
+/** Fills in the members of team rows. */
+async function withMembers(db: Db, rows: BoardRow[]): Promise<BoardRow[]> {
+  const names = await memberNames(db, [...new Set(rows.map((r) => r.teamId).filter((t): t is number => t !== null))]);
+  return rows.map((r) => (r.teamId !== null ? { ...r, members: names.get(r.teamId) ?? [] } : r));
+}
+
+/**
+ * A leaderboard, one row per entrant (team, or participant alone). `opts.live` ignores a public
+ * freeze (organizers' view, exports, re-score comparisons).
+ */
+export async function board(db: Db, c: Challenge, which: Board, withRankChange: boolean, opts: { live?: boolean } = {}): Promise<BoardRow[]> {
+  return withMembers(db, await rankedBoard(db, c, which, withRankChange, !!opts.live));
+}
+
+async function rankedBoard(db: Db, c: Challenge, which: Board, withRankChange: boolean, live: boolean): Promise<BoardRow[]> {
+  const pub = rank(await publicRows(db, c, live));
   if (which === 'public' && !withRankChange) return pub;
   const priv = rank(await privateRows(db, c));
-  const key = (r: BoardRow) => `${r.userId}:${r.isBaseline}`;
+  const key = (r: BoardRow) => `${r.teamId !== null ? `t${r.teamId}` : `u${r.userId}`}:${r.isBaseline}`;
   if (which === 'public') {
     const privRank = new Map(priv.map((r) => [key(r), r.rank]));
     return pub.map((r) => ({ ...r, rankChange: r.rank !== null && privRank.get(key(r)) != null ? r.rank - privRank.get(key(r))! : null }));

@@ -1,6 +1,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { Database, SubmissionsTable } from '../db/schema.js';
+import { teamIdOf } from '../teams/repo.js';
 
 export type SubmissionRow = Selectable<SubmissionsTable>;
 
@@ -43,12 +44,25 @@ export async function findSubmission(db: Db, id: number): Promise<SubmissionRow 
   return db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** A user's submissions in a challenge: their team's (every member's) when they are in a team. */
 export async function listUserSubmissions(db: Db, challengeId: number, userId: number): Promise<SubmissionRow[]> {
+  return listEntrantSubmissions(db, challengeId, userId, await teamIdOf(db, challengeId, userId));
+}
+
+/** Whether a user may see a submission: theirs, or their team's. */
+export async function ownsSubmission(db: Db, s: SubmissionRow, userId: number): Promise<boolean> {
+  if (s.user_id === userId && s.team_id === null) return true;
+  const teamId = await teamIdOf(db, s.challenge_id, userId);
+  return teamId !== null ? s.team_id === teamId : s.user_id === userId;
+}
+
+/** The submissions of a user's entrant: all of their team's when they are in one, else their own. */
+export async function listEntrantSubmissions(db: Db, challengeId: number, userId: number, teamId: number | null): Promise<SubmissionRow[]> {
   return db
     .selectFrom('submissions')
     .selectAll()
     .where('challenge_id', '=', challengeId)
-    .where('user_id', '=', userId)
+    .where((eb) => (teamId !== null ? eb('team_id', '=', teamId) : eb.and([eb('user_id', '=', userId), eb('team_id', 'is', null)])))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .execute();

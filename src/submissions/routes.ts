@@ -42,8 +42,12 @@ export function submissionRoutes(ctx: AppContext): Router {
   const receive = (req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {
       if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') return next(new UserError(413, 'file_too_large', `The file is larger than the ${ctx.config.MAX_UPLOAD_MB} MB limit.`));
-        return next(new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}'). Send one file in the field 'file'.`));
+        // Kept for the handler, so a browser gets the submit page back with the message.
+        res.locals.uploadError =
+          err.code === 'LIMIT_FILE_SIZE'
+            ? new UserError(413, 'file_too_large', `The file is larger than the ${ctx.config.MAX_UPLOAD_MB} MB limit.`)
+            : new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}'). Send one file in the field 'file'.`);
+        return next();
       }
       next(err);
     });
@@ -55,8 +59,9 @@ export function submissionRoutes(ctx: AppContext): Router {
 
   r.post('/challenges/:slug/submissions', requireUser, receive, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
-    if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: choose a CSV file (.csv or .csv.gz) in the field 'file'.");
     try {
+      if (res.locals.uploadError) throw res.locals.uploadError;
+      if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: choose a CSV file (.csv or .csv.gz) in the field 'file'.");
       const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, typeof req.body.message === 'string' ? req.body.message : null);
       ctx.nudgeWorkers();
       if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, false), quota: await quota(ctx.db, c, req.user!.id) });
@@ -72,6 +77,8 @@ export function submissionRoutes(ctx: AppContext): Router {
         errors: details.errors,
         totalErrors: details.totalErrors,
         shownErrors: details.errors?.length,
+        truncated: (details.errors?.length ?? 0) < (details.totalErrors ?? 0),
+        fileName: req.file?.originalname,
         tab: 'submit',
       });
     }
@@ -89,7 +96,7 @@ export function submissionRoutes(ctx: AppContext): Router {
   r.get('/challenges/:slug/submissions/:id', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
     const s = await repo.findSubmission(ctx.db.db, Number(req.params.id));
-    if (!s || s.challenge_id !== c.id || s.user_id !== req.user!.id) throw new UserError(404, 'not_found', 'No such submission of yours.');
+    if (!s || s.challenge_id !== c.id || !(await repo.ownsSubmission(ctx.db.db, s, req.user!.id))) throw new UserError(404, 'not_found', 'No such submission of yours.');
     const revealed = privateRevealed(c);
     const submission = submissionView(s, revealed);
     if (wantsJson(req)) return res.json({ submission });

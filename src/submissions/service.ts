@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline, Transform } from 'node:stream';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { getMetric } from '../../scorers/registry.js';
@@ -11,6 +12,7 @@ import { loadChallengeSolution, phase } from '../challenges/service.js';
 import { enqueue } from '../jobs/queue.js';
 import { UserError } from '../web/errors.js';
 import { parseSubmission } from './parse.js';
+import { teamIdOf } from '../teams/repo.js';
 import * as repo from './repo.js';
 
 export const SCORE_JOB = 'score-submission';
@@ -30,7 +32,9 @@ export interface Quota {
   nextSlotAt: string;
 }
 
-export async function quota(handle: DbHandle, c: Challenge, userId: number, teamId: number | null = null, now = new Date()): Promise<Quota> {
+/** Slots left today for the user's entrant: their team when they have one (teamId undefined: looked up), else themselves. */
+export async function quota(handle: DbHandle, c: Challenge, userId: number, teamId?: number | null, now = new Date()): Promise<Quota> {
+  if (teamId === undefined) teamId = await teamIdOf(handle.db, c.id, userId);
   const used = await repo.quotaUsed(handle.db, c.id, repo.entrantKey(userId, teamId), repo.utcDay(now));
   return quotaFromUsed(c.daily_limit, used, now);
 }
@@ -39,12 +43,6 @@ function quotaFromUsed(limit: number, used: number, now: Date): Quota {
   const left = Math.max(0, limit - used);
   const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
   return { limit, used, left, nextSlotAt: (left > 0 ? now : midnight).toISOString() };
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 async function isGzip(file: string): Promise<boolean> {
@@ -77,12 +75,16 @@ export async function accept(
   try {
     const p = phase(c);
     if (p !== 'open') throw new UserError(403, 'challenge_not_open', p === 'closed' ? 'This challenge is closed; submissions are no longer accepted.' : `This challenge opens at ${c.opens_at}.`);
-    const teamId = opts.teamId ?? null;
+    // Submissions and daily limits belong to the user's team when they have one.
+    const teamId = opts.teamId !== undefined ? opts.teamId : await teamIdOf(handle.db, c.id, userId);
     const before = await quota(handle, c, userId, teamId);
     if (!opts.isBaseline && before.left === 0) throw dailyLimitError(before);
 
     const solution = await loadChallengeSolution(c);
-    const outcome = await parseSubmission(fs.createReadStream(upload.tmpPath), { filename: upload.originalName, format: c.format, solution });
+    // The sha256 is taken on the way through the parser, so the file is read once.
+    const hash = crypto.createHash('sha256');
+    const hashing = new Transform({ transform: (chunk, _enc, done) => done(null, hash.update(chunk) && chunk) });
+    const outcome = await parseSubmission(pipeline(fs.createReadStream(upload.tmpPath), hashing, () => {}), { filename: upload.originalName, format: c.format, solution });
     if (!outcome.ok) {
       throw new UserError(422, 'invalid_submission', `The file has ${outcome.totalErrors} problem${outcome.totalErrors === 1 ? '' : 's'}; nothing was stored.`, {
         errors: outcome.errors,
@@ -91,7 +93,7 @@ export async function accept(
       });
     }
 
-    const sha256 = await sha256File(upload.tmpPath);
+    const sha256 = hash.digest('hex');
     const gz = await isGzip(upload.tmpPath);
     const relPath = path.join('submissions', String(c.id), `${sha256}${gz ? '.csv.gz' : '.csv'}`);
     fs.mkdirSync(path.join(dataDir, path.dirname(relPath)), { recursive: true });
@@ -136,12 +138,14 @@ async function markFailed(handle: DbHandle, id: number, error: string): Promise<
 }
 
 /** Scores one queued submission on both subsets. Scorer errors fail the submission, with the message shown to its owner. */
-export async function score(handle: DbHandle, dataDir: string, submissionId: number): Promise<void> {
+export async function score(handle: DbHandle, dataDir: string, submissionId: number, opts: { rescore?: boolean } = {}): Promise<void> {
   const sub = await repo.findSubmission(handle.db, submissionId);
-  if (!sub || sub.status === 'scored' || sub.status === 'failed') return;
+  if (!sub) return;
+  // A re-score recomputes finished submissions in place (they stay on the board meanwhile).
+  if (!opts.rescore && (sub.status === 'scored' || sub.status === 'failed')) return;
   const c = await findChallengeById(handle.db, sub.challenge_id);
   if (!c) return markFailed(handle, sub.id, 'The challenge no longer exists.');
-  await handle.db.updateTable('submissions').set({ status: 'scoring' }).where('id', '=', sub.id).execute();
+  if (!opts.rescore) await handle.db.updateTable('submissions').set({ status: 'scoring' }).where('id', '=', sub.id).execute();
 
   const solution = await loadChallengeSolution(c);
   const outcome = await parseSubmission(fs.createReadStream(path.join(dataDir, sub.file_path)), { filename: sub.file_path, format: c.format, solution });
@@ -188,7 +192,10 @@ export const scoreJobHandler = (handle: DbHandle, dataDir: string) => ({
 export async function setSelected(handle: DbHandle, c: Challenge, userId: number, submissionId: number, selected: boolean): Promise<void> {
   if (phase(c) === 'closed') throw new UserError(403, 'challenge_closed', 'Final selections are locked: the challenge has closed.');
   const sub = await repo.findSubmission(handle.db, submissionId);
-  if (!sub || sub.challenge_id !== c.id || sub.user_id !== userId) throw new UserError(404, 'not_found', 'No such submission of yours.');
+  const teamId = await teamIdOf(handle.db, c.id, userId);
+  // Any member selects among the team's submissions; the cap is per team.
+  const mine = sub && sub.challenge_id === c.id && (teamId !== null ? sub.team_id === teamId : sub.user_id === userId && sub.team_id === null);
+  if (!sub || !mine) throw new UserError(404, 'not_found', 'No such submission of yours.');
   if (sub.status !== 'scored') throw new UserError(409, 'not_scored', 'Only scored submissions can be selected.');
   await handle.db.transaction().execute(async (tx) => {
     if (selected) {
@@ -196,7 +203,7 @@ export async function setSelected(handle: DbHandle, c: Challenge, userId: number
         .selectFrom('submissions')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('challenge_id', '=', c.id)
-        .where('user_id', '=', userId)
+        .where((eb) => (teamId !== null ? eb('team_id', '=', teamId) : eb.and([eb('user_id', '=', userId), eb('team_id', 'is', null)])))
         .where('selected', '=', 1)
         .where('id', '!=', sub.id)
         .executeTakeFirstOrThrow();

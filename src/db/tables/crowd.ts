@@ -1,3 +1,144 @@
-/** Table types for crowd workflows, subjects, votes, volunteer stats, comments (issue 5). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface CrowdTables {}
+import type { Generated } from 'kysely';
+
+/** Table types for crowd workflows, subjects, votes, volunteer stats, comments (issue 5). Times are ISO-8601 UTC strings. */
+export interface CrowdSettingsTable {
+  key: string;
+  value: string;
+}
+
+export type RetirementMode = 'fixed' | 'adaptive';
+
+export interface CrowdWorkflowsTable {
+  id: Generated<number>;
+  challenge_id: number;
+  /** Class names in code order (answer i is classes[i]). */
+  classes_json: string;
+  /** Class name -> clue text shown in training feedback. */
+  clues_json: string;
+  retirement: RetirementMode;
+  retire_count: number;
+  adaptive_threshold: number;
+  adaptive_min_votes: number;
+  /** Zooniverse Designator's training_chances: chance that the n-th subject served is gold; the last entry is the floor. */
+  training_chances_json: string;
+  active: Generated<number>;
+  created_at: string;
+}
+
+export interface CrowdSubjectsTable {
+  id: Generated<number>;
+  workflow_id: number;
+  external_id: string;
+  is_gold: number;
+  /** Class code of a gold subject; null for live ones (never sent to volunteers before they answer). */
+  gold_class: number | null;
+  /** 1: part of the expert set (served only to level-2 volunteers who joined it). */
+  expert: Generated<number>;
+  /** The row's features without the label. */
+  features_json: string;
+  ra: number | null;
+  dec: number | null;
+  /** Votes of signed-in volunteers (anonymous ones carry no weight). */
+  vote_count: Generated<number>;
+  anon_count: Generated<number>;
+  /** Online (SWAP) posterior over the classes. */
+  posterior_json: string;
+  consensus_class: number | null;
+  consensus_confidence: number | null;
+  retired_at: string | null;
+  created_at: string;
+}
+
+export interface CrowdServesTable {
+  id: Generated<number>;
+  workflow_id: number;
+  subject_id: number;
+  /** 'u:<user id>' or 'a:<anonymous cookie id>'. */
+  voter: string;
+  served_at: string;
+}
+
+export interface CrowdVotesTable {
+  id: Generated<number>;
+  workflow_id: number;
+  subject_id: number;
+  voter: string;
+  user_id: number | null;
+  anon_id: string | null;
+  answer: number;
+  is_gold: number;
+  correct: number | null;
+  /** 1 when the vote counts toward retirement (signed-in volunteer on a live subject). */
+  counted: number;
+  /** 1 when cast faster than the minimum time on page. */
+  flagged: number;
+  info_bits: number;
+  time_ms: number;
+  ip_hash: string;
+  served_at: string;
+  created_at: string;
+  /** UTC day of created_at (YYYY-MM-DD). */
+  day: string;
+}
+
+export interface CrowdVolunteersTable {
+  workflow_id: number;
+  user_id: number;
+  /** k×k Dirichlet-smoothed confusion counts (SWAP), learnt from gold answers. Counts per volunteer come from crowd_votes. */
+  confusion_json: string;
+  /** 1 when the volunteer joined the expert subject set. */
+  expert: Generated<number>;
+  created_at: string;
+}
+
+export interface CrowdCommentsTable {
+  id: Generated<number>;
+  subject_id: number;
+  user_id: number;
+  body_md: string;
+  created_at: string;
+}
+
+export interface CrowdTagsTable {
+  subject_id: number;
+  user_id: number;
+  tag: string;
+  created_at: string;
+}
+
+export type FlagStatus = 'open' | 'interesting' | 'resolved';
+
+export interface CrowdFlagsTable {
+  id: Generated<number>;
+  subject_id: number;
+  user_id: number;
+  note: string;
+  status: FlagStatus;
+  reviewed_by: number | null;
+  reviewed_at: string | null;
+  created_at: string;
+}
+
+export interface CrowdConsensusTable {
+  workflow_id: number;
+  subject_id: number;
+  aggregator: string;
+  label: number;
+  confidence: number;
+  posterior_json: string;
+  n_votes: number;
+  computed_at: string;
+}
+
+export interface CrowdTables {
+  crowd_settings: CrowdSettingsTable;
+  crowd_workflows: CrowdWorkflowsTable;
+  crowd_subjects: CrowdSubjectsTable;
+  crowd_serves: CrowdServesTable;
+  crowd_votes: CrowdVotesTable;
+  crowd_volunteers: CrowdVolunteersTable;
+  crowd_comments: CrowdCommentsTable;
+  crowd_tags: CrowdTagsTable;
+  crowd_flags: CrowdFlagsTable;
+  crowd_consensus: CrowdConsensusTable;
+}

@@ -1,0 +1,138 @@
+/**
+ * `npm run bench:crowd`: votes ingested per second over HTTP on loopback, with each vote updating
+ * the subject's online (SWAP) posterior, the volunteer's row and retirement in one transaction.
+ * Target: >= 1,500 votes/s and p99 <= 50 ms on SQLite. Prints, asserts nothing; bounded loops, loopback only.
+ *
+ * Phase 1 (ingest): the bench mints genuine serve tokens with the server's stored secret (as the
+ * serve endpoint would) and POSTs votes from BENCH_CROWD_CONCURRENCY connections.
+ * Phase 2 (round trip): volunteers alternate GET classify (serve) and POST vote, as browsers do.
+ * Set TEST_DB=postgres to run on PostgreSQL (TEST_POSTGRES_URL).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { AddressInfo } from 'node:net';
+import { createTestContext, TEST_DB } from '../test/helpers.js';
+import { signUp, startSession, sessionUser } from '../src/accounts/service.js';
+import { SESSION_COOKIE } from '../src/web/middleware.js';
+import { createWorkflowForSlug } from '../src/crowd/setup.js';
+import { signServe, tokenSecret } from '../src/crowd/token.js';
+
+const VOLUNTEERS = Number(process.env.BENCH_CROWD_VOLUNTEERS ?? 40);
+const VOTES = Number(process.env.BENCH_CROWD_VOTES ?? 20_000);
+const ROUND_TRIPS = Number(process.env.BENCH_CROWD_ROUND_TRIPS ?? 3_000);
+const CONCURRENCY = Number(process.env.BENCH_CROWD_CONCURRENCY ?? 16);
+const CLASSES = ['AGN', 'Star', 'XRB', 'CV', 'Other'];
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+
+interface Job { cookie: string; csrf: string; body: string }
+interface RtUser { cookie: string; csrf: string }
+
+/** The load generator runs in a worker thread: its own event loop, so it does not slow the server's. */
+async function clientMain(): Promise<void> {
+  const { base, jobs, fresh, concurrency, roundTrips } = workerData as { base: string; jobs: Job[]; fresh: RtUser[]; concurrency: number; roundTrips: number };
+  const lat: number[] = [];
+  const status: Record<number, number> = {};
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < jobs.length) {
+        const j = jobs[next++];
+        const s = performance.now();
+        const r = await fetch(`${base}/crowd/xray-sources/votes`, { method: 'POST', headers: { cookie: j.cookie, 'x-csrf-token': j.csrf, 'content-type': 'application/json', accept: 'application/json' }, body: j.body });
+        await r.arrayBuffer();
+        lat.push(performance.now() - s);
+        status[r.status] = (status[r.status] ?? 0) + 1;
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  const rtLat: number[] = [];
+  let done = 0;
+  const t1 = performance.now();
+  await Promise.all(
+    fresh.map(async (u) => {
+      while (done < roundTrips) {
+        const s = performance.now();
+        const served = (await (await fetch(`${base}/crowd/xray-sources/classify`, { headers: { cookie: u.cookie, accept: 'application/json' } })).json()) as { token?: string; subject: unknown };
+        if (!served.subject) return;
+        const r = await fetch(`${base}/crowd/xray-sources/votes`, { method: 'POST', headers: { cookie: u.cookie, 'x-csrf-token': u.csrf, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ token: served.token, answer: 'AGN' }) });
+        await r.arrayBuffer();
+        rtLat.push(performance.now() - s);
+        done++;
+      }
+    }),
+  );
+  parentPort!.postMessage({ lat, status, secs, rtLat, done, secs2: (performance.now() - t1) / 1000 });
+}
+
+if (!isMainThread) await clientMain();
+else await serverMain();
+
+async function serverMain(): Promise<void> {
+Object.assign(process.env, { CROWD_VOTES_PER_MINUTE_USER: '100000000', CROWD_VOTES_PER_MINUTE_IP: '100000000' });
+const ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0 });
+const wfId = await createWorkflowForSlug(ctx.handle, 'xray-sources', { retirement: 'fixed', retireCount: 20, trainingChances: [0.1] });
+const server = ctx.app.listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const users: Array<{ id: number; cookie: string; csrf: string }> = [];
+for (let i = 0; i < VOLUNTEERS; i++) {
+  const u = await signUp(ctx.handle.db, { email: `bench${i}@example.org`, name: `Bench ${i}`, password: 'correct horse battery' }, 'participant');
+  const token = await startSession(ctx.handle.db, u.id, 1);
+  const s = await sessionUser(ctx.handle.db, token);
+  users.push({ id: u.id, cookie: `${SESSION_COOKIE}=${token}`, csrf: s!.csrf_token });
+}
+// Warm the app (secret, volunteer rows, JIT) with one serve per volunteer.
+for (const u of users) await fetch(`${base}/crowd/xray-sources/classify`, { headers: { cookie: u.cookie, accept: 'application/json' } }).then((r) => r.json());
+const secret = await tokenSecret(ctx.handle.db);
+// Trained volunteers, so votes move the posterior: a plausible confusion matrix (70% right).
+await ctx.handle.db.updateTable('crowd_volunteers').set({ confusion_json: JSON.stringify(Array.from({ length: 25 }, (_, i) => (i % 6 === 0 ? 14 : 1.5))) }).execute();
+const live = (await ctx.handle.db.selectFrom('crowd_subjects').select('id').where('workflow_id', '=', wfId).where('is_gold', '=', 0).orderBy('id').execute()).map((r) => r.id);
+
+// Phase 1: votes only. Volunteer u votes on subjects u, u+V, u+2V, ... (never the same one twice).
+const jobs: Array<{ u: (typeof users)[number]; body: string }> = [];
+for (let n = 0; jobs.length < VOTES && n < live.length * VOLUNTEERS; n++) {
+  const u = users[n % VOLUNTEERS];
+  const subjectId = live[Math.floor(n / VOLUNTEERS) % live.length];
+  if (Math.floor(n / VOLUNTEERS) >= live.length) break;
+  const token = signServe(secret, { voter: `u:${u.id}`, workflowId: wfId, subjectId, servedAt: Date.now() - 3000 });
+  jobs.push({ u, body: JSON.stringify({ token, answer: CLASSES[(n * 7) % 5 === 0 ? 1 : 0] }) });
+}
+// Phase 2 volunteers: fresh accounts that serve and vote as a browser does.
+const fresh: RtUser[] = [];
+for (let i = 0; i < CONCURRENCY; i++) {
+  const u = await signUp(ctx.handle.db, { email: `rt${i}@example.org`, name: `RT ${i}`, password: 'correct horse battery' }, 'participant');
+  const token = await startSession(ctx.handle.db, u.id, 1);
+  fresh.push({ cookie: `${SESSION_COOKIE}=${token}`, csrf: (await sessionUser(ctx.handle.db, token))!.csrf_token });
+}
+const worker = new Worker(new URL(import.meta.url), { workerData: { base, jobs: jobs.map((j) => ({ cookie: j.u.cookie, csrf: j.u.csrf, body: j.body })), fresh, concurrency: CONCURRENCY, roundTrips: ROUND_TRIPS } });
+const { lat, status, secs, rtLat, done, secs2 } = await new Promise<{ lat: number[]; status: Record<number, number>; secs: number; rtLat: number[]; done: number; secs2: number }>((resolve, reject) => {
+  worker.once('message', resolve);
+  worker.once('error', reject);
+});
+await worker.terminate();
+const retired = await ctx.handle.db.selectFrom('crowd_subjects').select((eb) => eb.fn.countAll<number>().as('n')).where('retired_at', 'is not', null).executeTakeFirstOrThrow();
+console.log(`crowd vote ingestion (${TEST_DB}, ${CONCURRENCY} connections, ${VOLUNTEERS} volunteers, ${live.length} live subjects, fixed retirement at 20)`);
+console.log(`  votes:     ${jobs.length} in ${secs.toFixed(2)} s = ${Math.round(jobs.length / secs)} votes/s   (target >= 1,500/s)`);
+console.log(`  latency:   p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms   (target p99 <= 50 ms)`);
+console.log(`  responses: ${Object.entries(status).map(([k, v]) => `${k}: ${v}`).join(', ')} (201 counted or stored; 409 would be duplicates); subjects retired: ${retired.n}`);
+
+console.log(`crowd serve + vote round trips (${CONCURRENCY} volunteers in parallel)`);
+console.log(`  ${done} classifications in ${secs2.toFixed(2)} s = ${Math.round(done / secs2)}/s; round trip p50 ${pct(rtLat, 50).toFixed(1)} ms, p99 ${pct(rtLat, 99).toFixed(1)} ms`);
+
+server.close();
+await ctx.close();
+
+const ds = path.join(path.dirname(new URL(import.meta.url).pathname), 'crowd-aggregators.js');
+if (fs.existsSync(ds)) console.log(`Dawid–Skene on 1,000,000 votes: see ${path.relative(process.cwd(), ds)} (run after this one by npm run bench:crowd).`);
+else console.log('Dawid–Skene on 1,000,000 votes: dist/bench/crowd-aggregators.js is not built.');
+}

@@ -1,0 +1,676 @@
+/**
+ * The OpenAPI 3.0 description of Sift's token API, written by hand. /api/openapi.json serves it
+ * and /api/docs renders it; test/openapi.test.ts checks it is well formed and matches the routes.
+ */
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json, example?: unknown) => ({ 'application/json': { schema, ...(example === undefined ? {} : { example }) } });
+const ok = (description: string, schema: Json, example?: unknown) => ({ description, content: json(schema, example) });
+const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+const bearer = [{ bearerAuth: [] }];
+/** Public reads: a token is optional (it adds the caller's quota, or organizer access). */
+const optionalBearer = [{}, { bearerAuth: [] }];
+
+const exampleChallenge = {
+  slug: 'higgsml',
+  title: 'HiggsML: find the H→ττ signal',
+  metric: 'ams',
+  higherIsBetter: true,
+  format: { kind: 'higgsml', idColumn: 'EventId' },
+  classes: ['b', 's'],
+  opensAt: '2024-01-01T00:00:00.000Z',
+  closesAt: '2030-01-01T00:00:00.000Z',
+  phase: 'open',
+  dailyLimit: 5,
+  finalSelections: 2,
+  privateLeaderboardVisible: false,
+  downloads: ['/challenges/higgsml/data/train.csv.gz', '/challenges/higgsml/data/test.csv.gz', '/challenges/higgsml/data/sample_submission.csv.gz'],
+};
+const exampleQuota = { limit: 5, used: 1, left: 4, nextSlotAt: '2025-03-01T12:00:00.000Z' };
+const exampleSubmission = {
+  id: 42,
+  status: 'scored',
+  fileName: 'predictions.csv.gz',
+  rows: 11889,
+  message: 'simple window',
+  error: null,
+  warnings: [],
+  publicScore: 1.5905,
+  privateScore: null,
+  details: { public: {} },
+  scorerVersion: 'ams@1',
+  selected: false,
+  isBaseline: false,
+  createdAt: '2025-03-01T12:00:00.000Z',
+  scoredAt: '2025-03-01T12:00:01.000Z',
+};
+const exampleTeam = {
+  id: 3,
+  challengeId: 1,
+  name: 'Ridge Runners',
+  createdBy: 7,
+  createdAt: '2025-03-01T12:00:00.000Z',
+  members: [{ id: 7, name: 'Ada' }, { id: 9, name: 'Bob' }],
+  submissions: 4,
+};
+const exampleRejected = {
+  error: {
+    code: 'invalid_submission',
+    message: 'The file has 2 problems; nothing was stored.',
+    errors: [
+      { line: 1, column: 'Class', value: null, code: 'missing_column', message: "Line 1: the header has no 'Class' column." },
+      { line: 3, column: 'RankOrder', value: 'x', code: 'not_integer', message: "Line 3, column RankOrder: 'x' is not a whole number." },
+    ],
+    totalErrors: 2,
+    warnings: [],
+  },
+};
+
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: {
+    title: 'Sift API',
+    version: '1.0.0',
+    description:
+      'JSON API of Sift: list challenges, submit predictions, follow their scoring, check the daily quota and read leaderboards.\n\n' +
+      'Authenticate with a personal API token from your profile page: `Authorization: Bearer <token>`. Public reads work without one. ' +
+      'Errors are JSON `{ "error": { "code", "message", ... } }` with a stable `code`. Requests are rate-limited per token (429 `rate_limited`).',
+  },
+  servers: [{ url: '/', description: 'This Sift server' }],
+  tags: [
+    { name: 'account', description: 'Who a token belongs to' },
+    { name: 'challenges', description: 'Challenges and daily quota' },
+    { name: 'submissions', description: 'Upload predictions and follow their scoring' },
+    { name: 'leaderboards', description: 'Public and private leaderboards' },
+    { name: 'teams', description: 'Teams: create, invite, accept, leave, merge (Kaggle rules)' },
+    { name: 'meta', description: 'This description' },
+  ],
+  paths: {
+    '/api/v1/me': {
+      get: {
+        tags: ['account'],
+        operationId: 'getMe',
+        summary: 'The user the token belongs to',
+        security: bearer,
+        responses: {
+          '200': ok('The user and the token id', ref('MeResponse'), { user: { id: 7, email: 'ada@example.org', name: 'Ada', role: 'participant', created_at: '2025-01-01T00:00:00.000Z' }, tokenId: 3 }),
+          '401': errorRef('Unauthorized'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges': {
+      get: {
+        tags: ['challenges'],
+        operationId: 'listChallenges',
+        summary: 'Published and closed challenges',
+        security: optionalBearer,
+        responses: {
+          '200': ok('Every challenge that is not a draft', ref('ChallengeList'), { challenges: [exampleChallenge] }),
+          '401': errorRef('Unauthorized'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}': {
+      get: {
+        tags: ['challenges'],
+        operationId: 'getChallenge',
+        summary: 'One challenge, with your quota when a token is sent',
+        security: optionalBearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('The challenge; `quota` is null without a token', ref('ChallengeResponse'), { challenge: exampleChallenge, quota: exampleQuota }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/quota': {
+      get: {
+        tags: ['challenges'],
+        operationId: 'getQuota',
+        summary: 'Submissions left today and when the next slot frees',
+        description: 'The daily limit counts per UTC day. `nextSlotAt` is now when a slot is left, otherwise the next UTC midnight.',
+        security: bearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('Your quota', ref('QuotaResponse'), { quota: exampleQuota }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/submissions': {
+      get: {
+        tags: ['submissions'],
+        operationId: 'listMySubmissions',
+        summary: 'Your submissions to a challenge, newest first',
+        security: bearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('Your submissions and quota', ref('SubmissionList'), { submissions: [exampleSubmission], quota: exampleQuota }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+      post: {
+        tags: ['submissions'],
+        operationId: 'submit',
+        summary: 'Upload a prediction file',
+        description:
+          'The file (`.csv` or `.csv.gz`) is validated at once: a file with any problem is rejected with 422 and every problem listed (first 100), ' +
+          'is not stored and takes no daily slot. A valid file takes one slot and is queued for scoring (202); poll its status.',
+        security: bearer,
+        parameters: [param('slug')],
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: {
+                  file: { type: 'string', format: 'binary', description: 'The predictions, .csv or .csv.gz' },
+                  message: { type: 'string', maxLength: 500, description: 'A note shown beside the submission' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Accepted and queued for scoring',
+            headers: { Location: { description: 'The submission status URL', schema: { type: 'string' } } },
+            content: json(ref('SubmitResponse'), { submission: { ...exampleSubmission, status: 'queued', publicScore: null, details: null, scorerVersion: null, scoredAt: null }, quota: exampleQuota }),
+          },
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '403': errorRef('Forbidden'),
+          '404': errorRef('NotFound'),
+          '413': errorRef('TooLarge'),
+          '422': {
+            description: 'The file was rejected (`invalid_submission`); nothing was stored',
+            content: json(ref('RejectedSubmission'), exampleRejected),
+          },
+          '429': errorRef('TooMany'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/submissions/{id}': {
+      get: {
+        tags: ['submissions'],
+        operationId: 'getSubmission',
+        summary: 'Status, scores and errors of one of your submissions',
+        description: 'Poll until `status` is `scored` or `failed` (then `error` says why). Private scores stay null until the private board is revealed.',
+        security: bearer,
+        parameters: [param('slug'), param('submissionId')],
+        responses: {
+          '200': ok('The submission', ref('SubmissionResponse'), { submission: exampleSubmission }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/submissions/{id}/selection': {
+      put: {
+        tags: ['submissions'],
+        operationId: 'selectSubmission',
+        summary: 'Select or unselect a scored submission for the private leaderboard',
+        security: bearer,
+        parameters: [param('slug'), param('submissionId')],
+        requestBody: { required: true, content: json(ref('SelectionRequest'), { selected: true }) },
+        responses: {
+          '200': ok('The updated submission', ref('SubmissionResponse'), { submission: { ...exampleSubmission, selected: true } }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '403': errorRef('Forbidden'),
+          '404': errorRef('NotFound'),
+          '409': errorRef('Conflict'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/leaderboard': {
+      get: {
+        tags: ['leaderboards'],
+        operationId: 'getPublicLeaderboard',
+        summary: 'The public leaderboard',
+        description: "Each entrant's best public score; ties go to the earlier submission. Baseline rows are unranked (rank null).",
+        security: optionalBearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('The board', ref('Leaderboard'), {
+            board: 'public',
+            revealed: false,
+            frozenAt: null,
+            rows: [{ rank: 1, submissionId: 42, userId: 7, name: 'Ridge Runners', teamId: 3, members: ['Ada', 'Bob'], score: 1.5905, entries: 3, createdAt: '2025-03-01T12:00:00.000Z', isBaseline: false, rankChange: null }],
+          }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/leaderboard/private': {
+      get: {
+        tags: ['leaderboards'],
+        operationId: 'getPrivateLeaderboard',
+        summary: 'The private leaderboard (after close, or for organizers)',
+        description: "Hidden (403 `private_hidden`) until the challenge closes, except to the challenge's organizers and admins. Each entrant's selected final submissions count; with none selected, their best public ones do.",
+        security: optionalBearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('The board, with the rank change from the public one', ref('Leaderboard')),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '403': errorRef('Forbidden'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/teams': {
+      get: {
+        tags: ['teams'],
+        operationId: 'listTeams',
+        summary: 'The teams of a challenge, with their members',
+        security: optionalBearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('Every team', ref('TeamList'), { teams: [{ id: 3, name: 'Ridge Runners', members: ['Ada', 'Bob'] }] }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/team': {
+      get: {
+        tags: ['teams'],
+        operationId: 'getMyTeam',
+        summary: 'Your team in a challenge (null when you compete alone) and its pending merge requests',
+        security: bearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('Your team', ref('MyTeamResponse'), { team: exampleTeam, mergeRequests: [] }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+      post: {
+        tags: ['teams'],
+        operationId: 'createTeam',
+        summary: 'Create a team with you as its first member',
+        description: 'Your earlier submissions and today\'s quota use move to the team. One team per user per challenge.',
+        security: bearer,
+        parameters: [param('slug')],
+        requestBody: { required: true, content: json(ref('CreateTeamRequest'), { name: 'Ridge Runners' }) },
+        responses: {
+          '201': ok('The new team', ref('TeamResponse'), { team: exampleTeam }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '403': errorRef('Forbidden'),
+          '404': errorRef('NotFound'),
+          '409': errorRef('Conflict'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/team/invites': {
+      post: {
+        tags: ['teams'],
+        operationId: 'createInvite',
+        summary: 'Create an invitation token for your team (members only)',
+        description: 'Give the token to the person you invite; they accept it with `POST /api/v1/invites/{token}/accept`. It is shown once.',
+        security: bearer,
+        parameters: [param('slug')],
+        responses: {
+          '201': ok('The invitation', ref('Invite'), { token: 'q3Zb…', expiresAt: '2025-03-08T12:00:00.000Z', acceptPath: '/api/v1/invites/q3Zb…/accept' }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '403': errorRef('Forbidden'),
+          '404': errorRef('NotFound'),
+          '409': errorRef('Conflict'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/team/leave': {
+      post: {
+        tags: ['teams'],
+        operationId: 'leaveTeam',
+        summary: 'Leave your team (not once you have submitted for it)',
+        security: bearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('You left; `team` is null', ref('LeaveResponse'), { team: null }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '403': errorRef('Forbidden'),
+          '404': errorRef('NotFound'),
+          '409': errorRef('Conflict'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/team/merges': {
+      post: {
+        tags: ['teams'],
+        operationId: 'mergeTeams',
+        summary: 'Ask for, or agree to, merging one team into another',
+        description:
+          'Both sides must agree: the first call by a member of either team records a request (`requested`); the same call by a member of the other team merges (`merged`). ' +
+          'Allowed only before the merge deadline, within the team size, and when the combined submission count is at most the daily limit × days elapsed (409 `merge_not_allowed`).',
+        security: bearer,
+        parameters: [param('slug')],
+        requestBody: { required: true, content: json(ref('MergeRequest'), { fromTeamId: 4, intoTeamId: 3 }) },
+        responses: {
+          '200': ok('The request was recorded, or the teams merged', ref('MergeResponse'), { status: 'requested', team: exampleTeam }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '403': errorRef('Forbidden'),
+          '404': errorRef('NotFound'),
+          '409': errorRef('Conflict'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/invites/{token}': {
+      get: {
+        tags: ['teams'],
+        operationId: 'getInvite',
+        summary: 'The team and challenge an invitation leads to',
+        security: bearer,
+        parameters: [param('inviteToken')],
+        responses: {
+          '200': ok('The invitation', ref('InviteInfo')),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '410': errorRef('Gone'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/v1/invites/{token}/accept': {
+      post: {
+        tags: ['teams'],
+        operationId: 'acceptInvite',
+        summary: 'Join the team of an invitation',
+        description: 'Under the merge rules; your earlier submissions move to the team. A member of a bigger team must ask for a merge instead.',
+        security: bearer,
+        parameters: [param('inviteToken')],
+        responses: {
+          '200': ok('The team you are now in', ref('TeamResponse'), { team: exampleTeam }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '404': errorRef('NotFound'),
+          '409': errorRef('Conflict'),
+          '410': errorRef('Gone'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
+    '/api/openapi.json': {
+      get: {
+        tags: ['meta'],
+        operationId: 'getOpenApi',
+        summary: 'This OpenAPI 3.0 document',
+        security: [{}],
+        responses: { '200': ok('The document', { type: 'object' }) },
+      },
+    },
+    '/api/docs': {
+      get: {
+        tags: ['meta'],
+        operationId: 'getDocs',
+        summary: 'This documentation as a web page',
+        security: [{}],
+        responses: { '200': { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearerAuth: { type: 'http', scheme: 'bearer', description: 'A personal API token (`sift_…`) created on the profile page' },
+    },
+    parameters: {
+      slug: { name: 'slug', in: 'path', required: true, description: 'The challenge slug, e.g. `higgsml`', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 100 }, example: 'higgsml' },
+      inviteToken: { name: 'token', in: 'path', required: true, description: 'An invitation token from `POST …/team/invites`', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', minLength: 16, maxLength: 100 }, example: 'pQ3ZbX7h2Kd9LmN4rT6vWy8a' },
+      submissionId: { name: 'id', in: 'path', required: true, description: 'The submission id', schema: { type: 'integer', minimum: 1 }, example: 42 },
+    },
+    responses: {
+      BadRequest: { description: 'Invalid parameters or body (`invalid_request`, `no_file`, `bad_upload`)', content: json(ref('Error'), { error: { code: 'invalid_request', message: 'Invalid body: selected: Invalid input: expected boolean, received string', issues: [{ in: 'body', field: 'selected', message: 'Invalid input: expected boolean, received string' }] } }) },
+      Unauthorized: { description: 'No token (`unauthorized`), or an unknown or revoked one (`invalid_token`)', content: json(ref('Error'), { error: { code: 'invalid_token', message: 'The API token is unknown or has been revoked. Create a new one on your profile page.' } }) },
+      Forbidden: { description: 'Not allowed (`private_hidden`, `challenge_not_open`, `challenge_closed`, `not_a_member`)', content: json(ref('Error'), { error: { code: 'private_hidden', message: 'The private leaderboard is revealed when the challenge closes (2030-01-01T00:00:00.000Z).' } }) },
+      NotFound: { description: 'No such challenge, submission of yours, team or invitation (`not_found`, `not_in_team`, `team_not_found`, `invite_not_found`)', content: json(ref('Error'), { error: { code: 'not_found', message: "No challenge 'nope'." } }) },
+      Conflict: { description: 'Not in a state that allows it (`not_scored`, `too_many_selected`, `already_in_team`, `team_name_taken`, `merge_not_allowed`, `cannot_leave`, `team_locked`)', content: json(ref('Error'), { error: { code: 'already_in_team', message: 'You are already in a team in this challenge; leave it first.' } }) },
+      Gone: { description: 'The invitation has expired (`invite_expired`)', content: json(ref('Error')) },
+      TooLarge: { description: 'The upload is over the size limit (`file_too_large`)', content: json(ref('Error')) },
+      RateLimited: { description: 'Too many requests for this token (`rate_limited`); see Retry-After', content: json(ref('Error'), { error: { code: 'rate_limited', message: 'Too many requests: at most 300 per 60 s for each token. Retry in 12 s.', retryAfterSeconds: 12 } }) },
+      TooMany: { description: 'Daily submission limit reached (`daily_limit`, with `quota`), or too many requests (`rate_limited`)', content: json(ref('Error'), { error: { code: 'daily_limit', message: 'Daily submission limit reached (5 per UTC day). The next slot frees at 2025-03-02T00:00:00.000Z.', quota: { limit: 5, used: 5, left: 0, nextSlotAt: '2025-03-02T00:00:00.000Z' } } }) },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: {
+              code: { type: 'string', description: 'Stable machine-readable code' },
+              message: { type: 'string', description: 'A sentence for people' },
+            },
+            additionalProperties: true,
+          },
+        },
+      },
+      SubmissionIssue: {
+        type: 'object',
+        required: ['line', 'column', 'value', 'code', 'message'],
+        properties: {
+          line: { type: 'integer', nullable: true, description: '1-based line (the header is line 1); null for file-wide problems' },
+          column: { type: 'string', nullable: true },
+          value: { type: 'string', nullable: true },
+          code: { type: 'string', description: 'Stable issue code, e.g. unknown_id, duplicate_rank, invalid_class' },
+          message: { type: 'string' },
+        },
+      },
+      RejectedSubmission: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message', 'errors', 'totalErrors'],
+            properties: {
+              code: { type: 'string', enum: ['invalid_submission'] },
+              message: { type: 'string' },
+              errors: { type: 'array', items: ref('SubmissionIssue'), description: 'The first 100 problems' },
+              totalErrors: { type: 'integer' },
+              warnings: { type: 'array', items: ref('SubmissionIssue') },
+            },
+          },
+        },
+      },
+      User: {
+        type: 'object',
+        required: ['id', 'email', 'name', 'role', 'created_at'],
+        properties: {
+          id: { type: 'integer' },
+          email: { type: 'string' },
+          name: { type: 'string' },
+          role: { type: 'string', enum: ['participant', 'organizer', 'admin'] },
+          created_at: { type: 'string', format: 'date-time' },
+        },
+      },
+      MeResponse: { type: 'object', required: ['user', 'tokenId'], properties: { user: ref('User'), tokenId: { type: 'integer' } } },
+      Challenge: {
+        type: 'object',
+        required: ['slug', 'title', 'metric', 'higherIsBetter', 'format', 'classes', 'opensAt', 'closesAt', 'phase', 'dailyLimit', 'finalSelections', 'privateLeaderboardVisible', 'downloads'],
+        properties: {
+          slug: { type: 'string' },
+          title: { type: 'string' },
+          metric: { type: 'string', description: 'A scorer of scorers/, e.g. ams, macro_f1' },
+          higherIsBetter: { type: 'boolean' },
+          format: { type: 'object', description: 'The submission format (kind, columns)', additionalProperties: true },
+          classes: { type: 'array', items: { type: 'string' } },
+          opensAt: { type: 'string', format: 'date-time' },
+          closesAt: { type: 'string', format: 'date-time' },
+          phase: { type: 'string', enum: ['upcoming', 'open', 'closed'] },
+          dailyLimit: { type: 'integer' },
+          finalSelections: { type: 'integer' },
+          privateLeaderboardVisible: { type: 'boolean' },
+          downloads: { type: 'array', items: { type: 'string' }, description: 'Paths of the downloadable data files' },
+        },
+      },
+      ChallengeList: { type: 'object', required: ['challenges'], properties: { challenges: { type: 'array', items: ref('Challenge') } } },
+      Quota: {
+        type: 'object',
+        required: ['limit', 'used', 'left', 'nextSlotAt'],
+        properties: {
+          limit: { type: 'integer' },
+          used: { type: 'integer' },
+          left: { type: 'integer' },
+          nextSlotAt: { type: 'string', format: 'date-time', description: 'Now when a slot is left, else the next UTC midnight' },
+        },
+      },
+      QuotaResponse: { type: 'object', required: ['quota'], properties: { quota: ref('Quota') } },
+      ChallengeResponse: {
+        type: 'object',
+        required: ['challenge', 'quota'],
+        properties: { challenge: ref('Challenge'), quota: { allOf: [ref('Quota')], nullable: true } },
+      },
+      Submission: {
+        type: 'object',
+        required: ['id', 'status', 'fileName', 'rows', 'createdAt'],
+        properties: {
+          id: { type: 'integer' },
+          status: { type: 'string', enum: ['queued', 'scoring', 'scored', 'failed'] },
+          fileName: { type: 'string' },
+          rows: { type: 'integer' },
+          message: { type: 'string', nullable: true },
+          error: { type: 'string', nullable: true, description: 'Why scoring failed' },
+          warnings: { type: 'array', items: ref('SubmissionIssue') },
+          publicScore: { type: 'number', nullable: true },
+          privateScore: { type: 'number', nullable: true, description: 'Null until the private board is revealed' },
+          details: { type: 'object', nullable: true, additionalProperties: true, description: 'Metric details (public; private once revealed)' },
+          scorerVersion: { type: 'string', nullable: true },
+          selected: { type: 'boolean', description: 'Selected as a final submission' },
+          isBaseline: { type: 'boolean' },
+          createdAt: { type: 'string', format: 'date-time' },
+          scoredAt: { type: 'string', format: 'date-time', nullable: true },
+        },
+      },
+      SubmissionResponse: { type: 'object', required: ['submission'], properties: { submission: ref('Submission') } },
+      SubmitResponse: { type: 'object', required: ['submission', 'quota'], properties: { submission: ref('Submission'), quota: ref('Quota') } },
+      SubmissionList: {
+        type: 'object',
+        required: ['submissions', 'quota'],
+        properties: { submissions: { type: 'array', items: ref('Submission') }, quota: ref('Quota') },
+      },
+      SelectionRequest: { type: 'object', required: ['selected'], properties: { selected: { type: 'boolean' } } },
+      LeaderboardRow: {
+        type: 'object',
+        required: ['rank', 'submissionId', 'userId', 'name', 'teamId', 'members', 'score', 'entries', 'createdAt', 'isBaseline', 'rankChange'],
+        properties: {
+          rank: { type: 'integer', nullable: true, description: 'Null for baseline reference rows' },
+          submissionId: { type: 'integer' },
+          userId: { type: 'integer' },
+          name: { type: 'string', description: "The team's name, or the participant's when they compete alone" },
+          teamId: { type: 'integer', nullable: true },
+          members: { type: 'array', items: { type: 'string' }, description: 'Team members (empty for a participant alone)' },
+          score: { type: 'number' },
+          entries: { type: 'integer', description: 'Scored submissions of this entrant' },
+          createdAt: { type: 'string', format: 'date-time' },
+          isBaseline: { type: 'boolean' },
+          rankChange: { type: 'integer', nullable: true, description: 'Public rank minus private rank, once revealed' },
+        },
+      },
+      Team: {
+        type: 'object',
+        required: ['id', 'challengeId', 'name', 'createdBy', 'createdAt', 'members', 'submissions'],
+        properties: {
+          id: { type: 'integer' },
+          challengeId: { type: 'integer' },
+          name: { type: 'string' },
+          createdBy: { type: 'integer' },
+          createdAt: { type: 'string', format: 'date-time' },
+          members: { type: 'array', items: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'integer' }, name: { type: 'string' } } } },
+          submissions: { type: 'integer', description: "The team's submissions in this challenge" },
+        },
+      },
+      TeamResponse: { type: 'object', required: ['team'], properties: { team: ref('Team') } },
+      LeaveResponse: { type: 'object', required: ['team'], properties: { team: { type: 'object', nullable: true } } },
+      TeamMergeRequest: {
+        type: 'object',
+        properties: {
+          from_team_id: { type: 'integer' },
+          into_team_id: { type: 'integer' },
+          requested_by_team_id: { type: 'integer' },
+          from_name: { type: 'string' },
+          into_name: { type: 'string' },
+          created_at: { type: 'string', format: 'date-time' },
+        },
+      },
+      MyTeamResponse: {
+        type: 'object',
+        required: ['team', 'mergeRequests'],
+        properties: { team: { allOf: [ref('Team')], nullable: true }, mergeRequests: { type: 'array', items: ref('TeamMergeRequest') } },
+      },
+      TeamList: {
+        type: 'object',
+        required: ['teams'],
+        properties: {
+          teams: { type: 'array', items: { type: 'object', required: ['id', 'name', 'members'], properties: { id: { type: 'integer' }, name: { type: 'string' }, members: { type: 'array', items: { type: 'string' } } } } },
+        },
+      },
+      CreateTeamRequest: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 60 } } },
+      Invite: {
+        type: 'object',
+        required: ['token', 'expiresAt', 'acceptPath'],
+        properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, acceptPath: { type: 'string' } },
+      },
+      InviteInfo: {
+        type: 'object',
+        required: ['team', 'challenge', 'expiresAt'],
+        properties: { team: ref('Team'), challenge: ref('Challenge'), expiresAt: { type: 'string', format: 'date-time' } },
+      },
+      MergeRequest: {
+        type: 'object',
+        required: ['fromTeamId', 'intoTeamId'],
+        properties: { fromTeamId: { type: 'integer', description: 'The team that is absorbed' }, intoTeamId: { type: 'integer', description: 'The team that remains' } },
+      },
+      MergeResponse: { type: 'object', required: ['status', 'team'], properties: { status: { type: 'string', enum: ['requested', 'merged'] }, team: ref('Team') } },
+      Leaderboard: {
+        type: 'object',
+        required: ['board', 'revealed', 'frozenAt', 'rows'],
+        properties: {
+          board: { type: 'string', enum: ['public', 'private'] },
+          revealed: { type: 'boolean', description: 'Whether the private board is revealed' },
+          frozenAt: { type: 'string', format: 'date-time', nullable: true, description: 'When the public board was frozen: it shows submissions made up to then' },
+          rows: { type: 'array', items: ref('LeaderboardRow') },
+        },
+      },
+    },
+  },
+} as const;
+
+export type OpenApiDocument = typeof openApiDocument;

@@ -1,0 +1,196 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import multer from 'multer';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../app.js';
+import type { User } from '../accounts/repo.js';
+import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import type { Challenge } from '../challenges/repo.js';
+import { listChallenges } from '../challenges/repo.js';
+import { privateRevealed } from '../challenges/service.js';
+import { board, type Board } from '../leaderboards/service.js';
+import { canOrganize } from '../organizers/access.js';
+import * as teams from '../teams/service.js';
+import { submissionView } from '../submissions/routes.js';
+import * as submissions from '../submissions/repo.js';
+import { accept, quota, setSelected } from '../submissions/service.js';
+import { UserError } from '../web/errors.js';
+import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
+import { parseInput } from './validate.js';
+import { docsRoutes } from './docs.js';
+import { profileRoutes } from './profile.js';
+
+export const slugParam = z.object({ slug: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a challenge slug') });
+export const submissionParams = slugParam.extend({ id: z.coerce.number().int().positive('must be a submission id') });
+export const submitBody = z.object({ message: z.string().max(500, 'must be at most 500 characters').optional() });
+export const selectionBody = z.object({ selected: z.boolean() });
+export const teamBody = z.object({ name: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters') });
+export const mergeBody = z.object({ fromTeamId: z.number().int().positive(), intoTeamId: z.number().int().positive() });
+export const inviteParam = z.object({ token: z.string().min(16).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be an invitation token') });
+
+/** Private boards: visible to everyone once revealed, before that to organizers only. */
+async function canSeePrivate(ctx: AppContext, user: User | undefined, c: Challenge): Promise<boolean> {
+  return privateRevealed(c) || (await canOrganize(ctx.db, user, c));
+}
+
+async function challengeOf(ctx: AppContext, req: Request): Promise<Challenge> {
+  parseInput(slugParam, req.params, 'path');
+  return challengeFromParams(ctx, req);
+}
+
+/** The JSON REST API, version 1. */
+export function v1Routes(ctx: AppContext): Router {
+  const r = Router();
+  r.use(bearerAuth(ctx.db));
+  r.use(apiRateLimit(apiRateLimitSettings(ctx.config.NODE_ENV)));
+
+  const tmpDir = path.join(ctx.config.dataDir, 'uploads');
+  fs.mkdirSync(tmpDir, { recursive: true });
+  const upload = multer({ dest: tmpDir, limits: { fileSize: Math.round(ctx.config.MAX_UPLOAD_MB * 1024 * 1024), files: 1, fields: 10 } }).single('file');
+  const receive = (req: Request, res: Response, next: NextFunction) =>
+    upload(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError) {
+        if (err.code === 'LIMIT_FILE_SIZE') return next(new UserError(413, 'file_too_large', `The file is larger than the ${ctx.config.MAX_UPLOAD_MB} MB limit.`));
+        return next(new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}'). Send one file in the multipart field 'file'.`));
+      }
+      next(err);
+    });
+
+  r.get('/me', requireToken, (req, res) => {
+    res.json({ user: req.user, tokenId: req.apiToken!.id });
+  });
+
+  r.get('/challenges', async (_req, res) => {
+    res.json({ challenges: (await listChallenges(ctx.db.db)).map(publicChallenge) });
+  });
+
+  r.get('/challenges/:slug', async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    res.json({ challenge: publicChallenge(c), quota: req.user ? await quota(ctx.db, c, req.user.id) : null });
+  });
+
+  r.get('/challenges/:slug/quota', requireToken, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    res.json({ quota: await quota(ctx.db, c, req.user!.id) });
+  });
+
+  r.post('/challenges/:slug/submissions', requireToken, async (req, _res, next) => {
+    // Look the challenge up before reading the upload, so a wrong slug does not cost an upload.
+    await challengeOf(ctx, req);
+    next();
+  }, receive, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    try {
+      const body = parseInput(submitBody, req.body, 'body');
+      if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: send a CSV file (.csv or .csv.gz) in the multipart field 'file'.");
+      const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, body.message ?? null);
+      ctx.nudgeWorkers();
+      res.status(202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, false), quota: await quota(ctx.db, c, req.user!.id) });
+    } finally {
+      if (req.file) await fs.promises.rm(req.file.path, { force: true });
+    }
+  });
+
+  r.get('/challenges/:slug/submissions', requireToken, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    const revealed = privateRevealed(c);
+    const rows = await submissions.listUserSubmissions(ctx.db.db, c.id, req.user!.id);
+    res.json({ submissions: rows.map((s) => submissionView(s, revealed)), quota: await quota(ctx.db, c, req.user!.id) });
+  });
+
+  r.get('/challenges/:slug/submissions/:id', requireToken, async (req, res) => {
+    const { id } = parseInput(submissionParams, req.params, 'path');
+    const c = await challengeOf(ctx, req);
+    const s = await submissions.findSubmission(ctx.db.db, id);
+    if (!s || s.challenge_id !== c.id || !(await submissions.ownsSubmission(ctx.db.db, s, req.user!.id))) throw new UserError(404, 'not_found', 'No such submission of yours.');
+    res.json({ submission: submissionView(s, privateRevealed(c)) });
+  });
+
+  r.put('/challenges/:slug/submissions/:id/selection', requireToken, async (req, res) => {
+    const { id } = parseInput(submissionParams, req.params, 'path');
+    const { selected } = parseInput(selectionBody, req.body, 'body');
+    const c = await challengeOf(ctx, req);
+    await setSelected(ctx.db, c, req.user!.id, id, selected);
+    const s = (await submissions.findSubmission(ctx.db.db, id))!;
+    res.json({ submission: submissionView(s, privateRevealed(c)) });
+  });
+
+  const showBoard = (which: Board) => async (req: Request, res: Response) => {
+    const c = await challengeOf(ctx, req);
+    const revealed = privateRevealed(c);
+    if (which === 'private' && !(await canSeePrivate(ctx, req.user, c))) {
+      throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes (${c.closes_at}).`, { revealsAt: c.closes_at });
+    }
+    // As the web board: a frozen public board shows the submissions made before the freeze.
+    const frozenAt = which === 'public' && !revealed ? (c.public_frozen_at ?? null) : null;
+    res.json({ board: which, revealed, frozenAt, rows: await board(ctx.db.db, c, which, revealed) });
+  };
+  r.get('/challenges/:slug/leaderboard', showBoard('public'));
+  r.get('/challenges/:slug/leaderboard/private', showBoard('private'));
+
+  // Teams: the teams service holds every rule (size cap, merge deadline and submission count).
+  const myTeam = async (c: Challenge, userId: number) => {
+    const team = await teams.teamOf(ctx.db, c.id, userId);
+    if (!team) throw new UserError(404, 'not_in_team', 'You are not in a team in this challenge.');
+    return team;
+  };
+
+  r.get('/challenges/:slug/teams', async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    res.json({ teams: await teams.listTeams(ctx.db, c.id) });
+  });
+
+  r.get('/challenges/:slug/team', requireToken, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    const team = await teams.teamOf(ctx.db, c.id, req.user!.id);
+    res.json({ team, mergeRequests: team ? await teams.mergeRequests(ctx.db, team.id) : [] });
+  });
+
+  r.post('/challenges/:slug/team', requireToken, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    const { name } = parseInput(teamBody, req.body, 'body');
+    res.status(201).json({ team: await teams.createTeam(ctx.db, c, req.user!.id, name) });
+  });
+
+  r.post('/challenges/:slug/team/invites', requireToken, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    const team = await myTeam(c, req.user!.id);
+    const token = await teams.createInvite(ctx.db, team.id, req.user!.id);
+    const { expiresAt } = await teams.inviteTeam(ctx.db, token);
+    res.status(201).json({ token, expiresAt, acceptPath: `/api/v1/invites/${token}/accept` });
+  });
+
+  r.post('/challenges/:slug/team/leave', requireToken, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    await teams.leaveTeam(ctx.db, c, req.user!.id);
+    res.json({ team: null });
+  });
+
+  r.post('/challenges/:slug/team/merges', requireToken, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    const { fromTeamId, intoTeamId } = parseInput(mergeBody, req.body, 'body');
+    res.json(await teams.mergeTeams(ctx.db, c, fromTeamId, intoTeamId, req.user!.id));
+  });
+
+  r.get('/invites/:token', requireToken, async (req, res) => {
+    const { token } = parseInput(inviteParam, req.params, 'path');
+    const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db, token);
+    res.json({ team, challenge: publicChallenge(challenge), expiresAt });
+  });
+
+  r.post('/invites/:token/accept', requireToken, async (req, res) => {
+    const { token } = parseInput(inviteParam, req.params, 'path');
+    res.json({ team: await teams.acceptInvite(ctx.db, token, req.user!.id) });
+  });
+  return r;
+}
+
+/** Everything of the token API: the profile page (tokens), /api/v1, the OpenAPI document and its page. */
+export function apiRoutes(ctx: AppContext): Router {
+  const r = Router();
+  r.use(profileRoutes(ctx));
+  r.use('/api/v1', v1Routes(ctx));
+  r.use('/api', docsRoutes());
+  return r;
+}

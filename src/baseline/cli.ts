@@ -1,0 +1,93 @@
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { openConfiguredDb } from '../db/open.js';
+import { findChallengeBySlug } from '../challenges/repo.js';
+import type { DbHandle } from '../db/index.js';
+import { startRun, submitBaseline, trainUnderRun } from './service.js';
+import { specFor, type BaselineRecord, type TrainOptions } from './train.js';
+
+/** A cli-progress bar per model: epochs, training loss, validation loss and metric. */
+export function progressBars(metricName: string): Pick<TrainOptions, 'onModelStart' | 'onEpoch' | 'onModelEnd'> {
+  let bar: cliProgress.SingleBar | null = null;
+  return {
+    onModelStart(m, models, maxEpochs) {
+      bar = new cliProgress.SingleBar(
+        { format: `model ${m + 1}/${models} [{bar}] epoch {value}/{total} | loss {loss} | val loss {vloss} | val ${metricName} {vmetric}`, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(maxEpochs, 0, { loss: '-', vloss: '-', vmetric: '-' });
+    },
+    onEpoch(_m, e) {
+      bar?.update(e.epoch, { loss: e.loss.toFixed(4), vloss: e.valLoss.toFixed(4), vmetric: e.valMetric.toFixed(4) });
+    },
+    onModelEnd() {
+      bar?.stop();
+      bar = null;
+    },
+  };
+}
+
+export function describeRecord(r: BaselineRecord): string[] {
+  const lines = [
+    `backend ${r.backend}, seed ${r.seed}, ${r.models.length} models, ${r.features.length} features, ${r.trainRows} training rows, ${r.trainingSeconds.toFixed(1)} s`,
+    `epochs run per model: ${r.models.map((m) => `${m.epochsRun} (best ${m.bestEpoch})`).join(', ')}`,
+    `out-of-fold validation ${r.validation.metric}: ${r.validation.score.toFixed(4)} (per model: ${r.validation.perModel.map((v) => v.toFixed(3)).join(', ')})`,
+  ];
+  if (r.chosenFraction !== null) lines.push(`chosen selected fraction: ${(r.chosenFraction * 100).toFixed(2)}% of test events as signal`);
+  return lines;
+}
+
+async function withChallenge<T>(slug: string, fn: (handle: DbHandle, c: NonNullable<Awaited<ReturnType<typeof findChallengeBySlug>>>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<void> {
+  const config = loadConfig();
+  const handle = await openConfiguredDb(config);
+  try {
+    const c = await findChallengeBySlug(handle.db, slug);
+    if (!c) throw new Error(`No challenge '${slug}' in the database (import it first: sift import-challenge <folder>).`);
+    await fn(handle, c, config);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exitCode = 2;
+  } finally {
+    await handle.destroy();
+  }
+}
+
+export function registerBaselineCommands(program: Command): void {
+  const baseline = program.command('baseline').description('the TensorFlow.js baseline model of a challenge');
+  baseline
+    .command('train <challenge>')
+    .description('train the baseline (preprocessing from the challenge folder\'s baseline.yaml) and save it under DATA_DIR/baselines/<challenge>')
+    .option('--seed <n>', 'random seed (default: baseline.yaml model.seed)', (v) => Number.parseInt(v, 10))
+    .option('--epochs <n>', 'cap on epochs per model', (v) => Number.parseInt(v, 10))
+    .option('--submit', 'submit the predictions as the Baseline entry once trained')
+    .action(async (slug: string, opts: { seed?: number; epochs?: number; submit?: boolean }) => {
+      await withChallenge(slug, async (handle, c, config) => {
+        const { spec } = specFor(c, config.datasetsDir);
+        const run = await startRun(handle.db, c, { seed: opts.seed ?? spec.model.seed });
+        const record = await trainUnderRun(handle, c, run, {
+          dataDir: config.dataDir,
+          datasetsDir: config.datasetsDir,
+          maxEpochs: opts.epochs,
+          log: (m) => console.log(m),
+          ...progressBars(c.format.kind === 'higgsml' || c.metric === 'ams' ? 'AMS' : 'macro-F1'),
+        });
+        for (const line of describeRecord(record)) console.log(line);
+        if (opts.submit) {
+          const { submission } = await submitBaseline(handle, config.dataDir, c);
+          console.log(`submitted as the Baseline entry: submission ${submission.id}, queued for scoring`);
+        }
+      });
+    });
+  baseline
+    .command('submit <challenge>')
+    .description('predict the test file with the saved baseline and submit it as the flagged, unranked Baseline entry')
+    .action(async (slug: string) => {
+      await withChallenge(slug, async (handle, c, config) => {
+        const { submission, record, file } = await submitBaseline(handle, config.dataDir, c);
+        console.log(`wrote ${file}`);
+        for (const line of describeRecord(record)) console.log(line);
+        console.log(`submitted as the Baseline entry: submission ${submission.id}, queued for scoring (a worker scores it)`);
+      });
+    });
+}

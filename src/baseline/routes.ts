@@ -1,0 +1,166 @@
+import { Worker } from 'node:worker_threads';
+import { Router, type Request } from 'express';
+import type { AppContext } from '../app.js';
+import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import type { Challenge } from '../challenges/repo.js';
+import { UserError } from '../web/errors.js';
+import { wantsJson } from '../web/middleware.js';
+import { logger } from '../log.js';
+import { latestRun, startRun, submitBaseline, type BaselineRun, type RunProgress } from './service.js';
+import { readRecord, specFor, type BaselineRecord } from './train.js';
+import { linePlot, type Series } from './svg.js';
+
+/** Who may see the baseline page and retrain: the one place to change when per-challenge organizers land. */
+export function canManageBaseline(req: Request, _c: Challenge): boolean {
+  return !!req.user && ['admin', 'organizer'].includes(req.user.role);
+}
+
+async function managedChallenge(ctx: AppContext, req: Request): Promise<Challenge> {
+  const c = await challengeFromParams(ctx, req);
+  if (!req.user) throw new UserError(401, 'login_required', 'Please log in first.');
+  if (!canManageBaseline(req, c)) throw new UserError(403, 'forbidden', 'Only organizers can see and retrain the baseline.');
+  return c;
+}
+
+/** Trainings started by this process, by run id (tests await them). */
+export const activeTrainings = new Map<number, Promise<{ ok: boolean; submissionId?: number | null; error?: string }>>();
+
+function startTrainingThread(ctx: AppContext, run: BaselineRun, submit: boolean): void {
+  const cap = Number(process.env.SIFT_BASELINE_MAX_EPOCHS);
+  const w = new Worker(new URL('./worker-thread.js', import.meta.url), {
+    workerData: { config: ctx.config, runId: run.id, submit, maxEpochs: Number.isFinite(cap) && cap > 0 ? cap : undefined },
+  });
+  const done = new Promise<{ ok: boolean; submissionId?: number | null; error?: string }>((resolve) => {
+    let result: { ok: boolean; submissionId?: number | null; error?: string } | null = null;
+    w.on('message', (m) => (result = m));
+    w.on('error', (err) => {
+      logger.error({ err, runId: run.id }, 'baseline training thread crashed');
+      result = { ok: false, error: err.message };
+    });
+    w.on('exit', () => resolve(result ?? { ok: false, error: 'the training thread exited' }));
+  }).then((r) => {
+    activeTrainings.delete(run.id);
+    if (r.ok && r.submissionId) ctx.nudgeWorkers();
+    if (!r.ok) logger.warn({ runId: run.id, error: r.error }, 'baseline training failed');
+    return r;
+  });
+  activeTrainings.set(run.id, done);
+}
+
+function runJson(run: BaselineRun | undefined) {
+  if (!run) return null;
+  const progress = JSON.parse(run.progress_json) as RunProgress;
+  return {
+    id: run.id,
+    status: run.status,
+    backend: run.backend,
+    seed: run.seed,
+    startedAt: run.started_at,
+    finishedAt: run.finished_at,
+    heartbeatAt: run.heartbeat_at,
+    error: run.error,
+    validationScore: run.validation_score,
+    submissionId: run.submission_id,
+    progress: { phase: progress.phase, model: progress.model, models: progress.models, epoch: progress.epoch, maxEpochs: progress.maxEpochs },
+    history: progress.history,
+  };
+}
+
+function plots(run: BaselineRun | undefined, record: BaselineRecord | null, metricName: string) {
+  const history = run ? (JSON.parse(run.progress_json) as RunProgress).history : (record?.models.flatMap((m, i) => m.history.map((h) => ({ model: i, ...h }))) ?? []);
+  const models = [...new Set(history.map((h) => h.model))];
+  const loss: Series[] = [];
+  const metric: Series[] = [];
+  models.forEach((mi, i) => {
+    const hs = history.filter((h) => h.model === mi);
+    const color = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'][i % 6];
+    loss.push({ name: `model ${mi + 1} validation`, color, points: hs.map((h) => [h.epoch, h.valLoss]) });
+    loss.push({ name: `model ${mi + 1} training`, color, dashed: true, points: hs.map((h) => [h.epoch, h.loss]) });
+    metric.push({ name: `model ${mi + 1}`, color, points: hs.map((h) => [h.epoch, h.valMetric]) });
+  });
+  const out = [
+    linePlot({ title: 'Weighted cross-entropy per epoch', xLabel: 'epoch', yLabel: 'loss', series: loss }),
+    linePlot({ title: `Validation ${metricName} per epoch (held-out fold)`, xLabel: 'epoch', yLabel: metricName, series: metric }),
+  ];
+  if (record?.validation.amsCurve) {
+    const { fractions, ams } = record.validation.amsCurve;
+    out.push(
+      linePlot({
+        title: 'Out-of-fold AMS by selected fraction (dashed: chosen)',
+        xLabel: 'fraction of events selected as signal',
+        yLabel: 'AMS',
+        series: [{ name: 'AMS', points: fractions.map((f, i) => [f, ams[i]]) }],
+        markerX: record.chosenFraction,
+      }),
+    );
+  }
+  return out;
+}
+
+export function baselineRoutes(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/challenges/:slug/baseline/status', async (req, res) => {
+    const c = await managedChallenge(ctx, req);
+    const run = await latestRun(ctx.db.db, c.id);
+    const record = readRecord(ctx.config.dataDir, c.slug);
+    res.json({ run: runJson(run), model: record && summary(record) });
+  });
+
+  r.get('/challenges/:slug/baseline', async (req, res) => {
+    const c = await managedChallenge(ctx, req);
+    const run = await latestRun(ctx.db.db, c.id);
+    const record = readRecord(ctx.config.dataDir, c.slug);
+    if (wantsJson(req)) return res.json({ run: runJson(run), model: record && summary(record) });
+    const metricName = c.metric === 'ams' ? 'AMS' : c.metric === 'macro_f1' ? 'macro-F1' : c.metric;
+    const { file } = specFor(c, ctx.config.datasetsDir);
+    res.render('baseline', {
+      title: `Baseline · ${c.title}`,
+      challenge: publicChallenge(c),
+      tab: 'baseline',
+      run: runJson(run),
+      running: run?.status === 'running',
+      record: record && summary(record),
+      specFile: file,
+      metricName,
+      plots: plots(run, record, metricName),
+    });
+  });
+
+  r.post('/challenges/:slug/baseline/train', async (req, res) => {
+    const c = await managedChallenge(ctx, req);
+    const { spec } = specFor(c, ctx.config.datasetsDir);
+    const submit = req.body?.submit === undefined ? true : ['1', 'true', 'on', true].includes(req.body.submit);
+    const run = await startRun(ctx.db.db, c, { startedBy: req.user!.id, seed: spec.model.seed });
+    startTrainingThread(ctx, run, submit);
+    if (wantsJson(req)) return res.status(202).json({ run: runJson(run) });
+    res.redirect(303, `/challenges/${c.slug}/baseline`);
+  });
+
+  r.post('/challenges/:slug/baseline/submit', async (req, res) => {
+    const c = await managedChallenge(ctx, req);
+    const { submission } = await submitBaseline(ctx.db, ctx.config.dataDir, c);
+    ctx.nudgeWorkers();
+    if (wantsJson(req)) return res.status(202).json({ submission: { id: submission.id, status: submission.status } });
+    res.redirect(303, `/challenges/${c.slug}/baseline`);
+  });
+  return r;
+}
+
+function summary(r: BaselineRecord) {
+  return {
+    backend: r.backend,
+    seed: r.seed,
+    createdAt: r.createdAt,
+    task: r.task,
+    models: r.models.length,
+    features: r.features,
+    trainRows: r.trainRows,
+    trainingSeconds: r.trainingSeconds,
+    hyperparameters: r.hyperparameters,
+    validation: { metric: r.validation.metric, score: r.validation.score, perModel: r.validation.perModel, perClass: r.validation.perClass },
+    chosenFraction: r.chosenFraction,
+    epochs: r.models.map((m) => ({ run: m.epochsRun, best: m.bestEpoch })),
+    dropped: r.preprocessing.dropped,
+  };
+}

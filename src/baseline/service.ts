@@ -1,0 +1,143 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Selectable } from 'kysely';
+import type { DbHandle, Db } from '../db/index.js';
+import { nowIso } from '../db/index.js';
+import type { BaselineRunsTable } from '../db/tables/baseline.js';
+import type { Challenge } from '../challenges/repo.js';
+import { hashPassword } from '../accounts/passwords.js';
+import { accept } from '../submissions/service.js';
+import type { SubmissionRow } from '../submissions/repo.js';
+import { UserError } from '../web/errors.js';
+import { trainBaseline, writeSubmission, type BaselineRecord, type TrainOptions } from './train.js';
+import type { EpochInfo } from './model.js';
+
+export type BaselineRun = Selectable<BaselineRunsTable>;
+
+export const BASELINE_EMAIL = 'baseline@sift.local';
+export const BASELINE_NAME = 'Baseline';
+/** A running run whose heartbeat is older than this is taken for dead (its process was killed). */
+export const STALE_RUN_MS = 15 * 60_000;
+
+export interface RunProgress {
+  phase: 'starting' | 'training' | 'saving' | 'done' | 'failed';
+  model: number;
+  models: number;
+  epoch: number;
+  maxEpochs: number;
+  history: Array<{ model: number } & EpochInfo>;
+}
+
+/** The dedicated "Baseline" account that owns baseline submissions (created on first use). */
+export async function ensureBaselineUser(db: Db): Promise<{ id: number; name: string }> {
+  const found = await db.selectFrom('users').select(['id', 'name']).where('email', '=', BASELINE_EMAIL).executeTakeFirst();
+  if (found) return found;
+  try {
+    return await db
+      .insertInto('users')
+      .values({ email: BASELINE_EMAIL, name: BASELINE_NAME, password_hash: await hashPassword(crypto.randomBytes(24).toString('base64url')), role: 'participant', created_at: nowIso() })
+      .returning(['id', 'name'])
+      .executeTakeFirstOrThrow();
+  } catch (err) {
+    const again = await db.selectFrom('users').select(['id', 'name']).where('email', '=', BASELINE_EMAIL).executeTakeFirst();
+    if (again) return again; // created concurrently
+    throw err;
+  }
+}
+
+export async function latestRun(db: Db, challengeId: number): Promise<BaselineRun | undefined> {
+  return db.selectFrom('baseline_runs').selectAll().where('challenge_id', '=', challengeId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+export async function findRun(db: Db, id: number): Promise<BaselineRun | undefined> {
+  return db.selectFrom('baseline_runs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Records the start of a training run. At most one runs per challenge (a partial unique index
+ * makes this atomic across processes); a second start is refused with 409.
+ */
+export async function startRun(db: Db, c: Challenge, opts: { startedBy?: number | null; seed: number }): Promise<BaselineRun> {
+  const stale = new Date(Date.now() - STALE_RUN_MS).toISOString();
+  await db
+    .updateTable('baseline_runs')
+    .set({ status: 'failed', error: 'The training process stopped without finishing (no progress for 15 minutes).', finished_at: nowIso() })
+    .where('challenge_id', '=', c.id)
+    .where('status', '=', 'running')
+    .where('heartbeat_at', '<', stale)
+    .execute();
+  const progress: RunProgress = { phase: 'starting', model: 0, models: 0, epoch: 0, maxEpochs: 0, history: [] };
+  try {
+    return await db
+      .insertInto('baseline_runs')
+      .values({ challenge_id: c.id, status: 'running', started_by: opts.startedBy ?? null, seed: opts.seed, progress_json: JSON.stringify(progress), started_at: nowIso(), heartbeat_at: nowIso() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (err) {
+    const running = await db.selectFrom('baseline_runs').selectAll().where('challenge_id', '=', c.id).where('status', '=', 'running').executeTakeFirst();
+    if (running) {
+      throw new UserError(409, 'baseline_training_running', `A baseline training for '${c.slug}' is already running (run ${running.id}, started ${running.started_at}). Wait for it to finish.`, { runId: running.id });
+    }
+    throw err;
+  }
+}
+
+async function saveProgress(db: Db, runId: number, p: RunProgress, backend?: string): Promise<void> {
+  await db.updateTable('baseline_runs').set({ progress_json: JSON.stringify(p), heartbeat_at: nowIso(), ...(backend ? { backend } : {}) }).where('id', '=', runId).execute();
+}
+
+/**
+ * Trains under a run record, writing progress after every epoch (the organizer page polls it),
+ * then marks the run done with the model's record, or failed with the error.
+ */
+export async function trainUnderRun(handle: DbHandle, c: Challenge, run: BaselineRun, opts: Omit<TrainOptions, 'seed'> & { onEpochExtra?: TrainOptions['onEpoch'] }): Promise<BaselineRecord> {
+  const p: RunProgress = JSON.parse(run.progress_json);
+  p.phase = 'training';
+  try {
+    const record = await trainBaseline(c, {
+      ...opts,
+      seed: run.seed,
+      onModelStart: (m, models, maxEpochs) => {
+        Object.assign(p, { model: m, models, epoch: 0, maxEpochs });
+        opts.onModelStart?.(m, models, maxEpochs);
+      },
+      onEpoch: async (m, e) => {
+        p.epoch = e.epoch;
+        p.history.push({ model: m, ...e });
+        await saveProgress(handle.db, run.id, p);
+        await opts.onEpochExtra?.(m, e);
+      },
+    });
+    p.phase = 'done';
+    await handle.db
+      .updateTable('baseline_runs')
+      .set({ status: 'done', backend: record.backend, progress_json: JSON.stringify(p), record_json: JSON.stringify(record), validation_score: record.validation.score, finished_at: nowIso(), heartbeat_at: nowIso() })
+      .where('id', '=', run.id)
+      .execute();
+    return record;
+  } catch (err) {
+    p.phase = 'failed';
+    await handle.db
+      .updateTable('baseline_runs')
+      .set({ status: 'failed', error: err instanceof Error ? err.message : String(err), progress_json: JSON.stringify(p), finished_at: nowIso() })
+      .where('id', '=', run.id)
+      .execute();
+    throw err;
+  }
+}
+
+/** Predicts the test file with the saved model and submits it as the Baseline account's entry. */
+export async function submitBaseline(handle: DbHandle, dataDir: string, c: Challenge): Promise<{ submission: SubmissionRow; record: BaselineRecord; file: string }> {
+  const { file, record } = await writeSubmission(c, dataDir);
+  const user = await ensureBaselineUser(handle.db);
+  const tmpPath = path.join(os.tmpdir(), `sift-baseline-${process.pid}-${crypto.randomBytes(6).toString('hex')}.csv`);
+  fs.copyFileSync(file, tmpPath);
+  const what = record.task === 'ams' ? `top ${(record.chosenFraction! * 100).toFixed(1)}% as signal` : 'arg-max class';
+  const message = `TensorFlow.js baseline: ${record.models.length}-model MLP ensemble (${record.backend}, seed ${record.seed}), ${what}; out-of-fold ${record.validation.metric} ${record.validation.score.toFixed(4)}`;
+  const submission = await accept(handle, dataDir, c, user.id, { tmpPath, originalName: `baseline-${c.slug}.csv`, size: fs.statSync(tmpPath).size }, message, { isBaseline: true });
+  const latest = await handle.db.selectFrom('baseline_runs').select('id').where('challenge_id', '=', c.id).where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (latest) await handle.db.updateTable('baseline_runs').set({ submission_id: submission.id }).where('id', '=', latest.id).execute();
+  return { submission, record, file };
+}

@@ -1,0 +1,112 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+
+/** The `sift` client's exit codes. */
+export const EXIT = { ok: 0, usage: 2, auth: 3, rejected: 4, network: 5, limit: 6 } as const;
+
+/** An error that ends the command with a message and an exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    public readonly exitCode: number,
+    public readonly status?: number,
+    public readonly code?: string,
+    public readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function exitCodeForStatus(status: number): number {
+  if (status === 401 || status === 403) return EXIT.auth;
+  if (status === 413 || status === 422) return EXIT.rejected;
+  if (status === 429) return EXIT.limit;
+  if (status === 400 || status === 404 || status === 409) return EXIT.usage;
+  return EXIT.network;
+}
+
+export class ApiClient {
+  constructor(
+    public readonly server: string,
+    private readonly token?: string,
+  ) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { Accept: 'application/json', 'User-Agent': 'sift-cli', ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}), ...extra };
+  }
+
+  requireToken(): this {
+    if (!this.token) throw new CliError('Not logged in: run `sift login` (or set SIFT_TOKEN).', EXIT.auth);
+    return this;
+  }
+
+  async request<T>(method: string, urlPath: string, init: { body?: unknown; headers?: Record<string, string>; stream?: ReadableStream } = {}): Promise<T> {
+    const url = `${this.server}${urlPath}`;
+    let res: Response;
+    try {
+      const body = init.stream ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
+      const headers = this.headers({ ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...init.headers });
+      res = await fetch(url, { method, headers, body, ...(init.stream ? { duplex: 'half' } : {}) } as RequestInit);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`Could not reach ${this.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, EXIT.network);
+    }
+    const text = await res.text().catch(() => '');
+    let data: any = undefined;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    if (!res.ok) {
+      const e = data?.error;
+      const { code, message, ...details } = e && typeof e === 'object' ? e : ({} as Record<string, unknown>);
+      throw new CliError(
+        typeof message === 'string' ? message : `${method} ${urlPath} answered ${res.status} ${res.statusText}${data === undefined && text ? ' (not JSON: is this a Sift server?)' : ''}`,
+        exitCodeForStatus(res.status),
+        res.status,
+        typeof code === 'string' ? code : undefined,
+        details,
+      );
+    }
+    if (data === undefined) throw new CliError(`${method} ${urlPath} did not answer JSON: is ${this.server} a Sift server?`, EXIT.network, res.status);
+    return data as T;
+  }
+
+  get<T>(urlPath: string): Promise<T> {
+    return this.request<T>('GET', urlPath);
+  }
+
+  /**
+   * Streams a file as multipart/form-data (field `file`, plus text fields), calling onProgress
+   * with the bytes of the file read so far: the file is never held in memory.
+   */
+  async upload<T>(urlPath: string, file: string, fields: Record<string, string>, onProgress: (sent: number, total: number) => void): Promise<T> {
+    const size = fs.statSync(file).size;
+    const boundary = `----sift${crypto.randomBytes(12).toString('hex')}`;
+    const clean = (s: string) => s.replace(/["\r\n]/g, '_');
+    let head = '';
+    for (const [name, value] of Object.entries(fields)) head += `--${boundary}\r\nContent-Disposition: form-data; name="${clean(name)}"\r\n\r\n${value}\r\n`;
+    head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${clean(path.basename(file))}"\r\nContent-Type: ${file.endsWith('.gz') ? 'application/gzip' : 'text/csv'}\r\n\r\n`;
+    const headBuf = Buffer.from(head, 'utf8');
+    const tailBuf = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');
+    async function* parts() {
+      yield headBuf;
+      let sent = 0;
+      onProgress(0, size);
+      for await (const chunk of fs.createReadStream(file, { highWaterMark: 256 * 1024 })) {
+        sent += (chunk as Buffer).length;
+        onProgress(sent, size);
+        yield chunk as Buffer;
+      }
+      yield tailBuf;
+    }
+    const stream = Readable.toWeb(Readable.from(parts())) as unknown as ReadableStream;
+    return this.request<T>('POST', urlPath, {
+      stream,
+      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(headBuf.length + size + tailBuf.length) },
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const list = (fallback: number[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x)) : fallback));
+
+/** Crowd settings, read from the environment (CROWD_*) when the routes are built. */
+const schema = z.object({
+  /** HMAC secret for serve tokens; when unset one is generated once and stored in crowd_settings. */
+  CROWD_SECRET: z.string().min(16).optional(),
+  /** Votes per minute per volunteer (signed-in user or anonymous cookie). */
+  CROWD_VOTES_PER_MINUTE_USER: z.coerce.number().int().positive().default(60),
+  /** Votes per minute per client IP. */
+  CROWD_VOTES_PER_MINUTE_IP: z.coerce.number().int().positive().default(300),
+  /** A vote cast sooner than this after its subject was served is flagged. */
+  CROWD_MIN_VOTE_MS: z.coerce.number().int().min(0).default(1500),
+  /** A serve token is valid this long. */
+  CROWD_TOKEN_HOURS: z.coerce.number().positive().default(24),
+  /** An unanswered subject is shown again on reload for this long (then the next one comes). */
+  CROWD_RESERVE_MINUTES: z.coerce.number().positive().default(30),
+  /** Levels: level 2 needs this gold accuracy in every class, with at least CROWD_LEVEL2_MIN_GOLD gold answers in each. */
+  CROWD_LEVEL2_ACCURACY: z.coerce.number().min(0).max(1).default(0.7),
+  CROWD_LEVEL2_MIN_GOLD: z.coerce.number().int().positive().default(10),
+  /** A streak day counts only when that day's gold accuracy is at least this. */
+  CROWD_STREAK_FLOOR: z.coerce.number().min(0).max(1).default(0.6),
+  /** Quarks: top percentiles of contribution (information) over the last CROWD_QUARK_DAYS days. */
+  CROWD_QUARK_PERCENTILES: list([1, 5, 25]),
+  CROWD_QUARK_DAYS: z.coerce.number().int().positive().default(30),
+  /** Leptons: distinct active days. */
+  CROWD_LEPTON_DAYS: list([3, 10, 30]),
+  /** Bosons: days since the first classification. */
+  CROWD_BOSON_DAYS: list([7, 30, 180]),
+});
+
+export type CrowdConfig = z.infer<typeof schema>;
+
+export function loadCrowdConfig(env: NodeJS.ProcessEnv = process.env): CrowdConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid crowd configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+export const QUARK_NAMES = ['top quark', 'charm quark', 'up quark'];
+export const LEPTON_NAMES = ['electron', 'muon', 'tau'];
+export const BOSON_NAMES = ['photon', 'W boson', 'Higgs boson'];

@@ -1,0 +1,205 @@
+/** Batch consensus over all votes (a job), organizer exports and the crowd-vs-solution comparison. */
+import type { DbHandle } from '../db/index.js';
+import { nowIso } from '../db/index.js';
+import type { JobHandler } from '../jobs/runner.js';
+import { logger } from '../log.js';
+import { findChallengeById } from '../challenges/repo.js';
+import { loadChallengeSolution } from '../challenges/service.js';
+import { classificationReport, matrixRows } from '../../scorers/classification.js';
+import { aggregators } from './aggregators/index.js';
+import type { Aggregator, VoteSet } from './aggregators/types.js';
+import { workflowById, type Workflow } from './repo.js';
+
+export const CROWD_CONSENSUS_JOB = 'crowd-consensus';
+/** The live online posterior kept on each subject, exported beside the batch aggregators. */
+export const LIVE_AGGREGATOR = 'live_swap';
+
+export const allAggregators = (): Aggregator[] => Object.values(aggregators as unknown as Record<string, Aggregator>);
+
+/**
+ * Votes of signed-in volunteers only (anonymous votes carry no weight), gold subjects included
+ * with their known class so gold-aware methods can learn from them.
+ */
+export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ votes: VoteSet; subjectIds: number[]; counts: Int32Array }> {
+  const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'gold_class', 'is_gold']).where('workflow_id', '=', wf.id).orderBy('id').execute();
+  const index = new Map<number, number>();
+  const gold = new Int32Array(subjects.length).fill(-1);
+  subjects.forEach((s, i) => {
+    index.set(s.id, i);
+    if (s.is_gold && s.gold_class !== null) gold[i] = s.gold_class;
+  });
+  const rows = await handle.db.selectFrom('crowd_votes').select(['subject_id', 'user_id', 'answer']).where('workflow_id', '=', wf.id).where('user_id', 'is not', null).orderBy('id').execute();
+  const vol = new Map<number, number>();
+  const n = rows.length;
+  const subject = new Int32Array(n), volunteer = new Int32Array(n), answer = new Int32Array(n);
+  const counts = new Int32Array(subjects.length);
+  rows.forEach((r, i) => {
+    let v = vol.get(r.user_id!);
+    if (v === undefined) vol.set(r.user_id!, (v = vol.size));
+    subject[i] = index.get(r.subject_id)!;
+    volunteer[i] = v;
+    answer[i] = r.answer;
+    counts[subject[i]]++;
+  });
+  return { votes: { nSubjects: subjects.length, nVolunteers: vol.size, k: wf.classes.length, subject, volunteer, answer, gold }, subjectIds: subjects.map((s) => s.id), counts };
+}
+
+/** Runs every aggregator over the workflow's votes and stores one consensus row per subject and aggregator. */
+export async function runConsensus(handle: DbHandle, workflowId: number): Promise<Record<string, { ms: number; iterations?: number }>> {
+  const wf = await workflowById(handle.db, workflowId);
+  if (!wf) throw new Error(`no crowd workflow ${workflowId}`);
+  const { votes, subjectIds, counts } = await loadVoteSet(handle, wf);
+  const k = wf.classes.length;
+  const now = nowIso();
+  const summary: Record<string, { ms: number; iterations?: number }> = {};
+  const rows: Array<{ workflow_id: number; subject_id: number; aggregator: string; label: number; confidence: number; posterior_json: string; n_votes: number; computed_at: string }> = [];
+  for (const agg of allAggregators()) {
+    const t0 = performance.now();
+    const c = agg.aggregate(votes);
+    summary[agg.name] = { ms: performance.now() - t0, iterations: c.iterations };
+    for (let s = 0; s < votes.nSubjects; s++) {
+      if (c.label[s] < 0) continue;
+      rows.push({
+        workflow_id: wf.id,
+        subject_id: subjectIds[s],
+        aggregator: agg.name,
+        label: c.label[s],
+        confidence: c.confidence[s],
+        posterior_json: JSON.stringify(Array.from(c.posterior.subarray(s * k, s * k + k)).map((p) => Math.round(p * 1e6) / 1e6)),
+        n_votes: counts[s],
+        computed_at: now,
+      });
+    }
+  }
+  await handle.db.transaction().execute(async (tx) => {
+    await tx.deleteFrom('crowd_consensus').where('workflow_id', '=', wf.id).execute();
+    for (let i = 0; i < rows.length; i += 500) await tx.insertInto('crowd_consensus').values(rows.slice(i, i + 500)).execute();
+  });
+  return summary;
+}
+
+export function crowdConsensusHandler(handle: DbHandle): JobHandler {
+  return {
+    async run(payload: { workflowId: number }) {
+      const summary = await runConsensus(handle, payload.workflowId);
+      logger.info({ workflow: payload.workflowId, summary }, 'crowd consensus computed');
+    },
+    async giveUp(payload: { workflowId: number }, reason: string) {
+      logger.error({ workflow: payload.workflowId, reason }, 'crowd consensus gave up');
+    },
+  };
+}
+
+const csvCell = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+export const csvLine = (cells: unknown[]) => cells.map(csvCell).join(',') + '\n';
+
+/** One row per vote, in the Zooniverse classification-export spirit. */
+export async function* classificationsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
+  yield csvLine(['classification_id', 'user_id', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'ip_hash']);
+  let after = 0;
+  for (;;) {
+    const rows = await handle.db
+      .selectFrom('crowd_votes as v')
+      .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
+      .select(['v.id', 'v.user_id', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.ip_hash'])
+      .where('v.workflow_id', '=', wf.id)
+      .where('v.id', '>', after)
+      .orderBy('v.id')
+      .limit(1000)
+      .execute();
+    if (!rows.length) return;
+    let chunk = '';
+    for (const r of rows) {
+      chunk += csvLine([r.id, r.user_id, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.ip_hash]);
+    }
+    yield chunk;
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/** Consensus per live subject and aggregator (the batch ones from the last job, and the live posterior). */
+export async function* consensusCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
+  yield csvLine(['subject_id', 'subject_name', 'aggregator', 'label', 'confidence', 'votes', 'retired', ...wf.classes.map((c) => `p_${c}`), 'computed_at']);
+  const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'posterior_json', 'consensus_class', 'consensus_confidence', 'retired_at']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
+  const batch = await handle.db.selectFrom('crowd_consensus').selectAll().where('workflow_id', '=', wf.id).orderBy('subject_id').orderBy('aggregator').execute();
+  const bySubject = new Map<number, typeof batch>();
+  for (const b of batch) {
+    const list = bySubject.get(b.subject_id) ?? [];
+    list.push(b);
+    bySubject.set(b.subject_id, list);
+  }
+  let chunk = '';
+  for (const s of subjects) {
+    const retired = s.retired_at ? 1 : 0;
+    if (s.vote_count > 0 && s.consensus_class !== null) chunk += csvLine([s.id, s.external_id, LIVE_AGGREGATOR, wf.classes[s.consensus_class], s.consensus_confidence?.toFixed(6), s.vote_count, retired, ...(JSON.parse(s.posterior_json) as number[]).map((p) => p.toFixed(6)), '']);
+    for (const b of bySubject.get(s.id) ?? []) chunk += csvLine([s.id, s.external_id, b.aggregator, wf.classes[b.label], b.confidence.toFixed(6), b.n_votes, retired, ...(JSON.parse(b.posterior_json) as number[]).map((p) => p.toFixed(6)), b.computed_at]);
+    if (chunk.length > 64_000) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+export interface Comparison {
+  aggregator: string;
+  n: number;
+  accuracy: number;
+  macroF1: number;
+  classes: Array<{ name: string; precision: number; recall: number; f1: number; support: number }>;
+  confusion: number[][];
+  disagreements: Array<{ subjectId: number; name: string; crowd: string; truth: string; confidence: number; votes: number }>;
+}
+
+/** Crowd consensus against the hidden solution, per aggregator (organizers only: it uses the labels). */
+export async function compareWithSolution(handle: DbHandle, wf: Workflow): Promise<{ comparisons: Comparison[]; computedAt: string | null }> {
+  const challenge = await findChallengeById(handle.db, wf.challengeId);
+  if (!challenge) return { comparisons: [], computedAt: null };
+  const solution = await loadChallengeSolution(challenge);
+  const remap = wf.classes.map((c) => solution.classes.indexOf(c));
+  const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'consensus_class', 'consensus_confidence']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).execute();
+  const names = new Map(subjects.map((s) => [s.id, s.external_id]));
+  const batch = await handle.db.selectFrom('crowd_consensus').select(['subject_id', 'aggregator', 'label', 'confidence', 'n_votes', 'computed_at']).where('workflow_id', '=', wf.id).execute();
+  const byAgg = new Map<string, Array<{ subjectId: number; label: number; confidence: number; votes: number }>>();
+  byAgg.set(
+    LIVE_AGGREGATOR,
+    subjects.filter((s) => s.vote_count > 0 && s.consensus_class !== null).map((s) => ({ subjectId: s.id, label: s.consensus_class!, confidence: s.consensus_confidence ?? 0, votes: s.vote_count })),
+  );
+  for (const b of batch) {
+    if (!names.has(b.subject_id)) continue;
+    const list = byAgg.get(b.aggregator) ?? [];
+    list.push({ subjectId: b.subject_id, label: b.label, confidence: b.confidence, votes: b.n_votes });
+    byAgg.set(b.aggregator, list);
+  }
+  const k = wf.classes.length;
+  const comparisons: Comparison[] = [];
+  for (const [aggregator, list] of byAgg) {
+    const rows = list.filter((r) => solution.index.has(names.get(r.subjectId)!) && remap[r.label] >= 0);
+    const yTrue = new Int32Array(rows.length), yPred = new Int32Array(rows.length);
+    const disagreements: Comparison['disagreements'] = [];
+    rows.forEach((r, i) => {
+      const truthCode = solution.label[solution.index.get(names.get(r.subjectId)!)!];
+      const truth = solution.classes[truthCode];
+      yTrue[i] = wf.classes.indexOf(truth);
+      yPred[i] = r.label;
+      if (yTrue[i] !== yPred[i]) disagreements.push({ subjectId: r.subjectId, name: names.get(r.subjectId)!, crowd: wf.classes[r.label], truth, confidence: r.confidence, votes: r.votes });
+    });
+    if (yTrue.some((t) => t < 0)) continue;
+    const rep = classificationReport(yTrue, yPred, k);
+    disagreements.sort((a, b) => b.confidence - a.confidence);
+    comparisons.push({
+      aggregator,
+      n: rep.n,
+      accuracy: rep.accuracy,
+      macroF1: rep.macroF1,
+      classes: wf.classes.map((name, c) => ({ name, precision: rep.precision[c], recall: rep.recall[c], f1: rep.f1[c], support: rep.support[c] })),
+      confusion: matrixRows(rep.confusion, k),
+      disagreements: disagreements.slice(0, 100),
+    });
+  }
+  return { comparisons, computedAt: batch[0]?.computed_at ?? null };
+}

@@ -1,0 +1,75 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../db/index.js';
+import type { CrowdSubjectsTable, CrowdWorkflowsTable } from '../db/tables/crowd.js';
+import type { Features } from './features.js';
+
+export type WorkflowRow = Selectable<CrowdWorkflowsTable>;
+export type SubjectRow = Selectable<CrowdSubjectsTable>;
+
+export interface Workflow {
+  id: number;
+  challengeId: number;
+  slug: string;
+  title: string;
+  classes: string[];
+  clues: Record<string, string>;
+  retirement: 'fixed' | 'adaptive';
+  retireCount: number;
+  adaptiveThreshold: number;
+  adaptiveMinVotes: number;
+  trainingChances: number[];
+  active: boolean;
+}
+
+function toWorkflow(r: WorkflowRow & { slug: string; title: string }): Workflow {
+  return {
+    id: r.id,
+    challengeId: r.challenge_id,
+    slug: r.slug,
+    title: r.title,
+    classes: JSON.parse(r.classes_json),
+    clues: JSON.parse(r.clues_json),
+    retirement: r.retirement,
+    retireCount: r.retire_count,
+    adaptiveThreshold: r.adaptive_threshold,
+    adaptiveMinVotes: r.adaptive_min_votes,
+    trainingChances: JSON.parse(r.training_chances_json),
+    active: r.active === 1,
+  };
+}
+
+const wfQuery = (db: Db) => db.selectFrom('crowd_workflows as w').innerJoin('challenges as c', 'c.id', 'w.challenge_id').selectAll('w').select(['c.slug', 'c.title']);
+
+export async function workflowBySlug(db: Db, slug: string): Promise<Workflow | undefined> {
+  const r = await wfQuery(db).where('c.slug', '=', slug).executeTakeFirst();
+  return r && toWorkflow(r);
+}
+
+export async function workflowById(db: Db, id: number): Promise<Workflow | undefined> {
+  const r = await wfQuery(db).where('w.id', '=', id).executeTakeFirst();
+  return r && toWorkflow(r);
+}
+
+export async function listWorkflows(db: Db): Promise<Workflow[]> {
+  return (await wfQuery(db).where('c.state', '!=', 'draft').orderBy('w.id').execute()).map(toWorkflow);
+}
+
+export async function subjectById(db: Db, workflowId: number, id: number): Promise<SubjectRow | undefined> {
+  return db.selectFrom('crowd_subjects').selectAll().where('id', '=', id).where('workflow_id', '=', workflowId).executeTakeFirst();
+}
+
+export const featuresOf = (s: Pick<SubjectRow, 'features_json'>): Features => JSON.parse(s.features_json);
+
+export async function workflowCounts(db: Db, workflowId: number) {
+  const r = await db
+    .selectFrom('crowd_subjects')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('subjects'),
+      eb.fn.sum<number>(eb.case().when('is_gold', '=', 1).then(1).else(0).end()).as('gold'),
+      eb.fn.sum<number>(eb.case().when('retired_at', 'is not', null).then(1).else(0).end()).as('retired'),
+      eb.fn.sum<number>('vote_count').as('votes'),
+    ])
+    .where('workflow_id', '=', workflowId)
+    .executeTakeFirstOrThrow();
+  return { subjects: Number(r.subjects), gold: Number(r.gold ?? 0), live: Number(r.subjects) - Number(r.gold ?? 0), retired: Number(r.retired ?? 0), votes: Number(r.votes ?? 0) };
+}

@@ -1,0 +1,272 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { AppContext } from '../app.js';
+import { UserError } from '../web/errors.js';
+import { requireUser, wantsJson } from '../web/middleware.js';
+import { enqueue } from '../jobs/queue.js';
+import { loadCrowdConfig } from './config.js';
+import { newConfusion } from './aggregators/index.js';
+import { featureCard } from './features.js';
+import { featuresOf, listWorkflows, subjectById, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
+import { anonVoter, castVote, newAnonId, serveNext, userVoter, type Voter } from './service.js';
+import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
+import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
+import { hashIp, tokenSecret, verifyServe } from './token.js';
+import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
+import { CROWD_CONSENSUS_JOB, classificationsCsv, compareWithSolution, consensusCsv } from './consensus.js';
+
+export const ANON_COOKIE = 'sift_crowd_anon';
+
+const isOrganizer = (req: Request) => req.user?.role === 'admin' || req.user?.role === 'organizer';
+
+function requireOrganizer(req: Request, _res: Response, next: NextFunction) {
+  if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
+  if (!isOrganizer(req)) return next(new UserError(403, 'forbidden', 'Only organizers can do this.'));
+  next();
+}
+
+/** Subject as sent to volunteers: features and plots, never the gold class. */
+function subjectView(wf: Workflow, s: SubjectRow) {
+  const f = featuresOf(s);
+  return {
+    id: s.id,
+    name: s.external_id,
+    ra: s.ra,
+    dec: s.dec,
+    card: featureCard(f),
+    spectrum: spectrumSvg(f),
+    sky: s.ra !== null && s.dec !== null ? skyMapSvg([{ ra: s.ra, dec: s.dec, title: s.external_id }], 320) : '',
+    features: f,
+    talk: `/crowd/${wf.slug}/subjects/${s.id}`,
+  };
+}
+
+export function crowdRoutes(ctx: AppContext): Router {
+  const r = Router();
+  const cfg = loadCrowdConfig();
+  let secretPromise: Promise<Buffer> | null = null;
+  const secret = () => (secretPromise ??= tokenSecret(ctx.db.db, cfg.CROWD_SECRET));
+  const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, secure: ctx.secureCookies, path: '/', maxAge: 365 * 86400_000 };
+
+  /** The voter: the signed-in user, else the anonymous cookie (created on first serve). */
+  function voterOf(req: Request, res: Response, create: boolean): Voter | null {
+    if (req.user) return userVoter(req.user.id);
+    let anon = req.cookies?.[ANON_COOKIE];
+    if (typeof anon !== 'string' || !/^[\w-]{16,40}$/.test(anon)) {
+      if (!create) return null;
+      anon = newAnonId();
+      res.cookie(ANON_COOKIE, anon, cookieOpts);
+    }
+    return anonVoter(anon);
+  }
+
+  /** The vote path reads workflows from a short cache (settings changes here clear it; other processes see them within WORKFLOW_TTL_MS). */
+  const WORKFLOW_TTL_MS = 5000;
+  const wfCache = new Map<string, { wf: Workflow | undefined; at: number }>();
+  async function workflowOf(req: Request, cached = false): Promise<Workflow> {
+    const slug = String(req.params.slug);
+    let wf: Workflow | undefined;
+    const hit = cached ? wfCache.get(slug) : undefined;
+    if (hit && Date.now() - hit.at < WORKFLOW_TTL_MS) wf = hit.wf;
+    else {
+      wf = await workflowBySlug(ctx.db.db, slug);
+      if (wfCache.size > 1000) wfCache.clear();
+      wfCache.set(slug, { wf, at: Date.now() });
+    }
+    if (!wf || (!wf.active && !isOrganizer(req))) throw new UserError(404, 'not_found', `No crowd workflow for '${req.params.slug}'.`);
+    return wf;
+  }
+
+  const limited = (req: Request, _res: Response, next: NextFunction) => next(new UserError(429, 'rate_limited', 'You are classifying faster than allowed; wait a minute and try again.'));
+  const perIp = rateLimit({ windowMs: 60_000, limit: cfg.CROWD_VOTES_PER_MINUTE_IP, standardHeaders: 'draft-7', legacyHeaders: false, handler: limited });
+  const perVoter = rateLimit({
+    windowMs: 60_000,
+    limit: cfg.CROWD_VOTES_PER_MINUTE_USER,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: limited,
+    keyGenerator: (req, res) => voterOf(req, res, false)?.key ?? ipKeyGenerator(req.ip ?? ''),
+  });
+
+  r.get('/crowd', async (req, res) => {
+    const wfs = await listWorkflows(ctx.db.db);
+    const workflows = await Promise.all(wfs.filter((w) => w.active || isOrganizer(req)).map(async (w) => ({ slug: w.slug, title: w.title, classes: w.classes, retirement: w.retirement, ...(await workflowCounts(ctx.db.db, w.id)) })));
+    if (wantsJson(req)) return res.json({ workflows });
+    res.render('crowd/index', { title: 'Classify', workflows, organizer: isOrganizer(req) });
+  });
+
+  r.get('/crowd/:slug/classify', async (req, res) => {
+    const wf = await workflowOf(req);
+    const voter = voterOf(req, res, true)!;
+    const served = await serveNext(ctx.db, wf, voter, await secret(), cfg.CROWD_RESERVE_MINUTES);
+    if (wantsJson(req)) {
+      if (!served) return res.json({ subject: null, done: true });
+      const v = subjectView(wf, served.subject);
+      return res.json({ subject: { id: v.id, name: v.name, ra: v.ra, dec: v.dec, features: v.features, card: v.card }, token: served.token, training: served.training, experience: served.experience, classes: wf.classes });
+    }
+    res.render('crowd/classify', {
+      title: `Classify · ${wf.title}`,
+      wf,
+      subject: served && subjectView(wf, served.subject),
+      token: served?.token,
+      training: served?.training,
+      experience: served?.experience ?? 0,
+      anonymous: !req.user,
+      thanks: req.query.thanks === '1',
+      classes: wf.classes.map((name, i) => ({ name, colour: CLASS_COLOURS[i % CLASS_COLOURS.length] })),
+    });
+  });
+
+  r.post('/crowd/:slug/votes', perIp, perVoter, async (req, res) => {
+    const wf = await workflowOf(req, true);
+    const voter = voterOf(req, res, false);
+    const key = await secret();
+    if (!voter) throw new UserError(403, 'not_served', 'This subject was not served to you.');
+    const result = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, req.body?.token), answer: req.body?.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS });
+    if (wantsJson(req)) return res.status(201).json({ vote: result });
+    if (!result.feedback) return res.redirect(303, `/crowd/${wf.slug}/classify?thanks=1`);
+    const s = await subjectById(ctx.db.db, wf.id, result.subjectId);
+    res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: s && subjectView(wf, s) });
+  });
+
+  r.get('/crowd/leaderboard', async (req, res) => {
+    const [allTime, weekly] = await Promise.all([leaderboard(ctx.db.db, null), leaderboard(ctx.db.db, weekAgo())]);
+    if (wantsJson(req)) return res.json({ allTime, weekly });
+    res.render('crowd/leaderboard', { title: 'Volunteer leaderboard', allTime, weekly, me: req.user?.id });
+  });
+
+  const showProfile = async (req: Request, res: Response, userId: number) => {
+    const p = await profile(ctx.db.db, userId, cfg);
+    if (!p) throw new UserError(404, 'not_found', 'No such volunteer.');
+    if (wantsJson(req)) {
+      const { skyMap: _sky, ...rest } = p;
+      return res.json({ profile: rest });
+    }
+    res.render('crowd/profile', { title: `${p.name} · volunteer`, p, own: req.user?.id === userId, badgeHelp: badgeExplanations(cfg), cfg });
+  };
+  r.get('/crowd/profile', requireUser, (req, res) => showProfile(req, res, req.user!.id));
+  r.get('/crowd/users/:id', (req, res) => showProfile(req, res, Number(req.params.id) || 0));
+
+  r.post('/crowd/:slug/expert', requireUser, async (req, res) => {
+    const wf = await workflowOf(req);
+    const p = await profile(ctx.db.db, req.user!.id, cfg);
+    if (!p || p.level < 2) throw new UserError(403, 'level_required', `Expert subject sets open at level 2: gold accuracy of at least ${cfg.CROWD_LEVEL2_ACCURACY} in every class, with ${cfg.CROWD_LEVEL2_MIN_GOLD} gold answers in each.`);
+    const join = req.body?.join !== '0';
+    await ctx.db.db
+      .insertInto('crowd_volunteers')
+      .values({ workflow_id: wf.id, user_id: req.user!.id, confusion_json: JSON.stringify(Array.from(newConfusion(wf.classes.length))), expert: join ? 1 : 0, created_at: new Date().toISOString() })
+      .onConflict((oc) => oc.columns(['workflow_id', 'user_id']).doUpdateSet({ expert: join ? 1 : 0 }))
+      .execute();
+    if (wantsJson(req)) return res.json({ expert: join });
+    res.redirect(303, '/crowd/profile');
+  });
+
+  // --- Talk ---
+  async function subjectOf(req: Request) {
+    const wf = await workflowOf(req);
+    const s = await subjectById(ctx.db.db, wf.id, Number(req.params.id) || 0);
+    if (!s) throw new UserError(404, 'not_found', 'No such subject.');
+    return { wf, s };
+  }
+  r.get('/crowd/:slug/subjects/:id', async (req, res) => {
+    const { wf, s } = await subjectOf(req);
+    const [list, tagList, flags] = await Promise.all([comments(ctx.db.db, s.id), tags(ctx.db.db, s.id), flagCount(ctx.db.db, s.id)]);
+    if (wantsJson(req)) return res.json({ subject: { id: s.id, name: s.external_id }, comments: list, tags: tagList, flags });
+    res.render('crowd/talk', { title: `Talk · ${s.external_id}`, wf, subject: subjectView(wf, s), comments: list, tags: tagList, flags });
+  });
+  r.post('/crowd/:slug/subjects/:id/comments', requireUser, async (req, res) => {
+    const { wf, s } = await subjectOf(req);
+    await addComment(ctx.db.db, s.id, req.user!.id, req.body?.body);
+    if (wantsJson(req)) return res.status(201).json({ ok: true });
+    res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}#comments`);
+  });
+  r.post('/crowd/:slug/subjects/:id/tags', requireUser, async (req, res) => {
+    const { wf, s } = await subjectOf(req);
+    const tag = await addTag(ctx.db.db, s.id, req.user!.id, req.body?.tag);
+    if (wantsJson(req)) return res.status(201).json({ tag });
+    res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}`);
+  });
+  r.post('/crowd/:slug/subjects/:id/flag', requireUser, async (req, res) => {
+    const { wf, s } = await subjectOf(req);
+    await flagAnomaly(ctx.db.db, s.id, req.user!.id, req.body?.note);
+    if (wantsJson(req)) return res.status(201).json({ flagged: true });
+    res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}?flagged=1`);
+  });
+  r.get('/crowd/review', requireOrganizer, async (req, res) => {
+    const status = ['open', 'interesting', 'resolved', 'all'].includes(String(req.query.status)) ? (String(req.query.status) as 'open') : 'open';
+    const flags = await reviewQueue(ctx.db.db, status);
+    if (wantsJson(req)) return res.json({ flags });
+    res.render('crowd/review', { title: 'Flagged subjects', flags, status });
+  });
+  r.post('/crowd/flags/:id', requireOrganizer, async (req, res) => {
+    await reviewFlag(ctx.db.db, Number(req.params.id) || 0, req.user!.id, req.body?.status);
+    if (wantsJson(req)) return res.json({ ok: true });
+    res.redirect(303, '/crowd/review');
+  });
+
+  // --- Organizers: settings, consensus, exports, comparison ---
+  r.get('/crowd/:slug/manage', requireOrganizer, async (req, res) => {
+    const wf = await workflowOf(req);
+    const counts = await workflowCounts(ctx.db.db, wf.id);
+    const jobs = await ctx.db.db.selectFrom('jobs').select(['id', 'status', 'created_at', 'updated_at', 'last_error']).where('kind', '=', CROWD_CONSENSUS_JOB).orderBy('id', 'desc').limit(5).execute();
+    const experts = await ctx.db.db.selectFrom('crowd_subjects').select('external_id').where('workflow_id', '=', wf.id).where('expert', '=', 1).execute();
+    res.render('crowd/manage', { title: `Manage crowd · ${wf.title}`, wf, counts, jobs, experts: experts.map((e) => e.external_id).join('\n'), chances: wf.trainingChances.join(', ') });
+  });
+  r.post('/crowd/:slug/settings', requireOrganizer, async (req, res) => {
+    const wf = await workflowOf(req);
+    const b = req.body ?? {};
+    const retirement = b.retirement === 'adaptive' ? 'adaptive' : b.retirement === 'fixed' ? 'fixed' : wf.retirement;
+    const n = (v: unknown, d: number, lo: number, hi: number) => (v === undefined || v === '' ? d : Math.min(hi, Math.max(lo, Number(v))));
+    const chances = typeof b.trainingChances === 'string' ? b.trainingChances.split(',').map((x: string) => Number(x.trim())).filter((x: number) => x >= 0 && x <= 1) : Array.isArray(b.trainingChances) ? b.trainingChances.map(Number) : wf.trainingChances;
+    const set = {
+      retirement: retirement as 'fixed' | 'adaptive',
+      retire_count: Math.round(n(b.retireCount, wf.retireCount, 1, 10_000)),
+      adaptive_threshold: n(b.adaptiveThreshold, wf.adaptiveThreshold, 0.5, 0.99999),
+      adaptive_min_votes: Math.round(n(b.adaptiveMinVotes, wf.adaptiveMinVotes, 1, 10_000)),
+      training_chances_json: JSON.stringify(chances),
+      active: b.active === undefined ? (wf.active ? 1 : 0) : b.active === '0' || b.active === false ? 0 : 1,
+    };
+    if ([set.retire_count, set.adaptive_threshold, set.adaptive_min_votes].some((x) => !Number.isFinite(x))) throw new UserError(400, 'bad_settings', 'Numbers only, please.');
+    await ctx.db.db.updateTable('crowd_workflows').set(set).where('id', '=', wf.id).execute();
+    wfCache.clear();
+    if (wantsJson(req)) return res.json({ workflow: await workflowBySlug(ctx.db.db, wf.slug) });
+    res.redirect(303, `/crowd/${wf.slug}/manage`);
+  });
+  r.post('/crowd/:slug/expert-set', requireOrganizer, async (req, res) => {
+    const wf = await workflowOf(req);
+    const names = String(req.body?.names ?? '').split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
+    await ctx.db.db.transaction().execute(async (tx) => {
+      await tx.updateTable('crowd_subjects').set({ expert: 0 }).where('workflow_id', '=', wf.id).execute();
+      for (let i = 0; i < names.length; i += 500) await tx.updateTable('crowd_subjects').set({ expert: 1 }).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('external_id', 'in', names.slice(i, i + 500)).execute();
+    });
+    if (wantsJson(req)) return res.json({ expert: names.length });
+    res.redirect(303, `/crowd/${wf.slug}/manage`);
+  });
+  r.post('/crowd/:slug/consensus', requireOrganizer, async (req, res) => {
+    const wf = await workflowOf(req);
+    const jobId = await enqueue(ctx.db.db, CROWD_CONSENSUS_JOB, { workflowId: wf.id });
+    ctx.nudgeWorkers();
+    if (wantsJson(req)) return res.status(202).json({ job: jobId });
+    res.redirect(303, `/crowd/${wf.slug}/manage`);
+  });
+  const stream = async (res: Response, name: string, gen: AsyncGenerator<string>) => {
+    res.type('text/csv; charset=utf-8').attachment(name);
+    for await (const chunk of gen) res.write(chunk);
+    res.end();
+  };
+  r.get('/crowd/:slug/export/classifications.csv', requireOrganizer, async (req, res) => {
+    const wf = await workflowOf(req);
+    await stream(res, `${wf.slug}-classifications.csv`, classificationsCsv(ctx.db, wf));
+  });
+  r.get('/crowd/:slug/export/consensus.csv', requireOrganizer, async (req, res) => {
+    const wf = await workflowOf(req);
+    await stream(res, `${wf.slug}-consensus.csv`, consensusCsv(ctx.db, wf));
+  });
+  r.get('/crowd/:slug/compare', requireOrganizer, async (req, res) => {
+    const wf = await workflowOf(req);
+    const result = await compareWithSolution(ctx.db, wf);
+    if (wantsJson(req)) return res.json(result);
+    res.render('crowd/compare', { title: `Crowd vs solution · ${wf.title}`, wf, ...result });
+  });
+  return r;
+}

@@ -1,0 +1,120 @@
+/** Creating a crowd workflow for a challenge: live subjects from its test rows, gold from its train rows. */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { parse } from 'csv-parse/sync';
+import type { DbHandle } from '../db/index.js';
+import { nowIso } from '../db/index.js';
+import type { RetirementMode } from '../db/tables/crowd.js';
+import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
+import { cell, num, type Features } from './features.js';
+import { uniformPrior } from './aggregators/index.js';
+
+/** Clues shown after a training answer, per class (CLAXSON style). */
+export const DEFAULT_CLUES: Record<string, string> = {
+  AGN: 'brighter in X-rays than its optical counterpart suggests for a star; X-ray-to-optical ratio between −1 and 1; spectrum a straight line sloping down (photon index about 1.5–2); WISE W1−W2 above about 0.8; no parallax or distance.',
+  Star: 'a bright optical and infrared counterpart; X-ray-to-optical ratio below about −2; a soft X-ray spectrum that drops steeply at high energy; a measured distance or significant parallax; flares can make it variable.',
+  XRB: 'X-ray bright and hard; a high X-ray-to-optical ratio; often strongly variable; usually in the Galactic plane, near the middle line of the sky map.',
+  CV: 'a hard X-ray spectrum with a faint, blue optical counterpart; X-ray-to-optical ratio around 0 to 1; variable; nearby, often with a measured distance.',
+  Other: 'an isolated neutron star: X-rays with little or no optical counterpart (a very high X-ray-to-optical ratio), often a very soft thermal spectrum or a pulsar.',
+};
+
+export const DEFAULT_TRAINING_CHANCES = [1, 1, 1, 0.5, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2, 0.1];
+
+export interface WorkflowOptions {
+  retirement?: RetirementMode;
+  retireCount?: number;
+  adaptiveThreshold?: number;
+  adaptiveMinVotes?: number;
+  trainingChances?: number[];
+  clues?: Record<string, string>;
+  /** Gold subjects per class taken from the train rows (all rare ones, at most this many of each). */
+  goldPerClass?: number;
+  /** Only this many live subjects (tests); all test rows by default. */
+  maxLive?: number;
+}
+
+function readCsv(file: string): Record<string, string>[] {
+  let buf = fs.readFileSync(file);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = zlib.gunzipSync(buf);
+  return parse(buf, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) as Record<string, string>[];
+}
+
+function features(row: Record<string, string>, drop: string[]): Features {
+  const f: Features = {};
+  for (const [k, v] of Object.entries(row)) if (!drop.includes(k)) f[k] = cell(v);
+  return f;
+}
+
+/** Creates the challenge's crowd workflow (once); returns its id. */
+export async function createWorkflow(handle: DbHandle, challenge: Challenge, opts: WorkflowOptions = {}): Promise<number> {
+  const db = handle.db;
+  const existing = await db.selectFrom('crowd_workflows').select('id').where('challenge_id', '=', challenge.id).executeTakeFirst();
+  if (existing) return existing.id;
+  const classes = challenge.classes;
+  if (!classes.length) throw new Error(`Challenge ${challenge.slug} has no classes; a crowd workflow needs them.`);
+  const clues: Record<string, string> = {};
+  for (const c of classes) clues[c] = opts.clues?.[c] ?? DEFAULT_CLUES[c] ?? '';
+  const idCol = challenge.id_column;
+  const target = challenge.target_column;
+  const drop = [target, 'OriginalClass', challenge.weight_column ?? ''];
+  const train = readCsv(path.join(challenge.folder, challenge.train_file));
+  const test = readCsv(path.join(challenge.folder, challenge.test_file));
+  const perClass = opts.goldPerClass ?? 60;
+  const taken = new Map<string, number>();
+  const gold = train.filter((r) => {
+    const c = r[target];
+    if (!classes.includes(c)) return false;
+    const n = taken.get(c) ?? 0;
+    if (n >= perClass) return false;
+    taken.set(c, n + 1);
+    return true;
+  });
+  const live = opts.maxLive ? test.slice(0, opts.maxLive) : test;
+  const prior = JSON.stringify(Array.from(uniformPrior(classes.length)));
+  const now = nowIso();
+
+  return db.transaction().execute(async (tx) => {
+    const wf = await tx
+      .insertInto('crowd_workflows')
+      .values({
+        challenge_id: challenge.id,
+        classes_json: JSON.stringify(classes),
+        clues_json: JSON.stringify(clues),
+        retirement: opts.retirement ?? 'fixed',
+        retire_count: opts.retireCount ?? 20,
+        adaptive_threshold: opts.adaptiveThreshold ?? 0.95,
+        adaptive_min_votes: opts.adaptiveMinVotes ?? 5,
+        training_chances_json: JSON.stringify(opts.trainingChances ?? DEFAULT_TRAINING_CHANCES),
+        created_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const rows = [
+      ...gold.map((r) => ({ r, gold: classes.indexOf(r[target]) })),
+      ...live.map((r) => ({ r, gold: -1 })),
+    ].map(({ r, gold }) => {
+      const f = features(r, drop);
+      return {
+        workflow_id: wf.id,
+        external_id: r[idCol],
+        is_gold: gold >= 0 ? 1 : 0,
+        gold_class: gold >= 0 ? gold : null,
+        features_json: JSON.stringify(f),
+        ra: num(f, 'ra'),
+        dec: num(f, 'dec'),
+        posterior_json: prior,
+        created_at: now,
+      };
+    });
+    // Gold rows and test rows come from different files, so an id can only repeat inside one of them.
+    for (let i = 0; i < rows.length; i += 200) await tx.insertInto('crowd_subjects').values(rows.slice(i, i + 200)).onConflict((oc) => oc.columns(['workflow_id', 'external_id']).doNothing()).execute();
+    return wf.id;
+  });
+}
+
+export async function createWorkflowForSlug(handle: DbHandle, slug: string, opts: WorkflowOptions = {}): Promise<number> {
+  const c = await findChallengeBySlug(handle.db, slug);
+  if (!c) throw new Error(`No challenge '${slug}'.`);
+  return createWorkflow(handle, c, opts);
+}

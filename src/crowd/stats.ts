@@ -1,0 +1,212 @@
+/** Volunteers' side: profile figures, levels, badges, streaks and leaderboards. */
+import type { Db } from '../db/index.js';
+import { BOSON_NAMES, LEPTON_NAMES, QUARK_NAMES, type CrowdConfig } from './config.js';
+import { CLASS_COLOURS, skyMapSvg } from './svg.js';
+
+export interface ClassGold {
+  name: string;
+  answered: number;
+  correct: number;
+  rate: number | null;
+  /** Meets the level-2 rule in this class. */
+  ok: boolean;
+}
+
+export interface Badge {
+  family: 'quark' | 'lepton' | 'boson';
+  name: string;
+  why: string;
+}
+
+export interface Profile {
+  userId: number;
+  name: string;
+  classifications: number;
+  live: number;
+  gold: number;
+  goldCorrect: number;
+  infoBits: number;
+  perClass: ClassGold[];
+  level: number;
+  streak: number;
+  activeDays: number;
+  firstDay: string | null;
+  badges: Badge[];
+  recentInfoBits: number;
+  recentPercentile: number | null;
+  skyMap: string;
+  workflows: Array<{ slug: string; title: string; votes: number; expert: boolean }>;
+}
+
+const DAY = 86400_000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Consecutive qualifying days ending today (or yesterday, as today may not have started). */
+export function streakLength(qualifying: Set<string>, today = Date.now()): number {
+  let t = qualifying.has(dayOf(today)) ? today : today - DAY;
+  let n = 0;
+  while (qualifying.has(dayOf(t))) {
+    n++;
+    t -= DAY;
+  }
+  return n;
+}
+
+/** Sum of information per user since a time (all users with any). */
+async function contributions(db: Db, since: string | null) {
+  let q = db
+    .selectFrom('crowd_votes as v')
+    .innerJoin('users as u', 'u.id', 'v.user_id')
+    .select((eb) => ['v.user_id', 'u.name', eb.fn.sum<number>('v.info_bits').as('info'), eb.fn.countAll<number>().as('votes'), eb.fn.sum<number>('v.counted').as('counted'), eb.fn.sum<number>('v.is_gold').as('gold'), eb.fn.sum<number>('v.correct').as('gold_correct')])
+    .groupBy(['v.user_id', 'u.name']);
+  if (since) q = q.where('v.created_at', '>=', since);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    userId: Number(r.user_id),
+    name: r.name,
+    info: Number(r.info ?? 0),
+    votes: Number(r.votes),
+    counted: Number(r.counted ?? 0),
+    gold: Number(r.gold ?? 0),
+    goldCorrect: Number(r.gold_correct ?? 0),
+  }));
+}
+
+export interface BoardRow {
+  rank: number;
+  userId: number;
+  name: string;
+  infoBits: number;
+  votes: number;
+  counted: number;
+  goldRate: number | null;
+}
+
+/** Ranked by information contributed (SWAP bits), raw counts alongside; ties by more votes, then name. */
+export async function leaderboard(db: Db, since: string | null, limit = 100): Promise<BoardRow[]> {
+  const rows = await contributions(db, since);
+  rows.sort((a, b) => b.info - a.info || b.votes - a.votes || a.name.localeCompare(b.name));
+  return rows.slice(0, limit).map((r, i) => ({ rank: i + 1, userId: r.userId, name: r.name, infoBits: r.info, votes: r.votes, counted: r.counted, goldRate: r.gold ? r.goldCorrect / r.gold : null }));
+}
+
+export const weekAgo = (now = Date.now()) => new Date(now - 7 * DAY).toISOString();
+
+export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Date.now()): Promise<Profile | null> {
+  const user = await db.selectFrom('users').select(['id', 'name']).where('id', '=', userId).executeTakeFirst();
+  if (!user) return null;
+  const votes = await db
+    .selectFrom('crowd_votes as v')
+    .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
+    .innerJoin('crowd_workflows as w', 'w.id', 'v.workflow_id')
+    .select(['v.answer', 'v.is_gold', 'v.correct', 'v.day', 'v.info_bits', 'v.created_at', 's.gold_class', 's.ra', 's.dec', 's.external_id', 'w.classes_json', 'w.id as wid'])
+    .where('v.user_id', '=', userId)
+    .orderBy('v.id')
+    .execute();
+  const classNames: string[] = [];
+  const perClass = new Map<string, { answered: number; correct: number }>();
+  const days = new Map<string, { gold: number; correct: number }>();
+  const classesByWf = new Map<number, string[]>();
+  let info = 0, gold = 0, goldCorrect = 0;
+  const points: Array<{ ra: number; dec: number; colour: string; title: string }> = [];
+  for (const v of votes) {
+    let classes = classesByWf.get(v.wid);
+    if (!classes) classesByWf.set(v.wid, (classes = JSON.parse(v.classes_json) as string[]));
+    for (const c of classes) if (!classNames.includes(c)) classNames.push(c);
+    info += v.info_bits;
+    const d = days.get(v.day) ?? { gold: 0, correct: 0 };
+    days.set(v.day, d);
+    if (v.is_gold && v.gold_class !== null) {
+      gold++;
+      const name = classes[v.gold_class];
+      const pc = perClass.get(name) ?? { answered: 0, correct: 0 };
+      perClass.set(name, pc);
+      pc.answered++;
+      d.gold++;
+      if (v.correct) {
+        pc.correct++;
+        goldCorrect++;
+        d.correct++;
+      }
+    }
+    if (v.ra !== null && v.dec !== null) {
+      const name = classes[v.answer];
+      points.push({ ra: v.ra, dec: v.dec, colour: CLASS_COLOURS[classNames.indexOf(name) % CLASS_COLOURS.length], title: `${v.external_id}: you said ${name}` });
+    }
+  }
+  const classes: ClassGold[] = classNames.map((name) => {
+    const pc = perClass.get(name) ?? { answered: 0, correct: 0 };
+    const rate = pc.answered ? pc.correct / pc.answered : null;
+    return { name, ...pc, rate, ok: pc.answered >= cfg.CROWD_LEVEL2_MIN_GOLD && rate !== null && rate >= cfg.CROWD_LEVEL2_ACCURACY };
+  });
+  const level = classes.length > 0 && classes.every((c) => c.ok) ? 2 : 1;
+  const qualifying = new Set([...days].filter(([, d]) => d.gold > 0 && d.correct / d.gold >= cfg.CROWD_STREAK_FLOOR).map(([day]) => day));
+  const activeDays = days.size;
+  const firstDay = votes.length ? votes[0].created_at.slice(0, 10) : null;
+
+  // Quarks: rank of this volunteer's recent contribution among everyone's.
+  const recent = await contributions(db, new Date(now - cfg.CROWD_QUARK_DAYS * DAY).toISOString());
+  const mine = recent.find((r) => r.userId === userId);
+  let percentile: number | null = null;
+  if (mine && mine.info > 0) {
+    const better = recent.filter((r) => r.info > mine.info).length;
+    percentile = ((better + 1) / recent.length) * 100;
+  }
+  const badges: Badge[] = [];
+  const qp = cfg.CROWD_QUARK_PERCENTILES;
+  const qi = percentile === null ? -1 : qp.findIndex((p) => percentile! <= p);
+  if (qi >= 0) badges.push({ family: 'quark', name: QUARK_NAMES[qi] ?? `quark ${qi + 1}`, why: `top ${qp[qi]}% of information contributed in the last ${cfg.CROWD_QUARK_DAYS} days` });
+  const li = lastReached(cfg.CROWD_LEPTON_DAYS, activeDays);
+  if (li >= 0) badges.push({ family: 'lepton', name: LEPTON_NAMES[li] ?? `lepton ${li + 1}`, why: `active on ${cfg.CROWD_LEPTON_DAYS[li]}+ distinct days` });
+  const involvedDays = firstDay ? Math.floor((now - Date.parse(`${firstDay}T00:00:00Z`)) / DAY) : 0;
+  const bi = firstDay ? lastReached(cfg.CROWD_BOSON_DAYS, involvedDays) : -1;
+  if (bi >= 0) badges.push({ family: 'boson', name: BOSON_NAMES[bi] ?? `boson ${bi + 1}`, why: `classifying for ${cfg.CROWD_BOSON_DAYS[bi]}+ days` });
+
+  const wfs = await db
+    .selectFrom('crowd_volunteers as v')
+    .innerJoin('crowd_workflows as w', 'w.id', 'v.workflow_id')
+    .innerJoin('challenges as c', 'c.id', 'w.challenge_id')
+    .select((eb) => [
+      'c.slug',
+      'c.title',
+      'v.expert',
+      eb.selectFrom('crowd_votes as x').select((e) => e.fn.countAll<number>().as('n')).whereRef('x.workflow_id', '=', 'v.workflow_id').where('x.user_id', '=', userId).as('n_votes'),
+    ])
+    .where('v.user_id', '=', userId)
+    .execute();
+  return {
+    userId,
+    name: user.name,
+    classifications: votes.length,
+    live: votes.length - gold,
+    gold,
+    goldCorrect,
+    infoBits: info,
+    perClass: classes,
+    level,
+    streak: streakLength(qualifying, now),
+    activeDays,
+    firstDay,
+    badges,
+    recentInfoBits: mine?.info ?? 0,
+    recentPercentile: percentile,
+    skyMap: skyMapSvg(points, 480, classNames.map((c, i) => ({ label: c, colour: CLASS_COLOURS[i % CLASS_COLOURS.length] }))),
+    workflows: wfs.map((w) => ({ slug: w.slug, title: w.title, votes: Number(w.n_votes ?? 0), expert: w.expert === 1 })),
+  };
+}
+
+/** Index of the highest threshold reached (thresholds ascending), -1 for none. */
+function lastReached(thresholds: number[], value: number): number {
+  let i = -1;
+  thresholds.forEach((t, j) => {
+    if (value >= t) i = j;
+  });
+  return i;
+}
+
+export function badgeExplanations(cfg: CrowdConfig) {
+  return [
+    { family: 'Quarks', text: `for the top percentiles of recent contribution: ${cfg.CROWD_QUARK_PERCENTILES.map((p, i) => `${QUARK_NAMES[i] ?? 'quark'} = top ${p}%`).join(', ')} of the information added in the last ${cfg.CROWD_QUARK_DAYS} days.` },
+    { family: 'Leptons', text: `for perseverance: ${cfg.CROWD_LEPTON_DAYS.map((d, i) => `${LEPTON_NAMES[i] ?? 'lepton'} = active on ${d} distinct days`).join(', ')}.` },
+    { family: 'Bosons', text: `for long involvement: ${cfg.CROWD_BOSON_DAYS.map((d, i) => `${BOSON_NAMES[i] ?? 'boson'} = ${d} days since your first classification`).join(', ')}.` },
+  ];
+}

@@ -1,0 +1,249 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import multer from 'multer';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { AppContext } from '../app.js';
+import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
+import { phase, privateRevealed } from '../challenges/service.js';
+import { publicChallenge } from '../challenges/routes.js';
+import { findUserByEmail } from '../accounts/repo.js';
+import type { Role } from '../db/schema.js';
+import { UserError } from '../web/errors.js';
+import { requireUser, wantsJson } from '../web/middleware.js';
+import { listTeams } from '../teams/service.js';
+import { addOrganizer, canCreateChallenges, canOrganize, organizedChallengeIds, organizersOf } from './access.js';
+import * as org from './service.js';
+import { getRun, listRuns, startRescore } from './rescore.js';
+import type { DataKind } from './setup.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    challenge?: Challenge;
+  }
+}
+
+const KINDS: DataKind[] = ['train', 'test', 'solution', 'sample_submission'];
+
+/** Every organizer console and admin route, as [method, path]; the role-matrix test walks this list. */
+export const ORGANIZER_ROUTES = [
+  ['GET', '/organize'],
+  ['GET', '/organize/new'],
+  ['POST', '/organize/new'],
+  ['GET', '/organize/:slug'],
+  ['GET', '/organize/:slug/settings'],
+  ['POST', '/organize/:slug/settings'],
+  ['POST', '/organize/:slug/files'],
+  ['POST', '/organize/:slug/publish'],
+  ['POST', '/organize/:slug/freeze'],
+  ['POST', '/organize/:slug/unfreeze'],
+  ['POST', '/organize/:slug/close'],
+  ['POST', '/organize/:slug/open-data'],
+  ['POST', '/organize/:slug/organizers'],
+  ['POST', '/organize/:slug/rescore'],
+  ['GET', '/organize/:slug/rescore/:id'],
+  ['GET', '/organize/:slug/export/leaderboard.csv'],
+  ['GET', '/organize/:slug/export/leaderboard.json'],
+  ['GET', '/organize/:slug/export/submissions.csv'],
+  ['GET', '/organize/:slug/export/submissions.json'],
+  ['GET', '/admin/users'],
+  ['POST', '/admin/users/:id/role'],
+] as const;
+
+export function organizerRoutes(ctx: AppContext): Router {
+  const r = Router();
+  const tmpDir = path.join(ctx.config.dataDir, 'uploads');
+  fs.mkdirSync(tmpDir, { recursive: true });
+  // Challenge data files are big: streamed to disk by multer, up to 4 GB each, whatever MAX_UPLOAD_MB says for submissions.
+  const maxBytes = Math.max(ctx.config.MAX_UPLOAD_MB, 4096) * 1024 * 1024;
+  const files = multer({ dest: tmpDir, limits: { fileSize: maxBytes, files: 4, fields: 20 } }).fields(KINDS.map((name) => ({ name, maxCount: 1 })));
+  const receive = (req: Request, res: Response, next: NextFunction) =>
+    files(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError) return next(new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}').`));
+      next(err);
+    });
+  const uploaded = (req: Request): Partial<Record<DataKind, string>> => {
+    const f = (req.files ?? {}) as Record<string, Express.Multer.File[]>;
+    const out: Partial<Record<DataKind, string>> = {};
+    for (const k of KINDS) if (f[k]?.[0]?.size) out[k] = f[k][0].path;
+    return out;
+  };
+  const cleanup = (req: Request) => {
+    for (const list of Object.values((req.files ?? {}) as Record<string, Express.Multer.File[]>)) for (const f of list) fs.rmSync(f.path, { force: true });
+  };
+
+  /** Signed in with the organizer or admin role. */
+  const creator = (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
+    if (!canCreateChallenges(req.user)) return next(new UserError(403, 'forbidden', 'Only organizers can create challenges. Ask an admin for the organizer role.'));
+    next();
+  };
+  const admin = (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
+    if (req.user.role !== 'admin') return next(new UserError(403, 'forbidden', 'Admins only.'));
+    next();
+  };
+  /** Loads :slug (drafts included) and lets only its organizers and admins through. */
+  const organizes = async (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
+    const c = await findChallengeBySlug(ctx.db.db, String(req.params.slug));
+    if (!c) return next(new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`));
+    if (!(await canOrganize(ctx.db, req.user, c))) return next(new UserError(403, 'forbidden', 'Only the organizers of this challenge can do this.'));
+    req.challenge = c;
+    next();
+  };
+  const done = (req: Request, res: Response, c: Challenge, body: Record<string, unknown> = {}, to = `/organize/${c.slug}`) =>
+    wantsJson(req) ? res.json({ ok: true, challenge: publicChallenge(c), state: c.state, ...body }) : res.redirect(303, to);
+  const reload = async (c: Challenge) => (await findChallengeBySlug(ctx.db.db, c.slug))!;
+
+  r.get('/organize', requireUser, async (req, res) => {
+    const ids = await organizedChallengeIds(ctx.db, req.user);
+    if (!canCreateChallenges(req.user) && ids !== 'all' && ids.length === 0) throw new UserError(403, 'forbidden', 'You organize no challenge. Ask an admin for the organizer role.');
+    let q = ctx.db.db.selectFrom('challenges').select(['id', 'slug', 'title', 'state', 'opens_at', 'closes_at']).orderBy('created_at', 'desc');
+    if (ids !== 'all') q = q.where('id', 'in', ids.length ? ids : [-1]);
+    const challenges = (await q.execute()).map((c) => ({ ...c, phase: c.state === 'draft' ? 'draft' : phase({ ...c }) }));
+    if (wantsJson(req)) return res.json({ challenges });
+    res.render('organizer', { title: 'Organize', challenges, canCreate: canCreateChallenges(req.user), isAdmin: req.user!.role === 'admin' });
+  });
+
+  r.get('/organize/new', creator, (_req, res) => res.render('organizer-new', { title: 'New challenge' }));
+  r.post('/organize/new', creator, receive, async (req, res) => {
+    try {
+      const c = await org.createDraft(ctx.db, ctx.config.dataDir, req.user!.id, req.body ?? {}, uploaded(req));
+      if (wantsJson(req)) return res.status(201).json({ ok: true, slug: c.slug, state: c.state });
+      res.redirect(303, `/organize/${c.slug}/settings`);
+    } catch (err) {
+      cleanup(req);
+      if (!(err instanceof UserError) || wantsJson(req)) throw err;
+      res.status(err.status).render('organizer-new', { title: 'New challenge', error: err.message, problems: (err.details as { problems?: string[] })?.problems, slug: req.body?.slug, ctitle: req.body?.title });
+    }
+  });
+
+  const dashboard = async (req: Request, res: Response) => {
+    const c = req.challenge!;
+    const pv = await org.preview(c).catch((e: Error) => ({ error: e.message }));
+    const data = {
+      challenge: { ...publicChallenge(c), state: c.state, teamSize: c.team_size, mergeDeadline: c.merge_deadline, frozenAt: c.public_frozen_at, openData: c.open_data === 1, doi: c.doi, solutionSha256: c.solution_sha256 },
+      configured: org.isConfigured(c),
+      preview: pv,
+      organizers: await organizersOf(ctx.db, c.id),
+      teams: await listTeams(ctx.db, c.id),
+      runs: await listRuns(ctx.db, c),
+      revealed: privateRevealed(c),
+    };
+    if (wantsJson(req)) return res.json(data);
+    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, isDraft: c.state === 'draft', isClosed: phase(c) === 'closed' });
+  };
+  r.get('/organize/:slug', organizes, dashboard);
+
+  const settingsPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const c = req.challenge!;
+    const form = await org.settingsForm(c);
+    res.status(status).render('organizer-settings', {
+      title: `Settings · ${c.title}`,
+      c: { slug: c.slug, title: c.title, description: c.description_md, dailyLimit: c.daily_limit, finalSelections: c.final_selections, teamSize: c.team_size, citation: c.citation, doi: c.doi, state: c.state },
+      dates: org.formDates(c),
+      form,
+      metrics: org.metricChoices().map((m) => ({ name: m, selected: m === form.metric })),
+      columns: form.columns,
+      ...extra,
+    });
+  };
+  r.get('/organize/:slug/settings', organizes, (req, res) => settingsPage(req, res));
+  r.post('/organize/:slug/settings', organizes, async (req, res) => {
+    try {
+      const c = await org.configure(ctx.db, req.challenge!, req.body ?? {});
+      done(req, res, c, { preview: await org.preview(c) });
+    } catch (err) {
+      if (!(err instanceof UserError) || wantsJson(req)) throw err;
+      await settingsPage(req, res, { error: err.message, problems: (err.details as { problems?: string[] })?.problems }, err.status);
+    }
+  });
+
+  r.post('/organize/:slug/files', organizes, receive, async (req, res) => {
+    let c = req.challenge!;
+    const got = uploaded(req);
+    if (!Object.keys(got).length) throw new UserError(400, 'no_file', `Choose a file in one of the fields ${KINDS.join(', ')}.`);
+    try {
+      for (const [kind, tmp] of Object.entries(got) as Array<[DataKind, string]>) c = await org.replaceFile(ctx.db, c, kind, tmp);
+    } finally {
+      cleanup(req);
+    }
+    done(req, res, c, { solutionSha256: c.solution_sha256 });
+  });
+
+  r.post('/organize/:slug/publish', organizes, async (req, res) => {
+    await org.publish(ctx.db, req.challenge!);
+    done(req, res, await reload(req.challenge!));
+  });
+  r.post('/organize/:slug/freeze', organizes, async (req, res) => {
+    await org.setFrozen(ctx.db, req.challenge!, true);
+    done(req, res, await reload(req.challenge!));
+  });
+  r.post('/organize/:slug/unfreeze', organizes, async (req, res) => {
+    await org.setFrozen(ctx.db, req.challenge!, false);
+    done(req, res, await reload(req.challenge!));
+  });
+  r.post('/organize/:slug/close', organizes, async (req, res) => {
+    await org.closeNow(ctx.db, req.challenge!);
+    done(req, res, await reload(req.challenge!));
+  });
+  r.post('/organize/:slug/open-data', organizes, async (req, res) => {
+    const on = req.body?.publish !== 'false';
+    await org.setOpenData(ctx.db, req.challenge!, on, typeof req.body?.doi === 'string' ? req.body.doi : req.challenge!.doi);
+    done(req, res, await reload(req.challenge!));
+  });
+  r.post('/organize/:slug/organizers', organizes, async (req, res) => {
+    const email = String(req.body?.email ?? '').trim().toLowerCase();
+    const u = email ? await findUserByEmail(ctx.db.db, email) : undefined;
+    if (!u) throw new UserError(404, 'user_not_found', `No account with email '${email}'.`);
+    await addOrganizer(ctx.db, req.challenge!.id, u.id);
+    done(req, res, req.challenge!);
+  });
+
+  r.post('/organize/:slug/rescore', organizes, async (req, res) => {
+    const id = await startRescore(ctx.db, req.challenge!, req.user!.id, typeof req.body?.reason === 'string' ? req.body.reason : null);
+    ctx.nudgeWorkers();
+    if (wantsJson(req)) return res.status(202).json({ ok: true, runId: id });
+    res.redirect(303, `/organize/${req.challenge!.slug}/rescore/${id}`);
+  });
+  r.get('/organize/:slug/rescore/:id', organizes, async (req, res) => {
+    const run = await getRun(ctx.db, req.challenge!, Number(req.params.id));
+    if (wantsJson(req)) return res.json({ run });
+    res.render('organizer-rescore', { title: `Re-score #${run.id} · ${req.challenge!.title}`, challenge: publicChallenge(req.challenge!), run, pending: run.status === 'queued' || run.status === 'running' });
+  });
+
+  const send = (res: Response, name: string, type: 'csv' | 'json', rows: Array<Record<string, unknown>>, columns: string[], extra: Record<string, unknown> = {}) => {
+    res.attachment(name);
+    if (type === 'json') return res.type('application/json').send(JSON.stringify({ ...extra, rows }, null, 2));
+    res.type('text/csv').send(org.toCsv(rows, columns));
+  };
+  for (const type of ['csv', 'json'] as const) {
+    r.get(`/organize/:slug/export/leaderboard.${type}`, organizes, async (req, res) => {
+      const which = req.query.board === 'private' ? 'private' : 'public';
+      const c = req.challenge!;
+      send(res, `${c.slug}-${which}-leaderboard.${type}`, type, await org.exportBoard(ctx.db, c, which), org.BOARD_COLUMNS, { challenge: c.slug, board: which, exportedAt: new Date().toISOString() });
+    });
+    r.get(`/organize/:slug/export/submissions.${type}`, organizes, async (req, res) => {
+      const c = req.challenge!;
+      send(res, `${c.slug}-submissions.${type}`, type, await org.exportSubmissions(ctx.db, c), org.SUBMISSION_COLUMNS, { challenge: c.slug, exportedAt: new Date().toISOString() });
+    });
+  }
+
+  r.get('/admin/users', admin, async (req, res) => {
+    const users = await ctx.db.db.selectFrom('users').select(['id', 'email', 'name', 'role', 'created_at']).orderBy('id').execute();
+    if (wantsJson(req)) return res.json({ users });
+    const roles: Role[] = ['participant', 'organizer', 'admin'];
+    res.render('organizer-admin-users', { title: 'Users', users: users.map((u) => ({ ...u, roles: roles.map((r) => ({ role: r, selected: r === u.role })) })) });
+  });
+  r.post('/admin/users/:id/role', admin, async (req, res) => {
+    const role = String(req.body?.role ?? '');
+    if (!['participant', 'organizer', 'admin'].includes(role)) throw new UserError(400, 'invalid_role', 'Role must be participant, organizer or admin.');
+    const id = Number(req.params.id);
+    if (id === req.user!.id && role !== 'admin') throw new UserError(409, 'own_role', 'You cannot take the admin role from yourself.');
+    const done = await ctx.db.db.updateTable('users').set({ role: role as Role }).where('id', '=', id).executeTakeFirst();
+    if (!Number(done.numUpdatedRows)) throw new UserError(404, 'not_found', 'No such user.');
+    if (wantsJson(req)) return res.json({ ok: true });
+    res.redirect(303, '/admin/users');
+  });
+  return r;
+}

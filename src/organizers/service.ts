@@ -1,0 +1,353 @@
+/** The organizer console's use cases: drafts, settings, publishing, closing, freezing, open data, exports. */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { DbHandle } from '../db/index.js';
+import { nowIso } from '../db/index.js';
+import type { Challenge } from '../challenges/repo.js';
+import { findChallengeById, findChallengeBySlug, slugExists } from '../challenges/repo.js';
+import { ChallengeFolderError, defaultHigherIsBetter, METRICS, FORMATS, PROBABILITY_METRICS } from '../challenges/definition.js';
+import { SolutionFileError } from '../challenges/solution.js';
+import { checkChallengeFolder, loadChallengeSolution, phase, saveChallenge } from '../challenges/service.js';
+import { metricNames } from '../../scorers/registry.js';
+import { UserError } from '../web/errors.js';
+import { board } from '../leaderboards/service.js';
+import { addOrganizer, organizersOf } from './access.js';
+import {
+  distinctValues,
+  findFile,
+  header,
+  placeUpload,
+  previewSolution,
+  sourceSolution,
+  writeCanonicalSolution,
+  writeChallengeYaml,
+  type ChallengeSetup,
+  type DataKind,
+} from './setup.js';
+
+export const challengeDir = (dataDir: string, slug: string): string => path.join(dataDir, 'challenges', slug);
+
+/** Metrics offered by the form: the scorers' registry, as challenge.yaml accepts them. */
+export const metricChoices = (): string[] => metricNames().filter((m) => (METRICS as readonly string[]).includes(m));
+
+export const setupOf = (c: Challenge): ChallengeSetup | null => (c.setup_json ? (JSON.parse(c.setup_json) as ChallengeSetup) : null);
+export const isConfigured = (c: Challenge): boolean => !!c.setup_json && !!c.solution_sha256;
+
+const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/**
+ * A new draft from uploaded train, test and solution files (and an optional sample submission).
+ * Its settings start from guesses read from the solution's header; the creator becomes its organizer.
+ */
+export async function createDraft(
+  handle: DbHandle,
+  dataDir: string,
+  userId: number,
+  input: { slug: unknown; title: unknown },
+  files: Partial<Record<DataKind, string>>,
+): Promise<Challenge> {
+  const slug = String(input.slug ?? '').trim();
+  const title = String(input.title ?? '').trim();
+  const problems: string[] = [];
+  if (!SLUG_RE.test(slug) || slug.length > 60) problems.push('slug: lowercase letters, digits and single hyphens (e.g. galaxy-zoo), at most 60 characters');
+  if (!title || title.length > 200) problems.push('title: 1 to 200 characters');
+  for (const k of ['train', 'test', 'solution'] as const) if (!files[k]) problems.push(`${k}: choose a .csv or .csv.gz file`);
+  if (!problems.length && ((await slugExists(handle.db, slug)) || fs.existsSync(challengeDir(dataDir, slug)))) problems.push(`slug: '${slug}' is taken`);
+  if (problems.length) throw new UserError(400, 'invalid_challenge', problems.join('; '), { problems });
+
+  const dir = challengeDir(dataDir, slug);
+  await fsp.mkdir(dir, { recursive: true });
+  const names: Partial<Record<DataKind, string>> = {};
+  for (const [kind, tmp] of Object.entries(files) as Array<[DataKind, string]>) names[kind] = await placeUpload(dir, kind, tmp);
+
+  const cols = await header(path.join(dir, names.solution!));
+  const pick = (...want: string[]) => want.find((w) => cols.includes(w)) ?? null;
+  const idColumn = cols[0] ?? 'id';
+  const targetColumn = pick('Class', 'class', 'Label', 'label', 'target', 'Target', 'y') ?? cols[1] ?? 'target';
+  const setup: ChallengeSetup = {
+    idColumn,
+    targetColumn,
+    weightColumn: pick('Weight', 'weight'),
+    split: cols.includes('Usage') ? 'column' : 'random',
+    usageColumn: cols.includes('Usage') ? 'Usage' : null,
+    publicFraction: 0.25,
+    seed: slug,
+  };
+  const now = new Date();
+  now.setUTCSeconds(0, 0);
+  const row = await handle.db
+    .insertInto('challenges')
+    .values({
+      slug,
+      title,
+      description_md: `# ${title}\n\nDescribe the task, the data and the metric here.`,
+      metric: 'accuracy',
+      metric_options_json: '{}',
+      format_json: JSON.stringify({ kind: 'label', idColumn, targetColumn, classes: [], probabilities: 'optional' }),
+      id_column: idColumn,
+      target_column: targetColumn,
+      weight_column: setup.weightColumn,
+      classes_json: '[]',
+      higher_is_better: 1,
+      opens_at: now.toISOString(),
+      closes_at: new Date(now.getTime() + 60 * 86_400_000).toISOString(),
+      daily_limit: 5,
+      final_selections: 2,
+      state: 'draft',
+      folder: dir,
+      train_file: names.train!,
+      test_file: names.test!,
+      solution_file: 'solution.csv',
+      sample_file: names.sample_submission ?? null,
+      solution_sha256: '',
+      citation: null,
+      created_at: nowIso(),
+      // The mapping guesses wait here until the first save.
+      setup_json: null,
+      doi: null,
+      merge_deadline: null,
+      public_frozen_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await addOrganizer(handle, row.id, userId);
+  fs.writeFileSync(path.join(dir, '.setup-guess.json'), JSON.stringify(setup));
+  return (await findChallengeById(handle.db, row.id))!;
+}
+
+/** The settings form's starting values: the saved ones, or the guesses made at creation. */
+export async function settingsForm(c: Challenge) {
+  const saved = setupOf(c);
+  const guessFile = path.join(c.folder, '.setup-guess.json');
+  const setup: ChallengeSetup = saved ?? (fs.existsSync(guessFile) ? JSON.parse(fs.readFileSync(guessFile, 'utf8')) : null);
+  const src = sourceSolution(c.folder);
+  const columns = src ? await header(src) : [];
+  const classes = c.classes.length ? c.classes : src && setup ? await distinctValues(src, setup.targetColumn) : [];
+  const metric = isConfigured(c) ? c.metric : classes.length === 2 ? 'roc_auc' : 'macro_f1';
+  return {
+    setup,
+    columns,
+    classes: classes.join(', '),
+    metric,
+    format: c.format?.kind ?? 'label',
+    positiveClass: typeof c.metricOptions?.positive_class === 'string' ? c.metricOptions.positive_class : '',
+    metricOptions: JSON.stringify(c.metricOptions ?? {}),
+  };
+}
+
+const asLocal = (iso: string | null): string => (iso ? iso.slice(0, 16) : '');
+export const formDates = (c: Challenge) => ({
+  opensAt: asLocal(c.opens_at),
+  closesAt: asLocal(c.closes_at),
+  mergeDeadline: asLocal(c.merge_deadline),
+});
+
+/** A `datetime-local` value (taken as UTC) or an ISO time, as ISO; empty gives null. */
+function parseTime(v: unknown, what: string, problems: string[]): string | null {
+  const s = String(v ?? '').trim();
+  if (!s) return null;
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(s) ? `${s}:00Z` : /^\d{4}-\d\d-\d\d$/.test(s) ? `${s}T00:00:00Z` : s;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()) || !/Z$|[+-]\d\d:\d\d$/.test(iso)) {
+    problems.push(`${what}: not a date and time (${s})`);
+    return null;
+  }
+  return d.toISOString().replace('.000Z', 'Z');
+}
+
+function int(v: unknown, what: string, min: number, problems: string[]): number {
+  const n = Number(String(v ?? '').trim());
+  if (!Number.isInteger(n) || n < min) problems.push(`${what}: a whole number of at least ${min}`);
+  return n;
+}
+
+/**
+ * Saves the settings form: rewrites the canonical solution and challenge.yaml, validates the
+ * folder exactly as an import would (every problem listed), and records the challenge.
+ */
+export async function configure(handle: DbHandle, c: Challenge, body: Record<string, unknown>): Promise<Challenge> {
+  const problems: string[] = [];
+  const str = (k: string) => String(body[k] ?? '').trim();
+  const src = sourceSolution(c.folder);
+  if (!src) throw new UserError(409, 'no_solution', 'Upload a solution file first.');
+  const split = str('split') === 'random' ? 'random' : 'column';
+  const publicFraction = Number(str('public_fraction') || '0.25');
+  if (split === 'random' && !(publicFraction > 0 && publicFraction < 1)) problems.push('public fraction: a number between 0 and 1 (e.g. 0.25)');
+  const setup: ChallengeSetup = {
+    idColumn: str('id_column'),
+    targetColumn: str('target_column'),
+    weightColumn: str('weight_column') || null,
+    split,
+    usageColumn: split === 'column' ? str('usage_column') || null : null,
+    publicFraction,
+    seed: str('seed') || c.slug,
+  };
+  if (split === 'column' && !setup.usageColumn) problems.push('usage column: pick the column holding Public/Private/Ignored, or split at random');
+  const metric = str('metric');
+  if (!metricChoices().includes(metric)) problems.push(`metric: one of ${metricChoices().join(', ')}`);
+  const format = str('format') || 'label';
+  if (!(FORMATS as readonly string[]).includes(format)) problems.push(`format: one of ${FORMATS.join(', ')}`);
+  const classes = str('classes').split(',').map((x) => x.trim()).filter(Boolean);
+  const opensAt = parseTime(body.opens_at, 'opens at', problems);
+  const closesAt = parseTime(body.closes_at, 'closes at', problems);
+  const mergeDeadline = parseTime(body.merge_deadline, 'merge deadline', problems);
+  const dailyLimit = int(body.daily_limit, 'daily limit', 1, problems);
+  const finalSelections = int(body.final_selections, 'final selections', 0, problems);
+  const teamSize = int(body.team_size, 'team size', 1, problems);
+  if (mergeDeadline && closesAt && mergeDeadline > closesAt) problems.push('merge deadline: must not be after the close');
+  let metricOptions: Record<string, unknown> = {};
+  const positive = str('positive_class');
+  if (metric === 'ams') metricOptions = { positive_class: positive || classes[1] || '', b_reg: 10 };
+  else if (positive) metricOptions = { positive_class: positive };
+  if (problems.length) throw new UserError(400, 'invalid_settings', problems.join('; '), { problems });
+
+  try {
+    await writeCanonicalSolution(src, path.join(c.folder, 'solution.csv'), setup);
+  } catch (err) {
+    throw new UserError(400, 'invalid_settings', (err as Error).message, { problems: [(err as Error).message] });
+  }
+  writeChallengeYaml(c.folder, {
+    slug: c.slug,
+    title: str('title') || c.title,
+    description: str('description') || c.description_md,
+    id_column: setup.idColumn,
+    target_column: setup.targetColumn,
+    ...(setup.weightColumn ? { weight_column: setup.weightColumn } : {}),
+    classes,
+    format,
+    metric,
+    ...(Object.keys(metricOptions).length ? { metric_options: metricOptions } : {}),
+    higher_is_better: defaultHigherIsBetter(metric),
+    opens_at: opensAt,
+    closes_at: closesAt,
+    daily_limit: dailyLimit,
+    final_selections: finalSelections,
+    ...(str('citation') ? { citation: str('citation') } : {}),
+  });
+  let checked;
+  try {
+    checked = await checkChallengeFolder(c.folder);
+  } catch (err) {
+    if (err instanceof ChallengeFolderError || err instanceof SolutionFileError) {
+      // Paths mean nothing to the organizer: show the file names only.
+      const list = err.problems.map((p) => p.split(c.folder + path.sep).join('').split(c.folder).join('folder'));
+      throw new UserError(400, 'invalid_settings', `The challenge has ${list.length} problem${list.length === 1 ? '' : 's'}.`, { problems: list });
+    }
+    throw err;
+  }
+  const saved = await saveChallenge(handle, checked.def, c.folder, checked.solution.sha256, { state: c.state, id: c.id });
+  await handle.db
+    .updateTable('challenges')
+    .set({ team_size: teamSize, merge_deadline: mergeDeadline ? new Date(mergeDeadline).toISOString() : null, setup_json: JSON.stringify(setup), doi: str('doi') || c.doi })
+    .where('id', '=', c.id)
+    .execute();
+  void saved;
+  return (await findChallengeById(handle.db, c.id))!;
+}
+
+/** Replaces one data file; a new solution is re-mapped with the saved settings (re-score afterwards). */
+export async function replaceFile(handle: DbHandle, c: Challenge, kind: DataKind, tmp: string): Promise<Challenge> {
+  const name = await placeUpload(c.folder, kind, tmp);
+  if (kind === 'train') await handle.db.updateTable('challenges').set({ train_file: name }).where('id', '=', c.id).execute();
+  if (kind === 'test') await handle.db.updateTable('challenges').set({ test_file: name }).where('id', '=', c.id).execute();
+  if (kind === 'sample_submission') await handle.db.updateTable('challenges').set({ sample_file: name }).where('id', '=', c.id).execute();
+  if (kind === 'solution' && isConfigured(c)) {
+    const s = setupOf(c)!;
+    const fresh = (await findChallengeById(handle.db, c.id))!;
+    return configure(handle, fresh, {
+      id_column: s.idColumn, target_column: s.targetColumn, weight_column: s.weightColumn ?? '', split: s.split, usage_column: s.usageColumn ?? '',
+      public_fraction: String(s.publicFraction), seed: s.seed, metric: c.metric, format: c.format.kind, classes: c.classes.join(','),
+      positive_class: typeof c.metricOptions.positive_class === 'string' ? c.metricOptions.positive_class : '',
+      opens_at: c.opens_at, closes_at: c.closes_at, merge_deadline: c.merge_deadline ?? '', daily_limit: String(c.daily_limit),
+      final_selections: String(c.final_selections), team_size: String(c.team_size), title: c.title, description: c.description_md, citation: c.citation ?? '',
+    });
+  }
+  return (await findChallengeById(handle.db, c.id))!;
+}
+
+export async function preview(c: Challenge) {
+  if (!isConfigured(c)) return null;
+  return previewSolution(await loadChallengeSolution(c));
+}
+
+export async function publish(handle: DbHandle, c: Challenge): Promise<void> {
+  if (c.state !== 'draft') return;
+  if (!isConfigured(c)) throw new UserError(409, 'not_configured', 'Save the settings (columns, metric, split) before publishing.');
+  await handle.db.updateTable('challenges').set({ state: 'published' }).where('id', '=', c.id).execute();
+}
+
+/** Closes now: no more uploads, and the private board is revealed (it also is at the deadline, by time). */
+export async function closeNow(handle: DbHandle, c: Challenge): Promise<void> {
+  if (c.state === 'draft') throw new UserError(409, 'draft', 'A draft cannot be closed; publish it first.');
+  const now = nowIso();
+  await handle.db.updateTable('challenges').set({ state: 'closed', closes_at: c.closes_at < now ? c.closes_at : now }).where('id', '=', c.id).execute();
+}
+
+export async function setFrozen(handle: DbHandle, c: Challenge, frozen: boolean): Promise<void> {
+  await handle.db.updateTable('challenges').set({ public_frozen_at: frozen ? (c.public_frozen_at ?? nowIso()) : null }).where('id', '=', c.id).execute();
+}
+
+/** After the close, publishes the full solution as open data with a citation block. */
+export async function setOpenData(handle: DbHandle, c: Challenge, on: boolean, doi: string | null): Promise<void> {
+  if (on && phase(c) !== 'closed') throw new UserError(409, 'not_closed', 'The solution can be published only after the challenge has closed.');
+  await handle.db.updateTable('challenges').set({ open_data: on ? 1 : 0, doi: doi?.trim() || null }).where('id', '=', c.id).execute();
+}
+
+/** The citation block of an open-data challenge. */
+export async function citationBlock(handle: DbHandle, c: Challenge, url: string) {
+  const organizers = (await organizersOf(handle, c.id)).map((o) => o.name);
+  const year = c.closes_at.slice(0, 4);
+  const key = `${c.slug.replace(/-/g, '_')}_${year}`;
+  const bibtex = [
+    `@misc{${key},`,
+    `  title = {${c.title}},`,
+    `  author = {${organizers.join(' and ') || 'Sift'}},`,
+    `  year = {${year}},`,
+    `  howpublished = {\\url{${url}}},`,
+    ...(c.doi ? [`  doi = {${c.doi}},`] : []),
+    `  note = {Challenge data and solution}`,
+    `}`,
+  ].join('\n');
+  return { title: c.title, organizers, year, url, doi: c.doi, bibtex, text: `${organizers.join(', ') || 'Sift'} (${year}). ${c.title}. ${url}${c.doi ? `. doi:${c.doi}` : ''}` };
+}
+
+// ---- exports
+
+const cell = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'string' ? v : String(v);
+  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+export const toCsv = (rows: Array<Record<string, unknown>>, columns: string[]): string =>
+  [columns.join(','), ...rows.map((r) => columns.map((k) => cell(r[k])).join(','))].join('\n') + '\n';
+
+export async function exportBoard(handle: DbHandle, c: Challenge, which: 'public' | 'private') {
+  const rows = await board(handle.db, c, which, true, { live: true });
+  return rows.map((r) => ({
+    rank: r.rank, name: r.name, team_id: r.teamId, members: r.members.join('; '), user_id: r.userId, submission_id: r.submissionId,
+    score: r.score, entries: r.entries, created_at: r.createdAt, is_baseline: r.isBaseline, rank_change: r.rankChange,
+  }));
+}
+export const BOARD_COLUMNS = ['rank', 'name', 'team_id', 'members', 'user_id', 'submission_id', 'score', 'entries', 'created_at', 'is_baseline', 'rank_change'];
+
+export async function exportSubmissions(handle: DbHandle, c: Challenge) {
+  return handle.db
+    .selectFrom('submissions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .leftJoin('teams as t', 't.id', 's.team_id')
+    .select([
+      's.id', 's.user_id', 'u.name as user_name', 'u.email as user_email', 's.team_id', 't.name as team_name', 's.created_at', 's.status', 's.public_score',
+      's.private_score', 's.scorer_version', 's.solution_sha256', 's.selected', 's.is_baseline', 's.original_name', 's.sha256', 's.size_bytes', 's.row_count',
+      's.message', 's.error', 's.scored_at',
+    ])
+    .where('s.challenge_id', '=', c.id)
+    .orderBy('s.id')
+    .execute();
+}
+export const SUBMISSION_COLUMNS = [
+  'id', 'user_id', 'user_name', 'user_email', 'team_id', 'team_name', 'created_at', 'status', 'public_score', 'private_score', 'scorer_version',
+  'solution_sha256', 'selected', 'is_baseline', 'original_name', 'sha256', 'size_bytes', 'row_count', 'message', 'error', 'scored_at',
+];
+
+export { PROBABILITY_METRICS, findFile, findChallengeBySlug };

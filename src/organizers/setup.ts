@@ -1,0 +1,198 @@
+/**
+ * Building a challenge folder from the organizer console's uploads and form, so that it passes
+ * exactly the checks of `sift import-challenge` (loadChallengeFolder, then every solution row):
+ *
+ *   DATA_DIR/challenges/<slug>/
+ *     train.csv[.gz], test.csv[.gz], sample_submission.csv[.gz]   as uploaded
+ *     solution.source.csv[.gz]   the uploaded answer key, any column names
+ *     solution.csv               written from it: id, target, [weight], Usage (Public/Private/Ignored)
+ *     challenge.yaml             written from the form
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import zlib from 'node:zlib';
+import { parse } from 'csv-parse';
+import { stringify } from 'yaml';
+import { readCsvHeader, USAGE_COLUMN } from '../challenges/definition.js';
+import { USAGE, type Solution } from '../../scorers/types.js';
+
+export type DataKind = 'train' | 'test' | 'solution' | 'sample_submission';
+
+/** How the console turns the uploaded solution into the canonical one. */
+export interface ChallengeSetup {
+  idColumn: string;
+  targetColumn: string;
+  weightColumn: string | null;
+  /** 'column': Usage values read from `usageColumn`; 'random': a seeded split by id. */
+  split: 'column' | 'random';
+  usageColumn: string | null;
+  /** Share of rows that are Public under a random split (the rest are Private). */
+  publicFraction: number;
+  seed: string;
+}
+
+export async function isGzip(file: string): Promise<boolean> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The stored name of an uploaded data file: its kind, `.csv`, and `.gz` when its bytes are gzip. */
+export async function storedName(kind: DataKind, tmpFile: string): Promise<string> {
+  const base = kind === 'solution' ? 'solution.source' : kind;
+  return `${base}.csv${(await isGzip(tmpFile)) ? '.gz' : ''}`;
+}
+
+/** Moves an upload into the folder under its kind's name, removing any other version (.csv vs .csv.gz). */
+export async function placeUpload(dir: string, kind: DataKind, tmpFile: string): Promise<string> {
+  const name = await storedName(kind, tmpFile);
+  const base = kind === 'solution' ? 'solution.source' : kind;
+  for (const other of [`${base}.csv`, `${base}.csv.gz`]) if (other !== name) await fsp.rm(path.join(dir, other), { force: true });
+  try {
+    await fsp.rename(tmpFile, path.join(dir, name));
+  } catch {
+    await fsp.copyFile(tmpFile, path.join(dir, name));
+    await fsp.rm(tmpFile, { force: true });
+  }
+  return name;
+}
+
+export function findFile(dir: string, base: string): string | null {
+  for (const n of [`${base}.csv`, `${base}.csv.gz`]) if (fs.existsSync(path.join(dir, n))) return path.join(dir, n);
+  return null;
+}
+
+export const sourceSolution = (dir: string): string | null => findFile(dir, 'solution.source');
+
+export async function header(file: string): Promise<string[]> {
+  return (await readCsvHeader(file)) ?? [];
+}
+
+function openCsv(file: string, gzip: boolean) {
+  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
+  (gzip ? raw.pipe(zlib.createGunzip()) : raw).pipe(parser);
+  raw.on('error', (e) => parser.destroy(e));
+  return parser as unknown as AsyncIterable<string[]> & { destroy(e?: Error): void };
+}
+
+/** Distinct values of a column, in order of first appearance (at most `max`), streaming. */
+export async function distinctValues(file: string, column: string, max = 50): Promise<string[]> {
+  const parser = openCsv(file, await isGzip(file));
+  const seen = new Set<string>();
+  let idx = -1;
+  let first = true;
+  try {
+    for await (const rec of parser) {
+      if (first) {
+        idx = rec.indexOf(column);
+        first = false;
+        if (idx < 0) return [];
+        continue;
+      }
+      const v = rec[idx];
+      if (v !== undefined && v !== '' && !seen.has(v)) {
+        seen.add(v);
+        if (seen.size >= max) break;
+      }
+    }
+  } finally {
+    parser.destroy();
+  }
+  return [...seen];
+}
+
+/** A fraction in [0, 1) from the seed and the row id: the same split whatever the row order. */
+export function seededUnit(seed: string, id: string): number {
+  return crypto.createHash('sha256').update(`${seed}\u0000${id}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+const csvCell = (v: string): string => (/[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v);
+
+/**
+ * Writes the canonical solution (id, target, [weight], Usage) from the uploaded one, streaming.
+ * Row problems (unknown classes, duplicates, bad Usage...) are left to loadSolution, which reports them with line numbers.
+ */
+export async function writeCanonicalSolution(source: string, out: string, s: ChallengeSetup): Promise<void> {
+  const parser = openCsv(source, await isGzip(source));
+  const tmp = `${out}.tmp`;
+  const w = fs.createWriteStream(tmp);
+  const write = async (line: string) => {
+    if (!w.write(line)) await once(w, 'drain');
+  };
+  let idx: { id: number; target: number; weight: number; usage: number } | null = null;
+  try {
+    for await (const rec of parser) {
+      if (!idx) {
+        const find = (c: string | null, what: string) => {
+          if (c === null) return -1;
+          const i = rec.indexOf(c);
+          if (i < 0) throw new Error(`The solution file has no ${what} column ${JSON.stringify(c)} (header: ${rec.join(',')}).`);
+          return i;
+        };
+        idx = {
+          id: find(s.idColumn, 'id'),
+          target: find(s.targetColumn, 'target'),
+          weight: find(s.weightColumn, 'weight'),
+          usage: s.split === 'column' ? find(s.usageColumn, 'usage') : -1,
+        };
+        await write([s.idColumn, s.targetColumn, ...(s.weightColumn ? [s.weightColumn] : []), USAGE_COLUMN].map(csvCell).join(',') + '\n');
+        continue;
+      }
+      const id = rec[idx.id] ?? '';
+      const usage = s.split === 'column' ? (rec[idx.usage] ?? '') : seededUnit(s.seed, id) < s.publicFraction ? 'Public' : 'Private';
+      const cells = [id, rec[idx.target] ?? '', ...(idx.weight >= 0 ? [rec[idx.weight] ?? ''] : []), usage];
+      await write(cells.map(csvCell).join(',') + '\n');
+    }
+    if (!idx) throw new Error('The solution file is empty.');
+    w.end();
+    await once(w, 'finish');
+    await fsp.rename(tmp, out);
+  } catch (err) {
+    w.destroy();
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  } finally {
+    parser.destroy();
+  }
+}
+
+export function writeChallengeYaml(dir: string, yaml: Record<string, unknown>): void {
+  fs.writeFileSync(path.join(dir, 'challenge.yaml'), `# Written by the Sift organizer console.\n${stringify(yaml, { lineWidth: 0 })}`);
+}
+
+export interface Preview {
+  rows: number;
+  subsets: Array<{ usage: string; rows: number; weight: number; perClass: Array<{ label: string; rows: number }> }>;
+}
+
+/** Row counts per subset (Public/Private/Ignored) and per class within each. */
+export function previewSolution(sol: Solution): Preview {
+  const names: Array<[string, number]> = [
+    ['Public', USAGE.Public],
+    ['Private', USAGE.Private],
+    ['Ignored', USAGE.Ignored],
+  ];
+  return {
+    rows: sol.label.length,
+    subsets: names.map(([usage, code]) => {
+      const perClass = sol.classes.map(() => 0);
+      let rows = 0;
+      let weight = 0;
+      for (let i = 0; i < sol.label.length; i++) {
+        if (sol.usage[i] !== code) continue;
+        rows++;
+        weight += sol.weight[i];
+        perClass[sol.label[i]]++;
+      }
+      return { usage, rows, weight, perClass: sol.classes.map((label, k) => ({ label, rows: perClass[k] })) };
+    }),
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * An organizer sets up a challenge from the browser alone (upload the demo files, map the columns,
+ * preview the solution, publish), then a participant submits the sample submission and is scored.
+ * Screenshots go to test-results/browser-organizer/ (gitignored).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { repoRoot } from '../../src/app.js';
+import { ensureAdmin } from '../../src/accounts/service.js';
+import { createTestContext, datasetFile, type TestContext } from '../helpers.js';
+
+const SHOTS = path.join(repoRoot, 'test-results', 'browser-organizer');
+
+describe('organizer in the browser (Chromium)', function () {
+  this.timeout(120_000);
+  let ctx: TestContext | undefined;
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let base: string;
+  const errors: string[] = [];
+
+  async function newPage(): Promise<Page> {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, baseURL: base });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (e) => errors.push(String(e)));
+    if (process.env.DEBUG_BROWSER) page.on('response', (r) => console.log('RESP', r.status(), r.request().method(), r.url()));
+    if (process.env.DEBUG_BROWSER) page.on('console', (m) => console.log('CONSOLE', m.text()));
+    page.on('response', (r) => r.status() >= 500 && errors.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    return page;
+  }
+  async function signUp(page: Page, name: string, email: string) {
+    await page.goto('/signup');
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel(/^Password/).fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${base}/`);
+  }
+
+  before(async function () {
+    const executablePath = process.env.CHROMIUM_PATH;
+    if (!executablePath) return this.skip(); // test/run.ts prints the notice
+    fs.rmSync(SHOTS, { recursive: true, force: true });
+    fs.mkdirSync(SHOTS, { recursive: true });
+    ctx = await createTestContext({});
+    await ensureAdmin(ctx.handle.db);
+    const s = ctx.app.listen(0, '127.0.0.1');
+    server = s;
+    await new Promise<void>((resolve, reject) => s.once('listening', resolve).once('error', reject));
+    base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await ctx?.close();
+  });
+
+  it('creates a challenge from the form with the demo files, previews it and publishes it', async () => {
+    const page = await newPage();
+    await signUp(page, 'Olga Organizer', 'olga@example.org');
+    // The admin grants the organizer role (the users page is covered by the integration tests).
+    await ctx!.handle.db.updateTable('users').set({ role: 'organizer' }).where('email', '=', 'olga@example.org').execute();
+
+    await page.goto('/organize');
+    await page.getByTestId('new-challenge').click();
+    await page.waitForURL(`${base}/organize/new`);
+    const form = page.getByTestId('new-challenge-form');
+    await form.locator('input[name=slug]').fill('xray-browser');
+    await form.locator('input[name=title]').fill('X-ray sources, set up in the browser');
+    await form.locator('input[name=train]').setInputFiles(datasetFile('xray-sources', 'train.csv.gz'));
+    await form.locator('input[name=test]').setInputFiles(datasetFile('xray-sources', 'test.csv.gz'));
+    await form.locator('input[name=solution]').setInputFiles(datasetFile('xray-sources', 'solution.csv.gz'));
+    await form.locator('input[name=sample_submission]').setInputFiles(datasetFile('xray-sources', 'sample_submission.csv.gz'));
+    await page.screenshot({ path: path.join(SHOTS, '01-new.png'), fullPage: true });
+    await form.getByRole('button', { name: 'Upload and continue' }).click();
+    await page.waitForURL(`${base}/organize/xray-browser/settings`);
+
+    // The columns were read from the solution's header; the classes from its target column.
+    const settings = page.getByTestId('settings-form');
+    assert.equal(await settings.locator('select[name=id_column]').inputValue(), 'name');
+    assert.equal(await settings.locator('select[name=target_column]').inputValue(), 'Class');
+    assert.equal(await settings.locator('select[name=usage_column]').inputValue(), 'Usage');
+    assert.deepEqual((await settings.locator('input[name=classes]').inputValue()).split(/,\s*/).sort(), ['AGN', 'CV', 'Other', 'Star', 'XRB']);
+    await settings.locator('select[name=metric]').selectOption('macro_f1');
+    await settings.locator('input[name=team_size]').fill('4');
+    await page.screenshot({ path: path.join(SHOTS, '02-settings.png'), fullPage: true });
+    if (process.env.DEBUG_BROWSER) console.log(await page.evaluate(() => { const b = document.querySelector('[data-testid=save-settings]') as HTMLButtonElement; return JSON.stringify({ form: !!b.form, valid: b.form?.checkValidity(), action: b.form?.action, html: document.querySelector('main')!.innerHTML.slice(0, 3000) }); }));
+    if (process.env.DEBUG_BROWSER) { await page.evaluate(() => (document.querySelector('[data-testid=settings-form]') as HTMLFormElement).requestSubmit()); await page.waitForTimeout(3000); console.log('URL', page.url()); }
+    await page.getByTestId('save-settings').click();
+    await page.waitForURL(`${base}/organize/xray-browser`, { timeout: 5000 }).catch(async (e) => {
+      const invalid = await page.evaluate(() => [...document.querySelectorAll('form :invalid')].map((el) => `${(el as HTMLInputElement).name}=${(el as HTMLInputElement).value}: ${(el as HTMLInputElement).validationMessage}`));
+      throw new Error(`${e}\n${invalid.join('\n')}\n${await page.locator('main').textContent()}`);
+    });
+
+    const preview = (await page.getByTestId('preview').locator('tbody tr').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    assert.match(preview[0], /^Public 292 /);
+    assert.match(preview[1], /^Private 972 /);
+    assert.equal((await page.getByTestId('state').textContent())?.trim(), 'draft');
+    await page.screenshot({ path: path.join(SHOTS, '03-preview.png'), fullPage: true });
+    await page.getByTestId('publish').click();
+    await page.waitForURL(`${base}/organize/xray-browser`);
+    assert.equal((await page.getByTestId('state').textContent())?.trim(), 'published');
+    await page.screenshot({ path: path.join(SHOTS, '04-published.png'), fullPage: true });
+  });
+
+  it('lets a participant submit the sample submission and be scored', async () => {
+    const page = await newPage();
+    await signUp(page, 'Pat Participant', 'pat@example.org');
+    await page.goto('/');
+    await page.getByRole('link', { name: 'X-ray sources, set up in the browser' }).click();
+    await page.locator('nav.tabs').getByRole('link', { name: 'Submit' }).click();
+    await page.waitForURL(`${base}/challenges/xray-browser/submit`);
+    await page.locator('input[type=file][name=file]').setInputFiles(datasetFile('xray-sources', 'sample_submission.csv.gz'));
+    await page.getByRole('button', { name: 'Upload and score' }).click();
+    await page.waitForURL(/\/challenges\/xray-browser\/submissions#s\d+$/);
+    const id = /#s(\d+)$/.exec(page.url())![1];
+    const row = page.locator(`tr#s${id}`);
+    const deadline = Date.now() + 20_000;
+    let status = '';
+    for (;;) {
+      status = ((await row.locator('.status').textContent({ timeout: 5_000 }).catch(() => '')) ?? '').trim();
+      if (status === 'scored' || status === 'failed' || Date.now() > deadline) break;
+      await page.waitForTimeout(250);
+    }
+    assert.equal(status, 'scored');
+    const cells = await row.locator('td').allTextContents();
+    assert.match(cells[4].trim(), /^0\.3\d{4}$/, `public macro-F1: ${cells[4]}`);
+    await page.screenshot({ path: path.join(SHOTS, '05-scored.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+});

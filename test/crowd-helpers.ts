@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import type { Express } from 'express';
+import type request from 'supertest';
+import { createTestContext, type TestContext } from './helpers.js';
+import { createWorkflowForSlug, type WorkflowOptions } from '../src/crowd/setup.js';
+
+export type Agent = ReturnType<typeof request.agent>;
+
+/** A test app with the xmm-sources crowd workflow; CROWD_* variables apply while the app is built. */
+export async function crowdContext(opts: WorkflowOptions = {}, env: Record<string, string> = {}): Promise<TestContext & { workflowId: number }> {
+  env = { CROWD_VOTES_PER_MINUTE_USER: '100000', CROWD_VOTES_PER_MINUTE_IP: '100000', ...env };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    const ctx = await createTestContext({ challenges: ['xmm-sources'] });
+    const workflowId = await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 40, goldPerClass: 8, ...opts });
+    return { ...ctx, workflowId };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+export async function serve(agent: Agent, slug = 'xmm-sources') {
+  const res = await agent.get(`/crowd/${slug}/classify`).set('Accept', 'application/json').expect(200);
+  return res.body as { subject: { id: number; name: string; features: Record<string, unknown> } | null; token: string; training: boolean; experience: number };
+}
+
+export function vote(agent: Agent, csrf: string, token: string, answer: string, slug = 'xmm-sources') {
+  return agent.post(`/crowd/${slug}/votes`).set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({ token, answer });
+}
+
+/** The gold class of a subject (tests only read it from the database). */
+export async function goldClass(ctx: TestContext, subjectId: number): Promise<string | null> {
+  const s = await ctx.handle.db.selectFrom('crowd_subjects').select(['gold_class']).where('id', '=', subjectId).executeTakeFirstOrThrow();
+  return s.gold_class === null ? null : ['AGN', 'Star', 'XRB', 'CV', 'Other'][s.gold_class];
+}
+
+export async function setChances(ctx: TestContext & { workflowId: number }, chances: number[]) {
+  await ctx.handle.db.updateTable('crowd_workflows').set({ training_chances_json: JSON.stringify(chances) }).where('id', '=', ctx.workflowId).execute();
+}
+
+export const csrfOf = async (app: Express, agent: Agent): Promise<string> => {
+  void app;
+  const page = await agent.get('/crowd').expect(200);
+  const m = /name="_csrf" value="([^"]+)"/.exec(page.text);
+  assert.ok(m, 'no csrf');
+  return m[1];
+};

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { createTestContext, csrfFrom, signedInAgent, type TestContext } from './helpers.js';
+import { ORGANIZER_ROUTES } from '../src/organizers/routes.js';
+import { addOrganizer } from '../src/organizers/access.js';
+import { createTeam } from '../src/teams/service.js';
+import { findChallengeBySlug } from '../src/challenges/repo.js';
+import { createXrayDraft, xraySettings } from './organizer-helpers.js';
+
+type Role = 'anonymous' | 'participant' | 'teamMember' | 'organizerOfThis' | 'organizerOfOther' | 'admin';
+const ROLES: Role[] = ['anonymous', 'participant', 'teamMember', 'organizerOfOther', 'organizerOfThis', 'admin'];
+
+/** Who may use a route: admins only, anyone with the organizer role, or this challenge's organizers. */
+type Audience = 'admin' | 'creators' | 'thisChallenge';
+const allowedFor: Record<Audience, Role[]> = {
+  admin: ['admin'],
+  creators: ['organizerOfThis', 'organizerOfOther', 'admin'],
+  thisChallenge: ['organizerOfThis', 'admin'],
+};
+
+interface Case {
+  audience: Audience;
+  /** Status for those allowed (the request is harmless: a validation error or an idempotent action). */
+  ok: number;
+  body?: Record<string, unknown>;
+  query?: string;
+  /** Runs before each request, so each role meets the same state. */
+  setup?: () => Promise<void>;
+}
+
+describe('role matrix: every organizer console and admin route', function () {
+  let ctx: TestContext;
+  const agents = {} as Record<Role, { agent: ReturnType<typeof request.agent>; csrf: string }>;
+  let runId = 0;
+  let spareUser = 0;
+
+  before(async () => {
+    ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0 });
+    agents.admin = await signedInAgent(ctx.app, 'admin@example.org', 'Admin');
+    agents.organizerOfThis = await signedInAgent(ctx.app, 'olga@example.org', 'Olga');
+    agents.organizerOfOther = await signedInAgent(ctx.app, 'otto@example.org', 'Otto');
+    agents.participant = await signedInAgent(ctx.app, 'pat@example.org', 'Pat');
+    agents.teamMember = await signedInAgent(ctx.app, 'tim@example.org', 'Tim');
+    const anon = request.agent(ctx.app);
+    agents.anonymous = { agent: anon, csrf: csrfFrom((await anon.get('/login').expect(200)).text) };
+    await ctx.handle.db.updateTable('users').set({ role: 'organizer' }).where('email', 'in', ['olga@example.org', 'otto@example.org']).execute();
+    // Olga creates and publishes 'xr'; Otto organizes another challenge.
+    await createXrayDraft(agents.organizerOfThis, 'xr').expect(201);
+    await agents.organizerOfThis.agent.post('/organize/xr/settings').set('Accept', 'application/json').send({ _csrf: agents.organizerOfThis.csrf, ...xraySettings() }).expect(200);
+    await agents.organizerOfThis.agent.post('/organize/xr/publish').set('Accept', 'application/json').send({ _csrf: agents.organizerOfThis.csrf }).expect(200);
+    const other = (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!;
+    const otto = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'otto@example.org').executeTakeFirstOrThrow();
+    await addOrganizer(ctx.handle, other.id, otto.id);
+    // Tim is in a team of 'xr'.
+    const xr = (await findChallengeBySlug(ctx.handle.db, 'xr'))!;
+    const tim = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'tim@example.org').executeTakeFirstOrThrow();
+    await createTeam(ctx.handle, xr, tim.id, 'Tim team');
+    spareUser = (await ctx.handle.db.insertInto('users').values({ email: 'spare@example.org', name: 'Spare', password_hash: 'x', role: 'participant', created_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow()).id;
+  });
+  after(async () => ctx.close());
+
+  const resetRuns = async () => {
+    await ctx.handle.db.deleteFrom('rescore_runs').execute();
+    await ctx.handle.db.deleteFrom('jobs').execute();
+  };
+  const cases: Record<(typeof ORGANIZER_ROUTES)[number][1], Case> = {
+    '/organize': { audience: 'creators', ok: 200 },
+    '/organize/new': { audience: 'creators', ok: 200 },
+    '/organize/:slug': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/settings': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/files': { audience: 'thisChallenge', ok: 400 },
+    '/organize/:slug/publish': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/freeze': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/unfreeze': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/close': {
+      audience: 'thisChallenge',
+      ok: 200,
+      setup: async () => void (await ctx.handle.db.updateTable('challenges').set({ state: 'published', closes_at: new Date(Date.now() + 86_400_000).toISOString() }).where('slug', '=', 'xr').execute()),
+    },
+    '/organize/:slug/open-data': { audience: 'thisChallenge', ok: 200, setup: async () => void (await ctx.handle.db.updateTable('challenges').set({ state: 'closed' }).where('slug', '=', 'xr').execute()) },
+    '/organize/:slug/organizers': { audience: 'thisChallenge', ok: 404, body: { email: 'nobody@example.org' } },
+    '/organize/:slug/rescore': { audience: 'thisChallenge', ok: 202, setup: resetRuns },
+    '/organize/:slug/rescore/:id': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/export/leaderboard.csv': { audience: 'thisChallenge', ok: 200, query: 'board=private' },
+    '/organize/:slug/export/leaderboard.json': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/export/submissions.csv': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/export/submissions.json': { audience: 'thisChallenge', ok: 200 },
+    '/admin/users': { audience: 'admin', ok: 200 },
+    '/admin/users/:id/role': { audience: 'admin', ok: 200, body: { role: 'participant' } },
+  };
+  // POST /organize/new with an empty form: allowed roles get the validation error.
+  const postOk: Partial<Record<string, number>> = { '/organize/new': 400, '/organize/:slug/settings': 400 };
+
+  it('lists a case for every route, and the list is exactly the app\'s /organize and /admin routes', () => {
+    for (const [, path] of ORGANIZER_ROUTES) assert.ok(cases[path], `no role-matrix case for ${path}`);
+    const served = new Set<string>();
+    const walk = (stack: any[]) => {
+      for (const layer of stack) {
+        if (layer.route) for (const m of Object.keys(layer.route.methods)) served.add(`${m.toUpperCase()} ${layer.route.path}`);
+        else if (layer.handle?.stack) walk(layer.handle.stack);
+      }
+    };
+    walk((ctx.app as any).router.stack);
+    const ours = [...served].filter((r) => /^\w+ \/(organize|admin)(\/|$)/.test(r)).sort();
+    assert.deepEqual(ours, ORGANIZER_ROUTES.map(([m, p]) => `${m} ${p}`).sort());
+  });
+
+  for (const [method, path] of ORGANIZER_ROUTES) {
+    it(`${method} ${path}`, async () => {
+      const cs = cases[path];
+      const ok = method === 'POST' ? (postOk[path] ?? cs.ok) : cs.ok;
+      const got: Record<string, number> = {};
+      const want: Record<string, number> = {};
+      for (const role of ROLES) {
+        await cs.setup?.();
+        if (path === '/organize/:slug/rescore/:id') {
+          await resetRuns();
+          const xr = (await findChallengeBySlug(ctx.handle.db, 'xr'))!;
+          runId = (await ctx.handle.db.insertInto('rescore_runs').values({ challenge_id: xr.id, status: 'queued', total: 0, done: 0, before_json: '{"public":[],"private":[]}', after_json: null, reason: null, error: null, created_by: null, created_at: new Date().toISOString(), finished_at: null }).returning('id').executeTakeFirstOrThrow()).id;
+        }
+        const url = path.replace(':slug', 'xr').replace(':id', String(path.startsWith('/admin') ? spareUser : runId));
+        const { agent, csrf } = agents[role];
+        const full = `${url}?_csrf=${csrf}${cs.query ? `&${cs.query}` : ''}`;
+        const res = method === 'GET' ? await agent.get(full).set('Accept', 'application/json') : await agent.post(full).set('Accept', 'application/json').send({ _csrf: csrf, ...cs.body });
+        got[role] = res.status;
+        want[role] = role === 'anonymous' ? 401 : allowedFor[cs.audience].includes(role) ? ok : 403;
+      }
+      assert.deepEqual(got, want);
+    });
+  }
+
+  it('sends anonymous browsers to the login page', async () => {
+    const res = await request(ctx.app).get('/organize/xr').expect(303);
+    assert.equal(res.headers.location, '/login?next=%2Forganize%2Fxr');
+  });
+
+  it('lets the private board be seen before the close by this challenge\'s organizers and admins only', async () => {
+    await ctx.handle.db.updateTable('challenges').set({ state: 'published', closes_at: new Date(Date.now() + 86_400_000).toISOString() }).where('slug', '=', 'xr').execute();
+    const got: Record<string, number> = {};
+    for (const role of ROLES) got[role] = (await agents[role].agent.get('/challenges/xr/leaderboard/private').set('Accept', 'application/json')).status;
+    assert.deepEqual(got, { anonymous: 403, participant: 403, teamMember: 403, organizerOfOther: 403, organizerOfThis: 200, admin: 200 });
+  });
+});
