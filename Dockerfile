@@ -22,6 +22,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY views ./views
 COPY datasets ./datasets
+COPY seeds/baselines ./seeds/baselines
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

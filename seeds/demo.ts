@@ -3,8 +3,9 @@ import type { DbHandle } from '../src/db/index.js';
 import { ensureAdmin } from '../src/accounts/service.js';
 import { importNewChallenges } from '../src/challenges/service.js';
 import { seedCrowd } from './crowd.js';
+import { seedBaselines } from './baselines.js';
 
-/** On an empty database: the admin account (one-time password printed once) and the demo challenges. */
+/** On an empty database: the admin account (one-time password printed once), the demo challenges, crowd workflows and baselines. */
 export async function seedDemo(handle: DbHandle, config: Config, log: (msg: string) => void): Promise<void> {
   const admin = await ensureAdmin(handle.db);
   if (admin) {
@@ -13,4 +14,5 @@ export async function seedDemo(handle: DbHandle, config: Config, log: (msg: stri
   }
   await importNewChallenges(handle, config.dataDir, config.datasetsDir, log);
   await seedCrowd(handle, log);
+  await seedBaselines(handle, config, log);
 }

@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../src/config.js';
+import type { DbHandle } from '../src/db/index.js';
+import { findChallengeBySlug } from '../src/challenges/repo.js';
+import { baselineDir, RECORD_FILE } from '../src/baseline/train.js';
+import { submitBaseline } from '../src/baseline/service.js';
+
+/** Trained baseline models shipped with the demo (made by `sift baseline train <slug>` on the training files only). */
+const shipped = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'seeds', 'baselines');
+
+/**
+ * Puts the shipped TensorFlow.js baseline on each demo leaderboard: copies the model under
+ * DATA_DIR/baselines/<slug>/ and submits its predictions as the Baseline account, once.
+ */
+export async function seedBaselines(handle: DbHandle, config: Config, log: (msg: string) => void): Promise<void> {
+  if (!fs.existsSync(shipped)) return;
+  for (const slug of fs.readdirSync(shipped)) {
+    const c = await findChallengeBySlug(handle.db, slug);
+    if (!c || !fs.existsSync(path.join(shipped, slug, RECORD_FILE))) continue;
+    const already = await handle.db.selectFrom('submissions').select('id').where('challenge_id', '=', c.id).where('is_baseline', '=', 1).executeTakeFirst();
+    if (already) continue;
+    const target = baselineDir(config.dataDir, slug);
+    if (!fs.existsSync(path.join(target, RECORD_FILE))) fs.cpSync(path.join(shipped, slug), target, { recursive: true });
+    try {
+      const { submission } = await submitBaseline(handle, config.dataDir, c);
+      log(`baseline submitted for ${slug} (submission ${submission.id})`);
+    } catch (err) {
+      log(`could not submit the shipped baseline for ${slug}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
