@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
-import { findChallengeById, findChallengeBySlug, slugExists } from '../challenges/repo.js';
-import { ChallengeFolderError, defaultHigherIsBetter, METRICS, FORMATS, PROBABILITY_METRICS } from '../challenges/definition.js';
+import { findChallengeById, slugExists } from '../challenges/repo.js';
+import { ChallengeFolderError, defaultHigherIsBetter, METRICS, FORMATS } from '../challenges/definition.js';
 import { SolutionFileError } from '../challenges/solution.js';
 import { checkChallengeFolder, loadChallengeSolution, phase, saveChallenge } from '../challenges/service.js';
 import { metricNames } from '../../scorers/registry.js';
@@ -15,7 +15,6 @@ import { board } from '../leaderboards/service.js';
 import { addOrganizer, organizersOf } from './access.js';
 import {
   distinctValues,
-  findFile,
   header,
   placeUpload,
   previewSolution,
@@ -236,13 +235,12 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
     }
     throw err;
   }
-  const saved = await saveChallenge(handle, checked.def, c.folder, checked.solution.sha256, { state: c.state, id: c.id });
+  await saveChallenge(handle, checked.def, c.folder, checked.solution.sha256, { state: c.state, id: c.id });
   await handle.db
     .updateTable('challenges')
     .set({ team_size: teamSize, merge_deadline: mergeDeadline ? new Date(mergeDeadline).toISOString() : null, setup_json: JSON.stringify(setup), doi: str('doi') || c.doi })
     .where('id', '=', c.id)
     .execute();
-  void saved;
   return (await findChallengeById(handle.db, c.id))!;
 }
 
@@ -350,4 +348,3 @@ export const SUBMISSION_COLUMNS = [
   'solution_sha256', 'selected', 'is_baseline', 'original_name', 'sha256', 'size_bytes', 'row_count', 'message', 'error', 'scored_at',
 ];
 
-export { PROBABILITY_METRICS, findFile, findChallengeBySlug };
