@@ -21,6 +21,7 @@ import { importChallengeFolder, solutionSpec } from '../src/challenges/service.j
 import { getSolution } from '../src/challenges/solution.js';
 import { parseSubmission } from '../src/submissions/parse.js';
 import { createTestContext, csrfFrom, TEST_DB } from '../test/helpers.js';
+import { seededRandom } from '../src/seeded-random.js';
 
 const N = 550_000;
 const REPS = Number(process.env.BENCH_REPS ?? 5);
@@ -36,17 +37,6 @@ const median = (xs: number[]): number => {
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
 
-/** A small deterministic PRNG (mulberry32), so every run resamples the same rows. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function readCsv(file: string): string[][] {
   const text = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8');
@@ -74,7 +64,7 @@ function build(root: string): Built {
   const sample = readCsv(path.join(src, 'sample_submission.csv.gz')).slice(1);
   const sampleById = new Map(sample.map((r) => [r[0], { rank: Number(r[1]), cls: r[2] }]));
 
-  const next = rng(20140512);
+  const next = seededRandom(20140512);
   const FIRST_ID = 1_000_000;
   const pick = new Int32Array(N);
   for (let i = 0; i < N; i++) pick[i] = Math.floor(next() * srcRows.length);

@@ -1,7 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import multer from 'multer';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import type { User } from '../accounts/repo.js';
@@ -15,6 +13,7 @@ import * as teams from '../teams/service.js';
 import { submissionView } from '../submissions/routes.js';
 import * as submissions from '../submissions/repo.js';
 import { accept, quota, setSelected } from '../submissions/service.js';
+import { receivePrediction } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
 import { parseInput } from './validate.js';
@@ -45,17 +44,7 @@ export function v1Routes(ctx: AppContext): Router {
   r.use(bearerAuth(ctx.db));
   r.use(apiRateLimit(apiRateLimitSettings(ctx.config.NODE_ENV)));
 
-  const tmpDir = path.join(ctx.config.dataDir, 'uploads');
-  fs.mkdirSync(tmpDir, { recursive: true });
-  const upload = multer({ dest: tmpDir, limits: { fileSize: Math.round(ctx.config.MAX_UPLOAD_MB * 1024 * 1024), files: 1, fields: 10 } }).single('file');
-  const receive = (req: Request, res: Response, next: NextFunction) =>
-    upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') return next(new UserError(413, 'file_too_large', `The file is larger than the ${ctx.config.MAX_UPLOAD_MB} MB limit.`));
-        return next(new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}'). Send one file in the multipart field 'file'.`));
-      }
-      next(err);
-    });
+  const receive = receivePrediction(ctx.config);
 
   r.get('/me', requireToken, (req, res) => {
     res.json({ user: req.user, tokenId: req.apiToken!.id });

@@ -1,14 +1,6 @@
-/** mulberry32: a small, fast, seedable PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../seeded-random.js';
+
+export { seededRandom };
 
 export function shuffleInPlace<T>(a: T[] | Int32Array, rand: () => number): void {
   for (let i = a.length - 1; i > 0; i--) {

@@ -7,8 +7,6 @@ import { wantsJson } from '../web/middleware.js';
 import { board, type Board } from './service.js';
 import { canOrganize } from '../organizers/access.js';
 
-/** @deprecated role alone no longer makes an organizer of a challenge; use canOrganize(db, user, challenge). */
-export const isOrganizer = (role: string | undefined): boolean => role === 'admin' || role === 'organizer';
 
 export function leaderboardRoutes(ctx: AppContext): Router {
   const r = Router();

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import { memberNames } from '../teams/repo.js';
+import { entrantKey } from '../submissions/repo.js';
 
 export type Board = 'public' | 'private';
 
@@ -122,7 +123,7 @@ async function rankedBoard(db: Db, c: Challenge, which: Board, withRankChange: b
   const pub = rank(await publicRows(db, c, live));
   if (which === 'public' && !withRankChange) return pub;
   const priv = rank(await privateRows(db, c));
-  const key = (r: BoardRow) => `${r.teamId !== null ? `t${r.teamId}` : `u${r.userId}`}:${r.isBaseline}`;
+  const key = (r: BoardRow) => `${entrantKey(r.userId, r.teamId)}:${r.isBaseline}`;
   if (which === 'public') {
     const privRank = new Map(priv.map((r) => [key(r), r.rank]));
     return pub.map((r) => ({ ...r, rankChange: r.rank !== null && privRank.get(key(r)) != null ? r.rank - privRank.get(key(r))! : null }));

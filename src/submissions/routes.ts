@@ -1,13 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import multer from 'multer';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import { privateRevealed } from '../challenges/service.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
+import { receivePrediction } from './upload.js';
 import { accept, quota, setSelected } from './service.js';
 
 /** What the owner of a submission sees: private figures only once the private board is revealed. */
@@ -34,23 +32,7 @@ export function submissionView(s: repo.SubmissionRow, revealed: boolean) {
 
 export function submissionRoutes(ctx: AppContext): Router {
   const r = Router();
-  const tmpDir = path.join(ctx.config.dataDir, 'uploads');
-  fs.mkdirSync(tmpDir, { recursive: true });
-  const maxBytes = Math.round(ctx.config.MAX_UPLOAD_MB * 1024 * 1024);
-  const upload = multer({ dest: tmpDir, limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single('file');
-
-  const receive = (req: Request, res: Response, next: NextFunction) =>
-    upload(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError) {
-        // Kept for the handler, so a browser gets the submit page back with the message.
-        res.locals.uploadError =
-          err.code === 'LIMIT_FILE_SIZE'
-            ? new UserError(413, 'file_too_large', `The file is larger than the ${ctx.config.MAX_UPLOAD_MB} MB limit.`)
-            : new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}'). Send one file in the field 'file'.`);
-        return next();
-      }
-      next(err);
-    });
+  const receive = receivePrediction(ctx.config, { deferErrors: true });
 
   r.get('/challenges/:slug/submit', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);

@@ -5,7 +5,7 @@ import { pipeline, Transform } from 'node:stream';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { getMetric } from '../../scorers/registry.js';
-import { USAGE } from '../../scorers/types.js';
+import { subsetMask } from '../../scorers/mask.js';
 import type { Challenge } from '../challenges/repo.js';
 import { findChallengeById } from '../challenges/repo.js';
 import { loadChallengeSolution, phase } from '../challenges/service.js';
@@ -152,15 +152,10 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
   if (!outcome.ok) return markFailed(handle, sub.id, `The stored file no longer matches the solution: ${outcome.errors[0]?.message ?? 'invalid'}`);
 
   const metric = getMetric(c.metric);
-  const mask = (code: number) => {
-    const m = new Uint8Array(solution.usage.length);
-    for (let i = 0; i < m.length; i++) m[i] = solution.usage[i] === code ? 1 : 0;
-    return m;
-  };
   let pub, priv;
   try {
-    pub = metric.score(outcome.prediction, solution, mask(USAGE.Public), c.metricOptions);
-    priv = metric.score(outcome.prediction, solution, mask(USAGE.Private), c.metricOptions);
+    pub = metric.score(outcome.prediction, solution, subsetMask(solution.usage, 'public'), c.metricOptions);
+    priv = metric.score(outcome.prediction, solution, subsetMask(solution.usage, 'private'), c.metricOptions);
   } catch (err) {
     return markFailed(handle, sub.id, `Scoring failed: ${err instanceof Error ? err.message : String(err)}`);
   }

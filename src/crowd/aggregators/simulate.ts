@@ -1,16 +1,9 @@
 import type { VoteSet } from './types.js';
 
 /** Deterministic PRNG (mulberry32): returns a function giving uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as mulberry32 } from '../../seeded-random.js';
+
+export { mulberry32 };
 
 /**
  * Volunteer skill types:
