@@ -65,3 +65,66 @@ describe('scoring jobs survive a killed worker', function () {
     }
   });
 });
+
+describe('job leases are kept alive while a long job runs', function () {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestContext({ challenges: [], workers: 0 });
+  });
+  after(async () => ctx.close());
+
+  const SLOW = 'test-slow';
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('a job running past its lease is not claimed by a second worker', async () => {
+    const { enqueue } = await import('../src/jobs/queue.js');
+    const { JobRunner } = await import('../src/jobs/runner.js');
+    const jobId = await enqueue(ctx.handle.db, SLOW, {});
+    let runs = 0;
+    const slow = { run: async () => { runs++; await sleep(2500); }, giveUp: async () => {} };
+    const first = new JobRunner(ctx.handle, { [SLOW]: slow }, { leaseSeconds: 1, heartbeatMs: 200, owner: 'first' });
+    const second = new JobRunner(ctx.handle, { [SLOW]: slow }, { leaseSeconds: 1, heartbeatMs: 200, owner: 'second' });
+    const running = first.runOnce();
+    await sleep(100);
+    // The lease is one second; the job takes 2.5. Without a heartbeat the second worker would take it up.
+    for (let t = 0; t < 10; t++) {
+      await sleep(200);
+      assert.equal(await second.runOnce(), false, `second worker found nothing to claim at ${(t + 1) * 200} ms`);
+    }
+    assert.equal(await running, true);
+    assert.equal(runs, 1);
+    const row = await ctx.handle.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'done');
+    assert.equal(row.attempts, 1);
+  });
+
+  it('a worker that lost its lease is told to stop and writes nothing over the new owner', async () => {
+    const { enqueue } = await import('../src/jobs/queue.js');
+    const { JobRunner } = await import('../src/jobs/runner.js');
+    const jobId = await enqueue(ctx.handle.db, SLOW, {});
+    let aborted: unknown = null;
+    const handler = {
+      run: async (_p: unknown, _j: unknown, lease: AbortSignal) => {
+        for (let i = 0; i < 30; i++) {
+          await sleep(100);
+          if (lease.aborted) {
+            aborted = lease.reason;
+            lease.throwIfAborted();
+          }
+        }
+      },
+      giveUp: async () => {},
+    };
+    const runner = new JobRunner(ctx.handle, { [SLOW]: handler }, { leaseSeconds: 1, heartbeatMs: 100, owner: 'stalled' });
+    const running = runner.runOnce();
+    await sleep(300);
+    // Another worker took the job over (as after a stall past the lease).
+    await ctx.handle.db.updateTable('jobs').set({ lease_owner: 'usurper', attempts: 2 }).where('id', '=', jobId).execute();
+    assert.equal(await running, true);
+    assert.match(String(aborted), /lease lost/);
+    const row = await ctx.handle.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'running', 'the usurper still holds it');
+    assert.equal(row.lease_owner, 'usurper');
+    assert.equal(row.last_error, null);
+  });
+});

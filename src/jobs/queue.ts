@@ -47,13 +47,32 @@ export async function complete(db: Db, job: Job): Promise<void> {
     .execute();
 }
 
-/** A failed attempt goes back to the queue until max_attempts, then stays failed. */
-export async function fail(db: Db, job: Job, error: string): Promise<'retry' | 'failed'> {
+/**
+ * Heartbeat: pushes the lease forward while the job runs, so a long job (a re-score of
+ * thousands of submissions) is not taken up by a second worker. False when the lease was
+ * lost meanwhile (this worker stalled past it and another claimed the job).
+ */
+export async function extendLease(db: Db, job: Job, leaseSeconds: number): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ lease_expires_at: new Date(Date.now() + leaseSeconds * 1000).toISOString(), updated_at: nowIso() })
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('lease_owner', '=', job.lease_owner)
+    .where('attempts', '=', job.attempts)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A failed attempt goes back to the queue until max_attempts, then stays failed. A worker that lost its lease writes nothing. */
+export async function fail(db: Db, job: Job, error: string): Promise<'retry' | 'failed' | 'lost'> {
   const final = job.attempts >= job.max_attempts;
-  await db
+  const result = await db
     .updateTable('jobs')
     .set({ status: final ? 'failed' : 'queued', last_error: error.slice(0, 2000), lease_expires_at: null, updated_at: nowIso() })
     .where('id', '=', job.id)
-    .execute();
+    .where('lease_owner', '=', job.lease_owner)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return 'lost';
   return final ? 'failed' : 'retry';
 }

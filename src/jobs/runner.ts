@@ -1,15 +1,18 @@
 import os from 'node:os';
 import type { DbHandle } from '../db/index.js';
-import { claim, complete, fail, type Job } from './queue.js';
+import { claim, complete, extendLease, fail, type Job } from './queue.js';
 
 export interface JobHandler {
-  run(payload: any, job: Job): Promise<void>;
+  /** `lease` aborts when this worker lost the job to another (a long handler should check it between steps). */
+  run(payload: any, job: Job, lease: AbortSignal): Promise<void>;
   /** Called when a job has used up its attempts (for example its workers kept dying). */
   giveUp(payload: any, reason: string): Promise<void>;
 }
 
 export interface RunnerOptions {
   leaseSeconds: number;
+  /** How often a running job's lease is extended; a third of the lease by default. */
+  heartbeatMs?: number;
   pollMs?: number;
   owner?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
@@ -42,10 +45,23 @@ export class JobRunner {
       await fail(this.handle.db, { ...job, attempts: job.max_attempts }, reason);
       return true;
     }
+    const lease = new AbortController();
+    const heartbeat = setInterval(() => {
+      extendLease(this.handle.db, job, this.opts.leaseSeconds).then(
+        (held) => {
+          if (held || lease.signal.aborted) return;
+          this.opts.log?.('job lease lost to another worker', { job: job.id, kind: job.kind });
+          lease.abort(new Error('lease lost'));
+        },
+        (err) => this.opts.log?.('job heartbeat failed', { job: job.id, error: String(err) }),
+      );
+    }, this.opts.heartbeatMs ?? (this.opts.leaseSeconds * 1000) / 3);
     try {
-      await handler.run(payload, job);
+      await handler.run(payload, job, lease.signal);
+      clearInterval(heartbeat);
       await complete(this.handle.db, job);
     } catch (err) {
+      clearInterval(heartbeat);
       const message = err instanceof Error ? err.message : String(err);
       this.opts.log?.('job attempt failed', { job: job.id, kind: job.kind, error: message });
       if ((await fail(this.handle.db, job, message)) === 'failed') await handler.giveUp(payload, message);

@@ -39,7 +39,7 @@ export async function startRescore(handle: DbHandle, c: Challenge, userId: numbe
   });
 }
 
-async function run(handle: DbHandle, dataDir: string, runId: number): Promise<void> {
+async function run(handle: DbHandle, dataDir: string, runId: number, lease?: AbortSignal): Promise<void> {
   const r = await handle.db.selectFrom('rescore_runs').selectAll().where('id', '=', runId).executeTakeFirst();
   if (!r || r.status === 'done') return;
   const c = await findChallengeById(handle.db, r.challenge_id);
@@ -50,6 +50,7 @@ async function run(handle: DbHandle, dataDir: string, runId: number): Promise<vo
   await handle.db.updateTable('rescore_runs').set({ status: 'running', total: ids.length, done: 0 }).where('id', '=', runId).execute();
   const step = Math.max(1, Math.floor(ids.length / 100));
   for (let i = 0; i < ids.length; i++) {
+    lease?.throwIfAborted();
     await score(handle, dataDir, ids[i], { rescore: true });
     if ((i + 1) % step === 0 || i + 1 === ids.length) await handle.db.updateTable('rescore_runs').set({ done: i + 1 }).where('id', '=', runId).execute();
   }
@@ -58,7 +59,7 @@ async function run(handle: DbHandle, dataDir: string, runId: number): Promise<vo
 }
 
 export const rescoreJobHandler = (handle: DbHandle, dataDir: string) => ({
-  run: (payload: { runId: number }) => run(handle, dataDir, payload.runId),
+  run: (payload: { runId: number }, _job: unknown, lease: AbortSignal) => run(handle, dataDir, payload.runId, lease),
   giveUp: async (payload: { runId: number }, reason: string) => {
     await handle.db.updateTable('rescore_runs').set({ status: 'failed', error: reason.slice(0, 2000), finished_at: nowIso() }).where('id', '=', payload.runId).execute();
   },
