@@ -11,6 +11,7 @@ import { parseBaselineSpec } from '../src/baseline/spec.js';
 import { startRun, submitBaseline, trainUnderRun, BASELINE_NAME } from '../src/baseline/service.js';
 import { trainBaseline } from '../src/baseline/train.js';
 import { activeTrainings } from '../src/baseline/routes.js';
+import { addOrganizer } from '../src/organizers/access.js';
 import { seededRandom } from '../src/baseline/rng.js';
 
 /** Small and fast: a subsample of the demo training file, two models, a few epochs. */
@@ -105,7 +106,11 @@ describe('TensorFlow.js baseline', function () {
     const { agent: participant } = await signedInAgent(ctx.app, 'pat@example.org', 'Pat');
     await participant.get('/challenges/xray-sources/baseline').expect(403);
     const { agent, csrf } = await signedInAgent(ctx.app, 'org@example.org', 'Olga');
-    await ctx.handle.db.updateTable('users').set({ role: 'organizer' }).where('email', '=', 'org@example.org').execute();
+    const olga = await ctx.handle.db.updateTable('users').set({ role: 'organizer' }).where('email', '=', 'org@example.org').returning('id').executeTakeFirstOrThrow();
+    // The organizer role alone is not enough: the baseline belongs to this challenge's organizers.
+    await agent.get('/challenges/xray-sources/baseline').expect(403);
+    await agent.post('/challenges/xray-sources/baseline/train').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({}).expect(403);
+    await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, olga.id);
     await agent.get('/challenges/xray-sources/baseline').expect(200);
 
     const first = await agent.post('/challenges/xray-sources/baseline/train').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({ submit: true }).expect(202);

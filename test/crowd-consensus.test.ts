@@ -4,6 +4,7 @@ import { csrfFrom, signedInAgent } from './helpers.js';
 import { crowdContext, goldClass, serve, setChances, vote, type Agent } from './crowd-helpers.js';
 import { signUp, startSession } from '../src/accounts/service.js';
 import { SESSION_COOKIE } from '../src/web/middleware.js';
+import { addOrganizer } from '../src/organizers/access.js';
 
 /** A volunteer trained on `gold` gold subjects (answered correctly), then left on live ones. */
 async function trained(ctx: Awaited<ReturnType<typeof crowdContext>>, email: string, gold: number) {
@@ -18,6 +19,8 @@ async function trained(ctx: Awaited<ReturnType<typeof crowdContext>>, email: str
 
 async function adminAgent(ctx: Awaited<ReturnType<typeof crowdContext>>) {
   const user = await signUp(ctx.handle.db, { email: 'org@example.org', name: 'Org', password: 'correct horse battery' }, 'organizer');
+  const challenge = await ctx.handle.db.selectFrom('challenges').select('id').where('slug', '=', 'xmm-sources').executeTakeFirstOrThrow();
+  await addOrganizer(ctx.handle, challenge.id, user.id);
   const token = await startSession(ctx.handle.db, user.id, 1);
   const agent = request.agent(ctx.app);
   agent.set('Cookie', `${SESSION_COOKIE}=${token}`);

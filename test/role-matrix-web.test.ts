@@ -6,9 +6,28 @@ import { addOrganizer } from '../src/organizers/access.js';
 import { createTeam } from '../src/teams/service.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { createXrayDraft, xraySettings } from './organizer-helpers.js';
+import { createWorkflowForSlug } from '../src/crowd/setup.js';
+import { flagAnomaly } from '../src/crowd/talk.js';
 
 type Role = 'anonymous' | 'participant' | 'teamMember' | 'organizerOfThis' | 'organizerOfOther' | 'admin';
 const ROLES: Role[] = ['anonymous', 'participant', 'teamMember', 'organizerOfOther', 'organizerOfThis', 'admin'];
+
+type Agents = Record<Role, { agent: ReturnType<typeof request.agent>; csrf: string }>;
+
+/** One signed-in agent per role; Olga and Otto get the organizer role (which challenges they organize is up to the caller). */
+async function signInEveryRole(ctx: TestContext): Promise<Agents> {
+  const anon = request.agent(ctx.app);
+  const agents: Agents = {
+    admin: await signedInAgent(ctx.app, 'admin@example.org', 'Admin'),
+    organizerOfThis: await signedInAgent(ctx.app, 'olga@example.org', 'Olga'),
+    organizerOfOther: await signedInAgent(ctx.app, 'otto@example.org', 'Otto'),
+    participant: await signedInAgent(ctx.app, 'pat@example.org', 'Pat'),
+    teamMember: await signedInAgent(ctx.app, 'tim@example.org', 'Tim'),
+    anonymous: { agent: anon, csrf: csrfFrom((await anon.get('/login').expect(200)).text) },
+  };
+  await ctx.handle.db.updateTable('users').set({ role: 'organizer' }).where('email', 'in', ['olga@example.org', 'otto@example.org']).execute();
+  return agents;
+}
 
 /** Who may use a route: admins only, anyone with the organizer role, or this challenge's organizers. */
 type Audience = 'admin' | 'creators' | 'thisChallenge';
@@ -30,20 +49,13 @@ interface Case {
 
 describe('role matrix: every organizer console and admin route', function () {
   let ctx: TestContext;
-  const agents = {} as Record<Role, { agent: ReturnType<typeof request.agent>; csrf: string }>;
+  const agents = {} as Agents;
   let runId = 0;
   let spareUser = 0;
 
   before(async () => {
     ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0 });
-    agents.admin = await signedInAgent(ctx.app, 'admin@example.org', 'Admin');
-    agents.organizerOfThis = await signedInAgent(ctx.app, 'olga@example.org', 'Olga');
-    agents.organizerOfOther = await signedInAgent(ctx.app, 'otto@example.org', 'Otto');
-    agents.participant = await signedInAgent(ctx.app, 'pat@example.org', 'Pat');
-    agents.teamMember = await signedInAgent(ctx.app, 'tim@example.org', 'Tim');
-    const anon = request.agent(ctx.app);
-    agents.anonymous = { agent: anon, csrf: csrfFrom((await anon.get('/login').expect(200)).text) };
-    await ctx.handle.db.updateTable('users').set({ role: 'organizer' }).where('email', 'in', ['olga@example.org', 'otto@example.org']).execute();
+    Object.assign(agents, await signInEveryRole(ctx));
     // Olga creates and publishes 'xr'; Otto organizes another challenge.
     await createXrayDraft(agents.organizerOfThis, 'xr').expect(201);
     await agents.organizerOfThis.agent.post('/organize/xr/settings').set('Accept', 'application/json').send({ _csrf: agents.organizerOfThis.csrf, ...xraySettings() }).expect(200);
@@ -139,5 +151,66 @@ describe('role matrix: every organizer console and admin route', function () {
     const got: Record<string, number> = {};
     for (const role of ROLES) got[role] = (await agents[role].agent.get('/challenges/xr/leaderboard/private').set('Accept', 'application/json')).status;
     assert.deepEqual(got, { anonymous: 403, participant: 403, teamMember: 403, organizerOfOther: 403, organizerOfThis: 200, admin: 200 });
+  });
+});
+
+describe('role matrix: baseline and crowd organizer routes belong to this challenge\'s organizers', function () {
+  let ctx: TestContext;
+  const agents = {} as Agents;
+  let flagId = 0;
+
+  before(async () => {
+    ctx = await createTestContext({ challenges: ['xray-sources', 'xmm-sources'], workers: 0 });
+    Object.assign(agents, await signInEveryRole(ctx));
+    const ids = Object.fromEntries((await ctx.handle.db.selectFrom('users').select(['id', 'email']).execute()).map((u) => [u.email, u.id]));
+    const xmm = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
+    await addOrganizer(ctx.handle, xmm.id, ids['olga@example.org']);
+    await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, ids['otto@example.org']);
+    await createTeam(ctx.handle, xmm, ids['tim@example.org'], 'Tim team');
+    const wf = await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 5, goldPerClass: 2 });
+    const subject = await ctx.handle.db.selectFrom('crowd_subjects').select('id').where('workflow_id', '=', wf).limit(1).executeTakeFirstOrThrow();
+    await flagAnomaly(ctx.handle.db, subject.id, ids['pat@example.org'], 'odd');
+    flagId = (await ctx.handle.db.selectFrom('crowd_flags').select('id').executeTakeFirstOrThrow()).id;
+    // A training already running, so a permitted "retrain" answers 409 instead of training for real.
+    await ctx.handle.db.insertInto('baseline_runs').values({ challenge_id: xmm.id, status: 'running', started_by: null, seed: 1, progress_json: '{}', started_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() }).execute();
+  });
+  after(async () => ctx.close());
+
+  const routes: Array<[method: 'GET' | 'POST', url: string, ok: number, audience?: Role[]]> = [
+    ['GET', '/challenges/xmm-sources/baseline', 200],
+    ['GET', '/challenges/xmm-sources/baseline/status', 200],
+    ['POST', '/challenges/xmm-sources/baseline/train', 409],
+    ['POST', '/challenges/xmm-sources/baseline/submit', 409],
+    ['GET', '/crowd/xmm-sources/manage', 200],
+    ['POST', '/crowd/xmm-sources/settings', 200],
+    ['POST', '/crowd/xmm-sources/expert-set', 200],
+    ['POST', '/crowd/xmm-sources/consensus', 202],
+    ['GET', '/crowd/xmm-sources/export/classifications.csv', 200],
+    ['GET', '/crowd/xmm-sources/export/consensus.csv', 200],
+    ['GET', '/crowd/xmm-sources/compare', 200],
+    // Anyone who organizes some challenge may open the review queue; it lists only their challenges' flags.
+    ['GET', '/crowd/review', 200, ['organizerOfThis', 'organizerOfOther', 'admin']],
+    ['POST', '/crowd/flags/:flag', 200],
+  ];
+  for (const [method, path, ok, audience] of routes) {
+    it(`${method} ${path}`, async () => {
+      const got: Record<string, number> = {};
+      const want: Record<string, number> = {};
+      for (const role of ROLES) {
+        const { agent, csrf } = agents[role];
+        const url = `${path.replace(':flag', String(flagId))}?_csrf=${csrf}`;
+        const res = method === 'GET' ? await agent.get(url).set('Accept', 'application/json') : await agent.post(url).set('Accept', 'application/json').send({ _csrf: csrf, status: 'interesting' });
+        got[role] = res.status;
+        want[role] = role === 'anonymous' ? 401 : (audience ?? ['organizerOfThis', 'admin']).includes(role) ? ok : 403;
+      }
+      assert.deepEqual(got, want);
+    });
+  }
+
+  it('shows each organizer only the flags of the challenges they organize', async () => {
+    const mine = await agents.organizerOfThis.agent.get('/crowd/review?status=all').set('Accept', 'application/json').expect(200);
+    assert.deepEqual(mine.body.flags.map((f: { id: number }) => f.id), [flagId]);
+    const other = await agents.organizerOfOther.agent.get('/crowd/review?status=all').set('Accept', 'application/json').expect(200);
+    assert.deepEqual(other.body.flags, []);
   });
 });

@@ -4,21 +4,18 @@ import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import type { Challenge } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
+import { canOrganize } from '../organizers/access.js';
 import { wantsJson } from '../web/middleware.js';
 import { logger } from '../log.js';
 import { latestRun, startRun, submitBaseline, type BaselineRun, type RunProgress } from './service.js';
 import { readRecord, specFor, type BaselineRecord } from './train.js';
 import { linePlot, type Series } from './svg.js';
 
-/** Who may see the baseline page and retrain: the one place to change when per-challenge organizers land. */
-export function canManageBaseline(req: Request, _c: Challenge): boolean {
-  return !!req.user && ['admin', 'organizer'].includes(req.user.role);
-}
-
+/** The baseline page and retraining belong to this challenge's organizers (and admins). */
 async function managedChallenge(ctx: AppContext, req: Request): Promise<Challenge> {
   const c = await challengeFromParams(ctx, req);
   if (!req.user) throw new UserError(401, 'login_required', 'Please log in first.');
-  if (!canManageBaseline(req, c)) throw new UserError(403, 'forbidden', 'Only organizers can see and retrain the baseline.');
+  if (!(await canOrganize(ctx.db, req.user, c))) throw new UserError(403, 'forbidden', "Only this challenge's organizers can see and retrain its baseline.");
   return c;
 }
 

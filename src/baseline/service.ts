@@ -11,7 +11,7 @@ import { hashPassword } from '../accounts/passwords.js';
 import { accept } from '../submissions/service.js';
 import type { SubmissionRow } from '../submissions/repo.js';
 import { UserError } from '../web/errors.js';
-import { trainBaseline, writeSubmission, type BaselineRecord, type TrainOptions } from './train.js';
+import { readRecord, trainBaseline, writeSubmission, type BaselineRecord, type TrainOptions } from './train.js';
 import type { EpochInfo } from './model.js';
 
 export type BaselineRun = Selectable<BaselineRunsTable>;
@@ -130,6 +130,7 @@ export async function trainUnderRun(handle: DbHandle, c: Challenge, run: Baselin
 
 /** Predicts the test file with the saved model and submits it as the Baseline account's entry. */
 export async function submitBaseline(handle: DbHandle, dataDir: string, c: Challenge): Promise<{ submission: SubmissionRow; record: BaselineRecord; file: string }> {
+  if (!readRecord(dataDir, c.slug)) throw new UserError(409, 'baseline_not_trained', `No trained baseline for '${c.slug}' yet: train it first.`);
   const { file, record } = await writeSubmission(c, dataDir);
   const user = await ensureBaselineUser(handle.db);
   const tmpPath = path.join(os.tmpdir(), `sift-baseline-${process.pid}-${crypto.randomBytes(6).toString('hex')}.csv`);

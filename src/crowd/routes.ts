@@ -13,15 +13,13 @@ import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
 import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
 import { hashIp, tokenSecret, verifyServe } from './token.js';
 import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
+import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, compareWithSolution, consensusCsv } from './consensus.js';
 
 export const ANON_COOKIE = 'sift_crowd_anon';
 
-const isOrganizer = (req: Request) => req.user?.role === 'admin' || req.user?.role === 'organizer';
-
-function requireOrganizer(req: Request, _res: Response, next: NextFunction) {
+function requireUserFirst(req: Request, _res: Response, next: NextFunction) {
   if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
-  if (!isOrganizer(req)) return next(new UserError(403, 'forbidden', 'Only organizers can do this.'));
   next();
 }
 
@@ -73,8 +71,22 @@ export function crowdRoutes(ctx: AppContext): Router {
       if (wfCache.size > 1000) wfCache.clear();
       wfCache.set(slug, { wf, at: Date.now() });
     }
-    if (!wf || (!wf.active && !isOrganizer(req))) throw new UserError(404, 'not_found', `No crowd workflow for '${req.params.slug}'.`);
+    if (!wf || (!wf.active && !(await canOrganize(ctx.db, req.user, { id: wf.challengeId })))) throw new UserError(404, 'not_found', `No crowd workflow for '${req.params.slug}'.`);
     return wf;
+  }
+
+  /** The workflow of the URL, for its challenge's organizers (and admins) only. */
+  async function organizedWorkflow(req: Request): Promise<Workflow> {
+    const wf = await workflowOf(req);
+    if (!(await canOrganize(ctx.db, req.user, { id: wf.challengeId }))) throw new UserError(403, 'forbidden', "Only this challenge's organizers can do this.");
+    return wf;
+  }
+
+  /** Challenges whose flags the user reviews; 403 for someone who organizes none. */
+  async function reviewScope(req: Request): Promise<number[] | 'all'> {
+    const scope = await organizedChallengeIds(ctx.db, req.user);
+    if (scope !== 'all' && scope.length === 0) throw new UserError(403, 'forbidden', 'Only organizers can review flagged subjects.');
+    return scope;
   }
 
   const limited = (req: Request, _res: Response, next: NextFunction) => next(new UserError(429, 'rate_limited', 'You are classifying faster than allowed; wait a minute and try again.'));
@@ -90,9 +102,11 @@ export function crowdRoutes(ctx: AppContext): Router {
 
   r.get('/crowd', async (req, res) => {
     const wfs = await listWorkflows(ctx.db.db);
-    const workflows = await Promise.all(wfs.filter((w) => w.active || isOrganizer(req)).map(async (w) => ({ slug: w.slug, title: w.title, classes: w.classes, retirement: w.retirement, ...(await workflowCounts(ctx.db.db, w.id)) })));
+    const scope = await organizedChallengeIds(ctx.db, req.user);
+    const organizes = (w: Workflow) => scope === 'all' || scope.includes(w.challengeId);
+    const workflows = await Promise.all(wfs.filter((w) => w.active || organizes(w)).map(async (w) => ({ slug: w.slug, title: w.title, classes: w.classes, retirement: w.retirement, ...(await workflowCounts(ctx.db.db, w.id)), organizer: organizes(w) })));
     if (wantsJson(req)) return res.json({ workflows });
-    res.render('crowd/index', { title: 'Classify', workflows, organizer: isOrganizer(req) });
+    res.render('crowd/index', { title: 'Classify', workflows, organizer: scope === 'all' || scope.length > 0 });
   });
 
   r.get('/crowd/:slug/classify', async (req, res) => {
@@ -192,28 +206,28 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.status(201).json({ flagged: true });
     res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}?flagged=1`);
   });
-  r.get('/crowd/review', requireOrganizer, async (req, res) => {
+  r.get('/crowd/review', requireUserFirst, async (req, res) => {
     const status = ['open', 'interesting', 'resolved', 'all'].includes(String(req.query.status)) ? (String(req.query.status) as 'open') : 'open';
-    const flags = await reviewQueue(ctx.db.db, status);
+    const flags = await reviewQueue(ctx.db.db, status, await reviewScope(req));
     if (wantsJson(req)) return res.json({ flags });
     res.render('crowd/review', { title: 'Flagged subjects', flags, status });
   });
-  r.post('/crowd/flags/:id', requireOrganizer, async (req, res) => {
-    await reviewFlag(ctx.db.db, Number(req.params.id) || 0, req.user!.id, req.body?.status);
+  r.post('/crowd/flags/:id', requireUserFirst, async (req, res) => {
+    await reviewFlag(ctx.db.db, Number(req.params.id) || 0, req.user!.id, req.body?.status, await reviewScope(req));
     if (wantsJson(req)) return res.json({ ok: true });
     res.redirect(303, '/crowd/review');
   });
 
   // --- Organizers: settings, consensus, exports, comparison ---
-  r.get('/crowd/:slug/manage', requireOrganizer, async (req, res) => {
-    const wf = await workflowOf(req);
+  r.get('/crowd/:slug/manage', requireUserFirst, async (req, res) => {
+    const wf = await organizedWorkflow(req);
     const counts = await workflowCounts(ctx.db.db, wf.id);
     const jobs = await ctx.db.db.selectFrom('jobs').select(['id', 'status', 'created_at', 'updated_at', 'last_error']).where('kind', '=', CROWD_CONSENSUS_JOB).orderBy('id', 'desc').limit(5).execute();
     const experts = await ctx.db.db.selectFrom('crowd_subjects').select('external_id').where('workflow_id', '=', wf.id).where('expert', '=', 1).execute();
     res.render('crowd/manage', { title: `Manage crowd · ${wf.title}`, wf, counts, jobs, experts: experts.map((e) => e.external_id).join('\n'), chances: wf.trainingChances.join(', ') });
   });
-  r.post('/crowd/:slug/settings', requireOrganizer, async (req, res) => {
-    const wf = await workflowOf(req);
+  r.post('/crowd/:slug/settings', requireUserFirst, async (req, res) => {
+    const wf = await organizedWorkflow(req);
     const b = req.body ?? {};
     const retirement = b.retirement === 'adaptive' ? 'adaptive' : b.retirement === 'fixed' ? 'fixed' : wf.retirement;
     const n = (v: unknown, d: number, lo: number, hi: number) => (v === undefined || v === '' ? d : Math.min(hi, Math.max(lo, Number(v))));
@@ -232,8 +246,8 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.json({ workflow: await workflowBySlug(ctx.db.db, wf.slug) });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
-  r.post('/crowd/:slug/expert-set', requireOrganizer, async (req, res) => {
-    const wf = await workflowOf(req);
+  r.post('/crowd/:slug/expert-set', requireUserFirst, async (req, res) => {
+    const wf = await organizedWorkflow(req);
     const names = String(req.body?.names ?? '').split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
     await ctx.db.db.transaction().execute(async (tx) => {
       await tx.updateTable('crowd_subjects').set({ expert: 0 }).where('workflow_id', '=', wf.id).execute();
@@ -242,8 +256,8 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.json({ expert: names.length });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
-  r.post('/crowd/:slug/consensus', requireOrganizer, async (req, res) => {
-    const wf = await workflowOf(req);
+  r.post('/crowd/:slug/consensus', requireUserFirst, async (req, res) => {
+    const wf = await organizedWorkflow(req);
     const jobId = await enqueue(ctx.db.db, CROWD_CONSENSUS_JOB, { workflowId: wf.id });
     ctx.nudgeWorkers();
     if (wantsJson(req)) return res.status(202).json({ job: jobId });
@@ -254,16 +268,16 @@ export function crowdRoutes(ctx: AppContext): Router {
     for await (const chunk of gen) res.write(chunk);
     res.end();
   };
-  r.get('/crowd/:slug/export/classifications.csv', requireOrganizer, async (req, res) => {
-    const wf = await workflowOf(req);
+  r.get('/crowd/:slug/export/classifications.csv', requireUserFirst, async (req, res) => {
+    const wf = await organizedWorkflow(req);
     await stream(res, `${wf.slug}-classifications.csv`, classificationsCsv(ctx.db, wf));
   });
-  r.get('/crowd/:slug/export/consensus.csv', requireOrganizer, async (req, res) => {
-    const wf = await workflowOf(req);
+  r.get('/crowd/:slug/export/consensus.csv', requireUserFirst, async (req, res) => {
+    const wf = await organizedWorkflow(req);
     await stream(res, `${wf.slug}-consensus.csv`, consensusCsv(ctx.db, wf));
   });
-  r.get('/crowd/:slug/compare', requireOrganizer, async (req, res) => {
-    const wf = await workflowOf(req);
+  r.get('/crowd/:slug/compare', requireUserFirst, async (req, res) => {
+    const wf = await organizedWorkflow(req);
     const result = await compareWithSolution(ctx.db, wf);
     if (wantsJson(req)) return res.json(result);
     res.render('crowd/compare', { title: `Crowd vs solution · ${wf.title}`, wf, ...result });

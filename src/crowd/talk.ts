@@ -56,7 +56,8 @@ export async function flagCount(db: Db, subjectId: number): Promise<number> {
   return Number(r.n);
 }
 
-export async function reviewQueue(db: Db, status: FlagStatus | 'all' = 'open') {
+/** Flags on subjects of the given challenges ('all' for admins), newest first. */
+export async function reviewQueue(db: Db, status: FlagStatus | 'all', challengeIds: number[] | 'all') {
   let q = db
     .selectFrom('crowd_flags as f')
     .innerJoin('crowd_subjects as s', 's.id', 'f.subject_id')
@@ -67,11 +68,21 @@ export async function reviewQueue(db: Db, status: FlagStatus | 'all' = 'open') {
     .orderBy('f.id', 'desc')
     .limit(500);
   if (status !== 'all') q = q.where('f.status', '=', status);
+  if (challengeIds !== 'all') q = q.where('w.challenge_id', 'in', challengeIds.length ? challengeIds : [-1]);
   return q.execute();
 }
 
-export async function reviewFlag(db: Db, flagId: number, reviewerId: number, status: unknown): Promise<void> {
+export async function reviewFlag(db: Db, flagId: number, reviewerId: number, status: unknown, challengeIds: number[] | 'all'): Promise<void> {
   if (status !== 'interesting' && status !== 'resolved' && status !== 'open') throw new UserError(400, 'bad_status', 'Status is interesting, resolved or open.');
+  const flag = await db
+    .selectFrom('crowd_flags as f')
+    .innerJoin('crowd_subjects as s', 's.id', 'f.subject_id')
+    .innerJoin('crowd_workflows as w', 'w.id', 's.workflow_id')
+    .select('w.challenge_id')
+    .where('f.id', '=', flagId)
+    .executeTakeFirst();
+  if (!flag) throw new UserError(404, 'not_found', 'No such flag.');
+  if (challengeIds !== 'all' && !challengeIds.includes(flag.challenge_id)) throw new UserError(403, 'forbidden', "Only this challenge's organizers can review its flags.");
   const r = await db.updateTable('crowd_flags').set({ status, reviewed_by: reviewerId, reviewed_at: nowIso() }).where('id', '=', flagId).executeTakeFirst();
   if (!Number(r.numUpdatedRows)) throw new UserError(404, 'not_found', 'No such flag.');
 }
