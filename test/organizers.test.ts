@@ -133,9 +133,21 @@ describe('organizer console', function () {
     assert.deepEqual(frozen.body.rows.map((r: { name: string }) => r.name).sort(), ['Pat', 'Quinn']);
     const html = await request(ctx.app).get('/challenges/xr/leaderboard').expect(200);
     assert.match(html.text, /data-testid="frozen"/);
+    // The submitter cannot read the public score of a post-freeze submission either (no probing).
+    const mine = await late.agent.get('/challenges/xr/submissions').set('Accept', JSON_).expect(200);
+    assert.deepEqual([mine.body.submissions[0].status, mine.body.submissions[0].publicScore, mine.body.submissions[0].publicHidden], ['scored', null, true]);
+    assert.equal(mine.body.submissions[0].details.public, undefined);
+    assert.match((await late.agent.get(`/challenges/xr/submissions/${id}`).expect(200)).text, /data-testid="frozen-score"/);
+    // Submissions made before the freeze keep their public score.
+    const patView = (await pat.agent.get('/challenges/xr/submissions').set('Accept', JSON_).expect(200)).body.submissions.find((x: { id: number }) => x.id === patSub);
+    assert.equal(patView.publicHidden, false);
+    assert.equal(patView.publicScore, 1);
     await org.agent.post('/organize/xr/unfreeze').set('Accept', JSON_).send({ _csrf: org.csrf }).expect(200);
     const live = await request(ctx.app).get('/challenges/xr/leaderboard').set('Accept', JSON_).expect(200);
     assert.equal(live.body.rows.length, 3);
+    const unfrozen = await late.agent.get('/challenges/xr/submissions').set('Accept', JSON_).expect(200);
+    assert.equal(unfrozen.body.submissions[0].publicHidden, false);
+    assert.ok(unfrozen.body.submissions[0].publicScore > 0);
   });
 
   it('exports leaderboards and all submissions as CSV and JSON', async () => {

@@ -75,7 +75,7 @@ export function v1Routes(ctx: AppContext): Router {
       if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: send a CSV file (.csv or .csv.gz) in the multipart field 'file'.");
       const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, body.message ?? null);
       ctx.nudgeWorkers();
-      res.status(202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, false), quota: await quota(ctx.db, c, req.user!.id) });
+      res.status(202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id) });
     } finally {
       if (req.file) await fs.promises.rm(req.file.path, { force: true });
     }
@@ -83,9 +83,8 @@ export function v1Routes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug/submissions', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
-    const revealed = privateRevealed(c);
     const rows = await submissions.listUserSubmissions(ctx.db.db, c.id, req.user!.id);
-    res.json({ submissions: rows.map((s) => submissionView(s, revealed)), quota: await quota(ctx.db, c, req.user!.id) });
+    res.json({ submissions: rows.map((s) => submissionView(s, c)), quota: await quota(ctx.db, c, req.user!.id) });
   });
 
   r.get('/challenges/:slug/submissions/:id', requireToken, async (req, res) => {
@@ -93,7 +92,7 @@ export function v1Routes(ctx: AppContext): Router {
     const c = await challengeOf(ctx, req);
     const s = await submissions.findSubmission(ctx.db.db, id);
     if (!s || s.challenge_id !== c.id || !(await submissions.ownsSubmission(ctx.db.db, s, req.user!.id))) throw new UserError(404, 'not_found', 'No such submission of yours.');
-    res.json({ submission: submissionView(s, privateRevealed(c)) });
+    res.json({ submission: submissionView(s, c) });
   });
 
   r.put('/challenges/:slug/submissions/:id/selection', requireToken, async (req, res) => {
@@ -102,7 +101,7 @@ export function v1Routes(ctx: AppContext): Router {
     const c = await challengeOf(ctx, req);
     await setSelected(ctx.db, c, req.user!.id, id, selected);
     const s = (await submissions.findSubmission(ctx.db.db, id))!;
-    res.json({ submission: submissionView(s, privateRevealed(c)) });
+    res.json({ submission: submissionView(s, c) });
   });
 
   const showBoard = (which: Board) => async (req: Request, res: Response) => {

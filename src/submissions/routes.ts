@@ -2,14 +2,21 @@ import { Router } from 'express';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import { privateRevealed } from '../challenges/service.js';
+import type { Challenge } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
 import { receivePrediction } from './upload.js';
 import { accept, quota, setSelected } from './service.js';
 
-/** What the owner of a submission sees: private figures only once the private board is revealed. */
-export function submissionView(s: repo.SubmissionRow, revealed: boolean) {
+/**
+ * What the owner of a submission sees: private figures only once the private board is revealed,
+ * and, while the public board is frozen, no public score for what was sent after the freeze
+ * (otherwise the freeze would still let teams probe the public subset).
+ */
+export function submissionView(s: repo.SubmissionRow, c: Challenge) {
+  const revealed = privateRevealed(c);
+  const publicHidden = !revealed && !!c.public_frozen_at && s.created_at > c.public_frozen_at;
   const details = s.details_json ? JSON.parse(s.details_json) : null;
   return {
     id: s.id,
@@ -19,9 +26,10 @@ export function submissionView(s: repo.SubmissionRow, revealed: boolean) {
     message: s.message,
     error: s.error,
     warnings: s.warnings_json ? JSON.parse(s.warnings_json) : [],
-    publicScore: s.public_score,
+    publicScore: publicHidden ? null : s.public_score,
+    publicHidden,
     privateScore: revealed ? s.private_score : null,
-    details: details ? { public: details.public, private: revealed ? details.private : undefined } : null,
+    details: details ? { public: publicHidden ? undefined : details.public, private: revealed ? details.private : undefined } : null,
     scorerVersion: s.scorer_version,
     selected: s.selected === 1,
     isBaseline: s.is_baseline === 1,
@@ -46,7 +54,7 @@ export function submissionRoutes(ctx: AppContext): Router {
       if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: choose a CSV file (.csv or .csv.gz) in the field 'file'.");
       const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, typeof req.body.message === 'string' ? req.body.message : null);
       ctx.nudgeWorkers();
-      if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, false), quota: await quota(ctx.db, c, req.user!.id) });
+      if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id) });
       res.redirect(303, `/challenges/${c.slug}/submissions#s${sub.id}`);
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
@@ -69,7 +77,7 @@ export function submissionRoutes(ctx: AppContext): Router {
   r.get('/challenges/:slug/submissions', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
     const revealed = privateRevealed(c);
-    const submissions = (await repo.listUserSubmissions(ctx.db.db, c.id, req.user!.id)).map((s) => submissionView(s, revealed));
+    const submissions = (await repo.listUserSubmissions(ctx.db.db, c.id, req.user!.id)).map((s) => submissionView(s, c));
     const q = await quota(ctx.db, c, req.user!.id);
     if (wantsJson(req)) return res.json({ submissions, quota: q });
     res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
@@ -80,7 +88,7 @@ export function submissionRoutes(ctx: AppContext): Router {
     const s = await repo.findSubmission(ctx.db.db, Number(req.params.id));
     if (!s || s.challenge_id !== c.id || !(await repo.ownsSubmission(ctx.db.db, s, req.user!.id))) throw new UserError(404, 'not_found', 'No such submission of yours.');
     const revealed = privateRevealed(c);
-    const submission = submissionView(s, revealed);
+    const submission = submissionView(s, c);
     if (wantsJson(req)) return res.json({ submission });
     res.render('submission', { title: `Submission #${s.id} · ${c.title}`, challenge: publicChallenge(c), submission, revealed, tab: 'submissions' });
   });
