@@ -115,8 +115,9 @@ export function crowdRoutes(ctx: AppContext): Router {
     const served = await serveNext(ctx.db, wf, voter, await secret(), cfg.CROWD_RESERVE_MINUTES);
     if (wantsJson(req)) {
       if (!served) return res.json({ subject: null, done: true });
-      const v = subjectView(wf, served.subject);
-      return res.json({ subject: { id: v.id, name: v.name, ra: v.ra, dec: v.dec, features: v.features, card: v.card }, token: served.token, training: served.training, experience: served.experience, classes: wf.classes });
+      const s = served.subject;
+      const features = featuresOf(s);
+      return res.json({ subject: { id: s.id, name: s.external_id, ra: s.ra, dec: s.dec, features, card: featureCard(features) }, token: served.token, training: served.training, experience: served.experience, classes: wf.classes });
     }
     res.render('crowd/classify', {
       title: `Classify · ${wf.title}`,

@@ -1,6 +1,5 @@
 /** Serving subjects and counting votes: the crowd's request path. */
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { UserError } from '../web/errors.js';
@@ -28,6 +27,9 @@ export interface Served {
   experience: number;
 }
 
+/** A new subject is drawn at random among the tied ones in this many of the next in line. */
+const PICK_AMONG = 8;
+
 /** Chance that the n-th subject (0-based) served to a volunteer is gold; the last entry is the floor. */
 export function trainingChance(chances: number[], n: number): number {
   if (!chances.length) return 0;
@@ -48,20 +50,22 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
   const db = handle.db;
   const n = await experience(handle, wf, voter);
   const cutoff = new Date(Date.now() - reserveMinutes * 60_000).toISOString();
-  const open = await db
+  // A new subject is served only when none is open, so the open one, if any, is the latest serve.
+  const latest = await db
     .selectFrom('crowd_serves as v')
     .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
     .selectAll('s')
     .select('v.served_at as served_at_v')
+    .select(({ exists, selectFrom }) => exists(selectFrom('crowd_votes as x').select('x.id').whereRef('x.voter', '=', 'v.voter').whereRef('x.subject_id', '=', 'v.subject_id')).as('answered'))
     .where('v.voter', '=', voter.key)
     .where('v.workflow_id', '=', wf.id)
     .where('v.served_at', '>', cutoff)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').whereRef('x.voter', '=', 'v.voter').whereRef('x.subject_id', '=', 'v.subject_id'))))
-    .orderBy('v.id', 'desc')
+    .orderBy('v.served_at', 'desc')
     .limit(1)
     .executeTakeFirst();
+  const open = latest && !latest.answered ? latest : undefined;
   if (open) {
-    const { served_at_v, ...subject } = open;
+    const { served_at_v, answered: _answered, ...subject } = open;
     const servedMs = Date.parse(served_at_v);
     return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs }) };
   }
@@ -78,7 +82,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     expertMember = v?.expert === 1;
   }
   const wantGold = rand() < trainingChance(wf.trainingChances, n);
-  const pick = (gold: boolean) => {
+  const pick = async (gold: boolean) => {
     let q = db
       .selectFrom('crowd_subjects as s')
       .selectAll('s')
@@ -88,8 +92,12 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_serves as v').select('v.id').where('v.voter', '=', voter.key).whereRef('v.subject_id', '=', 's.id'))));
     if (expertMember) q = q.orderBy('s.expert', 'desc');
     else q = q.where('s.expert', '=', 0);
-    // Live subjects closest to retirement first keeps the number of open subjects small; random among equals.
-    return q.orderBy('s.vote_count', gold ? 'asc' : 'desc').orderBy(sql`random()`).limit(1).executeTakeFirst();
+    // Live subjects closest to retirement first keeps the number of open subjects small. The index
+    // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
+    // all; ties among the first few are broken at random.
+    const first = await q.orderBy('s.vote_count', gold ? 'asc' : 'desc').limit(PICK_AMONG).execute();
+    const tied = first.filter((x) => x.vote_count === first[0]?.vote_count);
+    return tied.length ? tied[Math.floor(rand() * tied.length)] : undefined;
   };
   for (let attempt = 0; attempt < 3; attempt++) {
     const subject = (await pick(wantGold)) ?? (await pick(!wantGold));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 
@@ -48,6 +48,31 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Kysely prepares every statement afresh; on the vote path preparing cost as much as running.
+ * better-sqlite3 statements are reusable (and SQLite re-prepares them after a schema change),
+ * so keep the most recent ones by SQL text. One connection runs one query at a time, so a cached
+ * statement is never in use twice; a statement still being iterated (a stream) is not reused.
+ */
+function withStatementCache(file: SQLite.Database, size = 256): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (stmt && !stmt.busy) {
+        cache.delete(text); // re-insert: Map order is least recently used first
+        cache.set(text, stmt);
+        return stmt;
+      }
+      stmt = file.prepare(text);
+      cache.set(text, stmt);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return stmt;
+    },
+  };
+}
+
 export function openDb(opts: DbOptions): DbHandle {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({
@@ -64,7 +89,7 @@ export function openDb(opts: DbOptions): DbHandle {
   file.pragma('busy_timeout = 10000');
   file.pragma('foreign_keys = ON');
   file.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: file }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(file) }) });
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 

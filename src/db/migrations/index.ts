@@ -5,6 +5,7 @@ import { teamsAndTokens } from './0002_teams_tokens.js';
 import { baseline } from './0003_baseline.js';
 import { crowd } from './0004_crowd.js';
 import { apiTokens } from './0005_api_tokens.js';
+import { crowdServing } from './0006_crowd_serving.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0003_baseline': baseline(dialect),
     '0004_crowd': crowd(dialect),
     '0005_api_tokens': apiTokens(dialect),
+    '0006_crowd_serving': crowdServing(),
   };
   return { getMigrations: async () => all };
 }
