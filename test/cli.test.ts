@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { repoRoot } from '../src/app.js';
 import { signUp } from '../src/accounts/service.js';
 import { createApiToken } from '../src/accounts/tokens.js';
+import { inviteToken } from '../src/cli/client/team.js';
 import { createTestContext, datasetFile, type TestContext } from './helpers.js';
 
 const MAIN = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -153,5 +155,129 @@ describe('sift CLI against a live server', function () {
     const r = await sift(['submissions', 'higgsml'], { SIFT_SERVER: url });
     assert.equal(r.code, 3);
     assert.match(r.stderr, /sift login/);
+  });
+
+  describe('team commands', () => {
+    // Runs after the tests above (mocha runs a suite's own tests first), so each user's token is passed in the environment.
+    let ada: Record<string, string>;
+    let bob: Record<string, string>;
+    let link: string;
+    const teamOf = async (email: string) =>
+      (await ctx.handle.db
+        .selectFrom('team_members')
+        .innerJoin('users', 'users.id', 'team_members.user_id')
+        .innerJoin('teams', 'teams.id', 'team_members.team_id')
+        .select(['teams.id', 'teams.name'])
+        .where('users.email', '=', email)
+        .executeTakeFirst()) ?? null;
+
+    before(async () => {
+      const b = await signUp(ctx.handle.db, { email: 'bob@example.org', name: 'Bob', password: 'correct horse battery' });
+      ada = { SIFT_SERVER: url, SIFT_TOKEN: token };
+      bob = { SIFT_SERVER: url, SIFT_TOKEN: (await createApiToken(ctx.handle.db, b.id, { name: 'cli' })).token };
+    });
+
+    it('reads an invitation token from a token, a web link or an API accept path', () => {
+      const t = 'pQ3ZbX7h2Kd9LmN4rT6vWy8a';
+      assert.equal(inviteToken(t), t);
+      assert.equal(inviteToken(`https://sift.example.org/teams/join/${t}`), t);
+      assert.equal(inviteToken(`http://127.0.0.1:3000/api/v1/invites/${t}/accept`), t);
+      assert.throws(() => inviteToken('https://sift.example.org/teams/join/'), /not an invitation token or link/);
+      assert.throws(() => inviteToken('short'), /not an invitation token or link/);
+    });
+
+    it('shows that you compete alone, then creates a team that takes your submissions', async () => {
+      const alone = await sift(['team', 'higgsml'], ada);
+      assert.equal(alone.code, 0, alone.stderr);
+      assert.match(alone.stdout, /You compete alone in higgsml\. Create a team with `sift team create higgsml <name>` \(at most 5 members\)/);
+
+      const r = await sift(['team', 'create', 'higgsml', 'Ridge Runners'], ada);
+      assert.equal(r.code, 0, r.stderr);
+      const team = (await teamOf('ada@example.org'))!;
+      assert.equal(team.name, 'Ridge Runners');
+      assert.equal(r.stdout.trim(), `Created team Ridge Runners (#${team.id}) in higgsml; 1 earlier submission now belongs to it. Invite others with \`sift team invite higgsml\`.`);
+      const subs = await ctx.handle.db.selectFrom('submissions').innerJoin('users', 'users.id', 'submissions.user_id').select('team_id').where('users.email', '=', 'ada@example.org').execute();
+      assert.deepEqual(subs.map((x) => x.team_id), [team.id]);
+
+      const again = await sift(['team', 'create', 'higgsml', 'Other'], ada);
+      assert.equal(again.code, 2, 'a conflict (409) is a usage error');
+      assert.match(again.stderr, /already_in_team/);
+    });
+
+    it('prints an invitation link that a second user joins with', async () => {
+      const r = await sift(['team', 'invite', 'higgsml'], ada);
+      assert.equal(r.code, 0, r.stderr);
+      const m = new RegExp(`^  (${url.replace(/\./g, '\\.')}/teams/join/([A-Za-z0-9_-]+))$`, 'm').exec(r.stdout);
+      assert.ok(m, r.stdout);
+      link = m[1];
+      assert.match(r.stdout, new RegExp(`sift team join ${m[2]}$`, 'm'));
+      const stored = await ctx.handle.db.selectFrom('team_invitations').select('token_hash').execute();
+      assert.deepEqual(stored.map((x) => x.token_hash), [createHash('sha256').update(m[2]).digest('hex')]);
+      // The link is the web page for joining (behind the login).
+      const page = await fetch(link, { redirect: 'manual' });
+      assert.equal(page.status, 303);
+      assert.equal(page.headers.get('location'), `/login?next=${encodeURIComponent(`/teams/join/${m[2]}`)}`);
+
+      assert.equal((await sift(['team', 'join', 'not-a-token'], bob)).code, 2);
+      const joined = await sift(['team', 'join', link], bob);
+      assert.equal(joined.code, 0, joined.stderr);
+      assert.match(joined.stdout, /^Joined team Ridge Runners \(#\d+\) in higgsml \(HiggsML[^)]*\)\. Members: Ada, Bob\./);
+      assert.equal((await teamOf('bob@example.org'))?.name, 'Ridge Runners');
+
+      const shown = await sift(['team', 'higgsml'], bob);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /^Team Ridge Runners \(#\d+\) in higgsml$/m);
+      assert.match(shown.stdout, /^Members \(2 of at most 5\): Ada, Bob$/m);
+      assert.match(shown.stdout, /^Submissions: 1 /m);
+      assert.match(shown.stdout, /^Invitations: open until .*UTC; create a link with `sift team invite higgsml`$/m);
+      assert.match(shown.stdout, /^Merge requests: none pending$/m);
+    });
+
+    it('leaves a team (not once you have submitted for it)', async () => {
+      const r = await sift(['team', 'leave', 'higgsml'], bob);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'You left team Ridge Runners in higgsml. You compete alone again.');
+      assert.equal(await teamOf('bob@example.org'), null);
+      const again = await sift(['team', 'leave', 'higgsml'], bob);
+      assert.equal(again.code, 2);
+      assert.match(again.stderr, /You are not in a team in 'higgsml'/);
+      const adaLeaves = await sift(['team', 'leave', 'higgsml'], ada);
+      assert.equal(adaLeaves.code, 2);
+      assert.match(adaLeaves.stderr, /cannot_leave/);
+      assert.equal((await teamOf('ada@example.org'))?.name, 'Ridge Runners');
+    });
+
+    it('asks for a merge, withdraws it, and merges once both teams ask', async () => {
+      assert.equal((await sift(['team', 'create', 'higgsml', 'Bob team'], bob)).code, 0);
+      const unknown = await sift(['team', 'merge', 'higgsml', 'Nobody'], ada);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /No team 'Nobody' in 'higgsml'\. Teams: 'Bob team', 'Ridge Runners'\./);
+
+      const asked = await sift(['team', 'merge', 'higgsml', 'bob TEAM'], ada);
+      assert.equal(asked.code, 0, asked.stderr);
+      assert.match(asked.stdout, /^Asked to merge Ridge Runners into Bob team\. It happens when a member of Bob team agrees/);
+      const shown = await sift(['team', 'higgsml'], ada);
+      assert.match(shown.stdout, /Ridge Runners → Bob team\s+your team \(withdraw: --cancel\)/);
+      const theirs = await sift(['team', 'higgsml'], bob);
+      assert.match(theirs.stdout, /Ridge Runners → Bob team\s+the other team/);
+      // Only the team that asked can withdraw.
+      const notYours = await sift(['team', 'merge', 'higgsml', 'Ridge Runners', '--cancel'], bob);
+      assert.equal(notYours.code, 2);
+      assert.match(notYours.stderr, /Your team has no pending merge request with 'Ridge Runners'/);
+
+      const cancelled = await sift(['team', 'merge', 'higgsml', 'Bob team', '--cancel'], ada);
+      assert.equal(cancelled.code, 0, cancelled.stderr);
+      assert.equal(cancelled.stdout.trim(), 'Withdrew the request to merge Ridge Runners into Bob team.');
+      assert.deepEqual(await ctx.handle.db.selectFrom('team_merge_requests').selectAll().execute(), []);
+
+      // Bob's team now asks (its own request: nothing to agree to), and Ada agrees: Bob's team joins Ridge Runners.
+      const bobAsks = await sift(['team', 'merge', 'higgsml', 'Ridge Runners'], bob);
+      assert.match(bobAsks.stdout, /^Asked to merge Bob team into Ridge Runners\./);
+      const merged = await sift(['team', 'merge', 'higgsml', 'Bob team'], ada);
+      assert.equal(merged.code, 0, merged.stderr);
+      assert.equal(merged.stdout.trim(), 'Merged Bob team into Ridge Runners. Members: Ada, Bob; 1 submission.');
+      assert.equal((await teamOf('bob@example.org'))?.name, 'Ridge Runners');
+      assert.deepEqual((await ctx.handle.db.selectFrom('teams').select('name').execute()).map((t) => t.name), ['Ridge Runners']);
+    });
   });
 });

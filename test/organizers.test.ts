@@ -195,6 +195,49 @@ describe('organizer console', function () {
     assert.ok(Math.abs(a[0] / 1264 - 0.3) < 0.05, String(a));
   });
 
+  it('removes an organizer from the console, but never the last one', async () => {
+    const idOf = async (email: string) => (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
+    const [olgaId, patId, quinnId] = [await idOf('olga@example.org'), await idOf('pat@example.org'), await idOf('quinn@example.org')];
+    const organizers = async () => (await ctx.handle.db.selectFrom('challenge_organizers').innerJoin('users', 'users.id', 'user_id').select('users.name').where('challenge_id', '=', (await findChallengeBySlug(ctx.handle.db, 'xr'))!.id).orderBy('users.name').execute()).map((o) => o.name);
+    const remove = (who: Agent, userId: number) => who.agent.post('/organize/xr/organizers').type('form').send({ _csrf: who.csrf, remove: String(userId) });
+
+    // Alone, Olga has no remove button, and removing her is refused with a clear message.
+    let page = await org.agent.get('/organize/xr').expect(200);
+    assert.doesNotMatch(page.text, /data-testid="remove-organizer"/);
+    assert.match(page.text, /A challenge keeps at least one organizer/);
+    const last = await org.agent.post('/organize/xr/organizers').set('Accept', JSON_).send({ _csrf: org.csrf, remove: olgaId }).expect(400);
+    assert.equal(last.body.error.code, 'last_organizer');
+    assert.match(last.body.error.message, /at least one organizer: add another organizer before removing this one/);
+    const lastHtml = await remove(org, olgaId).expect(400);
+    assert.match(lastHtml.text, /A challenge keeps at least one organizer/);
+
+    await org.agent.post('/organize/xr/organizers').type('form').send({ _csrf: org.csrf, email: 'pat@example.org' }).expect(303);
+    assert.deepEqual(await organizers(), ['Olga', 'Pat']);
+    await pat.agent.get('/organize/xr').expect(200);
+    page = await org.agent.get('/organize/xr').expect(200);
+    const buttons = [...page.text.matchAll(/<form method="post" action="\/organize\/xr\/organizers" class="inline"><input type="hidden" name="_csrf" value="([^"]+)"><input type="hidden" name="remove" value="(\d+)"><button class="small" data-testid="remove-organizer">Remove<\/button><\/form>/g)];
+    assert.deepEqual(buttons.map((b) => [b[1], Number(b[2])]), [[org.csrf, olgaId], [org.csrf, patId]]);
+
+    // Only this challenge's organizers may remove, with a CSRF token, and only organizers can be removed.
+    await remove(quinn, patId).expect(403);
+    await org.agent.post('/organize/xr/organizers').type('form').send({ remove: String(patId) }).expect(403);
+    const notOne = await org.agent.post('/organize/xr/organizers').set('Accept', JSON_).send({ _csrf: org.csrf, remove: quinnId }).expect(404);
+    assert.equal(notOne.body.error.code, 'not_an_organizer');
+    await org.agent.post('/organize/xr/organizers').set('Accept', JSON_).send({ _csrf: org.csrf, remove: 'pat' }).expect(400);
+    assert.deepEqual(await organizers(), ['Olga', 'Pat']);
+
+    const removed = await remove(org, patId).expect(303);
+    assert.equal(removed.headers.location, '/organize/xr');
+    assert.deepEqual(await organizers(), ['Olga']);
+    await pat.agent.get('/organize/xr').set('Accept', JSON_).expect(403);
+
+    // An organizer may step down while another remains; a participant then lands on the home page.
+    await org.agent.post('/organize/xr/organizers').type('form').send({ _csrf: org.csrf, email: 'pat@example.org' }).expect(303);
+    const selfRemoved = await remove(pat, patId).expect(303);
+    assert.equal(selfRemoved.headers.location, '/');
+    assert.deepEqual(await organizers(), ['Olga']);
+  });
+
   it('lets an admin grant the organizer role from the users page', async () => {
     const page = await admin.agent.get('/admin/users').expect(200);
     assert.match(page.text, /olga@example\.org/);

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createTestContext, datasetFile, signedInAgent, type TestContext } from './helpers.js';
 import { findChallengeBySlug, type Challenge } from '../src/challenges/repo.js';
-import { acceptInvite, createInvite, createTeam, leaveTeam, mergeProblem, mergeTeams, teamOf } from '../src/teams/service.js';
+import request from 'supertest';
+import { acceptInvite, cancelMerge, createInvite, createTeam, leaveTeam, mergeProblem, mergeTeams, teamOf } from '../src/teams/service.js';
+import { createApiToken } from '../src/accounts/tokens.js';
 import { UserError } from '../src/web/errors.js';
 import { board } from '../src/leaderboards/service.js';
 import { quota } from '../src/submissions/service.js';
@@ -138,6 +140,66 @@ describe('teams', function () {
     assert.equal(await ctx.handle.db.selectFrom('teams').select('id').where('id', '=', dawn.id).executeTakeFirst(), undefined);
     const rows = await board(ctx.handle.db, c, 'public', false);
     assert.deepEqual(rows.map((r) => [r.name, r.entries, r.score]), [['Aurora', 4, 0.6]]);
+  });
+
+  it('lets the team that asked withdraw a merge request (web, API and service); the other team then cannot accept it', async () => {
+    const catTeam = await createTeam(ctx.handle, c, ids.cat, 'Cat team');
+    const fayTeam = await createTeam(ctx.handle, c, ids.fay, 'Fay solo');
+    const pending = () => ctx.handle.db.selectFrom('team_merge_requests').select(['from_team_id', 'into_team_id', 'requested_by_team_id']).execute();
+    assert.equal((await mergeTeams(ctx.handle, c, fayTeam.id, catTeam.id, ids.cat)).status, 'requested');
+    assert.deepEqual(await pending(), [{ from_team_id: fayTeam.id, into_team_id: catTeam.id, requested_by_team_id: catTeam.id }]);
+
+    // Only a member of the requesting team can withdraw it: not the other team, not an outsider.
+    await rejects(cancelMerge(ctx.handle, c, fayTeam.id, catTeam.id, ids.fay), 'not_a_member', /team that asked/);
+    await rejects(cancelMerge(ctx.handle, c, fayTeam.id, catTeam.id, ids.eve), 'not_a_member');
+    await rejects(cancelMerge(ctx.handle, c, catTeam.id, fayTeam.id, ids.cat), 'merge_request_not_found');
+    await rejects(cancelMerge(ctx.handle, c, Number('x'), catTeam.id, ids.cat), 'merge_request_not_found');
+
+    // The team page offers the button to the team that asked only.
+    const catPage = await agents.cat.agent.get('/challenges/xray-sources/team').expect(200);
+    assert.match(catPage.text, /Fay solo → Cat team \(asked by your team\)/);
+    assert.match(catPage.text, new RegExp(`action="/challenges/xray-sources/team/merge/cancel".*name="_csrf" value="${agents.cat.csrf}".*name="from_team" value="${fayTeam.id}".*name="into_team" value="${catTeam.id}".*data-testid="cancel-merge"`, 's'));
+    const fayPage = await agents.fay.agent.get('/challenges/xray-sources/team').expect(200);
+    assert.match(fayPage.text, /Fay solo → Cat team \(asked by the other team\)/);
+    assert.doesNotMatch(fayPage.text, /cancel-merge/);
+    const form = { from_team: String(fayTeam.id), into_team: String(catTeam.id) };
+    const refused = await agents.fay.agent.post('/challenges/xray-sources/team/merge/cancel').type('form').send({ _csrf: agents.fay.csrf, ...form }).expect(403);
+    assert.match(refused.text, /Only members of the team that asked for the merge can withdraw it/);
+    await agents.cat.agent.post('/challenges/xray-sources/team/merge/cancel').type('form').send(form).expect(403); // no CSRF token
+    assert.equal((await pending()).length, 1);
+    const withdrawn = await agents.cat.agent.post('/challenges/xray-sources/team/merge/cancel').type('form').send({ _csrf: agents.cat.csrf, ...form }).expect(200);
+    assert.match(withdrawn.text, /Merge request withdrawn\./);
+    assert.deepEqual(await pending(), []);
+
+    // Withdrawn: the other team's same call records its own request instead of merging.
+    assert.equal((await mergeTeams(ctx.handle, c, fayTeam.id, catTeam.id, ids.fay)).status, 'requested');
+    assert.equal((await teamOf(ctx.handle, c.id, ids.fay))!.id, fayTeam.id);
+    assert.equal((await teamOf(ctx.handle, c.id, ids.cat))!.id, catTeam.id);
+
+    // Through the API: the team that asked now is Fay's.
+    const bearer = async (id: number) => `Bearer ${(await createApiToken(ctx.handle.db, id, { name: 't' })).token}`;
+    const url = '/api/v1/challenges/xray-sources/team/merges/cancel';
+    const body = { fromTeamId: fayTeam.id, intoTeamId: catTeam.id };
+    const asCat = await request(ctx.app).post(url).set('Authorization', await bearer(ids.cat)).send(body).expect(403);
+    assert.equal(asCat.body.error.code, 'not_a_member');
+    await request(ctx.app).post(url).send(body).expect(401);
+    await request(ctx.app).post(url).set('Authorization', await bearer(ids.fay)).send({ fromTeamId: 'x' }).expect(400);
+    const state = await request(ctx.app).get('/api/v1/challenges/xray-sources/team').set('Authorization', await bearer(ids.fay)).expect(200);
+    assert.deepEqual(state.body.mergeRequests.map((r: { requested_by_team_id: number }) => r.requested_by_team_id), [fayTeam.id]);
+    assert.deepEqual([state.body.teamSize, state.body.invites], [3, { open: true, reason: null }]);
+    const asFay = await request(ctx.app).post(url).set('Authorization', await bearer(ids.fay)).send(body).expect(200);
+    assert.equal(asFay.body.status, 'cancelled');
+    assert.equal(asFay.body.team.name, 'Fay solo');
+    const gone = await request(ctx.app).post(url).set('Authorization', await bearer(ids.fay)).send(body).expect(404);
+    assert.equal(gone.body.error.code, 'merge_request_not_found');
+    assert.deepEqual(await pending(), []);
+    // A full team cannot invite, and says why.
+    const full = await request(ctx.app).get('/api/v1/challenges/xray-sources/team').set('Authorization', await bearer(ids.ann)).expect(200);
+    assert.equal(full.body.invites.open, false);
+    assert.match(full.body.invites.reason, /at most 3 members/);
+
+    await leaveTeam(ctx.handle, c, ids.cat);
+    await leaveTeam(ctx.handle, c, ids.fay);
   });
 
   it('refuses merges and joins after the merge deadline', async () => {

@@ -307,7 +307,7 @@ export const openApiDocument = {
         security: bearer,
         parameters: [param('slug')],
         responses: {
-          '200': ok('Your team', ref('MyTeamResponse'), { team: exampleTeam, mergeRequests: [] }),
+          '200': ok('Your team', ref('MyTeamResponse'), { team: exampleTeam, mergeRequests: [], teamSize: 3, mergeDeadline: '2029-12-25T00:00:00.000Z', invites: { open: true, reason: null } }),
           '400': errorRef('BadRequest'),
           '401': errorRef('Unauthorized'),
           '404': errorRef('NotFound'),
@@ -392,6 +392,27 @@ export const openApiDocument = {
         },
       },
     },
+    '/api/v1/challenges/{slug}/team/merges/cancel': {
+      post: {
+        tags: ['teams'],
+        operationId: 'cancelMerge',
+        summary: 'Withdraw a merge request your team made, before the other team agrees',
+        description:
+          'Only members of the team that asked may withdraw it (403 `not_a_member`); 404 `merge_request_not_found` when no such request is pending. ' +
+          'Once withdrawn, the same merge call by the other team records a new request instead of merging.',
+        security: bearer,
+        parameters: [param('slug')],
+        requestBody: { required: true, content: json(ref('MergeRequest'), { fromTeamId: 4, intoTeamId: 3 }) },
+        responses: {
+          '200': ok('The request was withdrawn; `team` is your team', ref('CancelMergeResponse'), { status: 'cancelled', team: exampleTeam }),
+          '400': errorRef('BadRequest'),
+          '401': errorRef('Unauthorized'),
+          '403': errorRef('Forbidden'),
+          '404': errorRef('NotFound'),
+          '429': errorRef('RateLimited'),
+        },
+      },
+    },
     '/api/v1/invites/{token}': {
       get: {
         tags: ['teams'],
@@ -460,7 +481,7 @@ export const openApiDocument = {
       BadRequest: { description: 'Invalid parameters or body (`invalid_request`, `no_file`, `bad_upload`)', content: json(ref('Error'), { error: { code: 'invalid_request', message: 'Invalid body: selected: Invalid input: expected boolean, received string', issues: [{ in: 'body', field: 'selected', message: 'Invalid input: expected boolean, received string' }] } }) },
       Unauthorized: { description: 'No token (`unauthorized`), or an unknown or revoked one (`invalid_token`)', content: json(ref('Error'), { error: { code: 'invalid_token', message: 'The API token is unknown or has been revoked. Create a new one on your profile page.' } }) },
       Forbidden: { description: 'Not allowed (`private_hidden`, `challenge_not_open`, `challenge_closed`, `not_a_member`)', content: json(ref('Error'), { error: { code: 'private_hidden', message: 'The private leaderboard is revealed when the challenge closes (2030-01-01T00:00:00.000Z).' } }) },
-      NotFound: { description: 'No such challenge, submission of yours, team or invitation (`not_found`, `not_in_team`, `team_not_found`, `invite_not_found`)', content: json(ref('Error'), { error: { code: 'not_found', message: "No challenge 'nope'." } }) },
+      NotFound: { description: 'No such challenge, submission of yours, team, merge request or invitation (`not_found`, `not_in_team`, `team_not_found`, `merge_request_not_found`, `invite_not_found`)', content: json(ref('Error'), { error: { code: 'not_found', message: "No challenge 'nope'." } }) },
       Conflict: { description: 'Not in a state that allows it (`not_scored`, `too_many_selected`, `already_in_team`, `team_name_taken`, `merge_not_allowed`, `cannot_leave`, `team_locked`)', content: json(ref('Error'), { error: { code: 'already_in_team', message: 'You are already in a team in this challenge; leave it first.' } }) },
       Gone: { description: 'The invitation has expired (`invite_expired`)', content: json(ref('Error')) },
       TooLarge: { description: 'The upload is over the size limit (`file_too_large`)', content: json(ref('Error')) },
@@ -634,8 +655,20 @@ export const openApiDocument = {
       },
       MyTeamResponse: {
         type: 'object',
-        required: ['team', 'mergeRequests'],
-        properties: { team: { allOf: [ref('Team')], nullable: true }, mergeRequests: { type: 'array', items: ref('TeamMergeRequest') } },
+        required: ['team', 'mergeRequests', 'teamSize', 'mergeDeadline', 'invites'],
+        properties: {
+          team: { allOf: [ref('Team')], nullable: true },
+          mergeRequests: { type: 'array', items: ref('TeamMergeRequest') },
+          teamSize: { type: 'integer', description: 'The most members a team may have in this challenge' },
+          mergeDeadline: { type: 'string', format: 'date-time', description: 'The last moment teams may merge or take members (the merger deadline, else the close)' },
+          invites: {
+            type: 'object',
+            nullable: true,
+            description: 'Whether your team can invite someone now (null when you compete alone)',
+            required: ['open', 'reason'],
+            properties: { open: { type: 'boolean' }, reason: { type: 'string', nullable: true, description: 'Why not: the team is full, the merger deadline has passed, or the challenge has closed' } },
+          },
+        },
       },
       TeamList: {
         type: 'object',
@@ -661,6 +694,7 @@ export const openApiDocument = {
         properties: { fromTeamId: { type: 'integer', description: 'The team that is absorbed' }, intoTeamId: { type: 'integer', description: 'The team that remains' } },
       },
       MergeResponse: { type: 'object', required: ['status', 'team'], properties: { status: { type: 'string', enum: ['requested', 'merged'] }, team: ref('Team') } },
+      CancelMergeResponse: { type: 'object', required: ['status', 'team'], properties: { status: { type: 'string', enum: ['cancelled'] }, team: ref('Team') } },
       Leaderboard: {
         type: 'object',
         required: ['board', 'revealed', 'frozenAt', 'rows'],

@@ -132,7 +132,14 @@ export function v1Routes(ctx: AppContext): Router {
   r.get('/challenges/:slug/team', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
     const team = await teams.teamOf(ctx.db, c.id, req.user!.id);
-    res.json({ team, mergeRequests: team ? await teams.mergeRequests(ctx.db, team.id) : [] });
+    const blocked = team ? teams.inviteProblem(c, team.members.length) : null;
+    res.json({
+      team,
+      mergeRequests: team ? await teams.mergeRequests(ctx.db, team.id) : [],
+      teamSize: c.team_size,
+      mergeDeadline: teams.mergeDeadline(c),
+      invites: team ? { open: blocked === null, reason: blocked } : null,
+    });
   });
 
   r.post('/challenges/:slug/team', requireToken, async (req, res) => {
@@ -159,6 +166,12 @@ export function v1Routes(ctx: AppContext): Router {
     const c = await challengeOf(ctx, req);
     const { fromTeamId, intoTeamId } = parseInput(mergeBody, req.body, 'body');
     res.json(await teams.mergeTeams(ctx.db, c, fromTeamId, intoTeamId, req.user!.id));
+  });
+
+  r.post('/challenges/:slug/team/merges/cancel', requireToken, async (req, res) => {
+    const c = await challengeOf(ctx, req);
+    const { fromTeamId, intoTeamId } = parseInput(mergeBody, req.body, 'body');
+    res.json(await teams.cancelMerge(ctx.db, c, fromTeamId, intoTeamId, req.user!.id));
   });
 
   r.get('/invites/:token', requireToken, async (req, res) => {

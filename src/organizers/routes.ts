@@ -131,7 +131,7 @@ export function organizerRoutes(ctx: AppContext): Router {
       revealed: privateRevealed(c),
     };
     if (wantsJson(req)) return res.json(data);
-    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, isDraft: c.state === 'draft', isClosed: phase(c) === 'closed' });
+    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, isDraft: c.state === 'draft', isClosed: phase(c) === 'closed', canRemoveOrganizers: data.organizers.length > 1 });
   };
   r.get('/organize/:slug', organizes, dashboard);
 
@@ -192,7 +192,16 @@ export function organizerRoutes(ctx: AppContext): Router {
     await org.setOpenData(ctx.db, req.challenge!, on, typeof req.body?.doi === 'string' ? req.body.doi : req.challenge!.doi);
     done(req, res, await reload(req.challenge!));
   });
+  // One form endpoint for the organizers list: `remove` (a user id) takes an organizer off, else `email` adds one.
   r.post('/organize/:slug/organizers', organizes, async (req, res) => {
+    if (req.body?.remove !== undefined) {
+      const userId = Number(req.body.remove);
+      if (!Number.isSafeInteger(userId)) throw new UserError(400, 'invalid_request', 'Which organizer? `remove` must be a user id.');
+      await org.removeChallengeOrganizer(ctx.db, req.challenge!, userId);
+      // Organizers who removed themselves no longer see the console of this challenge.
+      const stillHere = await canOrganize(ctx.db, req.user, req.challenge!);
+      return done(req, res, req.challenge!, { organizers: await organizersOf(ctx.db, req.challenge!.id) }, stillHere ? undefined : canCreateChallenges(req.user) ? '/organize' : '/');
+    }
     const email = String(req.body?.email ?? '').trim().toLowerCase();
     const u = email ? await findUserByEmail(ctx.db.db, email) : undefined;
     if (!u) throw new UserError(404, 'user_not_found', `No account with email '${email}'.`);

@@ -12,7 +12,7 @@ import { checkChallengeFolder, loadChallengeSolution, phase, saveChallenge } fro
 import { metricNames } from '../../scorers/registry.js';
 import { UserError } from '../web/errors.js';
 import { board } from '../leaderboards/service.js';
-import { addOrganizer, organizersOf } from './access.js';
+import { addOrganizer, organizersOf, removeOrganizer } from './access.js';
 import {
   distinctValues,
   header,
@@ -290,6 +290,22 @@ export async function setFrozen(handle: DbHandle, c: Challenge, frozen: boolean)
 export async function setOpenData(handle: DbHandle, c: Challenge, on: boolean, doi: string | null): Promise<void> {
   if (on && phase(c) !== 'closed') throw new UserError(409, 'not_closed', 'The solution can be published only after the challenge has closed.');
   await handle.db.updateTable('challenges').set({ open_data: on ? 1 : 0, doi: doi?.trim() || null }).where('id', '=', c.id).execute();
+}
+
+/**
+ * Takes a user off a challenge's organizers. A challenge keeps at least one organizer (admins
+ * organize every challenge, but someone must answer for it), so removing the last one is refused.
+ */
+export async function removeChallengeOrganizer(handle: DbHandle, c: Pick<Challenge, 'id'>, userId: number): Promise<void> {
+  const pg = handle.dialect === 'postgres';
+  await handle.db.transaction().execute(async (tx) => {
+    // Lock the challenge row on PostgreSQL, so two concurrent removals cannot both see two organizers.
+    await tx.selectFrom('challenges').select('id').where('id', '=', c.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
+    const list = await organizersOf(tx, c.id);
+    if (!list.some((o) => o.id === userId)) throw new UserError(404, 'not_an_organizer', 'This user does not organize this challenge.');
+    if (list.length === 1) throw new UserError(400, 'last_organizer', 'A challenge keeps at least one organizer: add another organizer before removing this one.');
+    await removeOrganizer(tx, c.id, userId);
+  });
 }
 
 /** The citation block of an open-data challenge. */

@@ -52,6 +52,11 @@ export function teamRoutes(ctx: AppContext): Router {
     const result = await teams.mergeTeams(ctx.db, c, Number(req.body?.from_team), Number(req.body?.into_team), req.user!.id);
     return { notice: result.status === 'merged' ? `Merged into team ${result.team.name}.` : 'Merge requested: it happens when a member of the other team asks for the same merge.', mergeStatus: result.status };
   }));
+  r.post('/challenges/:slug/team/merge/cancel', requireUser, act(async (req) => {
+    const c = await challengeFromParams(ctx, req);
+    await teams.cancelMerge(ctx.db, c, Number(req.body?.from_team), Number(req.body?.into_team), req.user!.id);
+    return { notice: 'Merge request withdrawn.', mergeStatus: 'cancelled' };
+  }));
 
   r.get('/teams/join/:token', requireUser, async (req, res) => {
     const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db, String(req.params.token));

@@ -109,13 +109,16 @@ export async function createTeam(handle: DbHandle, c: Challenge, userId: number,
   return view(handle.db, id);
 }
 
+/** Why a team of `members` people cannot invite anyone now (full, past the merge deadline, closed), or null. */
+export const inviteProblem = (c: ChallengeRules, members: number, now = new Date()): string | null => mergeProblem(c, { members: members + 1, submissions: 0 }, now);
+
 /** An invitation link token (shown once; only its hash is stored). Members only. */
 export async function createInvite(handle: DbHandle, teamId: number, userId: number): Promise<string> {
   const team = await repo.findTeam(handle.db, teamId);
   if (!team) throw new UserError(404, 'team_not_found', 'No such team.');
   if ((await repo.teamIdOf(handle.db, team.challenge_id, userId)) !== teamId) throw new UserError(403, 'not_a_member', 'Only members of a team can invite to it.');
   const c = (await findChallengeById(handle.db, team.challenge_id))!;
-  const problem = mergeProblem(c, { members: (await repo.countMembers(handle.db, teamId)) + 1, submissions: 0 });
+  const problem = inviteProblem(c, await repo.countMembers(handle.db, teamId));
   if (problem) throw new UserError(409, 'team_locked', problem);
   const token = randomToken(24);
   await handle.db
@@ -233,6 +236,26 @@ export async function mergeTeams(
     return 'requested' as const;
   });
   return { status, team: await view(handle.db, status === 'merged' ? intoTeamId : fromTeamId) };
+}
+
+/**
+ * Withdraws a pending merge request before the other side agrees. Only members of the team that
+ * asked may withdraw it; afterwards the same call by the other team records a fresh request
+ * instead of merging.
+ */
+export async function cancelMerge(handle: DbHandle, c: Challenge, fromTeamId: number, intoTeamId: number, userId: number): Promise<{ status: 'cancelled'; team: TeamView }> {
+  const ids = [fromTeamId, intoTeamId];
+  if (!ids.every(Number.isSafeInteger)) throw new UserError(404, 'merge_request_not_found', 'There is no pending request to merge these teams.');
+  const mine = await handle.db.transaction().execute(async (tx) => {
+    const team = await repo.teamIdOf(tx, c.id, userId);
+    if (team === null || !ids.includes(team)) throw new UserError(403, 'not_a_member', 'Only members of the team that asked for the merge can withdraw it.');
+    const pending = await tx.selectFrom('team_merge_requests').select('requested_by_team_id').where('from_team_id', '=', fromTeamId).where('into_team_id', '=', intoTeamId).executeTakeFirst();
+    if (!pending) throw new UserError(404, 'merge_request_not_found', 'There is no pending request to merge these teams.');
+    if (pending.requested_by_team_id !== team) throw new UserError(403, 'not_a_member', 'Only members of the team that asked for the merge can withdraw it; your team agrees to it by asking for the same merge.');
+    await tx.deleteFrom('team_merge_requests').where('from_team_id', '=', fromTeamId).where('into_team_id', '=', intoTeamId).execute();
+    return team;
+  });
+  return { status: 'cancelled', team: await view(handle.db, mine) };
 }
 
 /** Merge requests that involve a team, for its page. */

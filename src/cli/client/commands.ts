@@ -1,60 +1,16 @@
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import cliProgress from 'cli-progress';
-import { CommanderError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ApiClient, CliError, EXIT } from './http.js';
-import { normalizeServer, readCredentials, removeCredentials, resolveCredentials, writeCredentials, DEFAULT_SERVER } from './credentials.js';
+import { normalizeServer, readCredentials, removeCredentials, writeCredentials, DEFAULT_SERVER } from './credentials.js';
 import { csv, score, table, when } from './format.js';
+import { client, err, out, quotaLine, run, slugPath, usageExit, type Issue, type Quota } from './common.js';
 
 /* Response shapes of /api/v1 (see src/api/openapi.ts). */
-interface Quota { limit: number; used: number; left: number; nextSlotAt: string }
 interface Challenge { slug: string; title: string; metric: string; phase: string; closesAt: string; dailyLimit: number; privateLeaderboardVisible: boolean }
-interface Issue { line: number | null; column: string | null; value: string | null; code: string; message: string }
 interface Submission { id: number; status: string; fileName: string; message: string | null; error: string | null; warnings: Issue[]; publicScore: number | null; privateScore: number | null; selected: boolean; createdAt: string; scoredAt: string | null }
 interface BoardRow { rank: number | null; submissionId: number; name: string; teamId: number | null; members: string[]; score: number; entries: number; createdAt: string; isBaseline: boolean; rankChange: number | null }
-
-const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-const err = (s: string): void => void process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
-
-function client(): ApiClient {
-  const { server, token } = resolveCredentials();
-  return new ApiClient(server, token);
-}
-
-const slugPath = (slug: string) => `/api/v1/challenges/${encodeURIComponent(slug)}`;
-
-function issuesTable(issues: Issue[]): string {
-  return table(['Line', 'Column', 'Value', 'Problem'], issues.map((i) => [i.line ?? '', i.column ?? '', i.value ?? '', i.message]));
-}
-
-function quotaLine(q: Quota): string {
-  return `Submissions left today: ${q.left} of ${q.limit} (UTC day)${q.left === 0 ? `; the next slot frees at ${when(q.nextSlotAt)}` : ''}.`;
-}
-
-/** Runs an action, turning a CliError into its message and exit code. */
-function run<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (e) {
-      if (e instanceof CliError) {
-        err(`Error${e.code ? ` (${e.code})` : ''}: ${e.message}`);
-        const issues = e.details.errors as Issue[] | undefined;
-        if (Array.isArray(issues) && issues.length) {
-          err(issuesTable(issues));
-          const total = Number(e.details.totalErrors ?? issues.length);
-          err(`Showing ${issues.length} of ${total} problem${total === 1 ? '' : 's'}. Nothing was stored and no daily slot was used.`);
-        }
-        const q = e.details.quota as Quota | undefined;
-        if (q && typeof q === 'object') err(quotaLine(q));
-        process.exitCode = e.exitCode;
-        return;
-      }
-      err(`Error: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = EXIT.network;
-    }
-  };
-}
 
 async function prompt(question: string): Promise<string> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
@@ -66,9 +22,6 @@ async function prompt(question: string): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Usage errors (unknown option, missing argument) exit 2; --help and --version exit 0. */
-const usageExit = (e: CommanderError) => process.exit(e.exitCode === 0 ? 0 : EXIT.usage);
 
 export function registerClientCommands(program: Command): void {
   program.exitOverride(usageExit);
