@@ -54,6 +54,7 @@ const MATRIX: Row[] = [
   { method: 'post', doc: '/api/v1/challenges/{slug}/team/invites', url: `${H}/team/invites`, expect: [401, 404, 201, 404, 404, 404] },
   { method: 'post', doc: '/api/v1/challenges/{slug}/team/leave', url: `${H}/team/leave`, expect: [401, 404, 200, 404, 404, 404] },
   { method: 'post', doc: '/api/v1/challenges/{slug}/team/merges', url: `${H}/team/merges`, body: { fromTeamId: '{U}', intoTeamId: '{T}' }, expect: [401, 403, 200, 403, 403, 403] },
+  { method: 'post', doc: '/api/v1/challenges/{slug}/team/merges/cancel', url: `${H}/team/merges/cancel`, body: { fromTeamId: '{U}', intoTeamId: '{T}' }, expect: [401, 403, 200, 403, 403, 403] },
   { method: 'get', doc: '/api/v1/invites/{token}', url: '/api/v1/invites/{INVITE}', expect: [401, 200, 200, 200, 200, 200] },
   { method: 'post', doc: '/api/v1/invites/{token}/accept', url: '/api/v1/invites/{INVITE}/accept', expect: [401, 200, 200, 200, 200, 200] },
   { method: 'get', doc: '/api/openapi.json', url: '/api/openapi.json', expect: [200, 200, 200, 200, 200, 200] },
