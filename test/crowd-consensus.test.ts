@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { csrfFrom, signedInAgent } from './helpers.js';
-import { crowdContext, goldClass, serve, setChances, vote, type Agent } from './crowd-helpers.js';
-import { signUp, startSession } from '../src/accounts/service.js';
-import { SESSION_COOKIE } from '../src/web/middleware.js';
-import { addOrganizer } from '../src/organizers/access.js';
+import { signedInAgent } from './helpers.js';
+import { crowdContext, goldClass, organizerAgent, runConsensusJob, serve, setChances, vote, type Agent } from './crowd-helpers.js';
 
 /** A volunteer trained on `gold` gold subjects (answered correctly), then left on live ones. */
 async function trained(ctx: Awaited<ReturnType<typeof crowdContext>>, email: string, gold: number) {
@@ -15,17 +12,6 @@ async function trained(ctx: Awaited<ReturnType<typeof crowdContext>>, email: str
     await vote(agent, csrf, s.token, (await goldClass(ctx, s.subject!.id))!).expect(201);
   }
   return { agent, csrf };
-}
-
-async function adminAgent(ctx: Awaited<ReturnType<typeof crowdContext>>) {
-  const user = await signUp(ctx.handle.db, { email: 'org@example.org', name: 'Org', password: 'correct horse battery' }, 'organizer');
-  const challenge = await ctx.handle.db.selectFrom('challenges').select('id').where('slug', '=', 'xmm-sources').executeTakeFirstOrThrow();
-  await addOrganizer(ctx.handle, challenge.id, user.id);
-  const token = await startSession(ctx.handle.db, user.id, 1);
-  const agent = request.agent(ctx.app);
-  agent.set('Cookie', `${SESSION_COOKIE}=${token}`);
-  const page = await agent.get('/crowd').expect(200);
-  return { agent, csrf: csrfFrom(page.text) };
 }
 
 describe('crowd: retirement', function () {
@@ -94,7 +80,7 @@ describe('crowd: talk, exports, consensus and the volunteer pages', function () 
   let org: { agent: Agent; csrf: string };
   before(async () => {
     ctx = await crowdContext({ retireCount: 5, trainingChances: [1, 1, 1, 0], maxLive: 10 });
-    org = await adminAgent(ctx);
+    org = await organizerAgent(ctx);
     vols = [];
     for (let i = 0; i < 4; i++) {
       const v = await trained(ctx, `v${i}@example.org`, 3);
@@ -154,16 +140,8 @@ describe('crowd: talk, exports, consensus and the volunteer pages', function () 
   });
 
   it('runs Dawid–Skene and the other aggregators as a job, exports consensus and compares with the solution', async () => {
-    const { agent, csrf } = org;
-    const job = await agent.post('/crowd/xmm-sources/consensus').set('Accept', 'application/json').set('X-CSRF-Token', csrf).expect(202);
-    const start = Date.now();
-    for (;;) {
-      const j = await ctx.handle.db.selectFrom('jobs').selectAll().where('id', '=', job.body.job).executeTakeFirstOrThrow();
-      if (j.status === 'done') break;
-      assert.notEqual(j.status, 'failed', j.last_error ?? '');
-      assert.ok(Date.now() - start < 20_000, 'consensus job did not finish');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { agent } = org;
+    await runConsensusJob(ctx, org);
     const rows = await ctx.handle.db.selectFrom('crowd_consensus').selectAll().execute();
     const aggs = new Set(rows.map((r) => r.aggregator));
     for (const a of ['majority', 'gold_weighted', 'dawid_skene', 'online_swap']) assert.ok(aggs.has(a), a);

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
-import type request from 'supertest';
-import { createTestContext, type TestContext } from './helpers.js';
+import request from 'supertest';
+import { createTestContext, csrfFrom, type TestContext } from './helpers.js';
+import { addOrganizer } from '../src/organizers/access.js';
 import { createWorkflowForSlug, type WorkflowOptions } from '../src/crowd/setup.js';
+import { signUp, startSession } from '../src/accounts/service.js';
+import { SESSION_COOKIE } from '../src/web/middleware.js';
 
 export type Agent = ReturnType<typeof request.agent>;
 
@@ -49,3 +52,29 @@ export const csrfOf = async (app: Express, agent: Agent): Promise<string> => {
   assert.ok(m, 'no csrf');
   return m[1];
 };
+
+/** A signed-in organizer's agent and CSRF token. */
+/** A signed-in organizer of the challenge (crowd organizer pages belong to that challenge's organizers). */
+export async function organizerAgent(ctx: TestContext, email = 'org@example.org', slug = 'xmm-sources') {
+  const user = await signUp(ctx.handle.db, { email, name: 'Org', password: 'correct horse battery' }, 'organizer');
+  const challenge = await ctx.handle.db.selectFrom('challenges').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
+  await addOrganizer(ctx.handle, challenge.id, user.id);
+  const token = await startSession(ctx.handle.db, user.id, 1);
+  const agent = request.agent(ctx.app);
+  agent.set('Cookie', `${SESSION_COOKIE}=${token}`);
+  const page = await agent.get('/crowd').expect(200);
+  return { agent, csrf: csrfFrom(page.text) };
+}
+
+/** Queues the consensus job through the organizer route and waits until it is done. */
+export async function runConsensusJob(ctx: TestContext, org: { agent: Agent; csrf: string }, slug = 'xmm-sources') {
+  const job = await org.agent.post(`/crowd/${slug}/consensus`).set('Accept', 'application/json').set('X-CSRF-Token', org.csrf).expect(202);
+  const start = Date.now();
+  for (;;) {
+    const j = await ctx.handle.db.selectFrom('jobs').selectAll().where('id', '=', job.body.job).executeTakeFirstOrThrow();
+    if (j.status === 'done') return;
+    assert.notEqual(j.status, 'failed', j.last_error ?? '');
+    assert.ok(Date.now() - start < 20_000, 'consensus job did not finish');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -20,7 +20,10 @@ const schema = z.object({
   CROWD_TOKEN_HOURS: z.coerce.number().positive().default(24),
   /** An unanswered subject is shown again on reload for this long (then the next one comes). */
   CROWD_RESERVE_MINUTES: z.coerce.number().positive().default(30),
-  /** Levels: level 2 needs this gold accuracy in every class, with at least CROWD_LEVEL2_MIN_GOLD gold answers in each. */
+  /**
+   * Levels: level 2 needs this gold accuracy in every class, with at least CROWD_LEVEL2_MIN_GOLD gold answers in each
+   * (all of a class's gold subjects when it has fewer, since each can be answered once).
+   */
   CROWD_LEVEL2_ACCURACY: z.coerce.number().min(0).max(1).default(0.7),
   CROWD_LEVEL2_MIN_GOLD: z.coerce.number().int().positive().default(10),
   /** A streak day counts only when that day's gold accuracy is at least this. */

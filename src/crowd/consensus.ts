@@ -1,18 +1,15 @@
-/** Batch consensus over all votes (a job), organizer exports and the crowd-vs-solution comparison. */
+/** Batch consensus over all votes (a job) and organizer exports; the comparison page's figures are in compare.ts. */
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { JobHandler } from '../jobs/runner.js';
 import { logger } from '../log.js';
-import { findChallengeById } from '../challenges/repo.js';
-import { loadChallengeSolution } from '../challenges/service.js';
-import { classificationReport, matrixRows } from '../../scorers/classification.js';
 import { aggregators } from './aggregators/index.js';
 import type { Aggregator, VoteSet } from './aggregators/types.js';
 import { workflowById, type Workflow } from './repo.js';
+import { LIVE_AGGREGATOR } from './compare.js';
 
 export const CROWD_CONSENSUS_JOB = 'crowd-consensus';
-/** The live online posterior kept on each subject, exported beside the batch aggregators. */
-export const LIVE_AGGREGATOR = 'live_swap';
+export { LIVE_AGGREGATOR, compareWithSolution, type Comparison, type ComparisonResult } from './compare.js';
 
 export const allAggregators = (): Aggregator[] => Object.values(aggregators as unknown as Record<string, Aggregator>);
 
@@ -143,63 +140,4 @@ export async function* consensusCsv(handle: DbHandle, wf: Workflow): AsyncGenera
     }
   }
   if (chunk) yield chunk;
-}
-
-export interface Comparison {
-  aggregator: string;
-  n: number;
-  accuracy: number;
-  macroF1: number;
-  classes: Array<{ name: string; precision: number; recall: number; f1: number; support: number }>;
-  confusion: number[][];
-  disagreements: Array<{ subjectId: number; name: string; crowd: string; truth: string; confidence: number; votes: number }>;
-}
-
-/** Crowd consensus against the hidden solution, per aggregator (organizers only: it uses the labels). */
-export async function compareWithSolution(handle: DbHandle, wf: Workflow): Promise<{ comparisons: Comparison[]; computedAt: string | null }> {
-  const challenge = await findChallengeById(handle.db, wf.challengeId);
-  if (!challenge) return { comparisons: [], computedAt: null };
-  const solution = await loadChallengeSolution(challenge);
-  const remap = wf.classes.map((c) => solution.classes.indexOf(c));
-  const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'consensus_class', 'consensus_confidence']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).execute();
-  const names = new Map(subjects.map((s) => [s.id, s.external_id]));
-  const batch = await handle.db.selectFrom('crowd_consensus').select(['subject_id', 'aggregator', 'label', 'confidence', 'n_votes', 'computed_at']).where('workflow_id', '=', wf.id).execute();
-  const byAgg = new Map<string, Array<{ subjectId: number; label: number; confidence: number; votes: number }>>();
-  byAgg.set(
-    LIVE_AGGREGATOR,
-    subjects.filter((s) => s.vote_count > 0 && s.consensus_class !== null).map((s) => ({ subjectId: s.id, label: s.consensus_class!, confidence: s.consensus_confidence ?? 0, votes: s.vote_count })),
-  );
-  for (const b of batch) {
-    if (!names.has(b.subject_id)) continue;
-    const list = byAgg.get(b.aggregator) ?? [];
-    list.push({ subjectId: b.subject_id, label: b.label, confidence: b.confidence, votes: b.n_votes });
-    byAgg.set(b.aggregator, list);
-  }
-  const k = wf.classes.length;
-  const comparisons: Comparison[] = [];
-  for (const [aggregator, list] of byAgg) {
-    const rows = list.filter((r) => solution.index.has(names.get(r.subjectId)!) && remap[r.label] >= 0);
-    const yTrue = new Int32Array(rows.length), yPred = new Int32Array(rows.length);
-    const disagreements: Comparison['disagreements'] = [];
-    rows.forEach((r, i) => {
-      const truthCode = solution.label[solution.index.get(names.get(r.subjectId)!)!];
-      const truth = solution.classes[truthCode];
-      yTrue[i] = wf.classes.indexOf(truth);
-      yPred[i] = r.label;
-      if (yTrue[i] !== yPred[i]) disagreements.push({ subjectId: r.subjectId, name: names.get(r.subjectId)!, crowd: wf.classes[r.label], truth, confidence: r.confidence, votes: r.votes });
-    });
-    if (yTrue.some((t) => t < 0)) continue;
-    const rep = classificationReport(yTrue, yPred, k);
-    disagreements.sort((a, b) => b.confidence - a.confidence);
-    comparisons.push({
-      aggregator,
-      n: rep.n,
-      accuracy: rep.accuracy,
-      macroF1: rep.macroF1,
-      classes: wf.classes.map((name, c) => ({ name, precision: rep.precision[c], recall: rep.recall[c], f1: rep.f1[c], support: rep.support[c] })),
-      confusion: matrixRows(rep.confusion, k),
-      disagreements: disagreements.slice(0, 100),
-    });
-  }
-  return { comparisons, computedAt: batch[0]?.computed_at ?? null };
 }

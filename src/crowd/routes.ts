@@ -165,7 +165,7 @@ export function crowdRoutes(ctx: AppContext): Router {
   r.post('/crowd/:slug/expert', requireUser, async (req, res) => {
     const wf = await workflowOf(req);
     const p = await profile(ctx.db.db, req.user!.id, cfg);
-    if (!p || p.level < 2) throw new UserError(403, 'level_required', `Expert subject sets open at level 2: gold accuracy of at least ${cfg.CROWD_LEVEL2_ACCURACY} in every class, with ${cfg.CROWD_LEVEL2_MIN_GOLD} gold answers in each.`);
+    if (!p || p.level < 2) throw new UserError(403, 'level_required', `Expert subject sets open at level 2: gold accuracy of at least ${cfg.CROWD_LEVEL2_ACCURACY} in every class, with ${cfg.CROWD_LEVEL2_MIN_GOLD} gold answers in each (or every gold subject of a class that has fewer). Your profile shows where you stand.`);
     const join = req.body?.join !== '0';
     await ctx.db.db
       .insertInto('crowd_volunteers')
@@ -279,7 +279,7 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
   r.get('/crowd/:slug/compare', requireUserFirst, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    const result = await compareWithSolution(ctx.db, wf);
+    const result = await compareWithSolution(ctx.db, wf, ctx.config.dataDir);
     if (wantsJson(req)) return res.json(result);
     res.render('crowd/compare', { title: `Crowd vs solution · ${wf.title}`, wf, ...result });
   });

@@ -96,7 +96,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
     // all; ties among the first few are broken at random.
     const first = await q.orderBy('s.vote_count', gold ? 'asc' : 'desc').limit(PICK_AMONG).execute();
-    const tied = first.filter((x) => x.vote_count === first[0]?.vote_count);
+    const tied = first.filter((x) => x.vote_count === first[0].vote_count && x.expert === first[0].expert);
     return tied.length ? tied[Math.floor(rand() * tied.length)] : undefined;
   };
   for (let attempt = 0; attempt < 3; attempt++) {

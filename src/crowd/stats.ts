@@ -8,6 +8,8 @@ export interface ClassGold {
   answered: number;
   correct: number;
   rate: number | null;
+  /** Gold answers the level-2 rule asks for in this class: CROWD_LEVEL2_MIN_GOLD, or every gold subject of the class when there are fewer. */
+  needed: number;
   /** Meets the level-2 rule in this class. */
   ok: boolean;
 }
@@ -40,6 +42,31 @@ export interface Profile {
 
 const DAY = 86400_000;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+type LevelRule = Pick<CrowdConfig, 'CROWD_LEVEL2_ACCURACY' | 'CROWD_LEVEL2_MIN_GOLD'>;
+
+/**
+ * A volunteer's standing in one class for level 2: at least CROWD_LEVEL2_MIN_GOLD gold answers with
+ * gold accuracy of at least CROWD_LEVEL2_ACCURACY. A class with fewer gold subjects than that
+ * (`available`, summed over the volunteer's workflows) asks for all of them, as each gold subject can
+ * be answered once: otherwise a rare class would keep everyone at level 1.
+ */
+export function classStanding(name: string, tally: { answered: number; correct: number; available: number }, rule: LevelRule): ClassGold {
+  const { answered, correct } = tally;
+  const needed = Math.min(rule.CROWD_LEVEL2_MIN_GOLD, tally.available);
+  const rate = answered ? correct / answered : null;
+  return { name, answered, correct, rate, needed, ok: answered >= needed && (needed === 0 || (rate !== null && rate >= rule.CROWD_LEVEL2_ACCURACY)) };
+}
+
+/** Level 2 when the rule holds in every class (and at least one class has gold to be tested on), else 1. */
+export function levelOf(classes: ClassGold[]): 1 | 2 {
+  return classes.some((c) => c.needed > 0) && classes.every((c) => c.ok) ? 2 : 1;
+}
+
+/** Days that count toward the streak: that day's gold accuracy is at least the floor (a day without gold answers does not count). */
+export function qualifyingDays(days: Map<string, { gold: number; correct: number }>, floor: number): Set<string> {
+  return new Set([...days].filter(([, d]) => d.gold > 0 && d.correct / d.gold >= floor).map(([day]) => day));
+}
 
 /** Consecutive qualifying days ending today (or yesterday, as today may not have started). */
 export function streakLength(qualifying: Set<string>, today = Date.now()): number {
@@ -91,6 +118,30 @@ export async function leaderboard(db: Db, since: string | null, limit = 100): Pr
 
 export const weekAgo = (now = Date.now()) => new Date(now - 7 * DAY).toISOString();
 
+/** Where a volunteer's contribution ranks among everyone's, as a top percentile (100 × rank / volunteers); null without any. */
+export function contributionPercentile(all: Array<{ userId: number; info: number }>, userId: number): number | null {
+  const mine = all.find((r) => r.userId === userId);
+  if (!mine || !(mine.info > 0)) return null;
+  const better = all.filter((r) => r.info > mine.info).length;
+  return ((better + 1) / all.length) * 100;
+}
+
+/** Whole days from the first classification's UTC day to `now`. */
+export const daysSince = (firstDay: string, now: number): number => Math.floor((now - Date.parse(`${firstDay}T00:00:00Z`)) / DAY);
+
+/** The highest badge reached in each family (thresholds from the configuration). */
+export function badgesFor(f: { percentile: number | null; activeDays: number; involvedDays: number | null }, cfg: CrowdConfig): Badge[] {
+  const badges: Badge[] = [];
+  const qp = cfg.CROWD_QUARK_PERCENTILES;
+  const qi = f.percentile === null ? -1 : qp.findIndex((p) => f.percentile! <= p);
+  if (qi >= 0) badges.push({ family: 'quark', name: QUARK_NAMES[qi] ?? `quark ${qi + 1}`, why: `top ${qp[qi]}% of information contributed in the last ${cfg.CROWD_QUARK_DAYS} days` });
+  const li = lastReached(cfg.CROWD_LEPTON_DAYS, f.activeDays);
+  if (li >= 0) badges.push({ family: 'lepton', name: LEPTON_NAMES[li] ?? `lepton ${li + 1}`, why: `active on ${cfg.CROWD_LEPTON_DAYS[li]}+ distinct days` });
+  const bi = f.involvedDays === null ? -1 : lastReached(cfg.CROWD_BOSON_DAYS, f.involvedDays);
+  if (bi >= 0) badges.push({ family: 'boson', name: BOSON_NAMES[bi] ?? `boson ${bi + 1}`, why: `classifying for ${cfg.CROWD_BOSON_DAYS[bi]}+ days` });
+  return badges;
+}
+
 export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Date.now()): Promise<Profile | null> {
   const user = await db.selectFrom('users').select(['id', 'name']).where('id', '=', userId).executeTakeFirst();
   if (!user) return null;
@@ -133,33 +184,34 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Da
       points.push({ ra: v.ra, dec: v.dec, colour: CLASS_COLOURS[classNames.indexOf(name) % CLASS_COLOURS.length], title: `${v.external_id}: you said ${name}` });
     }
   }
-  const classes: ClassGold[] = classNames.map((name) => {
-    const pc = perClass.get(name) ?? { answered: 0, correct: 0 };
-    const rate = pc.answered ? pc.correct / pc.answered : null;
-    return { name, ...pc, rate, ok: pc.answered >= cfg.CROWD_LEVEL2_MIN_GOLD && rate !== null && rate >= cfg.CROWD_LEVEL2_ACCURACY };
-  });
-  const level = classes.length > 0 && classes.every((c) => c.ok) ? 2 : 1;
-  const qualifying = new Set([...days].filter(([, d]) => d.gold > 0 && d.correct / d.gold >= cfg.CROWD_STREAK_FLOOR).map(([day]) => day));
+  // Gold subjects of each class in the volunteer's workflows: a class with fewer than the rule's count asks for all of them.
+  const available = new Map<string, number>();
+  if (classesByWf.size) {
+    const goldCounts = await db
+      .selectFrom('crowd_subjects')
+      .select((eb) => ['workflow_id', 'gold_class', eb.fn.countAll<number>().as('n')])
+      .where('workflow_id', 'in', [...classesByWf.keys()])
+      .where('is_gold', '=', 1)
+      .where('gold_class', 'is not', null)
+      .groupBy(['workflow_id', 'gold_class'])
+      .execute();
+    for (const g of goldCounts) {
+      const name = classesByWf.get(g.workflow_id)![g.gold_class!];
+      if (name !== undefined) available.set(name, (available.get(name) ?? 0) + Number(g.n));
+    }
+  }
+  const classes: ClassGold[] = classNames.map((name) => classStanding(name, { ...(perClass.get(name) ?? { answered: 0, correct: 0 }), available: available.get(name) ?? 0 }, cfg));
+  const level = levelOf(classes);
+  const qualifying = qualifyingDays(days, cfg.CROWD_STREAK_FLOOR);
   const activeDays = days.size;
-  const firstDay = votes.length ? votes[0].created_at.slice(0, 10) : null;
+  // The earliest vote, not the first id: votes imported or replayed out of order still date the involvement right.
+  const firstDay = votes.length ? votes.reduce((min, v) => (v.created_at < min ? v.created_at : min), votes[0].created_at).slice(0, 10) : null;
 
   // Quarks: rank of this volunteer's recent contribution among everyone's.
   const recent = await contributions(db, new Date(now - cfg.CROWD_QUARK_DAYS * DAY).toISOString());
   const mine = recent.find((r) => r.userId === userId);
-  let percentile: number | null = null;
-  if (mine && mine.info > 0) {
-    const better = recent.filter((r) => r.info > mine.info).length;
-    percentile = ((better + 1) / recent.length) * 100;
-  }
-  const badges: Badge[] = [];
-  const qp = cfg.CROWD_QUARK_PERCENTILES;
-  const qi = percentile === null ? -1 : qp.findIndex((p) => percentile! <= p);
-  if (qi >= 0) badges.push({ family: 'quark', name: QUARK_NAMES[qi] ?? `quark ${qi + 1}`, why: `top ${qp[qi]}% of information contributed in the last ${cfg.CROWD_QUARK_DAYS} days` });
-  const li = lastReached(cfg.CROWD_LEPTON_DAYS, activeDays);
-  if (li >= 0) badges.push({ family: 'lepton', name: LEPTON_NAMES[li] ?? `lepton ${li + 1}`, why: `active on ${cfg.CROWD_LEPTON_DAYS[li]}+ distinct days` });
-  const involvedDays = firstDay ? Math.floor((now - Date.parse(`${firstDay}T00:00:00Z`)) / DAY) : 0;
-  const bi = firstDay ? lastReached(cfg.CROWD_BOSON_DAYS, involvedDays) : -1;
-  if (bi >= 0) badges.push({ family: 'boson', name: BOSON_NAMES[bi] ?? `boson ${bi + 1}`, why: `classifying for ${cfg.CROWD_BOSON_DAYS[bi]}+ days` });
+  const percentile = contributionPercentile(recent, userId);
+  const badges = badgesFor({ percentile, activeDays, involvedDays: firstDay ? daysSince(firstDay, now) : null }, cfg);
 
   const wfs = await db
     .selectFrom('crowd_volunteers as v')

@@ -6,12 +6,13 @@ import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { getMetric } from '../../scorers/registry.js';
 import { subsetMask } from '../../scorers/mask.js';
+import type { Solution } from '../../scorers/types.js';
 import type { Challenge } from '../challenges/repo.js';
 import { findChallengeById } from '../challenges/repo.js';
 import { loadChallengeSolution, phase } from '../challenges/service.js';
 import { enqueue } from '../jobs/queue.js';
 import { UserError } from '../web/errors.js';
-import { parseSubmission } from './parse.js';
+import { parseSubmission, type ParseOutcome } from './parse.js';
 import { teamIdOf } from '../teams/repo.js';
 import * as repo from './repo.js';
 
@@ -137,6 +138,14 @@ async function markFailed(handle: DbHandle, id: number, error: string): Promise<
   await handle.db.updateTable('submissions').set({ status: 'failed', error, scored_at: nowIso() }).where('id', '=', id).execute();
 }
 
+/**
+ * Parses a stored (accepted) submission file against the solution: the scorer's read, shared with
+ * the crowd comparison. Rejects when the file cannot be read.
+ */
+export function parseStoredSubmission(dataDir: string, sub: Pick<repo.SubmissionRow, 'file_path'>, c: Challenge, solution: Solution): Promise<ParseOutcome> {
+  return parseSubmission(fs.createReadStream(path.join(dataDir, sub.file_path)), { filename: sub.file_path, format: c.format, solution });
+}
+
 /** Scores one queued submission on both subsets. Scorer errors fail the submission, with the message shown to its owner. */
 export async function score(handle: DbHandle, dataDir: string, submissionId: number, opts: { rescore?: boolean } = {}): Promise<void> {
   const sub = await repo.findSubmission(handle.db, submissionId);
@@ -148,7 +157,7 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
   if (!opts.rescore) await handle.db.updateTable('submissions').set({ status: 'scoring' }).where('id', '=', sub.id).execute();
 
   const solution = await loadChallengeSolution(c);
-  const outcome = await parseSubmission(fs.createReadStream(path.join(dataDir, sub.file_path)), { filename: sub.file_path, format: c.format, solution });
+  const outcome = await parseStoredSubmission(dataDir, sub, c, solution);
   if (!outcome.ok) return markFailed(handle, sub.id, `The stored file no longer matches the solution: ${outcome.errors[0]?.message ?? 'invalid'}`);
 
   const metric = getMetric(c.metric);
