@@ -9,7 +9,7 @@ import { client, err, out, quotaLine, run, slugPath, usageExit, type Issue, type
 
 /* Response shapes of /api/v1 (see src/api/openapi.ts). */
 interface Challenge { slug: string; title: string; metric: string; phase: string; closesAt: string; dailyLimit: number; privateLeaderboardVisible: boolean }
-interface Submission { id: number; status: string; fileName: string; message: string | null; error: string | null; warnings: Issue[]; publicScore: number | null; privateScore: number | null; selected: boolean; createdAt: string; scoredAt: string | null }
+interface Submission { id: number; status: string; fileName: string; message: string | null; error: string | null; warnings: Issue[]; publicScore: number | null; publicHidden?: boolean; privateScore: number | null; selected: boolean; createdAt: string; scoredAt: string | null }
 interface BoardRow { rank: number | null; submissionId: number; name: string; teamId: number | null; members: string[]; score: number; entries: number; createdAt: string; isBaseline: boolean; rankChange: number | null }
 
 async function prompt(question: string): Promise<string> {
@@ -114,7 +114,7 @@ export function registerClientCommands(program: Command): void {
         if (opts.json) out(JSON.stringify({ ...res, submission: sub }, null, 2));
         if (sub.status === 'failed') throw new CliError(`Submission #${sub.id} failed: ${sub.error ?? 'unknown error'}`, EXIT.rejected);
         if (sub.status === 'scored' && !opts.json) {
-          out(`Scored: public ${score(sub.publicScore)}${sub.privateScore != null ? `, private ${score(sub.privateScore)}` : ' (private score hidden until the challenge closes)'}.`);
+          out(`Scored: public ${sub.publicHidden ? 'hidden (the public board was frozen before this submission)' : score(sub.publicScore)}${sub.privateScore != null ? `, private ${score(sub.privateScore)}` : ' (private score hidden until the challenge closes)'}.`);
         }
       }),
     );
@@ -129,7 +129,7 @@ export function registerClientCommands(program: Command): void {
         out(
           table(
             ['#', 'Submitted', 'File', 'Status', 'Public', 'Private', 'Final', 'Message'],
-            res.submissions.map((s) => [s.id, when(s.createdAt), s.fileName, s.status === 'failed' ? `failed: ${s.error ?? ''}` : s.status, score(s.publicScore), score(s.privateScore), s.selected ? '*' : '', s.message ?? '']),
+            res.submissions.map((s) => [s.id, when(s.createdAt), s.fileName, s.status === 'failed' ? `failed: ${s.error ?? ''}` : s.status, s.publicHidden ? 'frozen' : score(s.publicScore), score(s.privateScore), s.selected ? '*' : '', s.message ?? '']),
           ),
         );
         out(quotaLine(res.quota));
