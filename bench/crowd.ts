@@ -93,7 +93,8 @@ else await serverMain();
 
 async function serverMain(): Promise<void> {
 Object.assign(process.env, { CROWD_VOTES_PER_MINUTE_USER: '100000000', CROWD_VOTES_PER_MINUTE_IP: '100000000' });
-const ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0 });
+// Production settings: the session cache on (the test helpers turn it off).
+const ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0, configOverrides: { SESSION_CACHE_MS: 2000 } });
 const wfId = await createWorkflowForSlug(ctx.handle, 'xray-sources', { retirement: 'fixed', retireCount: 20, trainingChances: [0.1] });
 const server = ctx.app.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));

@@ -40,7 +40,7 @@ export function buildApp(ctx: AppContext): express.Express {
     ['/login', '/signup'],
     rateLimit({ windowMs: 15 * 60_000, limit: ctx.config.NODE_ENV === 'test' ? 10_000 : 50, standardHeaders: 'draft-7', legacyHeaders: false }),
   );
-  app.use(loadUser(ctx.db));
+  app.use(loadUser(ctx.db, ctx.config.SESSION_CACHE_MS));
   app.use(csrf(ctx.secureCookies));
   app.use((req, res, next) => {
     res.locals.path = req.path;

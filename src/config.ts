@@ -17,6 +17,8 @@ const schema = z.object({
   /** Seconds a claimed job stays leased before another worker may take it. */
   JOB_LEASE_SECONDS: z.coerce.number().int().positive().default(120),
   SESSION_DAYS: z.coerce.number().positive().default(14),
+  /** How long a session lookup may be reused (ms); a logout or role change in another process shows within this. 0 turns the cache off. */
+  SESSION_CACHE_MS: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   /** Import datasets/* and create the admin on an empty database at start. */

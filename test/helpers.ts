@@ -42,6 +42,9 @@ export async function createTestContext(
       DATABASE_URL: schema ? POSTGRES_URL : undefined,
       DATABASE_SCHEMA: schema,
       JOB_LEASE_SECONDS: 30,
+      // Tests change roles straight in the database, as another process would: no session cache
+      // unless a test asks for it (test/session-cache.test.ts).
+      SESSION_CACHE_MS: 0,
       ...opts.configOverrides,
     },
   );

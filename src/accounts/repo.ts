@@ -30,7 +30,7 @@ export async function findSessionUser(db: Db, tokenHash: string, now: string) {
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.email', 'users.name', 'users.role', 'users.created_at', 'sessions.csrf_token'])
+    .select(['users.id', 'users.email', 'users.name', 'users.role', 'users.created_at', 'sessions.csrf_token', 'sessions.expires_at'])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst();

@@ -5,6 +5,7 @@ import type { Role } from '../db/schema.js';
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from './passwords.js';
 import * as repo from './repo.js';
 import { UserError } from '../web/errors.js';
+import { cachedSession, forgetSession, rememberSession, type SessionRow } from './session-cache.js';
 
 export const signUpInput = z.object({
   email: z.string().trim().toLowerCase().email('must be a valid email address').max(200),
@@ -51,12 +52,20 @@ export async function startSession(db: Db, userId: number, days: number): Promis
   return token;
 }
 
-export async function sessionUser(db: Db, token: string) {
-  return repo.findSessionUser(db, sha256Hex(token), nowIso());
+/** The signed-in user and the session's CSRF token; `cacheMs` > 0 lets a recent lookup answer (see session-cache.ts). */
+export async function sessionUser(db: Db, token: string, cacheMs = 0): Promise<SessionRow | undefined> {
+  const hash = sha256Hex(token);
+  const cached = cacheMs > 0 ? cachedSession(db, hash) : undefined;
+  if (cached) return cached;
+  const row = await repo.findSessionUser(db, hash, nowIso());
+  if (row) rememberSession(db, hash, row, cacheMs);
+  return row;
 }
 
 export async function endSession(db: Db, token: string): Promise<void> {
-  await repo.deleteSession(db, sha256Hex(token));
+  const hash = sha256Hex(token);
+  forgetSession(db, hash);
+  await repo.deleteSession(db, hash);
 }
 
 /** On an empty database, create the admin with a one-time password (printed by the caller). */

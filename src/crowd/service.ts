@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
+import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { answerLikelihood, information, newConfusion, observeGold, updatePosterior } from './aggregators/index.js';
 import type { SubjectRow, Workflow } from './repo.js';
@@ -174,7 +175,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   const now = new Date(nowMs).toISOString();
 
   try {
-    return await handle.db.transaction().execute(async (tx) => {
+    return await batchedTransaction(handle, async (tx) => {
       // One statement reads the subject and the volunteer's confusion matrix.
       const row = await tx
         .selectFrom('crowd_subjects as s')

@@ -15,6 +15,7 @@ import { addOrganizer, canCreateChallenges, canOrganize, organizedChallengeIds, 
 import * as org from './service.js';
 import { getRun, listRuns, startRescore } from './rescore.js';
 import type { DataKind } from './setup.js';
+import { forgetUserSessions } from '../accounts/session-cache.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -251,6 +252,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     if (id === req.user!.id && role !== 'admin') throw new UserError(409, 'own_role', 'You cannot take the admin role from yourself.');
     const done = await ctx.db.db.updateTable('users').set({ role: role as Role }).where('id', '=', id).executeTakeFirst();
     if (!Number(done.numUpdatedRows)) throw new UserError(404, 'not_found', 'No such user.');
+    forgetUserSessions(ctx.db.db, id);
     if (wantsJson(req)) return res.json({ ok: true });
     res.redirect(303, '/admin/users');
   });

@@ -16,13 +16,13 @@ declare module 'express-serve-static-core' {
 }
 
 /** Loads the signed-in user from the session cookie. */
-export function loadUser(handle: DbHandle) {
+export function loadUser(handle: DbHandle, cacheMs = 0) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = req.cookies?.[SESSION_COOKIE];
     if (typeof token === 'string' && token) {
-      const row = await sessionUser(handle.db, token);
+      const row = await sessionUser(handle.db, token, cacheMs);
       if (row) {
-        const { csrf_token, ...user } = row;
+        const { csrf_token, expires_at: _expires, ...user } = row;
         req.user = user;
         req.csrfToken = csrf_token;
       }
