@@ -245,3 +245,22 @@ describe('organizer console', function () {
     assert.equal(role.role, 'organizer');
   });
 });
+
+describe('organizer console of a challenge imported from a folder', function () {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestContext({ challenges: ['xmm-sources'], workers: 0 });
+  });
+  after(async () => ctx.close());
+
+  it('counts it as set up (challenge.yaml maps the solution) and previews the subsets', async () => {
+    const admin = await signedInAgent(ctx.app, 'admin@example.org', 'Admin');
+    const res = await admin.agent.get('/organize/xmm-sources').set('Accept', 'application/json').expect(200);
+    assert.equal(res.body.configured, true);
+    assert.deepEqual(res.body.preview.subsets.map((s: { usage: string; rows: number }) => [s.usage, s.rows]).sort(), [['Ignored', 0], ['Private', 298], ['Public', 95]]);
+    assert.deepEqual(res.body.organizers, []);
+    const html = await admin.agent.get('/organize/xmm-sources').expect(200);
+    assert.doesNotMatch(html.text, /Map the solution's columns/);
+    assert.match(html.text, /No organizer is listed yet/);
+  });
+});

@@ -124,7 +124,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     const pv = await org.preview(c).catch((e: Error) => ({ error: e.message }));
     const data = {
       challenge: { ...publicChallenge(c), state: c.state, teamSize: c.team_size, mergeDeadline: c.merge_deadline, frozenAt: c.public_frozen_at, openData: c.open_data === 1, doi: c.doi, solutionSha256: c.solution_sha256 },
-      configured: org.isConfigured(c),
+      configured: org.hasSolution(c),
       preview: pv,
       organizers: await organizersOf(ctx.db, c.id),
       teams: await listTeams(ctx.db, c.id),
@@ -132,7 +132,7 @@ export function organizerRoutes(ctx: AppContext): Router {
       revealed: privateRevealed(c),
     };
     if (wantsJson(req)) return res.json(data);
-    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, isDraft: c.state === 'draft', isClosed: phase(c) === 'closed', canRemoveOrganizers: data.organizers.length > 1 });
+    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, isDraft: c.state === 'draft', isClosed: phase(c) === 'closed', canRemoveOrganizers: data.organizers.length > 1, noOrganizers: data.organizers.length === 0 });
   };
   r.get('/organize/:slug', organizes, dashboard);
 

@@ -32,6 +32,8 @@ export const metricChoices = (): string[] => metricNames().filter((m) => (METRIC
 
 export const setupOf = (c: Challenge): ChallengeSetup | null => (c.setup_json ? (JSON.parse(c.setup_json) as ChallengeSetup) : null);
 export const isConfigured = (c: Challenge): boolean => !!c.setup_json && !!c.solution_sha256;
+/** Has a mapped solution: saved from the console, or imported from a challenge folder (its challenge.yaml maps it). */
+export const hasSolution = (c: Challenge): boolean => !!c.solution_sha256;
 
 const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -265,7 +267,7 @@ export async function replaceFile(handle: DbHandle, c: Challenge, kind: DataKind
 }
 
 export async function preview(c: Challenge) {
-  if (!isConfigured(c)) return null;
+  if (!hasSolution(c)) return null;
   return previewSolution(await loadChallengeSolution(c));
 }
 
