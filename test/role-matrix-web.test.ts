@@ -184,6 +184,7 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     ['GET', '/crowd/xmm-sources/manage', 200],
     ['POST', '/crowd/xmm-sources/settings', 200],
     ['POST', '/crowd/xmm-sources/expert-set', 200],
+    ['POST', '/crowd/xmm-sources/expert-set/baseline', 409],
     ['POST', '/crowd/xmm-sources/consensus', 202],
     ['GET', '/crowd/xmm-sources/export/classifications.csv', 200],
     ['GET', '/crowd/xmm-sources/export/consensus.csv', 200],

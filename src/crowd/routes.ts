@@ -14,6 +14,7 @@ import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, revie
 import { hashIp, tokenSecret, verifyServe } from './token.js';
 import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
+import { baselineUnsure, setExpertSet } from './expert.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, compareWithSolution, consensusCsv } from './consensus.js';
 
 export const ANON_COOKIE = 'sift_crowd_anon';
@@ -250,11 +251,17 @@ export function crowdRoutes(ctx: AppContext): Router {
   r.post('/crowd/:slug/expert-set', requireUserFirst, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const names = String(req.body?.names ?? '').split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
-    await ctx.db.db.transaction().execute(async (tx) => {
-      await tx.updateTable('crowd_subjects').set({ expert: 0 }).where('workflow_id', '=', wf.id).execute();
-      for (let i = 0; i < names.length; i += 500) await tx.updateTable('crowd_subjects').set({ expert: 1 }).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('external_id', 'in', names.slice(i, i + 500)).execute();
-    });
-    if (wantsJson(req)) return res.json({ expert: names.length });
+    const matched = await setExpertSet(ctx.db.db, wf, names);
+    if (wantsJson(req)) return res.json({ expert: matched, unknown: names.length - matched });
+    res.redirect(303, `/crowd/${wf.slug}/manage`);
+  });
+  r.post('/crowd/:slug/expert-set/baseline', requireUserFirst, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    const count = Number(req.body?.count ?? 50);
+    if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new UserError(400, 'bad_count', 'How many sources: a whole number from 1 to 10,000.');
+    const picked = await baselineUnsure(ctx.db.db, wf, ctx.config.dataDir, count);
+    await setExpertSet(ctx.db.db, wf, picked.map((p) => p.name));
+    if (wantsJson(req)) return res.json({ expert: picked });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
   r.post('/crowd/:slug/consensus', requireUserFirst, async (req, res) => {

@@ -1,0 +1,54 @@
+/** Expert subject sets: hard live subjects, chosen by organizers or suggested from the baseline's doubt. */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { parse } from 'csv-parse/sync';
+import type { Db } from '../db/index.js';
+import { findChallengeById } from '../challenges/repo.js';
+import { UserError } from '../web/errors.js';
+import type { Workflow } from './repo.js';
+
+/** Marks exactly these live subjects (by name) as the expert set; returns how many matched. */
+export async function setExpertSet(db: Db, wf: Workflow, names: string[]): Promise<number> {
+  let matched = 0;
+  await db.transaction().execute(async (tx) => {
+    await tx.updateTable('crowd_subjects').set({ expert: 0 }).where('workflow_id', '=', wf.id).execute();
+    for (let i = 0; i < names.length; i += 500) {
+      const r = await tx.updateTable('crowd_subjects').set({ expert: 1 }).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('external_id', 'in', names.slice(i, i + 500)).executeTakeFirst();
+      matched += Number(r.numUpdatedRows);
+    }
+  });
+  return matched;
+}
+
+/**
+ * The baseline's margin per source: its highest class probability minus the next one, read from the
+ * proba_<class> columns of the latest scored baseline submission. A small margin is a source the
+ * baseline is unsure of.
+ */
+export async function baselineMargins(db: Db, wf: Workflow, dataDir: string): Promise<Map<string, number>> {
+  const c = await findChallengeById(db, wf.challengeId);
+  const sub = c && (await db.selectFrom('submissions').select(['id', 'file_path']).where('challenge_id', '=', c.id).where('is_baseline', '=', 1).where('status', '=', 'scored').orderBy('id', 'desc').executeTakeFirst());
+  if (!c || !sub) throw new UserError(409, 'no_baseline', 'There is no scored baseline submission for this challenge yet.');
+  const raw = fs.readFileSync(path.join(dataDir, sub.file_path));
+  const rows = parse(raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw) : raw, { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[];
+  const probaColumns = Object.keys(rows[0] ?? {}).filter((k) => k.startsWith('proba_'));
+  if (probaColumns.length < 2) throw new UserError(409, 'no_probabilities', `Baseline submission #${sub.id} has no class probabilities (proba_<class> columns).`);
+  const margins = new Map<string, number>();
+  for (const r of rows) {
+    const p = probaColumns.map((k) => Number(r[k])).sort((a, b) => b - a);
+    if (p.every(Number.isFinite)) margins.set(r[c.id_column], p[0] - p[1]);
+  }
+  return margins;
+}
+
+/** The `count` live, unretired subjects the baseline is least sure of, most doubtful first. */
+export async function baselineUnsure(db: Db, wf: Workflow, dataDir: string, count: number): Promise<Array<{ name: string; margin: number }>> {
+  const margins = await baselineMargins(db, wf, dataDir);
+  const live = await db.selectFrom('crowd_subjects').select('external_id').where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('retired_at', 'is', null).execute();
+  return live
+    .filter((s) => margins.has(s.external_id))
+    .map((s) => ({ name: s.external_id, margin: margins.get(s.external_id)! }))
+    .sort((a, b) => a.margin - b.margin || a.name.localeCompare(b.name))
+    .slice(0, count);
+}
