@@ -15,6 +15,7 @@ import { hashIp, tokenSecret, verifyServe } from './token.js';
 import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
+import { workflowSettings } from './settings.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, compareWithSolution, consensusCsv } from './consensus.js';
 
 export const ANON_COOKIE = 'sift_crowd_anon';
@@ -230,19 +231,7 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
   r.post('/crowd/:slug/settings', requireUserFirst, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    const b = req.body ?? {};
-    const retirement = b.retirement === 'adaptive' ? 'adaptive' : b.retirement === 'fixed' ? 'fixed' : wf.retirement;
-    const n = (v: unknown, d: number, lo: number, hi: number) => (v === undefined || v === '' ? d : Math.min(hi, Math.max(lo, Number(v))));
-    const chances = typeof b.trainingChances === 'string' ? b.trainingChances.split(',').map((x: string) => Number(x.trim())).filter((x: number) => x >= 0 && x <= 1) : Array.isArray(b.trainingChances) ? b.trainingChances.map(Number) : wf.trainingChances;
-    const set = {
-      retirement: retirement as 'fixed' | 'adaptive',
-      retire_count: Math.round(n(b.retireCount, wf.retireCount, 1, 10_000)),
-      adaptive_threshold: n(b.adaptiveThreshold, wf.adaptiveThreshold, 0.5, 0.99999),
-      adaptive_min_votes: Math.round(n(b.adaptiveMinVotes, wf.adaptiveMinVotes, 1, 10_000)),
-      training_chances_json: JSON.stringify(chances),
-      active: b.active === undefined ? (wf.active ? 1 : 0) : b.active === '0' || b.active === false ? 0 : 1,
-    };
-    if ([set.retire_count, set.adaptive_threshold, set.adaptive_min_votes].some((x) => !Number.isFinite(x))) throw new UserError(400, 'bad_settings', 'Numbers only, please.');
+    const set = workflowSettings(req.body, wf);
     await ctx.db.db.updateTable('crowd_workflows').set(set).where('id', '=', wf.id).execute();
     wfCache.clear();
     if (wantsJson(req)) return res.json({ workflow: await workflowBySlug(ctx.db.db, wf.slug) });

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { workflowSettings } from './settings.js';
+import type { Workflow } from './repo.js';
+import { UserError } from '../web/errors.js';
+
+const wf: Workflow = {
+  id: 1, challengeId: 1, slug: 'x', title: 'X', classes: ['A', 'B'], clues: {}, retirement: 'fixed', retireCount: 20,
+  adaptiveThreshold: 0.95, adaptiveMinVotes: 5, trainingChances: [1, 0.5, 0.1], active: true,
+};
+
+const problemsOf = (body: unknown): string[] => {
+  try {
+    workflowSettings(body, wf);
+  } catch (err) {
+    assert.ok(err instanceof UserError);
+    assert.equal(err.status, 400);
+    return (err.details as { problems: string[] }).problems;
+  }
+  assert.fail('accepted');
+};
+
+describe('crowd workflow settings form', () => {
+  it('keeps the current value of every field left blank or absent', () => {
+    assert.deepEqual(workflowSettings({ retireCount: '', adaptiveThreshold: '' }, wf), {
+      retirement: 'fixed', retire_count: 20, adaptive_threshold: 0.95, adaptive_min_votes: 5, training_chances_json: '[1,0.5,0.1]', active: 1,
+    });
+  });
+
+  it('takes valid values, training chances as a comma list, and the active switch', () => {
+    const set = workflowSettings({ retirement: 'adaptive', retireCount: '30', adaptiveThreshold: '0.99', adaptiveMinVotes: '3', trainingChances: '1, 1, 0.2', active: '0' }, wf);
+    assert.deepEqual(set, { retirement: 'adaptive', retire_count: 30, adaptive_threshold: 0.99, adaptive_min_votes: 3, training_chances_json: '[1,1,0.2]', active: 0 });
+  });
+
+  it('refuses out-of-range or non-numeric values, naming every problem, instead of clamping them', () => {
+    assert.deepEqual(problemsOf({ adaptiveThreshold: '7', retireCount: 'lots', adaptiveMinVotes: '2.5', trainingChances: '0.5, x, 2', retirement: 'sometimes' }).sort(), [
+      'adaptive minimum votes: a whole number',
+      'adaptive threshold: below 1',
+      'retire after: a number',
+      'retirement: fixed or adaptive',
+      'training chances: each from 0 to 1',
+      'training chances: numbers',
+    ]);
+    assert.deepEqual(problemsOf({ adaptiveThreshold: '0.2', retireCount: '0' }).sort(), ['adaptive threshold: from 0.5', 'retire after: at least 1']);
+  });
+});

@@ -1,0 +1,39 @@
+/** The organizers' workflow settings form: validated with zod, every problem named, nothing clamped silently. */
+import { z } from 'zod';
+import { UserError } from '../web/errors.js';
+import type { Workflow } from './repo.js';
+
+const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+const whole = (what: string) => z.preprocess(blankToUndefined, z.coerce.number({ message: `${what}: a number` }).int(`${what}: a whole number`).min(1, `${what}: at least 1`).max(10_000, `${what}: at most 10,000`).optional());
+
+const chancesList = z.preprocess(
+  (v) => (typeof v === 'string' ? (v.trim() === '' ? [] : v.split(',').map((x) => x.trim())) : v),
+  z.array(z.coerce.number({ message: 'training chances: numbers' }).min(0, 'training chances: each from 0 to 1').max(1, 'training chances: each from 0 to 1')).max(1000, 'training chances: at most 1,000 entries'),
+);
+
+const form = z.object({
+  retirement: z.preprocess(blankToUndefined, z.enum(['fixed', 'adaptive'], { message: 'retirement: fixed or adaptive' }).optional()),
+  retireCount: whole('retire after'),
+  adaptiveThreshold: z.preprocess(blankToUndefined, z.coerce.number({ message: 'adaptive threshold: a number' }).min(0.5, 'adaptive threshold: from 0.5').lt(1, 'adaptive threshold: below 1').optional()),
+  adaptiveMinVotes: whole('adaptive minimum votes'),
+  trainingChances: z.preprocess(blankToUndefined, chancesList.optional()),
+  active: z.preprocess(blankToUndefined, z.union([z.boolean(), z.enum(['0', '1', 'true', 'false', 'on'])]).optional()),
+});
+
+/** The columns to update, from the submitted form over the current settings; 400 listing every problem. */
+export function workflowSettings(body: unknown, wf: Workflow) {
+  const parsed = form.safeParse(body ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => i.message);
+    throw new UserError(400, 'bad_settings', `The settings were not saved: ${problems.join('; ')}.`, { problems });
+  }
+  const b = parsed.data;
+  return {
+    retirement: b.retirement ?? wf.retirement,
+    retire_count: b.retireCount ?? wf.retireCount,
+    adaptive_threshold: b.adaptiveThreshold ?? wf.adaptiveThreshold,
+    adaptive_min_votes: b.adaptiveMinVotes ?? wf.adaptiveMinVotes,
+    training_chances_json: JSON.stringify(b.trainingChances ?? wf.trainingChances),
+    active: b.active === undefined ? (wf.active ? 1 : 0) : b.active === true || ['1', 'true', 'on'].includes(String(b.active)) ? 1 : 0,
+  };
+}
