@@ -262,5 +262,11 @@ describe('organizer console of a challenge imported from a folder', function () 
     const html = await admin.agent.get('/organize/xmm-sources').expect(200);
     assert.doesNotMatch(html.text, /Map the solution's columns/);
     assert.match(html.text, /No organizer is listed yet/);
+    // Its settings come from challenge.yaml: the form says so, and saving it explains instead of failing vaguely.
+    assert.match((await admin.agent.get('/organize/xmm-sources/settings').expect(200)).text, /data-testid="imported-note"/);
+    const save = await admin.agent.post('/organize/xmm-sources/settings').set('Accept', 'application/json').send({ _csrf: admin.csrf, daily_limit: '3' }).expect(409);
+    assert.equal(save.body.error.code, 'imported_challenge');
+    await admin.agent.get('/organize/xmm-sources/export/leaderboard.csv?board=weird').set('Accept', 'application/json').expect(400);
+    assert.match(save.body.error.message, /challenge\.yaml/);
   });
 });

@@ -146,6 +146,7 @@ export function organizerRoutes(ctx: AppContext): Router {
       form,
       metrics: org.metricChoices().map((m) => ({ name: m, selected: m === form.metric })),
       columns: form.columns,
+      importedNote: org.importedFromFolder(c) ? org.IMPORTED_NOTE : null,
       ...extra,
     });
   };
@@ -229,7 +230,9 @@ export function organizerRoutes(ctx: AppContext): Router {
   };
   for (const type of ['csv', 'json'] as const) {
     r.get(`/organize/:slug/export/leaderboard.${type}`, organizes, async (req, res) => {
-      const which = req.query.board === 'private' ? 'private' : 'public';
+      const board = req.query.board ?? 'public';
+      if (board !== 'public' && board !== 'private') throw new UserError(400, 'bad_board', "board is 'public' or 'private'.");
+      const which = board;
       const c = req.challenge!;
       send(res, `${c.slug}-${which}-leaderboard.${type}`, type, await org.exportBoard(ctx.db, c, which), org.BOARD_COLUMNS, { challenge: c.slug, board: which, exportedAt: new Date().toISOString() });
     });

@@ -34,6 +34,10 @@ export const setupOf = (c: Challenge): ChallengeSetup | null => (c.setup_json ? 
 export const isConfigured = (c: Challenge): boolean => !!c.setup_json && !!c.solution_sha256;
 /** Has a mapped solution: saved from the console, or imported from a challenge folder (its challenge.yaml maps it). */
 export const hasSolution = (c: Challenge): boolean => !!c.solution_sha256;
+/** Imported from a challenge folder: challenge.yaml maps it, and no solution was uploaded through the console. */
+export const importedFromFolder = (c: Challenge): boolean => hasSolution(c) && !c.setup_json && !sourceSolution(c.folder);
+export const IMPORTED_NOTE =
+  "This challenge was imported from a challenge folder: its challenge.yaml sets the columns, metric, dates and limits. Upload a solution file under Replace files on the console to manage these settings from here (the console's other actions work either way).";
 
 const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -171,6 +175,7 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
   const problems: string[] = [];
   const str = (k: string) => String(body[k] ?? '').trim();
   const src = sourceSolution(c.folder);
+  if (!src && importedFromFolder(c)) throw new UserError(409, 'imported_challenge', IMPORTED_NOTE);
   if (!src) throw new UserError(409, 'no_solution', 'Upload a solution file first.');
   const split = str('split') === 'random' ? 'random' : 'column';
   const publicFraction = Number(str('public_fraction') || '0.25');
