@@ -13,6 +13,7 @@ import { loadChallengeSolution, phase } from '../challenges/service.js';
 import { enqueue } from '../jobs/queue.js';
 import { UserError } from '../web/errors.js';
 import { parseSubmission, type ParseOutcome } from './parse.js';
+import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
 import { teamIdOf } from '../teams/repo.js';
 import * as repo from './repo.js';
 
@@ -99,6 +100,7 @@ export async function accept(
     const relPath = path.join('submissions', String(c.id), `${sha256}${gz ? '.csv.gz' : '.csv'}`);
     fs.mkdirSync(path.join(dataDir, path.dirname(relPath)), { recursive: true });
     await fs.promises.rename(upload.tmpPath, path.join(dataDir, relPath));
+    await writeAligned(alignedPathOf(path.join(dataDir, relPath)), solution.sha256, outcome.prediction).catch(() => undefined);
 
     return await handle.db.transaction().execute(async (tx) => {
       const entrant = repo.entrantKey(userId, teamId);
@@ -157,14 +159,21 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
   if (!opts.rescore) await handle.db.updateTable('submissions').set({ status: 'scoring' }).where('id', '=', sub.id).execute();
 
   const solution = await loadChallengeSolution(c);
-  const outcome = await parseStoredSubmission(dataDir, sub, c, solution);
-  if (!outcome.ok) return markFailed(handle, sub.id, `The stored file no longer matches the solution: ${outcome.errors[0]?.message ?? 'invalid'}`);
+  const aligned = alignedPathOf(path.join(dataDir, sub.file_path));
+  let prediction = await readAligned(aligned, solution.sha256, solution.label.length);
+  // Used once: later reads (re-scores, comparisons) parse the stored file against the solution of their day.
+  await fs.promises.rm(aligned, { force: true });
+  if (!prediction) {
+    const outcome = await parseStoredSubmission(dataDir, sub, c, solution);
+    if (!outcome.ok) return markFailed(handle, sub.id, `The stored file no longer matches the solution: ${outcome.errors[0]?.message ?? 'invalid'}`);
+    prediction = outcome.prediction;
+  }
 
   const metric = getMetric(c.metric);
   let pub, priv;
   try {
-    pub = metric.score(outcome.prediction, solution, subsetMask(solution.usage, 'public'), c.metricOptions);
-    priv = metric.score(outcome.prediction, solution, subsetMask(solution.usage, 'private'), c.metricOptions);
+    pub = metric.score(prediction, solution, subsetMask(solution.usage, 'public'), c.metricOptions);
+    priv = metric.score(prediction, solution, subsetMask(solution.usage, 'private'), c.metricOptions);
   } catch (err) {
     return markFailed(handle, sub.id, `Scoring failed: ${err instanceof Error ? err.message : String(err)}`);
   }
