@@ -248,13 +248,14 @@ describe('organizer console', function () {
 
 describe('organizer console of a challenge imported from a folder', function () {
   let ctx: TestContext;
+  let admin: Agent;
   before(async () => {
     ctx = await createTestContext({ challenges: ['xmm-sources'], workers: 0 });
+    admin = await signedInAgent(ctx.app, 'admin@example.org', 'Admin');
   });
   after(async () => ctx.close());
 
   it('counts it as set up (challenge.yaml maps the solution) and previews the subsets', async () => {
-    const admin = await signedInAgent(ctx.app, 'admin@example.org', 'Admin');
     const res = await admin.agent.get('/organize/xmm-sources').set('Accept', 'application/json').expect(200);
     assert.equal(res.body.configured, true);
     assert.deepEqual(res.body.preview.subsets.map((s: { usage: string; rows: number }) => [s.usage, s.rows]).sort(), [['Ignored', 0], ['Private', 298], ['Public', 95]]);
@@ -268,5 +269,16 @@ describe('organizer console of a challenge imported from a folder', function () 
     assert.equal(save.body.error.code, 'imported_challenge');
     await admin.agent.get('/organize/xmm-sources/export/leaderboard.csv?board=weird').set('Accept', 'application/json').expect(400);
     assert.match(save.body.error.message, /challenge\.yaml/);
+  });
+
+  it('shows "Organize" in the menu to a participant once they organize a challenge', async () => {
+    const pia = await signedInAgent(ctx.app, 'pia@example.org', 'Pia');
+    const menu = async () => /<nav>[\s\S]*href="\/organize">Organize<\/a>[\s\S]*<\/nav>/.test((await pia.agent.get('/').expect(200)).text);
+    assert.equal(await menu(), false);
+    await pia.agent.get('/organize').set('Accept', 'application/json').expect(403);
+    await admin.agent.post('/organize/xmm-sources/organizers').set('Accept', 'application/json').send({ _csrf: admin.csrf, email: 'pia@example.org' }).expect(200);
+    assert.equal(await menu(), true);
+    const list = await pia.agent.get('/organize').set('Accept', 'application/json').expect(200);
+    assert.deepEqual(list.body.challenges.map((c: { slug: string }) => c.slug), ['xmm-sources']);
   });
 });
