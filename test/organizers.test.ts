@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import request from 'supertest';
 import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
 import { createXrayDraft, JSON_, rowsOf, xraySettings, type Agent } from './organizer-helpers.js';
@@ -119,6 +120,26 @@ describe('organizer console', function () {
     assert.deepEqual([patRow.before.rank, patRow.after.rank, patRow.moved, patRow.changed], [2, 1, 1, true]);
     const html = await org.agent.get(`/organize/xr/rescore/${runId}`).expect(200);
     assert.match(html.text, /data-testid="rescore-public"/);
+  });
+
+  it('turns on crowd classification from the console: test rows become subjects, labelled training rows the gold set', async () => {
+    const before = (await org.agent.get('/organize/xr').set('Accept', JSON_).expect(200)).body;
+    assert.deepEqual(before.crowd, { enabled: false, canEnable: true });
+    assert.equal(before.baseline.page, '/challenges/xr/baseline');
+    const bad = await org.agent.post('/organize/xr/crowd').set('Accept', JSON_).send({ _csrf: org.csrf, retireCount: '0', goldPerClass: 'many' }).expect(400);
+    assert.deepEqual(bad.body.error.problems.sort(), ['gold per class: a number', 'retire after: at least 1']);
+    assert.equal((await ctx.handle.db.selectFrom('crowd_workflows').select('id').execute()).length, 0);
+    const on = await org.agent.post('/organize/xr/crowd').set('Accept', JSON_).send({ _csrf: org.csrf, retirement: 'fixed', retireCount: '7', goldPerClass: '3' }).expect(200);
+    const again = await org.agent.post('/organize/xr/crowd').set('Accept', JSON_).send({ _csrf: org.csrf }).expect(200);
+    assert.equal(again.body.workflowId, on.body.workflowId);
+    const after = (await org.agent.get('/organize/xr').set('Accept', JSON_).expect(200)).body.crowd;
+    const c = (await findChallengeBySlug(ctx.handle.db, 'xr'))!;
+    const testRows = zlib.gunzipSync(fs.readFileSync(datasetFile('xray-sources', 'test.csv.gz'))).toString().trim().split('\n').length - 1;
+    assert.deepEqual([after.enabled, after.live, after.gold, after.retired, after.votes], [true, testRows, 3 * c.classes.length, 0, 0]);
+    const wf = await ctx.handle.db.selectFrom('crowd_workflows').selectAll().where('id', '=', on.body.workflowId).executeTakeFirstOrThrow();
+    assert.equal(wf.retire_count, 7);
+    const list = await pat.agent.get('/crowd').set('Accept', JSON_).expect(200);
+    assert.ok(list.body.workflows.some((w: { slug: string }) => w.slug === 'xr'));
   });
 
   it('freezes the public board: later submissions do not show until unfrozen', async () => {

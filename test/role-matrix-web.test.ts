@@ -91,6 +91,7 @@ describe('role matrix: every organizer console and admin route', function () {
     },
     '/organize/:slug/open-data': { audience: 'thisChallenge', ok: 200, setup: async () => void (await ctx.handle.db.updateTable('challenges').set({ state: 'closed' }).where('slug', '=', 'xr').execute()) },
     '/organize/:slug/organizers': { audience: 'thisChallenge', ok: 404, body: { email: 'nobody@example.org' } },
+    '/organize/:slug/crowd': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/rescore': { audience: 'thisChallenge', ok: 202, setup: resetRuns },
     '/organize/:slug/rescore/:id': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/export/leaderboard.csv': { audience: 'thisChallenge', ok: 200, query: 'board=private' },

@@ -16,6 +16,7 @@ import * as org from './service.js';
 import { getRun, listRuns, startRescore } from './rescore.js';
 import type { DataKind } from './setup.js';
 import { forgetUserSessions } from '../accounts/session-cache.js';
+import { baselineSummary, crowdSummary, enableCrowd } from './companions.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -40,6 +41,7 @@ export const ORGANIZER_ROUTES = [
   ['POST', '/organize/:slug/close'],
   ['POST', '/organize/:slug/open-data'],
   ['POST', '/organize/:slug/organizers'],
+  ['POST', '/organize/:slug/crowd'],
   ['POST', '/organize/:slug/rescore'],
   ['GET', '/organize/:slug/rescore/:id'],
   ['GET', '/organize/:slug/export/leaderboard.csv'],
@@ -130,6 +132,8 @@ export function organizerRoutes(ctx: AppContext): Router {
       teams: await listTeams(ctx.db, c.id),
       runs: await listRuns(ctx.db, c),
       revealed: privateRevealed(c),
+      baseline: await baselineSummary(ctx.db.db, c),
+      crowd: await crowdSummary(ctx.db.db, c),
     };
     if (wantsJson(req)) return res.json(data);
     res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, isDraft: c.state === 'draft', isClosed: phase(c) === 'closed', canRemoveOrganizers: data.organizers.length > 1, noOrganizers: data.organizers.length === 0 });
@@ -173,6 +177,12 @@ export function organizerRoutes(ctx: AppContext): Router {
     done(req, res, c, { solutionSha256: c.solution_sha256 });
   });
 
+  r.post('/organize/:slug/crowd', organizes, async (req, res) => {
+    const c = req.challenge!;
+    const id = await enableCrowd(ctx.db, c, req.body ?? {});
+    if (wantsJson(req)) return res.json({ workflowId: id, manage: `/crowd/${c.slug}/manage` });
+    res.redirect(303, `/crowd/${c.slug}/manage`);
+  });
   r.post('/organize/:slug/publish', organizes, async (req, res) => {
     await org.publish(ctx.db, req.challenge!);
     done(req, res, await reload(req.challenge!));

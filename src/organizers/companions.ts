@@ -1,0 +1,42 @@
+/** What the console shows of a challenge's companions: its TF.js baseline and its crowd workflow. */
+import { z } from 'zod';
+import type { Db, DbHandle } from '../db/index.js';
+import type { Challenge } from '../challenges/repo.js';
+import { latestRun } from '../baseline/service.js';
+import { createWorkflow } from '../crowd/setup.js';
+import { workflowCounts } from '../crowd/repo.js';
+import { UserError } from '../web/errors.js';
+
+export async function baselineSummary(db: Db, c: Challenge) {
+  const run = await latestRun(db, c.id);
+  const sub = await db.selectFrom('submissions').select(['id', 'status', 'public_score']).where('challenge_id', '=', c.id).where('is_baseline', '=', 1).orderBy('id', 'desc').executeTakeFirst();
+  return { page: `/challenges/${c.slug}/baseline`, run: run ? { id: run.id, status: run.status, startedAt: run.started_at, finishedAt: run.finished_at } : null, submission: sub ?? null };
+}
+
+export async function crowdSummary(db: Db, c: Challenge) {
+  const wf = await db.selectFrom('crowd_workflows').select(['id', 'active']).where('challenge_id', '=', c.id).executeTakeFirst();
+  if (!wf) return { enabled: false as const, canEnable: c.classes.length >= 2 };
+  return { enabled: true as const, active: wf.active === 1, manage: `/crowd/${c.slug}/manage`, ...(await workflowCounts(db, wf.id)) };
+}
+
+const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
+const crowdForm = z.object({
+  retirement: z.preprocess(blank, z.enum(['fixed', 'adaptive'], { message: 'retirement: fixed or adaptive' }).default('fixed')),
+  retireCount: z.preprocess(blank, z.coerce.number({ message: 'retire after: a number' }).int('retire after: a whole number').min(1, 'retire after: at least 1').max(10_000, 'retire after: at most 10,000').default(20)),
+  goldPerClass: z.preprocess(blank, z.coerce.number({ message: 'gold per class: a number' }).int('gold per class: a whole number').min(1, 'gold per class: at least 1').max(10_000, 'gold per class: at most 10,000').default(60)),
+});
+
+/**
+ * Turns on volunteer classification: the test rows become the subjects (shown without labels) and up
+ * to `goldPerClass` labelled training rows per class the gold set. Returns the workflow id (the
+ * existing one when it is already on).
+ */
+export async function enableCrowd(handle: DbHandle, c: Challenge, body: unknown): Promise<number> {
+  if (c.classes.length < 2) throw new UserError(409, 'no_classes', 'Crowd classification needs a challenge with named classes (set them in the settings).');
+  const parsed = crowdForm.safeParse(body);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => i.message);
+    throw new UserError(400, 'bad_crowd_settings', `Crowd classification was not turned on: ${problems.join('; ')}.`, { problems });
+  }
+  return createWorkflow(handle, c, parsed.data);
+}
