@@ -118,6 +118,20 @@ describe('crowd: abuse', function () {
     await assert.rejects(ctx.handle.db.insertInto('crowd_votes').values({ ...copy, voter: 'u:other' }).execute());
   });
 
+  it('counts a burst of simultaneous copies of one vote once (they may share one commit)', async () => {
+    const { agent, csrf } = await signedInAgent(ctx.app, 'burst@example.org');
+    const s = await serve(agent);
+    const countBefore = (await ctx.handle.db.selectFrom('crowd_subjects').select('vote_count').where('id', '=', s.subject!.id).executeTakeFirstOrThrow()).vote_count;
+    const all = await Promise.all(Array.from({ length: 6 }, (_, i) => vote(agent, csrf, s.token, i % 2 ? 'AGN' : 'Star')));
+    assert.deepEqual(all.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409]);
+    assert.ok(all.filter((r) => r.status === 409).every((r) => r.body.error.code === 'duplicate_vote'));
+    const me = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'burst@example.org').executeTakeFirstOrThrow();
+    const votes = await ctx.handle.db.selectFrom('crowd_votes').select('answer').where('subject_id', '=', s.subject!.id).where('user_id', '=', me.id).execute();
+    assert.equal(votes.length, 1);
+    const subj = await ctx.handle.db.selectFrom('crowd_subjects').select('vote_count').where('id', '=', s.subject!.id).executeTakeFirstOrThrow();
+    assert.equal(subj.vote_count, countBefore + 1);
+  });
+
   it('rejects a vote on a subject that was not served to the voter', async () => {
     const { agent, csrf } = await signedInAgent(ctx.app, 'forger@example.org');
     const other = await signedInAgent(ctx.app, 'victim@example.org');
