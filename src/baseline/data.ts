@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import zlib from 'node:zlib';
 import { parse } from 'csv-parse/sync';
+import { readMaybeGzipped } from '../gzip.js';
 
 /** A CSV file as columns of strings (small enough for memory: 250k HiggsML rows is ~70 MB of text). */
 export interface Table {
@@ -11,9 +10,7 @@ export interface Table {
 }
 
 export function readCsvTable(file: string): Table {
-  let buf = fs.readFileSync(file);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = zlib.gunzipSync(buf);
-  const records = parse(buf, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
+  const records = parse(readMaybeGzipped(file), { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
   if (!records.length) throw new Error(`${file}: empty`);
   const header = records[0].map((h) => h.trim());
   const body = records.slice(1);

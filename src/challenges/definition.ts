@@ -13,13 +13,13 @@
  *   datasets/foo/challenge.yaml: closes_at: must be after opens_at
  */
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import zlib from 'node:zlib';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ChallengeDefinition, SubmissionFormat } from './types.js';
+import { isGzipFile } from '../gzip.js';
 
 /** Metric names accepted in challenge.yaml (they match scorers/registry.ts). */
 export const METRICS = ['ams', 'accuracy', 'macro_f1', 'log_loss', 'roc_auc'] as const;
@@ -175,17 +175,8 @@ function isFile(p: string): boolean {
 
 /** The header row of a CSV file (gzip detected by magic bytes); null when the file is empty. */
 export async function readCsvHeader(file: string): Promise<string[] | null> {
-  const fh = await fsp.open(file, 'r');
-  const magic = Buffer.alloc(2);
-  let isGzip = false;
-  try {
-    const { bytesRead } = await fh.read(magic, 0, 2, 0);
-    isGzip = bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
   const raw = fs.createReadStream(file);
-  const input = isGzip ? raw.pipe(zlib.createGunzip()) : raw;
+  const input = (await isGzipFile(file)) ? raw.pipe(zlib.createGunzip()) : raw;
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
   try {
     for await (const line of rl) {

@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream';
 import zlib from 'node:zlib';
 import { parse } from 'csv-parse';
 import { USAGE, type Solution, type UsageCode } from '../../scorers/types.js';
+import { isGzipBytes, isGzipFile } from '../gzip.js';
 
 /** What loadSolution needs to know about the challenge. */
 export interface SolutionSpec {
@@ -63,16 +64,6 @@ class HashTap extends Transform {
   }
 }
 
-async function isGzipFile(file: string): Promise<boolean> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(magic, 0, 2, 0);
-    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
 
 function checkSpec(spec: SolutionSpec, file: string): void {
   const problems: string[] = [];
@@ -289,7 +280,7 @@ export async function getSolution(file: string, spec: SolutionSpec): Promise<Sol
       touch(byContent, contentKey, known);
       return known;
     }
-    const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+    const gzip = isGzipBytes(bytes);
     const sol = await parseSolution(Readable.from([bytes], { objectMode: false }), gzip, file, spec);
     touch(byContent, contentKey, sol);
     return sol;

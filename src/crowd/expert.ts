@@ -1,12 +1,10 @@
 /** Expert subject sets: hard live subjects, chosen by organizers or suggested from the baseline's doubt. */
-import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { parse } from 'csv-parse/sync';
 import type { Db } from '../db/index.js';
 import { findChallengeById } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import type { Workflow } from './repo.js';
+import { readCsvRecords } from './setup.js';
 
 /** Marks exactly these live subjects (by name) as the expert set; returns how many matched. */
 export async function setExpertSet(db: Db, wf: Workflow, names: string[]): Promise<number> {
@@ -30,8 +28,7 @@ export async function baselineMargins(db: Db, wf: Workflow, dataDir: string): Pr
   const c = await findChallengeById(db, wf.challengeId);
   const sub = c && (await db.selectFrom('submissions').select(['id', 'file_path']).where('challenge_id', '=', c.id).where('is_baseline', '=', 1).where('status', '=', 'scored').orderBy('id', 'desc').executeTakeFirst());
   if (!c || !sub) throw new UserError(409, 'no_baseline', 'There is no scored baseline submission for this challenge yet.');
-  const raw = fs.readFileSync(path.join(dataDir, sub.file_path));
-  const rows = parse(raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw) : raw, { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[];
+  const rows = readCsvRecords(path.join(dataDir, sub.file_path));
   const probaColumns = Object.keys(rows[0] ?? {}).filter((k) => k.startsWith('proba_'));
   if (probaColumns.length < 2) throw new UserError(409, 'no_probabilities', `Baseline submission #${sub.id} has no class probabilities (proba_<class> columns).`);
   const margins = new Map<string, number>();

@@ -1,7 +1,5 @@
 /** Creating a crowd workflow for a challenge: live subjects from its test rows, gold from its train rows. */
-import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
@@ -9,6 +7,7 @@ import type { RetirementMode } from '../db/tables/crowd.js';
 import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
 import { cell, num, type Features } from './features.js';
 import { uniformPrior } from './aggregators/index.js';
+import { readMaybeGzipped } from '../gzip.js';
 
 /** Clues shown after a training answer, per class (CLAXSON style). */
 export const DEFAULT_CLUES: Record<string, string> = {
@@ -34,10 +33,9 @@ export interface WorkflowOptions {
   maxLive?: number;
 }
 
-function readCsv(file: string): Record<string, string>[] {
-  let buf = fs.readFileSync(file);
-  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = zlib.gunzipSync(buf);
-  return parse(buf, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) as Record<string, string>[];
+/** A CSV file (plain or gzip) as one record per row, keyed by header. */
+export function readCsvRecords(file: string): Record<string, string>[] {
+  return parse(readMaybeGzipped(file), { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) as Record<string, string>[];
 }
 
 function features(row: Record<string, string>, drop: string[]): Features {
@@ -58,8 +56,8 @@ export async function createWorkflow(handle: DbHandle, challenge: Challenge, opt
   const idCol = challenge.id_column;
   const target = challenge.target_column;
   const drop = [target, 'OriginalClass', challenge.weight_column ?? ''];
-  const train = readCsv(path.join(challenge.folder, challenge.train_file));
-  const test = readCsv(path.join(challenge.folder, challenge.test_file));
+  const train = readCsvRecords(path.join(challenge.folder, challenge.train_file));
+  const test = readCsvRecords(path.join(challenge.folder, challenge.test_file));
   const perClass = opts.goldPerClass ?? 60;
   const taken = new Map<string, number>();
   const gold = train.filter((r) => {

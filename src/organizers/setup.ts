@@ -18,6 +18,7 @@ import { parse } from 'csv-parse';
 import { stringify } from 'yaml';
 import { readCsvHeader, USAGE_COLUMN } from '../challenges/definition.js';
 import { USAGE, type Solution } from '../../scorers/types.js';
+import { isGzipFile } from '../gzip.js';
 
 export type DataKind = 'train' | 'test' | 'solution' | 'sample_submission';
 
@@ -34,20 +35,11 @@ export interface ChallengeSetup {
   seed: string;
 }
 
-export async function isGzip(file: string): Promise<boolean> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
 
 /** The stored name of an uploaded data file: its kind, `.csv`, and `.gz` when its bytes are gzip. */
 export async function storedName(kind: DataKind, tmpFile: string): Promise<string> {
   const base = kind === 'solution' ? 'solution.source' : kind;
-  return `${base}.csv${(await isGzip(tmpFile)) ? '.gz' : ''}`;
+  return `${base}.csv${(await isGzipFile(tmpFile)) ? '.gz' : ''}`;
 }
 
 /** Moves an upload into the folder under its kind's name, removing any other version (.csv vs .csv.gz). */
@@ -85,7 +77,7 @@ function openCsv(file: string, gzip: boolean) {
 
 /** Distinct values of a column, in order of first appearance (at most `max`), streaming. */
 export async function distinctValues(file: string, column: string, max = 50): Promise<string[]> {
-  const parser = openCsv(file, await isGzip(file));
+  const parser = openCsv(file, await isGzipFile(file));
   const seen = new Set<string>();
   let idx = -1;
   let first = true;
@@ -121,7 +113,7 @@ const csvCell = (v: string): string => (/[",\r\n]/.test(v) || v !== v.trim() ? `
  * Row problems (unknown classes, duplicates, bad Usage...) are left to loadSolution, which reports them with line numbers.
  */
 export async function writeCanonicalSolution(source: string, out: string, s: ChallengeSetup): Promise<void> {
-  const parser = openCsv(source, await isGzip(source));
+  const parser = openCsv(source, await isGzipFile(source));
   const tmp = `${out}.tmp`;
   const w = fs.createWriteStream(tmp);
   const write = async (line: string) => {

@@ -16,6 +16,7 @@ import { parseSubmission, type ParseOutcome } from './parse.js';
 import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
 import { teamIdOf } from '../teams/repo.js';
 import * as repo from './repo.js';
+import { isGzipFile } from '../gzip.js';
 
 export const SCORE_JOB = 'score-submission';
 
@@ -47,15 +48,6 @@ function quotaFromUsed(limit: number, used: number, now: Date): Quota {
   return { limit, used, left, nextSlotAt: (left > 0 ? now : midnight).toISOString() };
 }
 
-async function isGzip(file: string): Promise<boolean> {
-  const fd = await fs.promises.open(file, 'r');
-  try {
-    const { buffer, bytesRead } = await fd.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-  } finally {
-    await fd.close();
-  }
-}
 
 function dailyLimitError(q: Quota): UserError {
   return new UserError(429, 'daily_limit', `Daily submission limit reached (${q.limit} per UTC day). The next slot frees at ${q.nextSlotAt}.`, { quota: q });
@@ -96,7 +88,7 @@ export async function accept(
     }
 
     const sha256 = hash.digest('hex');
-    const gz = await isGzip(upload.tmpPath);
+    const gz = await isGzipFile(upload.tmpPath);
     const relPath = path.join('submissions', String(c.id), `${sha256}${gz ? '.csv.gz' : '.csv'}`);
     fs.mkdirSync(path.join(dataDir, path.dirname(relPath)), { recursive: true });
     await fs.promises.rename(upload.tmpPath, path.join(dataDir, relPath));
