@@ -4,7 +4,9 @@ import { UserError } from '../web/errors.js';
 import type { Workflow } from './repo.js';
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
-const whole = (what: string) => z.preprocess(blankToUndefined, z.coerce.number({ message: `${what}: a number` }).int(`${what}: a whole number`).min(1, `${what}: at least 1`).max(10_000, `${what}: at most 10,000`).optional());
+/** A form field holding a whole number from 1 to 10,000 (blank: absent), its problems named after `what`. */
+export const wholeField = (what: string) => z.preprocess(blankToUndefined, z.coerce.number({ message: `${what}: a number` }).int(`${what}: a whole number`).min(1, `${what}: at least 1`).max(10_000, `${what}: at most 10,000`).optional());
+export const retirementField = z.preprocess(blankToUndefined, z.enum(['fixed', 'adaptive'], { message: 'retirement: fixed or adaptive' }).optional());
 
 const chancesList = z.preprocess(
   (v) => (typeof v === 'string' ? (v.trim() === '' ? [] : v.split(',').map((x) => x.trim())) : v),
@@ -12,10 +14,10 @@ const chancesList = z.preprocess(
 );
 
 const form = z.object({
-  retirement: z.preprocess(blankToUndefined, z.enum(['fixed', 'adaptive'], { message: 'retirement: fixed or adaptive' }).optional()),
-  retireCount: whole('retire after'),
+  retirement: retirementField,
+  retireCount: wholeField('retire after'),
   adaptiveThreshold: z.preprocess(blankToUndefined, z.coerce.number({ message: 'adaptive threshold: a number' }).min(0.5, 'adaptive threshold: from 0.5').lt(1, 'adaptive threshold: below 1').optional()),
-  adaptiveMinVotes: whole('adaptive minimum votes'),
+  adaptiveMinVotes: wholeField('adaptive minimum votes'),
   trainingChances: z.preprocess(blankToUndefined, chancesList.optional()),
   active: z.preprocess(blankToUndefined, z.union([z.boolean(), z.enum(['0', '1', 'true', 'false', 'on'])]).optional()),
 });

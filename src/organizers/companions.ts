@@ -4,6 +4,7 @@ import type { Db, DbHandle } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import { latestRun } from '../baseline/service.js';
 import { createWorkflow } from '../crowd/setup.js';
+import { retirementField, wholeField } from '../crowd/settings.js';
 import { workflowCounts } from '../crowd/repo.js';
 import { UserError } from '../web/errors.js';
 
@@ -19,11 +20,10 @@ export async function crowdSummary(db: Db, c: Challenge) {
   return { enabled: true as const, active: wf.active === 1, manage: `/crowd/${c.slug}/manage`, ...(await workflowCounts(db, wf.id)) };
 }
 
-const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
 const crowdForm = z.object({
-  retirement: z.preprocess(blank, z.enum(['fixed', 'adaptive'], { message: 'retirement: fixed or adaptive' }).default('fixed')),
-  retireCount: z.preprocess(blank, z.coerce.number({ message: 'retire after: a number' }).int('retire after: a whole number').min(1, 'retire after: at least 1').max(10_000, 'retire after: at most 10,000').default(20)),
-  goldPerClass: z.preprocess(blank, z.coerce.number({ message: 'gold per class: a number' }).int('gold per class: a whole number').min(1, 'gold per class: at least 1').max(10_000, 'gold per class: at most 10,000').default(60)),
+  retirement: retirementField.default('fixed'),
+  retireCount: wholeField('retire after').default(20),
+  goldPerClass: wholeField('gold per class').default(60),
 });
 
 /**
