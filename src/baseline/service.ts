@@ -51,6 +51,18 @@ export async function latestRun(db: Db, challengeId: number): Promise<BaselineRu
   return db.selectFrom('baseline_runs').selectAll().where('challenge_id', '=', challengeId).orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
 
+/** The challenge's newest baseline submission (only a scored one with `scoredOnly`). */
+export async function latestBaselineSubmission(db: Db, challengeId: number, scoredOnly = false): Promise<SubmissionRow | undefined> {
+  return db
+    .selectFrom('submissions')
+    .selectAll()
+    .where('challenge_id', '=', challengeId)
+    .where('is_baseline', '=', 1)
+    .$if(scoredOnly, (q) => q.where('status', '=', 'scored'))
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+}
+
 export async function findRun(db: Db, id: number): Promise<BaselineRun | undefined> {
   return db.selectFrom('baseline_runs').selectAll().where('id', '=', id).executeTakeFirst();
 }

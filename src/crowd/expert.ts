@@ -5,6 +5,7 @@ import { findChallengeById } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import type { Workflow } from './repo.js';
 import { readCsvRecords } from './setup.js';
+import { latestBaselineSubmission } from '../baseline/service.js';
 
 /** Marks exactly these live subjects (by name) as the expert set; returns how many matched. */
 export async function setExpertSet(db: Db, wf: Workflow, names: string[]): Promise<number> {
@@ -26,7 +27,7 @@ export async function setExpertSet(db: Db, wf: Workflow, names: string[]): Promi
  */
 export async function baselineMargins(db: Db, wf: Workflow, dataDir: string): Promise<Map<string, number>> {
   const c = await findChallengeById(db, wf.challengeId);
-  const sub = c && (await db.selectFrom('submissions').select(['id', 'file_path']).where('challenge_id', '=', c.id).where('is_baseline', '=', 1).where('status', '=', 'scored').orderBy('id', 'desc').executeTakeFirst());
+  const sub = c && (await latestBaselineSubmission(db, c.id, true));
   if (!c || !sub) throw new UserError(409, 'no_baseline', 'There is no scored baseline submission for this challenge yet.');
   const rows = readCsvRecords(path.join(dataDir, sub.file_path));
   const probaColumns = Object.keys(rows[0] ?? {}).filter((k) => k.startsWith('proba_'));

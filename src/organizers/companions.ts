@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Db, DbHandle } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
-import { latestRun } from '../baseline/service.js';
+import { latestBaselineSubmission, latestRun } from '../baseline/service.js';
 import { createWorkflow } from '../crowd/setup.js';
 import { retirementField, wholeField } from '../crowd/settings.js';
 import { workflowCounts } from '../crowd/repo.js';
@@ -10,7 +10,8 @@ import { UserError } from '../web/errors.js';
 
 export async function baselineSummary(db: Db, c: Challenge) {
   const run = await latestRun(db, c.id);
-  const sub = await db.selectFrom('submissions').select(['id', 'status', 'public_score']).where('challenge_id', '=', c.id).where('is_baseline', '=', 1).orderBy('id', 'desc').executeTakeFirst();
+  const latest = await latestBaselineSubmission(db, c.id);
+  const sub = latest && { id: latest.id, status: latest.status, public_score: latest.public_score };
   return { page: `/challenges/${c.slug}/baseline`, run: run ? { id: run.id, status: run.status, startedAt: run.started_at, finishedAt: run.finished_at } : null, submission: sub ?? null };
 }
 
