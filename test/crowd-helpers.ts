@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { Express } from 'express';
 import request from 'supertest';
 import { createTestContext, csrfFrom, type TestContext } from './helpers.js';
 import { addOrganizer } from '../src/organizers/access.js';
@@ -45,15 +44,6 @@ export async function setChances(ctx: TestContext & { workflowId: number }, chan
   await ctx.handle.db.updateTable('crowd_workflows').set({ training_chances_json: JSON.stringify(chances) }).where('id', '=', ctx.workflowId).execute();
 }
 
-export const csrfOf = async (app: Express, agent: Agent): Promise<string> => {
-  void app;
-  const page = await agent.get('/crowd').expect(200);
-  const m = /name="_csrf" value="([^"]+)"/.exec(page.text);
-  assert.ok(m, 'no csrf');
-  return m[1];
-};
-
-/** A signed-in organizer's agent and CSRF token. */
 /** A signed-in organizer of the challenge (crowd organizer pages belong to that challenge's organizers). */
 export async function organizerAgent(ctx: TestContext, email = 'org@example.org', slug = 'xmm-sources') {
   const user = await signUp(ctx.handle.db, { email, name: 'Org', password: 'correct horse battery' }, 'organizer');

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { BoardRow } from '../leaderboards/service.js';
-import { crowdComparison, crowdVsMl, dataDirOf, evaluationSet, figures, LIST_LIMIT, mlComparison, pickMlEntries, scoringClasses, type CrowdLabels, type EvalSubject } from './compare.js';
+import { crowdComparison, crowdVsMl, evaluationSet, figures, LIST_LIMIT, mlComparison, pickMlEntries, scoringClasses, type CrowdLabels, type EvalSubject } from './compare.js';
 
 const K3 = ['a', 'b', 'c'];
 const subjects = (truth: number[]): EvalSubject[] => truth.map((t, i) => ({ id: i + 1, name: `s${i + 1}`, truth: t }));
@@ -79,10 +78,5 @@ describe('crowd comparison: pure functions', () => {
     assert.deepEqual(pickMlEntries([row(1, null, true), row(2, 1), row(3, 2)]), { baseline: row(1, null, true), best: row(2, 1) });
     assert.deepEqual(pickMlEntries([row(1, null, true)]), { baseline: row(1, null, true), best: null });
     assert.deepEqual(pickMlEntries([]), { baseline: null, best: null });
-  });
-
-  it('finds DATA_DIR from a challenge folder at DATA_DIR/challenges/<slug>', () => {
-    assert.equal(dataDirOf({ folder: path.join('/srv', 'data', 'challenges', 'xmm') }), path.resolve('/srv/data'));
-    assert.equal(dataDirOf({ folder: '/somewhere/else/xmm' }), null);
   });
 });

@@ -7,7 +7,6 @@
  * and their consensus from the database, the solution, and the ML predictions from the submissions'
  * stored files (read as the scorer reads them).
  */
-import path from 'node:path';
 import type { Db, DbHandle } from '../db/index.js';
 import { classificationReport, matrixRows } from '../../scorers/classification.js';
 import type { Solution } from '../../scorers/types.js';
@@ -245,20 +244,10 @@ export function pickMlEntries(rows: BoardRow[]): { baseline: BoardRow | null; be
 
 export const mlBoard = (c: Challenge): Board => (privateRevealed(c) ? 'private' : 'public');
 
-/**
- * DATA_DIR, where the submission files are, when the caller does not pass it: challenge folders
- * live at DATA_DIR/challenges/<slug> (folder imports and the organizer console alike).
- */
-export function dataDirOf(c: Pick<Challenge, 'folder'>): string | null {
-  const parent = path.dirname(path.resolve(c.folder));
-  return path.basename(parent) === 'challenges' ? path.dirname(parent) : null;
-}
-
 /** A stored submission's predicted class codes (solution order), or why they cannot be read. */
-async function storedLabels(db: Db, dataDir: string | null, c: Challenge, solution: Solution, submissionId: number): Promise<Int32Array | string> {
+async function storedLabels(db: Db, dataDir: string, c: Challenge, solution: Solution, submissionId: number): Promise<Int32Array | string> {
   const sub = await findSubmission(db, submissionId);
   if (!sub) return 'the submission no longer exists';
-  if (!dataDir) return 'the data folder is unknown';
   try {
     const outcome = await parseStoredSubmission(dataDir, sub, c, solution);
     if (!outcome.ok) return `its stored file no longer matches the solution (${outcome.errors[0]?.message ?? 'invalid'})`;
@@ -278,10 +267,9 @@ function methodOrder(names: string[]): string[] {
 /**
  * Crowd consensus (each aggregator), the baseline and the best ML entry against the hidden solution,
  * all on the live subjects every crowd method has a consensus for, and the crowd consensus against
- * the best ML entry (organizers only: it uses the labels). `dataDir` locates the submission files
- * (default: derived from the challenge folder, see dataDirOf).
+ * the best ML entry (organizers only: it uses the labels). `dataDir` holds the submission files.
  */
-export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDir?: string): Promise<ComparisonResult> {
+export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDir: string): Promise<ComparisonResult> {
   const db = handle.db;
   const result: ComparisonResult = { classes: wf.classes, subjects: 0, computedAt: null, comparisons: [], summary: [], ml: { board: null, rule: BEST_ML_RULE, baseline: null, best: null }, agreement: null, reference: null, notes: [] };
   const challenge = await findChallengeById(db, wf.challengeId);
@@ -331,7 +319,6 @@ export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDi
   const which = mlBoard(challenge);
   result.ml.board = which;
   const picked = pickMlEntries(await board(db, challenge, which, false, { live: true }));
-  const dir = dataDir ?? dataDirOf(challenge);
   let bestLabels: Map<number, number> | null = null;
   for (const role of ['baseline', 'best'] as const) {
     const entry = picked[role];
@@ -340,7 +327,7 @@ export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDi
       notes.push(role === 'baseline' ? `No baseline on the ${which} leaderboard yet.` : `No scored ML submission on the ${which} leaderboard yet.`);
       continue;
     }
-    const codes = await storedLabels(db, dir, challenge, solution, entry.submissionId);
+    const codes = await storedLabels(db, dataDir, challenge, solution, entry.submissionId);
     if (typeof codes === 'string') {
       notes.push(`The ${what} #${entry.submissionId} is left out: ${codes}.`);
       continue;

@@ -3,15 +3,12 @@ import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { JobHandler } from '../jobs/runner.js';
 import { logger } from '../log.js';
-import { aggregators } from './aggregators/index.js';
-import type { Aggregator, VoteSet } from './aggregators/types.js';
+import { aggregators, votesPerSubject } from './aggregators/index.js';
+import type { VoteSet } from './aggregators/types.js';
 import { workflowById, type Workflow } from './repo.js';
 import { LIVE_AGGREGATOR } from './compare.js';
 
 export const CROWD_CONSENSUS_JOB = 'crowd-consensus';
-export { LIVE_AGGREGATOR, compareWithSolution, type Comparison, type ComparisonResult } from './compare.js';
-
-export const allAggregators = (): Aggregator[] => Object.values(aggregators as unknown as Record<string, Aggregator>);
 
 /**
  * Votes of signed-in volunteers only (anonymous votes carry no weight), gold subjects included
@@ -29,16 +26,15 @@ export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ vot
   const vol = new Map<number, number>();
   const n = rows.length;
   const subject = new Int32Array(n), volunteer = new Int32Array(n), answer = new Int32Array(n);
-  const counts = new Int32Array(subjects.length);
   rows.forEach((r, i) => {
     let v = vol.get(r.user_id!);
     if (v === undefined) vol.set(r.user_id!, (v = vol.size));
     subject[i] = index.get(r.subject_id)!;
     volunteer[i] = v;
     answer[i] = r.answer;
-    counts[subject[i]]++;
   });
-  return { votes: { nSubjects: subjects.length, nVolunteers: vol.size, k: wf.classes.length, subject, volunteer, answer, gold }, subjectIds: subjects.map((s) => s.id), counts };
+  const votes: VoteSet = { nSubjects: subjects.length, nVolunteers: vol.size, k: wf.classes.length, subject, volunteer, answer, gold };
+  return { votes, subjectIds: subjects.map((s) => s.id), counts: votesPerSubject(votes) };
 }
 
 /** Runs every aggregator over the workflow's votes and stores one consensus row per subject and aggregator. */
@@ -50,7 +46,7 @@ export async function runConsensus(handle: DbHandle, workflowId: number): Promis
   const now = nowIso();
   const summary: Record<string, { ms: number; iterations?: number }> = {};
   const rows: Array<{ workflow_id: number; subject_id: number; aggregator: string; label: number; confidence: number; posterior_json: string; n_votes: number; computed_at: string }> = [];
-  for (const agg of allAggregators()) {
+  for (const agg of Object.values(aggregators)) {
     const t0 = performance.now();
     const c = agg.aggregate(votes);
     summary[agg.name] = { ms: performance.now() - t0, iterations: c.iterations };

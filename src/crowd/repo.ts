@@ -1,5 +1,8 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { Db } from '../db/index.js';
+import { nowIso } from '../db/index.js';
+import type { Database } from '../db/schema.js';
+import { newConfusion } from './aggregators/index.js';
 import type { CrowdSubjectsTable, CrowdWorkflowsTable } from '../db/tables/crowd.js';
 import type { Features } from './features.js';
 
@@ -72,4 +75,19 @@ export async function workflowCounts(db: Db, workflowId: number) {
     .where('workflow_id', '=', workflowId)
     .executeTakeFirstOrThrow();
   return { subjects: Number(r.subjects), gold: Number(r.gold ?? 0), live: Number(r.subjects) - Number(r.gold ?? 0), retired: Number(r.retired ?? 0), votes: Number(r.votes ?? 0) };
+}
+
+/** A volunteer's first row in a workflow: the prior confusion matrix, not an expert. */
+export const newVolunteerRow = (workflowId: number, userId: number, k: number) => ({
+  workflow_id: workflowId,
+  user_id: userId,
+  confusion_json: JSON.stringify(Array.from(newConfusion(k))),
+  created_at: nowIso(),
+});
+
+/** Creates the volunteer's row unless it exists; returns the row written (or that would have been). */
+export async function ensureVolunteer(db: Db | Transaction<Database>, workflowId: number, userId: number, k: number) {
+  const row = newVolunteerRow(workflowId, userId, k);
+  await db.insertInto('crowd_volunteers').values(row).onConflict((oc) => oc.columns(['workflow_id', 'user_id']).doNothing()).execute();
+  return row;
 }

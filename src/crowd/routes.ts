@@ -5,9 +5,8 @@ import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import { enqueue } from '../jobs/queue.js';
 import { loadCrowdConfig } from './config.js';
-import { newConfusion } from './aggregators/index.js';
 import { featureCard } from './features.js';
-import { featuresOf, listWorkflows, subjectById, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
+import { featuresOf, listWorkflows, newVolunteerRow, subjectById, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
 import { anonVoter, castVote, newAnonId, serveNext, userVoter, type Voter } from './service.js';
 import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
 import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
@@ -16,14 +15,11 @@ import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
-import { CROWD_CONSENSUS_JOB, classificationsCsv, compareWithSolution, consensusCsv } from './consensus.js';
+import { CROWD_CONSENSUS_JOB, classificationsCsv, consensusCsv } from './consensus.js';
+import { compareWithSolution } from './compare.js';
 
 export const ANON_COOKIE = 'sift_crowd_anon';
 
-function requireUserFirst(req: Request, _res: Response, next: NextFunction) {
-  if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
-  next();
-}
 
 /** Subject as sent to volunteers: features and plots, never the gold class. */
 function subjectView(wf: Workflow, s: SubjectRow) {
@@ -171,7 +167,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     const join = req.body?.join !== '0';
     await ctx.db.db
       .insertInto('crowd_volunteers')
-      .values({ workflow_id: wf.id, user_id: req.user!.id, confusion_json: JSON.stringify(Array.from(newConfusion(wf.classes.length))), expert: join ? 1 : 0, created_at: new Date().toISOString() })
+      .values({ ...newVolunteerRow(wf.id, req.user!.id, wf.classes.length), expert: join ? 1 : 0 })
       .onConflict((oc) => oc.columns(['workflow_id', 'user_id']).doUpdateSet({ expert: join ? 1 : 0 }))
       .execute();
     if (wantsJson(req)) return res.json({ expert: join });
@@ -209,27 +205,27 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.status(201).json({ flagged: true });
     res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}?flagged=1`);
   });
-  r.get('/crowd/review', requireUserFirst, async (req, res) => {
+  r.get('/crowd/review', requireUser, async (req, res) => {
     const status = ['open', 'interesting', 'resolved', 'all'].includes(String(req.query.status)) ? (String(req.query.status) as 'open') : 'open';
     const flags = await reviewQueue(ctx.db.db, status, await reviewScope(req));
     if (wantsJson(req)) return res.json({ flags });
     res.render('crowd/review', { title: 'Flagged subjects', flags, status });
   });
-  r.post('/crowd/flags/:id', requireUserFirst, async (req, res) => {
+  r.post('/crowd/flags/:id', requireUser, async (req, res) => {
     await reviewFlag(ctx.db.db, Number(req.params.id) || 0, req.user!.id, req.body?.status, await reviewScope(req));
     if (wantsJson(req)) return res.json({ ok: true });
     res.redirect(303, '/crowd/review');
   });
 
   // --- Organizers: settings, consensus, exports, comparison ---
-  r.get('/crowd/:slug/manage', requireUserFirst, async (req, res) => {
+  r.get('/crowd/:slug/manage', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const counts = await workflowCounts(ctx.db.db, wf.id);
     const jobs = await ctx.db.db.selectFrom('jobs').select(['id', 'status', 'created_at', 'updated_at', 'last_error']).where('kind', '=', CROWD_CONSENSUS_JOB).orderBy('id', 'desc').limit(5).execute();
     const experts = await ctx.db.db.selectFrom('crowd_subjects').select('external_id').where('workflow_id', '=', wf.id).where('expert', '=', 1).execute();
     res.render('crowd/manage', { title: `Manage crowd · ${wf.title}`, wf, counts, jobs, experts: experts.map((e) => e.external_id).join('\n'), chances: wf.trainingChances.join(', ') });
   });
-  r.post('/crowd/:slug/settings', requireUserFirst, async (req, res) => {
+  r.post('/crowd/:slug/settings', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const set = workflowSettings(req.body, wf);
     await ctx.db.db.updateTable('crowd_workflows').set(set).where('id', '=', wf.id).execute();
@@ -237,14 +233,14 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.json({ workflow: await workflowBySlug(ctx.db.db, wf.slug) });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
-  r.post('/crowd/:slug/expert-set', requireUserFirst, async (req, res) => {
+  r.post('/crowd/:slug/expert-set', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const names = String(req.body?.names ?? '').split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
     const matched = await setExpertSet(ctx.db.db, wf, names);
     if (wantsJson(req)) return res.json({ expert: matched, unknown: names.length - matched });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
-  r.post('/crowd/:slug/expert-set/baseline', requireUserFirst, async (req, res) => {
+  r.post('/crowd/:slug/expert-set/baseline', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const count = Number(req.body?.count ?? 50);
     if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new UserError(400, 'bad_count', 'How many sources: a whole number from 1 to 10,000.');
@@ -253,7 +249,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.json({ expert: picked });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
-  r.post('/crowd/:slug/consensus', requireUserFirst, async (req, res) => {
+  r.post('/crowd/:slug/consensus', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const jobId = await enqueue(ctx.db.db, CROWD_CONSENSUS_JOB, { workflowId: wf.id });
     ctx.nudgeWorkers();
@@ -265,15 +261,15 @@ export function crowdRoutes(ctx: AppContext): Router {
     for await (const chunk of gen) res.write(chunk);
     res.end();
   };
-  r.get('/crowd/:slug/export/classifications.csv', requireUserFirst, async (req, res) => {
+  r.get('/crowd/:slug/export/classifications.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     await stream(res, `${wf.slug}-classifications.csv`, classificationsCsv(ctx.db, wf));
   });
-  r.get('/crowd/:slug/export/consensus.csv', requireUserFirst, async (req, res) => {
+  r.get('/crowd/:slug/export/consensus.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     await stream(res, `${wf.slug}-consensus.csv`, consensusCsv(ctx.db, wf));
   });
-  r.get('/crowd/:slug/compare', requireUserFirst, async (req, res) => {
+  r.get('/crowd/:slug/compare', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const result = await compareWithSolution(ctx.db, wf, ctx.config.dataDir);
     if (wantsJson(req)) return res.json(result);

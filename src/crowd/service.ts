@@ -4,8 +4,8 @@ import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
-import { answerLikelihood, information, newConfusion, observeGold, updatePosterior } from './aggregators/index.js';
-import type { SubjectRow, Workflow } from './repo.js';
+import { answerLikelihood, information, observeGold, updatePosterior } from './aggregators/index.js';
+import { ensureVolunteer, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 
 /** Who is classifying: a signed-in user, or an anonymous browser (its cookie id). */
@@ -73,14 +73,9 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
 
   let expertMember = false;
   if (voter.userId !== null) {
-    const now = nowIso();
-    await db
-      .insertInto('crowd_volunteers')
-      .values({ workflow_id: wf.id, user_id: voter.userId, confusion_json: JSON.stringify(Array.from(newConfusion(wf.classes.length))), created_at: now })
-      .onConflict((oc) => oc.columns(['workflow_id', 'user_id']).doNothing())
-      .execute();
     const v = await db.selectFrom('crowd_volunteers').select('expert').where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).executeTakeFirst();
-    expertMember = v?.expert === 1;
+    if (v) expertMember = v.expert === 1;
+    else await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
   }
   const wantGold = rand() < trainingChance(wf.trainingChances, n);
   const pick = async (gold: boolean) => {
@@ -196,15 +191,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       const { confusion: storedConfusion, ...subject } = row;
       let volunteer: { confusion_json: string } | undefined;
       if (voter.userId !== null) {
-        if (storedConfusion) volunteer = { confusion_json: storedConfusion };
-        else {
-          volunteer = { confusion_json: JSON.stringify(Array.from(newConfusion(k))) };
-          await tx
-            .insertInto('crowd_volunteers')
-            .values({ workflow_id: wf.id, user_id: voter.userId, confusion_json: volunteer.confusion_json, created_at: now })
-            .onConflict((oc) => oc.columns(['workflow_id', 'user_id']).doNothing())
-            .execute();
-        }
+        volunteer = storedConfusion ? { confusion_json: storedConfusion } : await ensureVolunteer(tx, wf.id, voter.userId, k);
       }
       const gold = subject.is_gold === 1 && subject.gold_class !== null;
       if (gold && pg && voter.userId !== null && storedConfusion) {
@@ -212,21 +199,22 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
         volunteer = await tx.selectFrom('crowd_volunteers').select('confusion_json').where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).forUpdate().executeTakeFirstOrThrow();
       }
       const correct = gold ? answer === subject.gold_class : null;
-      const confusion: Float64Array | null = volunteer && gold ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
+      // The volunteer's confusion matrix: a gold answer updates it, a live vote is weighed by it.
+      const confusion = volunteer ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
       let counted = false;
       let infoBits = 0;
       let retired = false;
       let posterior: Float64Array | null = null;
-      if (confusion) observeGold(confusion, k, subject.gold_class!, answer);
-      if (!gold && voter.userId !== null && subject.retired_at === null && volunteer) {
+      let best = -1;
+      if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
+      if (!gold && voter.userId !== null && subject.retired_at === null && confusion) {
         counted = true;
         const before = Float64Array.from(JSON.parse(subject.posterior_json) as number[]);
-        const cm = Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]);
-        posterior = updatePosterior(before, answerLikelihood(cm, k, answer));
+        posterior = updatePosterior(before, answerLikelihood(confusion, k, answer));
         infoBits = information(before, posterior);
         if (!Number.isFinite(infoBits)) infoBits = 0;
         const votes = subject.vote_count + 1;
-        const best = argmax(posterior);
+        best = argmax(posterior);
         retired = wf.retirement === 'fixed' ? votes >= wf.retireCount : votes >= wf.adaptiveMinVotes && posterior[best] >= wf.adaptiveThreshold;
       }
 
@@ -256,7 +244,6 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       if (!vote) throw new UserError(409, 'duplicate_vote', 'You have already classified this subject; it counts once.');
 
       if (posterior) {
-        const best = argmax(posterior);
         await tx
           .updateTable('crowd_subjects')
           .set({ posterior_json: JSON.stringify(Array.from(posterior)), vote_count: subject.vote_count + 1, consensus_class: best, consensus_confidence: posterior[best], retired_at: retired ? now : null })
@@ -266,7 +253,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
         await tx.updateTable('crowd_subjects').set((eb) => ({ anon_count: eb('anon_count', '+', 1) })).where('id', '=', subject.id).execute();
       }
       // Only gold answers change what we know of the volunteer (counts come from crowd_votes).
-      if (confusion && voter.userId !== null) {
+      if (gold && confusion && voter.userId !== null) {
         await tx.updateTable('crowd_volunteers').set({ confusion_json: JSON.stringify(Array.from(confusion)) }).where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).execute();
       }
       const trueClass = gold ? wf.classes[subject.gold_class!] : null;

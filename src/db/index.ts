@@ -89,7 +89,6 @@ export function openDb(opts: DbOptions): DbHandle {
   file.pragma('busy_timeout = 10000');
   file.pragma('foreign_keys = ON');
   file.pragma('synchronous = NORMAL');
-  if (process.env.SIFT_WAL_CKPT) file.pragma('wal_autocheckpoint = ' + Number(process.env.SIFT_WAL_CKPT));
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(file) }) });
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }

@@ -7,14 +7,12 @@ import { wantsJson } from '../web/middleware.js';
 import { board, type Board } from './service.js';
 import { canOrganize } from '../organizers/access.js';
 
-
 export function leaderboardRoutes(ctx: AppContext): Router {
   const r = Router();
   const show = (which: Board) => async (req: import('express').Request, res: import('express').Response) => {
     const c = await challengeFromParams(ctx, req);
     const revealed = privateRevealed(c);
-    const organizer = await canOrganize(ctx.db, req.user, c);
-    if (which === 'private' && !revealed && !organizer) {
+    if (which === 'private' && !revealed && !(await canOrganize(ctx.db, req.user, c))) {
       throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes (${c.closes_at}).`);
     }
     const rows = await board(ctx.db.db, c, which, revealed);
@@ -27,9 +25,7 @@ export function leaderboardRoutes(ctx: AppContext): Router {
       which,
       isPublic: which === 'public',
       revealed,
-      canSeePrivate: revealed || organizer,
       frozenAt,
-      organizer,
       tab: which === 'public' ? 'leaderboard' : 'private',
     });
   };

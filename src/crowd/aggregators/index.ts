@@ -1,5 +1,5 @@
 export type { Aggregator, Consensus, VoteSet } from './types.js';
-export { checkVotes } from './common.js';
+export { checkVotes, votesPerSubject } from './common.js';
 export { majority, majorityVote } from './majority.js';
 export { goldWeighted, goldWeightedVote, goldWeight, goldRecord, volunteerWeights, type GoldRecord } from './gold-weighted.js';
 export { dawidSkene, dawidSkeneEM, type DawidSkeneOptions } from './dawid-skene.js';
