@@ -11,7 +11,6 @@ import { UserError } from './web/errors.js';
 import { viewEngine } from './web/handlebars.js';
 import { csrf, loadUser, wantsJson } from './web/middleware.js';
 import { logger } from './log.js';
-import { organizerMenu } from './organizers/access.js';
 
 export interface AppContext {
   config: Config;
@@ -43,7 +42,6 @@ export function buildApp(ctx: AppContext): express.Express {
   );
   app.use(loadUser(ctx.db, ctx.config.SESSION_CACHE_MS));
   app.use(csrf(ctx.secureCookies));
-  app.use(organizerMenu(ctx.db));
   app.use((req, res, next) => {
     res.locals.path = req.path;
     next();

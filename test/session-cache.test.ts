@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { createTestContext, signedInAgent, type TestContext } from './helpers.js';
+import { addOrganizer } from '../src/organizers/access.js';
+import { removeChallengeOrganizer } from '../src/organizers/service.js';
 
 const JSON_ = 'application/json';
 
 describe('session cache (SESSION_CACHE_MS)', function () {
   let ctx: TestContext;
   before(async () => {
-    ctx = await createTestContext({ challenges: [], workers: 0, configOverrides: { SESSION_CACHE_MS: 400 } });
+    ctx = await createTestContext({ challenges: ['xmm-sources'], workers: 0, configOverrides: { SESSION_CACHE_MS: 400 } });
   });
   after(async () => ctx.close());
 
@@ -30,6 +32,19 @@ describe('session cache (SESSION_CACHE_MS)', function () {
     await new Promise((r) => setTimeout(r, 450)); // the admin's own lookup, cached as participant, expires
     await admin.agent.post(`/admin/users/${id}/role`).set('Accept', JSON_).send({ _csrf: admin.csrf, role: 'organizer' }).expect(200);
     assert.equal(await role(u.agent), 200);
+  });
+
+  it('shows "Organize" at once to someone this app makes (or stops making) an organizer of a challenge', async () => {
+    const u = await signedInAgent(ctx.app, 'helper@example.org', 'Helper');
+    const menu = async () => /href="\/organize">Organize</.test((await u.agent.get('/').expect(200)).text);
+    assert.equal(await menu(), false);
+    const id = (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'helper@example.org').executeTakeFirstOrThrow()).id;
+    const c = (await ctx.handle.db.selectFrom('challenges').select('id').where('slug', '=', 'xmm-sources').executeTakeFirstOrThrow()).id;
+    await addOrganizer(ctx.handle, c, id);
+    assert.equal(await menu(), true, 'cached lookup dropped on add');
+    await addOrganizer(ctx.handle, c, (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'boss@example.org').executeTakeFirstOrThrow()).id);
+    await removeChallengeOrganizer(ctx.handle, { id: c }, id);
+    assert.equal(await menu(), false, 'cached lookup dropped on removal');
   });
 
   it('sees a change made by another process (straight in the database) once the cached lookup expires', async () => {

@@ -31,6 +31,8 @@ export async function findSessionUser(db: Db, tokenHash: string, now: string) {
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select(['users.id', 'users.email', 'users.name', 'users.role', 'users.created_at', 'sessions.csrf_token', 'sessions.expires_at'])
+    // Whether the user organizes some challenge, whatever their role: pages show "Organize" then.
+    .select((eb) => eb.exists(eb.selectFrom('challenge_organizers').select('challenge_organizers.challenge_id').whereRef('challenge_organizers.user_id', '=', 'users.id')).as('organizes'))
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst();

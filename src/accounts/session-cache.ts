@@ -7,7 +7,7 @@
 import type { Db } from '../db/index.js';
 import type { User } from './repo.js';
 
-export type SessionRow = User & { csrf_token: string; expires_at: string };
+export type SessionRow = User & { csrf_token: string; expires_at: string; organizes: unknown };
 
 const MAX_ENTRIES = 20_000;
 const caches = new WeakMap<Db, Map<string, { row: SessionRow; until: number }>>();

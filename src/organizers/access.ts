@@ -2,7 +2,7 @@ import type { Db } from '../db/index.js';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { Role } from '../db/schema.js';
-import type { NextFunction, Request, Response } from 'express';
+import { forgetUserSessions } from '../accounts/session-cache.js';
 
 type UserLike = { id: number; role: Role | string } | null | undefined;
 type ChallengeLike = { id: number } | null | undefined;
@@ -31,6 +31,7 @@ export async function addOrganizer(handle: Db | DbHandle, challengeId: number, u
     .values({ challenge_id: challengeId, user_id: userId, created_at: nowIso() })
     .onConflict((oc) => oc.columns(['challenge_id', 'user_id']).doNothing())
     .execute();
+  forgetUserSessions(dbOf(handle), userId);
 }
 
 export async function removeOrganizer(handle: Db | DbHandle, challengeId: number, userId: number): Promise<void> {
@@ -56,18 +57,3 @@ export async function organizedChallengeIds(handle: Db | DbHandle, user: UserLik
   return rows.map((r) => r.challenge_id);
 }
 
-/**
- * Page views show "Organize" in the menu to anyone listed as organizer of some challenge, whatever
- * their role (the role only decides who may create challenges). One query, on HTML page views only.
- */
-export function organizerMenu(handle: DbHandle) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const user = req.user;
-    res.locals.organizes = !!user && user.role !== 'participant';
-    if (user && user.role === 'participant' && req.method === 'GET' && req.accepts('html')) {
-      const row = await dbOf(handle).selectFrom('challenge_organizers').select('challenge_id').where('user_id', '=', user.id).limit(1).executeTakeFirst();
-      res.locals.organizes = !!row;
-    }
-    next();
-  };
-}

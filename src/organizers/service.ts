@@ -24,6 +24,7 @@ import {
   type ChallengeSetup,
   type DataKind,
 } from './setup.js';
+import { forgetUserSessions } from '../accounts/session-cache.js';
 
 export const challengeDir = (dataDir: string, slug: string): string => path.join(dataDir, 'challenges', slug);
 
@@ -313,6 +314,8 @@ export async function removeChallengeOrganizer(handle: DbHandle, c: Pick<Challen
     if (list.length === 1) throw new UserError(400, 'last_organizer', 'A challenge keeps at least one organizer: add another organizer before removing this one.');
     await removeOrganizer(tx, c.id, userId);
   });
+  // The menu's "Organize" comes with the session lookup: let this process see the change at once.
+  forgetUserSessions(handle.db, userId);
 }
 
 /** The citation block of an open-data challenge. */

@@ -22,7 +22,8 @@ export function loadUser(handle: DbHandle, cacheMs = 0) {
     if (typeof token === 'string' && token) {
       const row = await sessionUser(handle.db, token, cacheMs);
       if (row) {
-        const { csrf_token, expires_at: _expires, ...user } = row;
+        const { csrf_token, expires_at: _expires, organizes, ...user } = row;
+        res.locals.organizes = user.role !== 'participant' || !!organizes;
         req.user = user;
         req.csrfToken = csrf_token;
       }
