@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import type { DbHandle } from '../src/db/index.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { baselineDir, RECORD_FILE } from '../src/baseline/train.js';
-import { submitBaseline } from '../src/baseline/service.js';
+import { latestBaselineSubmission, submitBaseline } from '../src/baseline/service.js';
+import { repoRoot } from '../src/app.js';
 
 /** Trained baseline models shipped with the demo (made by `sift baseline train <slug>` on the training files only). */
-const shipped = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'seeds', 'baselines');
+const shipped = path.join(repoRoot, 'seeds', 'baselines');
 
 /**
  * Puts the shipped TensorFlow.js baseline on each demo leaderboard: copies the model under
@@ -19,8 +19,7 @@ export async function seedBaselines(handle: DbHandle, config: Config, log: (msg:
   for (const slug of fs.readdirSync(shipped)) {
     const c = await findChallengeBySlug(handle.db, slug);
     if (!c || !fs.existsSync(path.join(shipped, slug, RECORD_FILE))) continue;
-    const already = await handle.db.selectFrom('submissions').select('id').where('challenge_id', '=', c.id).where('is_baseline', '=', 1).executeTakeFirst();
-    if (already) continue;
+    if (await latestBaselineSubmission(handle.db, c.id)) continue;
     const target = baselineDir(config.dataDir, slug);
     if (!fs.existsSync(path.join(target, RECORD_FILE))) fs.cpSync(path.join(shipped, slug), target, { recursive: true });
     try {

@@ -6,10 +6,8 @@ import { openConfiguredDb } from '../db/open.js';
 import { importChallengeFolder } from '../challenges/service.js';
 import { seedDemo } from '../../seeds/demo.js';
 import { JobRunner } from '../jobs/runner.js';
-import { SCORE_JOB, scoreJobHandler } from '../submissions/service.js';
-import { RESCORE_JOB, rescoreJobHandler } from '../organizers/rescore.js';
+import { jobHandlers } from '../jobs/handlers.js';
 import { logger } from '../log.js';
-import { CROWD_CONSENSUS_JOB, crowdConsensusHandler } from '../crowd/consensus.js';
 import { commandModules } from './commands.js';
 
 const program = new Command();
@@ -56,7 +54,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const handle = await openConfiguredDb(config);
-    const runner = new JobRunner(handle, { [SCORE_JOB]: scoreJobHandler(handle, config.dataDir), [RESCORE_JOB]: rescoreJobHandler(handle, config.dataDir), [CROWD_CONSENSUS_JOB]: crowdConsensusHandler(handle) }, { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
+    const runner = new JobRunner(handle, jobHandlers(handle, config.dataDir), { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
     runner.start();
     logger.info(`worker ${runner.owner} polling ${handle.dialect} for jobs`);
     const stop = async () => {

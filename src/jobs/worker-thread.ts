@@ -1,17 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { openConfiguredDb } from '../db/open.js';
-import { SCORE_JOB, scoreJobHandler } from '../submissions/service.js';
-import { RESCORE_JOB, rescoreJobHandler } from '../organizers/rescore.js';
 import { JobRunner } from './runner.js';
+import { jobHandlers } from './handlers.js';
 import { warmSolutions } from '../challenges/service.js';
-import { CROWD_CONSENSUS_JOB, crowdConsensusHandler } from '../crowd/consensus.js';
 import { logger } from '../log.js';
 
 /** A scoring worker: its own database connection and job loop, off the web thread. */
 const config = workerData.config as Config;
 const handle = await openConfiguredDb(config, { migrate: false, poolSize: 2 });
-const runner = new JobRunner(handle, { [SCORE_JOB]: scoreJobHandler(handle, config.dataDir), [RESCORE_JOB]: rescoreJobHandler(handle, config.dataDir), [CROWD_CONSENSUS_JOB]: crowdConsensusHandler(handle) }, {
+const runner = new JobRunner(handle, jobHandlers(handle, config.dataDir), {
   leaseSeconds: config.JOB_LEASE_SECONDS,
   pollMs: workerData.pollMs ?? 1000,
   log: (msg, extra) => logger.warn(extra ?? {}, msg),

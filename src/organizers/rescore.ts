@@ -10,6 +10,7 @@ import { findChallengeById } from '../challenges/repo.js';
 import { enqueue } from '../jobs/queue.js';
 import { board, type BoardRow } from '../leaderboards/service.js';
 import { score } from '../submissions/service.js';
+import { entrantKey } from '../submissions/repo.js';
 import { UserError } from '../web/errors.js';
 
 export const RESCORE_JOB = 'rescore-challenge';
@@ -75,7 +76,7 @@ export interface RankChange {
   changed: boolean;
 }
 
-const entrantOf = (r: BoardRow) => (r.teamId !== null ? `t:${r.teamId}` : `u:${r.userId}`) + (r.isBaseline ? ':baseline' : '');
+const entrantOf = (r: BoardRow) => entrantKey(r.userId, r.teamId) + (r.isBaseline ? ':baseline' : '');
 
 export function rankChanges(before: BoardRow[], after: BoardRow[]): RankChange[] {
   const b = new Map(before.map((r) => [entrantOf(r), r]));

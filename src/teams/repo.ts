@@ -69,3 +69,10 @@ export async function moveQuota(tx: Q, challengeId: number, from: string, to: st
   }
   await tx.deleteFrom('submission_quota').where('challenge_id', '=', challengeId).where('entrant', '=', from).execute();
 }
+
+/** Deletes a team with its pending merge requests and invitations (its members and submissions are dealt with first). */
+export async function deleteTeam(db: Q, teamId: number): Promise<void> {
+  await db.deleteFrom('team_merge_requests').where((eb) => eb.or([eb('from_team_id', '=', teamId), eb('into_team_id', '=', teamId)])).execute();
+  await db.deleteFrom('team_invitations').where('team_id', '=', teamId).execute();
+  await db.deleteFrom('teams').where('id', '=', teamId).execute();
+}

@@ -76,10 +76,6 @@ export async function teamOf(handle: DbHandle, challengeId: number, userId: numb
   return id === null ? null : view(handle.db, id);
 }
 
-export async function getTeam(handle: DbHandle, teamId: number): Promise<TeamView> {
-  return view(handle.db, teamId);
-}
-
 function checkName(name: unknown): string {
   const n = typeof name === 'string' ? name.trim().replace(/\s+/g, ' ') : '';
   if (!n || n.length > 60) throw new UserError(400, 'invalid_team_name', 'A team name must have 1 to 60 characters.');
@@ -168,9 +164,7 @@ async function absorb(tx: Transaction<Database>, challengeId: number, from: numb
   await tx.updateTable('team_members').set({ team_id: into }).where('team_id', '=', from).execute();
   await tx.updateTable('submissions').set({ team_id: into }).where('challenge_id', '=', challengeId).where('team_id', '=', from).execute();
   await repo.moveQuota(tx, challengeId, entrantKey(0, from), entrantKey(0, into));
-  await tx.deleteFrom('team_merge_requests').where((eb) => eb.or([eb('from_team_id', '=', from), eb('into_team_id', '=', from)])).execute();
-  await tx.deleteFrom('team_invitations').where('team_id', '=', from).execute();
-  await tx.deleteFrom('teams').where('id', '=', from).execute();
+  await repo.deleteTeam(tx, from);
 }
 
 /**
@@ -192,9 +186,7 @@ export async function leaveTeam(handle: DbHandle, c: Challenge, userId: number):
     if (Number(own.n) > 0) throw new UserError(409, 'cannot_leave', 'You have submitted for this team; your submissions belong to it, so you cannot leave.');
     await tx.deleteFrom('team_members').where('team_id', '=', teamId).where('user_id', '=', userId).execute();
     if ((await repo.countMembers(tx, teamId)) === 0) {
-      await tx.deleteFrom('team_merge_requests').where((eb) => eb.or([eb('from_team_id', '=', teamId), eb('into_team_id', '=', teamId)])).execute();
-      await tx.deleteFrom('team_invitations').where('team_id', '=', teamId).execute();
-      await tx.deleteFrom('teams').where('id', '=', teamId).execute();
+      await repo.deleteTeam(tx, teamId);
     }
   });
 }
