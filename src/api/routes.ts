@@ -12,7 +12,7 @@ import { canOrganize } from '../organizers/access.js';
 import * as teams from '../teams/service.js';
 import { submissionView } from '../submissions/routes.js';
 import * as submissions from '../submissions/repo.js';
-import { accept, quota, setSelected } from '../submissions/service.js';
+import { accept, mySubmissions, quota, setSelected } from '../submissions/service.js';
 import { receivePrediction } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
@@ -75,7 +75,7 @@ export function v1Routes(ctx: AppContext): Router {
       if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: send a CSV file (.csv or .csv.gz) in the multipart field 'file'.");
       const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, body.message ?? null);
       ctx.nudgeWorkers();
-      res.status(202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id) });
+      res.status(202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
     } finally {
       if (req.file) await fs.promises.rm(req.file.path, { force: true });
     }
@@ -83,8 +83,8 @@ export function v1Routes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug/submissions', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
-    const rows = await submissions.listUserSubmissions(ctx.db.db, c.id, req.user!.id);
-    res.json({ submissions: rows.map((s) => submissionView(s, c)), quota: await quota(ctx.db, c, req.user!.id) });
+    const mine = await mySubmissions(ctx.db, c, req.user!.id);
+    res.json({ submissions: mine.rows.map((s) => submissionView(s, c)), quota: mine.quota });
   });
 
   r.get('/challenges/:slug/submissions/:id', requireToken, async (req, res) => {

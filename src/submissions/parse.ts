@@ -23,11 +23,12 @@ import { Parser, type CsvError } from 'csv-parse';
 import type { Prediction, Solution } from '../../scorers/types.js';
 import type { SubmissionFormat } from '../challenges/types.js';
 import { clip, plural, q, qList, spaceHint, type IssueCode, type SubmissionIssue } from './parse-errors.js';
+import { isGzipBytes } from '../gzip.js';
 
 export { ISSUE_CODES, WARNING_CODES, type IssueCode, type SubmissionIssue } from './parse-errors.js';
 
 export type ParseOutcome =
-  | { ok: true; prediction: Prediction; rows: number; warnings: SubmissionIssue[] }
+  | { ok: true; prediction: Prediction; rows: number; warnings: SubmissionIssue[]; /** The upload was gzip. */ gzipped: boolean }
   | {
       ok: false;
       /** The first maxErrors problems: file and header problems, then summaries (missing ids...), then rows in line order. */
@@ -75,7 +76,7 @@ export async function parseSubmission(source: Readable | Buffer, opts: ParseOpti
   if (buf === null) return tooLarge(false);
   if (buf.length === 0) return fail('empty_file', 'The file is empty (0 bytes).');
 
-  const gzipped = buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+  const gzipped = isGzipBytes(buf);
   if (isGzipName(opts.filename) && !gzipped) {
     return fail(
       'not_gzip',
@@ -152,7 +153,7 @@ export async function parseSubmission(source: Readable | Buffer, opts: ParseOpti
   } else {
     await scanCsvParse(body, v);
   }
-  return v.finish(warnings);
+  return v.finish(warnings, gzipped);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -919,7 +920,7 @@ class Validator {
     });
   }
 
-  finish(warnings: SubmissionIssue[]): ParseOutcome {
+  finish(warnings: SubmissionIssue[], gzipped: boolean): ParseOutcome {
     const summary: SubmissionIssue[] = [];
     const add = (code: IssueCode, column: string | null, message: string): void => {
       this.count(code);
@@ -962,7 +963,7 @@ class Validator {
     const prediction: Prediction = { label: this.label };
     if (this.rank !== null) prediction.rank = this.rank;
     if (this.proba !== null) prediction.proba = this.proba;
-    return { ok: true, prediction, rows: this.rows, warnings };
+    return { ok: true, prediction, rows: this.rows, warnings, gzipped };
   }
 
   private missingIds(add: (code: IssueCode, column: string | null, message: string) => void): void {

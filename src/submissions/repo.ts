@@ -45,10 +45,6 @@ export async function findSubmission(db: Db, id: number): Promise<SubmissionRow 
 }
 
 /** A user's submissions in a challenge: their team's (every member's) when they are in a team. */
-export async function listUserSubmissions(db: Db, challengeId: number, userId: number): Promise<SubmissionRow[]> {
-  return listEntrantSubmissions(db, challengeId, userId, await teamIdOf(db, challengeId, userId));
-}
-
 /** Whether a user may see a submission: theirs, or their team's. */
 export async function ownsSubmission(db: Db, s: SubmissionRow, userId: number): Promise<boolean> {
   if (s.user_id === userId && s.team_id === null) return true;

@@ -7,7 +7,7 @@ import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
 import { receivePrediction } from './upload.js';
-import { accept, quota, setSelected } from './service.js';
+import { accept, mySubmissions, quota, setSelected } from './service.js';
 
 /**
  * What the owner of a submission sees: private figures only once the private board is revealed,
@@ -54,7 +54,7 @@ export function submissionRoutes(ctx: AppContext): Router {
       if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: choose a CSV file (.csv or .csv.gz) in the field 'file'.");
       const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, typeof req.body.message === 'string' ? req.body.message : null);
       ctx.nudgeWorkers();
-      if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id) });
+      if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
       res.redirect(303, `/challenges/${c.slug}/submissions#s${sub.id}`);
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
@@ -77,8 +77,9 @@ export function submissionRoutes(ctx: AppContext): Router {
   r.get('/challenges/:slug/submissions', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
     const revealed = privateRevealed(c);
-    const submissions = (await repo.listUserSubmissions(ctx.db.db, c.id, req.user!.id)).map((s) => submissionView(s, c));
-    const q = await quota(ctx.db, c, req.user!.id);
+    const mine = await mySubmissions(ctx.db, c, req.user!.id);
+    const submissions = mine.rows.map((s) => submissionView(s, c));
+    const q = mine.quota;
     if (wantsJson(req)) return res.json({ submissions, quota: q });
     res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
   });

@@ -16,7 +16,6 @@ import { parseSubmission, type ParseOutcome } from './parse.js';
 import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
 import { teamIdOf } from '../teams/repo.js';
 import * as repo from './repo.js';
-import { isGzipFile } from '../gzip.js';
 
 export const SCORE_JOB = 'score-submission';
 
@@ -40,6 +39,13 @@ export async function quota(handle: DbHandle, c: Challenge, userId: number, team
   if (teamId === undefined) teamId = await teamIdOf(handle.db, c.id, userId);
   const used = await repo.quotaUsed(handle.db, c.id, repo.entrantKey(userId, teamId), repo.utcDay(now));
   return quotaFromUsed(c.daily_limit, used, now);
+}
+
+/** The user's (or their team's) submissions to a challenge, newest first, with the quota left today. */
+export async function mySubmissions(handle: DbHandle, c: Challenge, userId: number): Promise<{ rows: repo.SubmissionRow[]; quota: Quota }> {
+  const teamId = await teamIdOf(handle.db, c.id, userId);
+  const [rows, q] = await Promise.all([repo.listEntrantSubmissions(handle.db, c.id, userId, teamId), quota(handle, c, userId, teamId)]);
+  return { rows, quota: q };
 }
 
 function quotaFromUsed(limit: number, used: number, now: Date): Quota {
@@ -88,8 +94,7 @@ export async function accept(
     }
 
     const sha256 = hash.digest('hex');
-    const gz = await isGzipFile(upload.tmpPath);
-    const relPath = path.join('submissions', String(c.id), `${sha256}${gz ? '.csv.gz' : '.csv'}`);
+    const relPath = path.join('submissions', String(c.id), `${sha256}${outcome.gzipped ? '.csv.gz' : '.csv'}`);
     fs.mkdirSync(path.join(dataDir, path.dirname(relPath)), { recursive: true });
     await fs.promises.rename(upload.tmpPath, path.join(dataDir, relPath));
     await writeAligned(alignedPathOf(path.join(dataDir, relPath)), solution.sha256, outcome.prediction).catch(() => undefined);
