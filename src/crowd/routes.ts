@@ -135,11 +135,10 @@ export function crowdRoutes(ctx: AppContext): Router {
     const voter = voterOf(req, res, false);
     const key = await secret();
     if (!voter) throw new UserError(403, 'not_served', 'This subject was not served to you.');
-    const result = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, req.body?.token), answer: req.body?.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS });
+    const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, req.body?.token), answer: req.body?.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS });
     if (wantsJson(req)) return res.status(201).json({ vote: result });
     if (!result.feedback) return res.redirect(303, `/crowd/${wf.slug}/classify?thanks=1`);
-    const s = await subjectById(ctx.db.db, wf.id, result.subjectId);
-    res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: s && subjectView(wf, s) });
+    res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: subjectView(wf, subject) });
   });
 
   r.get('/crowd/leaderboard', async (req, res) => {

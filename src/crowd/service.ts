@@ -155,7 +155,7 @@ const argmax = (p: ArrayLike<number>) => {
  * volunteer's confusion matrix (O(1)) and may retire it; a gold answer updates the confusion matrix.
  * Anonymous votes are stored but carry no weight.
  */
-export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, input: VoteInput, opts: VoteOptions): Promise<VoteResult> {
+export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, input: VoteInput, opts: VoteOptions): Promise<{ vote: VoteResult; subject: SubjectRow }> {
   const claim = input.claim;
   if (!claim || claim.voter !== voter.key || claim.workflowId !== wf.id) {
     throw new UserError(403, 'not_served', 'This subject was not served to you. Classify the subject shown on the Classify page.');
@@ -257,7 +257,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
         await tx.updateTable('crowd_volunteers').set({ confusion_json: JSON.stringify(Array.from(confusion)) }).where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).execute();
       }
       const trueClass = gold ? wf.classes[subject.gold_class!] : null;
-      return {
+      const result: VoteResult = {
         voteId: vote.id,
         subjectId: subject.id,
         externalId: subject.external_id,
@@ -269,6 +269,8 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
         retired,
         feedback: trueClass ? { trueClass, correct: !!correct, clues: wf.clues[trueClass] ?? '' } : null,
       };
+      // The subject as read before the vote (for the feedback page; its gold class never goes to the voter's JSON).
+      return { vote: result, subject };
     });
   } catch (err) {
     // A concurrent duplicate can also surface as a unique violation on PostgreSQL.
