@@ -2,17 +2,14 @@ import fs from 'node:fs';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
-import type { User } from '../accounts/repo.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import type { Challenge } from '../challenges/repo.js';
 import { listChallenges } from '../challenges/repo.js';
-import { privateRevealed } from '../challenges/service.js';
-import { board, type Board } from '../leaderboards/service.js';
-import { canOrganize } from '../organizers/access.js';
+import { boardView, type Board } from '../leaderboards/service.js';
 import * as teams from '../teams/service.js';
 import { submissionView } from '../submissions/routes.js';
 import * as submissions from '../submissions/repo.js';
-import { accept, mySubmissions, quota, setSelected } from '../submissions/service.js';
+import { accept, findOwnSubmission, mySubmissions, quota, setSelected } from '../submissions/service.js';
 import { receivePrediction } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
@@ -27,11 +24,6 @@ export const selectionBody = z.object({ selected: z.boolean() });
 export const teamBody = z.object({ name: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters') });
 export const mergeBody = z.object({ fromTeamId: z.number().int().positive(), intoTeamId: z.number().int().positive() });
 export const inviteParam = z.object({ token: z.string().min(16).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be an invitation token') });
-
-/** Private boards: visible to everyone once revealed, before that to organizers only. */
-async function canSeePrivate(ctx: AppContext, user: User | undefined, c: Challenge): Promise<boolean> {
-  return privateRevealed(c) || (await canOrganize(ctx.db, user, c));
-}
 
 async function challengeOf(ctx: AppContext, req: Request): Promise<Challenge> {
   parseInput(slugParam, req.params, 'path');
@@ -90,8 +82,7 @@ export function v1Routes(ctx: AppContext): Router {
   r.get('/challenges/:slug/submissions/:id', requireToken, async (req, res) => {
     const { id } = parseInput(submissionParams, req.params, 'path');
     const c = await challengeOf(ctx, req);
-    const s = await submissions.findSubmission(ctx.db.db, id);
-    if (!s || s.challenge_id !== c.id || !(await submissions.ownsSubmission(ctx.db.db, s, req.user!.id))) throw new UserError(404, 'not_found', 'No such submission of yours.');
+    const s = await findOwnSubmission(ctx.db.db, c.id, id, req.user!.id);
     res.json({ submission: submissionView(s, c) });
   });
 
@@ -105,14 +96,7 @@ export function v1Routes(ctx: AppContext): Router {
   });
 
   const showBoard = (which: Board) => async (req: Request, res: Response) => {
-    const c = await challengeOf(ctx, req);
-    const revealed = privateRevealed(c);
-    if (which === 'private' && !(await canSeePrivate(ctx, req.user, c))) {
-      throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes (${c.closes_at}).`, { revealsAt: c.closes_at });
-    }
-    // As the web board: a frozen public board shows the submissions made before the freeze.
-    const frozenAt = which === 'public' && !revealed ? (c.public_frozen_at ?? null) : null;
-    res.json({ board: which, revealed, frozenAt, rows: await board(ctx.db.db, c, which, revealed) });
+    res.json(await boardView(ctx.db, await challengeOf(ctx, req), which, req.user));
   };
   r.get('/challenges/:slug/leaderboard', showBoard('public'));
   r.get('/challenges/:slug/leaderboard/private', showBoard('private'));

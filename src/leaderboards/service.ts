@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/index.js';
+import type { Db, DbHandle } from '../db/index.js';
+import { privateRevealed } from '../challenges/service.js';
+import { canOrganize } from '../organizers/access.js';
+import { UserError } from '../web/errors.js';
 import type { Challenge } from '../challenges/repo.js';
 import { memberNames } from '../teams/repo.js';
 import { entrantKey } from '../submissions/repo.js';
@@ -130,4 +133,18 @@ async function rankedBoard(db: Db, c: Challenge, which: Board, withRankChange: b
   }
   const pubRank = new Map(pub.map((r) => [key(r), r.rank]));
   return priv.map((r) => ({ ...r, rankChange: r.rank !== null && pubRank.get(key(r)) != null ? pubRank.get(key(r))! - r.rank : null }));
+}
+
+/**
+ * A board as this viewer may see it (web page and API alike): the private one before the reveal
+ * only for the challenge's organizers (403 private_hidden otherwise); a frozen public board shows
+ * the submissions made up to the freeze.
+ */
+export async function boardView(handle: DbHandle, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1]) {
+  const revealed = privateRevealed(c);
+  if (which === 'private' && !revealed && !(await canOrganize(handle, viewer, c))) {
+    throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes (${c.closes_at}).`, { revealsAt: c.closes_at });
+  }
+  const frozenAt = which === 'public' && !revealed ? (c.public_frozen_at ?? null) : null;
+  return { board: which, revealed, frozenAt, rows: await board(handle.db, c, which, revealed) };
 }

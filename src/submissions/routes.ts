@@ -7,7 +7,7 @@ import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
 import { receivePrediction } from './upload.js';
-import { accept, mySubmissions, quota, setSelected } from './service.js';
+import { accept, findOwnSubmission, mySubmissions, quota, setSelected } from './service.js';
 
 /**
  * What the owner of a submission sees: private figures only once the private board is revealed,
@@ -86,8 +86,7 @@ export function submissionRoutes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug/submissions/:id', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
-    const s = await repo.findSubmission(ctx.db.db, Number(req.params.id));
-    if (!s || s.challenge_id !== c.id || !(await repo.ownsSubmission(ctx.db.db, s, req.user!.id))) throw new UserError(404, 'not_found', 'No such submission of yours.');
+    const s = await findOwnSubmission(ctx.db.db, c.id, Number(req.params.id), req.user!.id);
     const revealed = privateRevealed(c);
     const submission = submissionView(s, c);
     if (wantsJson(req)) return res.json({ submission });

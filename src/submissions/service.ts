@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline, Transform } from 'node:stream';
-import type { DbHandle } from '../db/index.js';
+import type { Db, DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { getMetric } from '../../scorers/registry.js';
 import { subsetMask } from '../../scorers/mask.js';
@@ -46,6 +46,13 @@ export async function mySubmissions(handle: DbHandle, c: Challenge, userId: numb
   const teamId = await teamIdOf(handle.db, c.id, userId);
   const [rows, q] = await Promise.all([repo.listEntrantSubmissions(handle.db, c.id, userId, teamId), quota(handle, c, userId, teamId)]);
   return { rows, quota: q };
+}
+
+/** A submission of this challenge the user may see (theirs, or their team's); 404 otherwise. */
+export async function findOwnSubmission(db: Db, challengeId: number, id: number, userId: number): Promise<repo.SubmissionRow> {
+  const s = await repo.findSubmission(db, id);
+  if (!s || s.challenge_id !== challengeId || !(await repo.ownsSubmission(db, s, userId))) throw new UserError(404, 'not_found', 'No such submission of yours.');
+  return s;
 }
 
 function quotaFromUsed(limit: number, used: number, now: Date): Quota {
