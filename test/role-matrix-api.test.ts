@@ -103,7 +103,7 @@ describe('API role matrix', function () {
     assert.equal((await waitForTerminal(ctx.handle, s.id)).status, 'scored');
     const other = await user('participant');
     const u = await createTeam(ctx.handle, higgs, other.id, 'Team U');
-    fixed = { S: String(s.id), T: String(t.id), U: String(u.id), INVITE: await createInvite(ctx.handle, t.id, founder.id) };
+    fixed = { S: String(s.id), T: String(t.id), U: String(u.id), INVITE: (await createInvite(ctx.handle, t.id, founder.id)).token };
   });
   after(async () => ctx.close());
 

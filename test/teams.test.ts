@@ -70,7 +70,7 @@ describe('teams', function () {
 
   it('invites by link; the invitee joins with their submissions, and the team shares one daily limit', async () => {
     const team = (await teamOf(ctx.handle, c.id, ids.ann))!;
-    const token = await createInvite(ctx.handle, team.id, ids.ann);
+    const { token } = await createInvite(ctx.handle, team.id, ids.ann);
     await rejects(createInvite(ctx.handle, team.id, ids.ben), 'not_a_member');
     // Through the web: the link page, then accepting it.
     await submit('ben').expect(202);
@@ -100,7 +100,7 @@ describe('teams', function () {
 
   it('enforces the size cap when accepting', async () => {
     const team = (await teamOf(ctx.handle, c.id, ids.ann))!;
-    const token = await createInvite(ctx.handle, team.id, ids.ben);
+    const { token } = await createInvite(ctx.handle, team.id, ids.ben);
     await acceptInvite(ctx.handle, token, ids.cat); // 3 of 3
     await rejects(acceptInvite(ctx.handle, token, ids.dan), 'merge_not_allowed', /at most 3 members/);
     await rejects(createInvite(ctx.handle, team.id, ids.ann), 'team_locked', /at most 3 members/);
@@ -204,7 +204,7 @@ describe('teams', function () {
 
   it('refuses merges and joins after the merge deadline', async () => {
     const eveTeam = await createTeam(ctx.handle, c, ids.eve, 'Eve alone');
-    const token = await createInvite(ctx.handle, eveTeam.id, ids.eve);
+    const { token } = await createInvite(ctx.handle, eveTeam.id, ids.eve);
     await ctx.handle.db.updateTable('challenges').set({ merge_deadline: new Date(Date.now() - 1000).toISOString() }).execute();
     await refresh();
     await rejects(acceptInvite(ctx.handle, token, ids.fay), 'merge_not_allowed', /merger deadline/);

@@ -135,8 +135,7 @@ export function v1Routes(ctx: AppContext): Router {
   r.post('/challenges/:slug/team/invites', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
     const team = await myTeam(c, req.user!.id);
-    const token = await teams.createInvite(ctx.db, team.id, req.user!.id);
-    const { expiresAt } = await teams.inviteTeam(ctx.db, token);
+    const { token, expiresAt } = await teams.createInvite(ctx.db, team.id, req.user!.id);
     res.status(201).json({ token, expiresAt, acceptPath: `/api/v1/invites/${token}/accept` });
   });
 

@@ -41,7 +41,7 @@ export function teamRoutes(ctx: AppContext): Router {
     const c = await challengeFromParams(ctx, req);
     const team = await teams.teamOf(ctx.db, c.id, req.user!.id);
     if (!team) throw new UserError(404, 'not_in_team', 'Create a team first.');
-    const token = await teams.createInvite(ctx.db, team.id, req.user!.id);
+    const { token } = await teams.createInvite(ctx.db, team.id, req.user!.id);
     return { inviteUrl: `${base(req)}/teams/join/${token}`, inviteToken: token };
   }));
   r.post('/challenges/:slug/team/leave', requireUser, act(async (req) => {

@@ -108,8 +108,8 @@ export async function createTeam(handle: DbHandle, c: Challenge, userId: number,
 /** Why a team of `members` people cannot invite anyone now (full, past the merge deadline, closed), or null. */
 export const inviteProblem = (c: ChallengeRules, members: number, now = new Date()): string | null => mergeProblem(c, { members: members + 1, submissions: 0 }, now);
 
-/** An invitation link token (shown once; only its hash is stored). Members only. */
-export async function createInvite(handle: DbHandle, teamId: number, userId: number): Promise<string> {
+/** An invitation link token (shown once; only its hash is stored) and when it expires. Members only. */
+export async function createInvite(handle: DbHandle, teamId: number, userId: number): Promise<{ token: string; expiresAt: string }> {
   const team = await repo.findTeam(handle.db, teamId);
   if (!team) throw new UserError(404, 'team_not_found', 'No such team.');
   if ((await repo.teamIdOf(handle.db, team.challenge_id, userId)) !== teamId) throw new UserError(403, 'not_a_member', 'Only members of a team can invite to it.');
@@ -117,11 +117,9 @@ export async function createInvite(handle: DbHandle, teamId: number, userId: num
   const problem = inviteProblem(c, await repo.countMembers(handle.db, teamId));
   if (problem) throw new UserError(409, 'team_locked', problem);
   const token = randomToken(24);
-  await handle.db
-    .insertInto('team_invitations')
-    .values({ token_hash: sha256Hex(token), team_id: teamId, created_by: userId, expires_at: new Date(Date.now() + INVITE_DAYS * DAY_MS).toISOString(), created_at: nowIso() })
-    .execute();
-  return token;
+  const expiresAt = new Date(Date.now() + INVITE_DAYS * DAY_MS).toISOString();
+  await handle.db.insertInto('team_invitations').values({ token_hash: sha256Hex(token), team_id: teamId, created_by: userId, expires_at: expiresAt, created_at: nowIso() }).execute();
+  return { token, expiresAt };
 }
 
 /** The team an invitation token leads to, or a UserError when it is unknown or expired. */
