@@ -97,3 +97,21 @@ export async function waitForTerminal(handle: DbHandle, submissionId: number, ti
 }
 
 export const datasetFile = (slug: string, name: string): string => path.join(repoRoot, 'datasets', slug, name);
+
+/** Every route of an Express 5 app: walks app.router.stack and nested routers' handle.stack. */
+export function listRoutes(app: Express): Array<{ method: string; path: string }> {
+  const out: Array<{ method: string; path: string }> = [];
+  const walk = (stack: any[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        const paths: string[] = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+        for (const p of paths) for (const m of Object.keys(layer.route.methods).filter((k) => k !== '_all')) out.push({ method: m, path: prefix + p });
+      } else if (Array.isArray(layer.handle?.stack)) {
+        const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
+        walk(layer.handle.stack, prefix + mount);
+      }
+    }
+  };
+  walk((app as any).router.stack, '');
+  return out;
+}

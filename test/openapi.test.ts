@@ -1,33 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import request from 'supertest';
-import type { Express } from 'express';
 import { openApiDocument } from '../src/api/openapi.js';
 import { signUp } from '../src/accounts/service.js';
 import { createApiToken } from '../src/accounts/tokens.js';
-import { createTestContext, datasetFile, waitForTerminal, type TestContext } from './helpers.js';
+import { createTestContext, datasetFile, listRoutes, waitForTerminal, type TestContext } from './helpers.js';
 
 type Json = Record<string, any>;
 const doc = openApiDocument as unknown as Json;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
-
-/** Every route of an Express 5 app: walks app.router.stack and nested routers' handle.stack. */
-export function listRoutes(app: Express): Array<{ method: string; path: string }> {
-  const out: Array<{ method: string; path: string }> = [];
-  const walk = (stack: any[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const paths: string[] = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const p of paths) for (const m of Object.keys(layer.route.methods).filter((k) => k !== '_all')) out.push({ method: m, path: prefix + p });
-      } else if (Array.isArray(layer.handle?.stack)) {
-        const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-        walk(layer.handle.stack, prefix + mount);
-      }
-    }
-  };
-  walk((app as any).router.stack, '');
-  return out;
-}
 
 const toOpenApiPath = (p: string) => p.replace(/:(\w+)/g, '{$1}');
 

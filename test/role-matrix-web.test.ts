@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { createTestContext, csrfFrom, signedInAgent, type TestContext } from './helpers.js';
+import { createTestContext, csrfFrom, listRoutes, signedInAgent, type TestContext } from './helpers.js';
 import { ORGANIZER_ROUTES } from '../src/organizers/routes.js';
 import { addOrganizer } from '../src/organizers/access.js';
 import { createTeam } from '../src/teams/service.js';
@@ -106,14 +106,7 @@ describe('role matrix: every organizer console and admin route', function () {
 
   it('lists a case for every route, and the list is exactly the app\'s /organize and /admin routes', () => {
     for (const [, path] of ORGANIZER_ROUTES) assert.ok(cases[path], `no role-matrix case for ${path}`);
-    const served = new Set<string>();
-    const walk = (stack: any[]) => {
-      for (const layer of stack) {
-        if (layer.route) for (const m of Object.keys(layer.route.methods)) served.add(`${m.toUpperCase()} ${layer.route.path}`);
-        else if (layer.handle?.stack) walk(layer.handle.stack);
-      }
-    };
-    walk((ctx.app as any).router.stack);
+    const served = new Set(listRoutes(ctx.app).map((r) => `${r.method.toUpperCase()} ${r.path}`));
     const ours = [...served].filter((r) => /^\w+ \/(organize|admin)(\/|$)/.test(r)).sort();
     assert.deepEqual(ours, ORGANIZER_ROUTES.map(([m, p]) => `${m} ${p}`).sort());
   });
