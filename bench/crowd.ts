@@ -118,8 +118,7 @@ const live = (await ctx.handle.db.selectFrom('crowd_subjects').select('id').wher
 const jobs: Array<{ u: (typeof users)[number]; body: string }> = [];
 for (let n = 0; jobs.length < VOTES && n < live.length * VOLUNTEERS; n++) {
   const u = users[n % VOLUNTEERS];
-  const subjectId = live[Math.floor(n / VOLUNTEERS) % live.length];
-  if (Math.floor(n / VOLUNTEERS) >= live.length) break;
+  const subjectId = live[Math.floor(n / VOLUNTEERS)];
   const token = signServe(secret, { voter: `u:${u.id}`, workflowId: wfId, subjectId, servedAt: Date.now() - 3000 });
   jobs.push({ u, body: JSON.stringify({ token, answer: CLASSES[(n * 7) % 5 === 0 ? 1 : 0] }) });
 }

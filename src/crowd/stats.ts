@@ -161,8 +161,10 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Da
   const points: Array<{ ra: number; dec: number; colour: string; title: string }> = [];
   for (const v of votes) {
     let classes = classesByWf.get(v.wid);
-    if (!classes) classesByWf.set(v.wid, (classes = JSON.parse(v.classes_json) as string[]));
-    for (const c of classes) if (!classNames.includes(c)) classNames.push(c);
+    if (!classes) {
+      classesByWf.set(v.wid, (classes = JSON.parse(v.classes_json) as string[]));
+      for (const c of classes) if (!classNames.includes(c)) classNames.push(c);
+    }
     info += v.info_bits;
     const d = days.get(v.day) ?? { gold: 0, correct: 0 };
     days.set(v.day, d);

@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable, type Transaction } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { Database, SubmissionsTable } from '../db/schema.js';
 import { teamIdOf } from '../teams/repo.js';
@@ -7,6 +7,10 @@ export type SubmissionRow = Selectable<SubmissionsTable>;
 
 /** Who a quota and a leaderboard row belong to: the team when there is one, else the user. */
 export const entrantKey = (userId: number, teamId: number | null): string => (teamId ? `t:${teamId}` : `u:${userId}`);
+
+/** Where-clause for an entrant's submissions: all of the team's when in a team, else the user's solo ones. */
+export const ofEntrant = (userId: number, teamId: number | null) => (eb: ExpressionBuilder<Database, 'submissions'>) =>
+  teamId !== null ? eb('team_id', '=', teamId) : eb.and([eb('user_id', '=', userId), eb('team_id', 'is', null)]);
 
 export const utcDay = (d = new Date()): string => d.toISOString().slice(0, 10);
 
@@ -58,7 +62,7 @@ export async function listEntrantSubmissions(db: Db, challengeId: number, userId
     .selectFrom('submissions')
     .selectAll()
     .where('challenge_id', '=', challengeId)
-    .where((eb) => (teamId !== null ? eb('team_id', '=', teamId) : eb.and([eb('user_id', '=', userId), eb('team_id', 'is', null)])))
+    .where(ofEntrant(userId, teamId))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .execute();

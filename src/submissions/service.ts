@@ -220,7 +220,7 @@ export async function setSelected(handle: DbHandle, c: Challenge, userId: number
         .selectFrom('submissions')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('challenge_id', '=', c.id)
-        .where((eb) => (teamId !== null ? eb('team_id', '=', teamId) : eb.and([eb('user_id', '=', userId), eb('team_id', 'is', null)])))
+        .where(repo.ofEntrant(userId, teamId))
         .where('selected', '=', 1)
         .where('id', '!=', sub.id)
         .executeTakeFirstOrThrow();

@@ -4,7 +4,6 @@ import {
   answerLikelihood,
   information,
   majorityVote,
-  mulberry32,
   newConfusion,
   observeGold,
   replayOnlineSwap,
@@ -12,6 +11,7 @@ import {
   uniformPrior,
   updatePosterior,
 } from './index.js';
+import { seededRandom } from '../../seeded-random.js';
 
 const sum = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0);
 
@@ -44,7 +44,7 @@ describe('online_swap', () => {
   });
 
   it('updatePosterior reads each element a constant number of times (O(k)) and returns a new posterior summing to 1', () => {
-    const rng = mulberry32(3);
+    const rng = seededRandom(3);
     for (const k of [2, 5, 50, 500]) {
       const prior = counted(randomSimplex(rng, k));
       const lik = counted(randomSimplex(rng, k));
@@ -59,7 +59,7 @@ describe('online_swap', () => {
 
   it('keeps summing to 1 over a long stream of votes', () => {
     const k = 5;
-    const rng = mulberry32(8);
+    const rng = seededRandom(8);
     const conf = newConfusion(k);
     for (let i = 0; i < 200; i++) observeGold(conf, k, i % k, i % 3 === 0 ? (i + 1) % k : i % k);
     let post = uniformPrior(k);
@@ -89,7 +89,7 @@ describe('online_swap', () => {
   });
 
   it('information is >= 0, and 0 for an uninformative volunteer', () => {
-    const rng = mulberry32(4);
+    const rng = seededRandom(4);
     for (let i = 0; i < 500; i++) {
       const k = 2 + (i % 6);
       const before = randomSimplex(rng, k);

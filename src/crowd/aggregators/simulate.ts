@@ -1,9 +1,6 @@
 import type { VoteSet } from './types.js';
 
-/** Deterministic PRNG (mulberry32): returns a function giving uniform floats in [0, 1). */
-import { seededRandom as mulberry32 } from '../../seeded-random.js';
-
-export { mulberry32 };
+import { seededRandom } from '../../seeded-random.js';
 
 /**
  * Volunteer skill types:
@@ -57,7 +54,7 @@ function sample(rng: () => number, p: Float64Array | number[], offset: number, k
 export function simulateCrowd(spec: CrowdSpec): SimulatedCrowd {
   const { nSubjects, nVolunteers, k, votesPerSubject } = spec;
   if (votesPerSubject > nVolunteers) throw new RangeError('votesPerSubject cannot exceed nVolunteers (volunteers vote once per subject)');
-  const rng = mulberry32(spec.seed ?? 1);
+  const rng = seededRandom(spec.seed ?? 1);
   const [lo, hi] = spec.skill ?? [0.6, 0.9];
   const kk = k * k;
 
