@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { subsetMask } from './mask.js';
-import { getMetric, metricNames } from './registry.js';
+import { getMetric, metricNames, unscorableProblems } from './registry.js';
 import { USAGE, type Prediction, type Solution } from './types.js';
 
 function solution(classes: string[], label: number[], weight: number[], usage: number[]): Solution {
@@ -148,5 +148,34 @@ describe('label and probability metrics through the registry', () => {
     const pubOnly = getMetric('roc_auc').score(p3, sol3, subsetMask(sol3.usage, 'public'), {});
     assert.ok(Number.isNaN(pubOnly.score));
     assert.match(pubOnly.details.note as string, /z/);
+  });
+
+  describe('unscorableProblems: what a solution lacks for its metric, per subset', () => {
+    const P = USAGE.Public;
+    const V = USAGE.Private;
+    it('refuses an empty subset for every metric', () => {
+      const allPrivate = solution(['a', 'b'], [0, 1, 0, 1], [1, 1, 1, 1], [V, V, V, V]);
+      for (const name of metricNames()) {
+        const problems = unscorableProblems(name, allPrivate, name === 'ams' ? { positive_class: 'b' } : {});
+        assert.ok(problems.some((p) => /^the public subset is empty/.test(p)), `${name}: ${problems.join('; ')}`);
+      }
+    });
+    it('refuses ROC AUC on a subset with one class, binary and one-vs-rest', () => {
+      const binary = solution(['a', 'b'], [0, 0, 0, 1], [1, 1, 1, 1], [P, P, V, V]);
+      assert.deepEqual(unscorableProblems('roc_auc', binary, {}), ["the public subset (Usage Public) has no row of class 'b'; ROC AUC needs both classes in each subset"]);
+      const three = solution(['a', 'b', 'c'], [0, 1, 0, 1, 2], [1, 1, 1, 1, 1], [P, P, V, V, V]);
+      assert.deepEqual(unscorableProblems('roc_auc', three, {}), ["the public subset (Usage Public) has no row of class 'c'; one-vs-rest ROC AUC needs every class in each subset"]);
+      // Macro-F1, accuracy and log loss score any non-empty subset.
+      for (const name of ['macro_f1', 'accuracy', 'log_loss']) assert.deepEqual(unscorableProblems(name, binary, {}), []);
+    });
+    it('refuses AMS without weighted signal and background in each subset', () => {
+      const sol = solution(['b', 's'], [0, 1, 0, 1, 0], [2, 0, 3, 0.5, 1], [P, P, V, V, V]);
+      assert.deepEqual(unscorableProblems('ams', sol, { positive_class: 's' }), [
+        "the public subset (Usage Public) has no signal row (class 's') with a positive weight; AMS needs signal and background in each subset",
+      ]);
+      const ok = solution(['b', 's'], [0, 1, 0, 1], [2, 1, 3, 0.5], [P, P, V, V]);
+      assert.deepEqual(unscorableProblems('ams', ok, { positive_class: 's' }), []);
+      assert.match(unscorableProblems('ams', ok, { positive_class: 'x' }).join(), /positive class 'x' is not one of/);
+    });
   });
 });

@@ -9,7 +9,7 @@
  */
 import { amsScore, AMS_DEFAULTS } from './ams.js';
 import { accuracy, classificationReport, matrixRows } from './classification.js';
-import { checkMask } from './mask.js';
+import { checkMask, subsetMask } from './mask.js';
 import { logLoss, LOG_LOSS_EPS, rocAucFromProba, rocAucOvr } from './probabilistic.js';
 import type { Metric, MetricResult, Prediction, Solution } from './types.js';
 
@@ -54,11 +54,47 @@ function positiveClass(options: Record<string, unknown>, sol: Solution, fallback
   return code;
 }
 
+/** Rows per class code within the subset, and their summed weights. */
+function classCounts(sol: Solution, rows: Uint8Array): { rows: Float64Array; weight: Float64Array } {
+  const k = sol.classes.length;
+  const counts = { rows: new Float64Array(k), weight: new Float64Array(k) };
+  for (let i = 0; i < rows.length; i++) {
+    if (rows[i] !== 1) continue;
+    const c = sol.label[i];
+    counts.rows[c]++;
+    if (sol.weight[i] > 0) counts.weight[c] += sol.weight[i];
+  }
+  return counts;
+}
+
+/** The classes (names) with no row in the subset. */
+function absentClasses(sol: Solution, rows: Uint8Array): string[] {
+  const { rows: n } = classCounts(sol, rows);
+  return sol.classes.filter((_, c) => n[c] === 0);
+}
+
+const noRequirement = (): string[] => [];
+
 const ams: Metric = {
   name: 'ams',
   version: 'ams@1',
   higherIsBetter: true,
   needs: 'label',
+  requires(sol, rows, options) {
+    // AMS renormalises each subset's signal and background weights: both must be positive.
+    let positive: number;
+    try {
+      positive = positiveClass(options, sol, 's');
+    } catch (err) {
+      return [(err as Error).message];
+    }
+    const { weight } = classCounts(sol, rows);
+    const background = sol.classes.filter((_, c) => c !== positive && weight[c] > 0);
+    const out: string[] = [];
+    if (!(weight[positive] > 0)) out.push(`has no signal row (class '${sol.classes[positive]}') with a positive weight; AMS needs signal and background in each subset`);
+    if (background.length === 0) out.push(`has no background row (a class other than '${sol.classes[positive]}') with a positive weight; AMS needs signal and background in each subset`);
+    return out;
+  },
   score(pred, sol, rows, options): MetricResult {
     checkPrediction(pred, sol, rows, 'label');
     const positive = positiveClass(options, sol, 's');
@@ -89,6 +125,7 @@ const accuracyMetric: Metric = {
   version: 'accuracy@1',
   higherIsBetter: true,
   needs: 'label',
+  requires: noRequirement,
   score(pred, sol, rows): MetricResult {
     checkPrediction(pred, sol, rows, 'label');
     const r = accuracy(sol.label, pred.label, rows);
@@ -103,6 +140,8 @@ const macroF1: Metric = {
   version: 'macro_f1@1',
   higherIsBetter: true,
   needs: 'label',
+  // Classes absent from a subset are left out of the averages (as sklearn): any non-empty subset scores.
+  requires: noRequirement,
   score(pred, sol, rows): MetricResult {
     checkPrediction(pred, sol, rows, 'label');
     const k = sol.classes.length;
@@ -140,6 +179,7 @@ const logLossMetric: Metric = {
   version: 'log_loss@1',
   higherIsBetter: false,
   needs: 'proba',
+  requires: noRequirement,
   score(pred, sol, rows): MetricResult {
     checkPrediction(pred, sol, rows, 'proba');
     const r = logLoss(pred.proba as Float64Array, sol.classes.length, sol.label, rows);
@@ -160,6 +200,13 @@ const rocAuc: Metric = {
   version: 'roc_auc@1',
   higherIsBetter: true,
   needs: 'proba',
+  requires(sol, rows) {
+    // Binary AUC needs a positive and a negative row; one-vs-rest needs every class as a positive.
+    const absent = absentClasses(sol, rows);
+    if (absent.length === 0) return [];
+    const need = sol.classes.length === 2 ? 'ROC AUC needs both classes in each subset' : 'one-vs-rest ROC AUC needs every class in each subset';
+    return [`has no row of class${absent.length > 1 ? 'es' : ''} ${absent.map((c) => `'${c}'`).join(', ')}; ${need}`];
+  },
   score(pred, sol, rows, options): MetricResult {
     checkPrediction(pred, sol, rows, 'proba');
     const k = sol.classes.length;
@@ -214,6 +261,26 @@ export function getMetric(name: string): Metric {
     throw new Error(`unknown metric '${name}' (known: ${metricNames().join(', ')})`);
   }
   return m;
+}
+
+/**
+ * Why a solution cannot be scored with this metric, one line per problem (empty when it can): each
+ * of the public and private subsets must hold rows, and what the metric needs (metric.requires).
+ * The lines name subset internals: they are for organizers only.
+ */
+export function unscorableProblems(metricName: string, sol: Solution, options: Record<string, unknown>): string[] {
+  const metric = getMetric(metricName);
+  const problems: string[] = [];
+  for (const subset of ['public', 'private'] as const) {
+    const rows = subsetMask(sol.usage, subset);
+    const name = subset === 'public' ? 'Public' : 'Private';
+    if (!rows.includes(1)) {
+      problems.push(`the ${subset} subset is empty: no solution row has Usage ${name}; every challenge needs rows in both subsets`);
+      continue;
+    }
+    for (const p of metric.requires(sol, rows, options)) problems.push(`the ${subset} subset (Usage ${name}) ${p}`);
+  }
+  return problems;
 }
 
 /** Names of all registered metrics. */

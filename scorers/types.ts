@@ -51,6 +51,12 @@ export interface Metric {
   higherIsBetter: boolean;
   /** What the prediction must carry for this metric. */
   needs: 'label' | 'proba';
+  /**
+   * What a solution subset (rows whose mask entry is 1, never empty here) lacks for this metric to
+   * be defined on any prediction: one line per problem, empty when it can be scored. Pure; run when
+   * a challenge is validated, so a participant never meets an unscorable subset.
+   */
+  requires(sol: Solution, rows: Uint8Array, options: Record<string, unknown>): string[];
   /** Options from challenge.yaml (for AMS: positive class, Ns, Nb, b_reg). */
   score(pred: Prediction, sol: Solution, rows: Uint8Array, options: Record<string, unknown>): MetricResult;
 }

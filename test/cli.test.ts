@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { repoRoot } from '../src/app.js';
 import { signUp } from '../src/accounts/service.js';
 import { createApiToken } from '../src/accounts/tokens.js';
 import { inviteToken } from '../src/cli/client/team.js';
-import { createTestContext, datasetFile, type TestContext } from './helpers.js';
-
-const MAIN = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { createTestContext, datasetFile, runCli, type CliRun, type TestContext } from './helpers.js';
 
 describe('sift CLI against a live server', function () {
   this.timeout(120_000);
@@ -29,19 +19,8 @@ describe('sift CLI against a live server', function () {
   let token: string;
   let work: string;
 
-  /** Runs `node dist/src/cli/main.js ...` asynchronously (the server lives in this process), HOME in a temp dir. */
-  const sift = (args: string[], env: Record<string, string | undefined> = {}): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, ...env };
-      for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-      const child = spawn(process.execPath, [MAIN, ...args], { cwd: work, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  /** Runs the CLI with HOME in a temp dir. */
+  const sift = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> => runCli(args, { PATH: process.env.PATH, HOME: home, ...env }, work);
 
   before(async () => {
     ctx = await createTestContext({ challenges: ['higgsml'] });

@@ -157,7 +157,7 @@ describe('organizer console', function () {
     // The submitter cannot read the public score of a post-freeze submission either (no probing).
     const mine = await late.agent.get('/challenges/xr/submissions').set('Accept', JSON_).expect(200);
     assert.deepEqual([mine.body.submissions[0].status, mine.body.submissions[0].publicScore, mine.body.submissions[0].publicHidden], ['scored', null, true]);
-    assert.equal(mine.body.submissions[0].details.public, undefined);
+    assert.equal(mine.body.submissions[0].details, null);
     assert.match((await late.agent.get(`/challenges/xr/submissions/${id}`).expect(200)).text, /data-testid="frozen-score"/);
     // Submissions made before the freeze keep their public score.
     const patView = (await pat.agent.get('/challenges/xr/submissions').set('Accept', JSON_).expect(200)).body.submissions.find((x: { id: number }) => x.id === patSub);

@@ -42,7 +42,8 @@ const MATRIX: Row[] = [
   { method: 'get', doc: '/api/v1/challenges/{slug}/submissions', url: `${H}/submissions`, expect: [401, 200, 200, 200, 200, 200] },
   { method: 'post', doc: '/api/v1/challenges/{slug}/submissions', url: `${H}/submissions`, body: 'sample', expect: [401, 202, 202, 202, 202, 202] },
   // Submissions are seen and selected by their entrant only (the team T here), not by organizers or admins.
-  { method: 'get', doc: '/api/v1/challenges/{slug}/submissions/{id}', url: `${H}/submissions/{S}`, expect: [401, 404, 200, 404, 404, 404] },
+  // The challenge's organizers may open any of its submissions (with every score detail).
+  { method: 'get', doc: '/api/v1/challenges/{slug}/submissions/{id}', url: `${H}/submissions/{S}`, expect: [401, 404, 200, 200, 404, 200] },
   { method: 'put', doc: '/api/v1/challenges/{slug}/submissions/{id}/selection', url: `${H}/submissions/{S}/selection`, body: { selected: true }, expect: [401, 404, 200, 404, 404, 404] },
   { method: 'get', doc: '/api/v1/challenges/{slug}/leaderboard', url: `${H}/leaderboard`, expect: [200, 200, 200, 200, 200, 200] },
   // Before the close, the private board is for the challenge's own organizers and admins.

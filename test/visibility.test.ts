@@ -56,7 +56,7 @@ describe('what participants can and cannot see', function () {
     await request(ctx.app).get('/challenges/higgsml/leaderboard/private').set('Accept', 'application/json').expect(403);
     const mine = await participant.agent.get('/challenges/higgsml/submissions').set('Accept', 'application/json').expect(200);
     assert.equal(mine.body.submissions[0].privateScore, null);
-    assert.equal(mine.body.submissions[0].details.private, undefined);
+    assert.equal(mine.body.submissions[0].details, null);
     const board = await request(ctx.app).get('/challenges/higgsml/leaderboard').set('Accept', 'application/json').expect(200);
     const row = await ctx.handle.db.selectFrom('submissions').select('private_score').where('id', '=', submissionId).executeTakeFirstOrThrow();
     assert.doesNotMatch(JSON.stringify(board.body), new RegExp(String(row.private_score)));

@@ -9,7 +9,8 @@ import { boardView, type Board } from '../leaderboards/service.js';
 import * as teams from '../teams/service.js';
 import { submissionView } from '../submissions/routes.js';
 import * as submissions from '../submissions/repo.js';
-import { accept, findOwnSubmission, mySubmissions, quota, setSelected } from '../submissions/service.js';
+import { accept, findViewableSubmission, mySubmissions, quota, setSelected } from '../submissions/service.js';
+import { canOrganize } from '../organizers/access.js';
 import { receivePrediction } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
@@ -76,14 +77,15 @@ export function v1Routes(ctx: AppContext): Router {
   r.get('/challenges/:slug/submissions', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
     const mine = await mySubmissions(ctx.db, c, req.user!.id);
-    res.json({ submissions: mine.rows.map((s) => submissionView(s, c)), quota: mine.quota });
+    const audience = { organizer: await canOrganize(ctx.db, req.user, c) };
+    res.json({ submissions: mine.rows.map((s) => submissionView(s, c, audience)), quota: mine.quota });
   });
 
   r.get('/challenges/:slug/submissions/:id', requireToken, async (req, res) => {
     const { id } = parseInput(submissionParams, req.params, 'path');
     const c = await challengeOf(ctx, req);
-    const s = await findOwnSubmission(ctx.db.db, c.id, id, req.user!.id);
-    res.json({ submission: submissionView(s, c) });
+    const { row, audience } = await findViewableSubmission(ctx.db, c, id, req.user!);
+    res.json({ submission: submissionView(row, c, audience) });
   });
 
   r.put('/challenges/:slug/submissions/:id/selection', requireToken, async (req, res) => {
@@ -92,7 +94,7 @@ export function v1Routes(ctx: AppContext): Router {
     const c = await challengeOf(ctx, req);
     await setSelected(ctx.db, c, req.user!.id, id, selected);
     const s = (await submissions.findSubmission(ctx.db.db, id))!;
-    res.json({ submission: submissionView(s, c) });
+    res.json({ submission: submissionView(s, c, { organizer: await canOrganize(ctx.db, req.user, c) }) });
   });
 
   const showBoard = (which: Board) => async (req: Request, res: Response) => {

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
-import { loadChallengeFolder } from './definition.js';
-import { getSolution } from './solution.js';
+import { ChallengeFolderError, loadChallengeFolder } from './definition.js';
+import { getSolution, testIdProblems } from './solution.js';
+import { unscorableProblems } from '../../scorers/registry.js';
+import type { Solution } from '../../scorers/types.js';
 import { findChallengeBySlug, slugExists, toChallenge, type Challenge } from './repo.js';
 import type { ChallengeDefinition } from './types.js';
 
@@ -32,7 +34,7 @@ export async function loadChallengeSolution(c: Challenge) {
  * The solution is parsed once here, so a broken solution file never becomes a live challenge.
  */
 export async function importChallengeFolder(handle: DbHandle, dataDir: string, dir: string, onProgress?: (copied: number, total: number) => void): Promise<Challenge> {
-  const def: ChallengeDefinition = await loadChallengeFolder(dir);
+  const { def } = await checkChallengeFolder(dir);
   if (await slugExists(handle.db, def.slug)) throw new Error(`A challenge with slug '${def.slug}' is already imported.`);
   const target = path.join(dataDir, 'challenges', def.slug);
   fs.mkdirSync(target, { recursive: true });
@@ -51,14 +53,31 @@ export async function importChallengeFolder(handle: DbHandle, dataDir: string, d
 const specOf = (def: ChallengeDefinition) => ({ idColumn: def.idColumn, targetColumn: def.targetColumn, weightColumn: def.weightColumn, classes: def.classes });
 
 /**
- * Parses and validates a challenge folder in place (challenge.yaml, headers, every solution row):
- * the one check shared by folder imports and the organizer console. Returns the definition and
- * the solution (cached by file version).
+ * Parses and validates a challenge folder in place (challenge.yaml, headers, every solution row,
+ * and that it can be scored: scoringProblems): the one check shared by folder imports and the
+ * organizer console. Returns the definition and the solution (cached by file version).
  */
 export async function checkChallengeFolder(dir: string) {
   const def = await loadChallengeFolder(dir);
   const solution = await getSolution(def.files.solution, specOf(def));
+  const problems = await scoringProblems({ metric: def.metric, metricOptions: def.metricOptions, idColumn: def.idColumn, testFile: def.files.test }, solution);
+  if (problems.length) throw new ChallengeFolderError(dir, problems);
   return { def, solution };
+}
+
+/**
+ * Why participants could not be scored fairly against this solution, one line per problem: a
+ * subset its metric cannot score (scorers' unscorableProblems), or test ids that differ from the
+ * solution's. Checked when a folder is imported, when the console saves settings and at publish.
+ * The lines quote solution ids and subset contents: organizers only.
+ */
+export async function scoringProblems(c: { metric: string; metricOptions: Record<string, unknown>; idColumn: string; testFile: string }, solution: Solution): Promise<string[]> {
+  return [...unscorableProblems(c.metric, solution, c.metricOptions), ...(await testIdProblems(c.testFile, c.idColumn, solution))];
+}
+
+/** scoringProblems of a recorded challenge (its files as they are now). */
+export async function challengeScoringProblems(c: Challenge): Promise<string[]> {
+  return scoringProblems({ metric: c.metric, metricOptions: c.metricOptions, idColumn: c.id_column, testFile: path.join(c.folder, c.test_file) }, await loadChallengeSolution(c));
 }
 
 /**

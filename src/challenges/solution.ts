@@ -225,6 +225,62 @@ export async function loadSolution(file: string, spec: SolutionSpec): Promise<So
   return parseSolution(fs.createReadStream(file, { highWaterMark: 1 << 20 }), gzip, file, spec);
 }
 
+/** How many mismatched ids a problem line quotes. */
+const ID_EXAMPLES = 5;
+
+const idList = (count: number, examples: string[]) => `${examples.join(', ')}${count > examples.length ? ', …' : ''}`;
+
+/**
+ * Whether the test file's ids are exactly the solution's (set equality), streaming the test file:
+ * a participant's submission must cover the test ids, and the solution scores them, so any
+ * difference would tell participants that their valid ids are unknown. One line per kind of
+ * mismatch, with counts and examples; empty when the sets are equal.
+ */
+export async function testIdProblems(testFile: string, idColumn: string, sol: Pick<Solution, 'ids' | 'index'>): Promise<string[]> {
+  const name = path.basename(testFile);
+  const raw = fs.createReadStream(testFile, { highWaterMark: 1 << 20 });
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
+  (pipeline as unknown as (...args: unknown[]) => void)(raw, ...((await isGzipFile(testFile)) ? [zlib.createGunzip()] : []), parser, () => {});
+  const seen = new Uint8Array(sol.ids.length);
+  const unknown: string[] = [];
+  let unknownCount = 0;
+  const repeated: string[] = [];
+  let repeatedCount = 0;
+  let column = -1;
+  try {
+    for await (const rec of parser as AsyncIterable<string[]>) {
+      if (column < 0) {
+        column = rec.indexOf(idColumn);
+        if (column < 0) return [`${name}: no id column ${JSON.stringify(idColumn)} (header: ${rec.join(',')})`];
+        continue;
+      }
+      const id = rec[column] ?? '';
+      const i = sol.index.get(id);
+      if (i === undefined) {
+        if (unknownCount++ < ID_EXAMPLES) unknown.push(id);
+      } else if (seen[i]) {
+        if (repeatedCount++ < ID_EXAMPLES) repeated.push(id);
+      } else seen[i] = 1;
+    }
+  } catch (err) {
+    return [`${name}: cannot be read (${describeStreamError(err as Error)})`];
+  } finally {
+    parser.destroy();
+  }
+  if (column < 0) return [`${name}: is empty (no header row)`];
+  const absent: string[] = [];
+  let absentCount = 0;
+  for (let i = 0; i < seen.length; i++) {
+    if (seen[i]) continue;
+    if (absentCount++ < ID_EXAMPLES) absent.push(sol.ids[i]);
+  }
+  const problems: string[] = [];
+  if (unknownCount) problems.push(`${unknownCount} test id${unknownCount === 1 ? ' is' : 's are'} missing from the solution, e.g. ${idList(unknownCount, unknown)}`);
+  if (absentCount) problems.push(`${absentCount} solution id${absentCount === 1 ? ' is' : 's are'} not in the test file, e.g. ${idList(absentCount, absent)}`);
+  if (repeatedCount) problems.push(`${repeatedCount} test id${repeatedCount === 1 ? ' appears' : 's appear'} more than once in the test file, e.g. ${idList(repeatedCount, repeated)}`);
+  return problems;
+}
+
 // ---------------------------------------------------------------------------------------------
 // In-process cache
 

@@ -116,10 +116,11 @@ async function withMembers(db: Db, rows: BoardRow[]): Promise<BoardRow[]> {
 
 /**
  * A leaderboard, one row per entrant (team, or participant alone). `opts.live` ignores a public
- * freeze (organizers' view, exports, re-score comparisons).
+ * freeze (organizers' view, exports, re-score comparisons). The freeze ends at the close: a
+ * closed challenge's public board shows every submission, as its export and the submitters' pages do.
  */
 export async function board(db: Db, c: Challenge, which: Board, withRankChange: boolean, opts: { live?: boolean } = {}): Promise<BoardRow[]> {
-  return withMembers(db, await rankedBoard(db, c, which, withRankChange, !!opts.live));
+  return withMembers(db, await rankedBoard(db, c, which, withRankChange, !!opts.live || privateRevealed(c)));
 }
 
 async function rankedBoard(db: Db, c: Challenge, which: Board, withRankChange: boolean, live: boolean): Promise<BoardRow[]> {

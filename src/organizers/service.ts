@@ -8,19 +8,25 @@ import type { Challenge } from '../challenges/repo.js';
 import { findChallengeById, slugExists } from '../challenges/repo.js';
 import { ChallengeFolderError, defaultHigherIsBetter, METRICS, FORMATS } from '../challenges/definition.js';
 import { SolutionFileError } from '../challenges/solution.js';
-import { checkChallengeFolder, loadChallengeSolution, phase, saveChallenge } from '../challenges/service.js';
+import { challengeScoringProblems, checkChallengeFolder, loadChallengeSolution, phase, saveChallenge } from '../challenges/service.js';
 import { metricNames } from '../../scorers/registry.js';
 import { UserError } from '../web/errors.js';
+import { parseSubmission } from '../submissions/parse.js';
 import { board } from '../leaderboards/service.js';
 import { addOrganizer, organizersOf, removeOrganizer } from './access.js';
 import {
+  backupFolderFiles,
   distinctValues,
+  findFile,
+  GENERATED_SAMPLE,
+  GENERATED_SAMPLE_MARK,
   header,
   placeUpload,
   previewSolution,
   sourceSolution,
   writeCanonicalSolution,
   writeChallengeYaml,
+  writeSampleSubmission,
   type ChallengeSetup,
   type DataKind,
 } from './setup.js';
@@ -130,7 +136,9 @@ export async function settingsForm(c: Challenge) {
   const src = sourceSolution(c.folder);
   const columns = src ? await header(src) : [];
   const classes = c.classes.length ? c.classes : src && setup ? await distinctValues(src, setup.targetColumn) : [];
-  const metric = isConfigured(c) ? c.metric : classes.length === 2 ? 'roc_auc' : 'macro_f1';
+  // A new challenge starts on a metric its default format can score: macro-F1 needs only the label
+  // column, where ROC AUC would make the format's optional proba_* columns compulsory.
+  const metric = isConfigured(c) ? c.metric : c.format?.kind === 'higgsml' ? 'ams' : 'macro_f1';
   return {
     setup,
     columns,
@@ -166,6 +174,53 @@ function int(v: unknown, what: string, min: number, problems: string[]): number 
   const n = Number(String(v ?? '').trim());
   if (!Number.isInteger(n) || n < min) problems.push(`${what}: a whole number of at least ${min}`);
   return n;
+}
+
+/** A folder check's problems as the organizer reads them: file names, not server paths. */
+function folderProblems(c: Challenge, err: ChallengeFolderError | SolutionFileError): UserError {
+  const list = err.problems.map((p) => p.split(c.folder + path.sep).join('').split(c.folder).join('folder'));
+  return new UserError(400, 'invalid_settings', `The challenge has ${list.length} problem${list.length === 1 ? '' : 's'}.`, { problems: list });
+}
+
+/**
+ * Writes the canonical solution and challenge.yaml, checks the folder as an import would (scoring
+ * problems and id mismatches included), and, when the organizer uploaded no sample submission,
+ * writes one and checks it with the challenge's own parser.
+ */
+async function writeAndCheckFolder(c: Challenge, src: string, setup: ChallengeSetup, yaml: Record<string, unknown>) {
+  try {
+    await writeCanonicalSolution(src, path.join(c.folder, 'solution.csv'), setup);
+  } catch (err) {
+    throw new UserError(400, 'invalid_settings', (err as Error).message, { problems: [(err as Error).message] });
+  }
+  writeChallengeYaml(c.folder, yaml);
+  const generated = fs.existsSync(path.join(c.folder, GENERATED_SAMPLE_MARK)) || !findFile(c.folder, 'sample_submission');
+  // A sample written for earlier settings may not fit the new format: it is written again below.
+  if (generated) for (const f of [GENERATED_SAMPLE, GENERATED_SAMPLE_MARK]) await fsp.rm(path.join(c.folder, f), { force: true });
+  let checked;
+  try {
+    checked = await checkChallengeFolder(c.folder);
+  } catch (err) {
+    if (err instanceof ChallengeFolderError || err instanceof SolutionFileError) throw folderProblems(c, err);
+    throw err;
+  }
+  if (!generated) return checked;
+  const { def, solution } = checked;
+  const sample = await writeSampleSubmission(c.folder, {
+    format: def.format.kind,
+    idColumn: def.idColumn,
+    targetColumn: def.targetColumn,
+    classes: def.classes,
+    probabilities: def.format.kind === 'label' && def.format.probabilities === 'required',
+    train: def.files.train,
+    test: def.files.test,
+  });
+  const outcome = await parseSubmission(fs.createReadStream(sample), { filename: GENERATED_SAMPLE, format: def.format, solution });
+  if (!outcome.ok) {
+    const problems = outcome.errors.slice(0, 5).map((e) => `the generated sample submission: ${e.message}`);
+    throw new UserError(400, 'invalid_settings', `The sample submission written for this challenge does not pass its own checks: ${problems.join('; ')}.`, { problems });
+  }
+  return { def: { ...def, files: { ...def.files, sampleSubmission: sample } }, solution };
 }
 
 /**
@@ -209,41 +264,33 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
   else if (positive) metricOptions = { positive_class: positive };
   if (problems.length) throw new UserError(400, 'invalid_settings', problems.join('; '), { problems });
 
+  const backup = await backupFolderFiles(c.folder);
   try {
-    await writeCanonicalSolution(src, path.join(c.folder, 'solution.csv'), setup);
+    const saved = await writeAndCheckFolder(c, src, setup, {
+      slug: c.slug,
+      title: str('title') || c.title,
+      description: str('description') || c.description_md,
+      id_column: setup.idColumn,
+      target_column: setup.targetColumn,
+      ...(setup.weightColumn ? { weight_column: setup.weightColumn } : {}),
+      classes,
+      format,
+      metric,
+      ...(Object.keys(metricOptions).length ? { metric_options: metricOptions } : {}),
+      higher_is_better: defaultHigherIsBetter(metric),
+      opens_at: opensAt,
+      closes_at: closesAt,
+      daily_limit: dailyLimit,
+      final_selections: finalSelections,
+      ...(str('citation') ? { citation: str('citation') } : {}),
+    });
+    await saveChallenge(handle, saved.def, c.folder, saved.solution.sha256, { state: c.state, id: c.id });
   } catch (err) {
-    throw new UserError(400, 'invalid_settings', (err as Error).message, { problems: [(err as Error).message] });
-  }
-  writeChallengeYaml(c.folder, {
-    slug: c.slug,
-    title: str('title') || c.title,
-    description: str('description') || c.description_md,
-    id_column: setup.idColumn,
-    target_column: setup.targetColumn,
-    ...(setup.weightColumn ? { weight_column: setup.weightColumn } : {}),
-    classes,
-    format,
-    metric,
-    ...(Object.keys(metricOptions).length ? { metric_options: metricOptions } : {}),
-    higher_is_better: defaultHigherIsBetter(metric),
-    opens_at: opensAt,
-    closes_at: closesAt,
-    daily_limit: dailyLimit,
-    final_selections: finalSelections,
-    ...(str('citation') ? { citation: str('citation') } : {}),
-  });
-  let checked;
-  try {
-    checked = await checkChallengeFolder(c.folder);
-  } catch (err) {
-    if (err instanceof ChallengeFolderError || err instanceof SolutionFileError) {
-      // Paths mean nothing to the organizer: show the file names only.
-      const list = err.problems.map((p) => p.split(c.folder + path.sep).join('').split(c.folder).join('folder'));
-      throw new UserError(400, 'invalid_settings', `The challenge has ${list.length} problem${list.length === 1 ? '' : 's'}.`, { problems: list });
-    }
+    // A refused change leaves the challenge's files as they were (a live challenge keeps scoring).
+    await backup.restore();
     throw err;
   }
-  await saveChallenge(handle, checked.def, c.folder, checked.solution.sha256, { state: c.state, id: c.id });
+  await backup.discard();
   await handle.db
     .updateTable('challenges')
     .set({ team_size: teamSize, merge_deadline: mergeDeadline ? new Date(mergeDeadline).toISOString() : null, setup_json: JSON.stringify(setup), doi: str('doi') || c.doi })
@@ -252,34 +299,52 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
   return (await findChallengeById(handle.db, c.id))!;
 }
 
-/** Replaces one data file; a new solution is re-mapped with the saved settings (re-score afterwards). */
+/**
+ * Replaces one data file. On a configured challenge a new train, test or solution file is checked
+ * with the saved settings, exactly as a save of the settings form (a new solution is re-mapped; re-score
+ * afterwards), and a refused file leaves the previous one in place.
+ */
 export async function replaceFile(handle: DbHandle, c: Challenge, kind: DataKind, tmp: string): Promise<Challenge> {
-  const name = await placeUpload(c.folder, kind, tmp);
-  if (kind === 'train') await handle.db.updateTable('challenges').set({ train_file: name }).where('id', '=', c.id).execute();
-  if (kind === 'test') await handle.db.updateTable('challenges').set({ test_file: name }).where('id', '=', c.id).execute();
-  if (kind === 'sample_submission') await handle.db.updateTable('challenges').set({ sample_file: name }).where('id', '=', c.id).execute();
-  if (kind === 'solution' && isConfigured(c)) {
+  if (kind === 'sample_submission' || !isConfigured(c)) {
+    const name = await placeUpload(c.folder, kind, tmp);
+    const column = ({ train: 'train_file', test: 'test_file', sample_submission: 'sample_file' } as const)[kind as Exclude<DataKind, 'solution'>];
+    if (kind === 'sample_submission') await fsp.rm(path.join(c.folder, GENERATED_SAMPLE_MARK), { force: true });
+    if (column) await handle.db.updateTable('challenges').set({ [column]: name }).where('id', '=', c.id).execute();
+    return (await findChallengeById(handle.db, c.id))!;
+  }
+  const backup = await backupFolderFiles(c.folder);
+  try {
+    await placeUpload(c.folder, kind, tmp);
     const s = setupOf(c)!;
-    const fresh = (await findChallengeById(handle.db, c.id))!;
-    return configure(handle, fresh, {
+    const fresh = await configure(handle, c, {
       id_column: s.idColumn, target_column: s.targetColumn, weight_column: s.weightColumn ?? '', split: s.split, usage_column: s.usageColumn ?? '',
       public_fraction: String(s.publicFraction), seed: s.seed, metric: c.metric, format: c.format.kind, classes: c.classes.join(','),
       positive_class: typeof c.metricOptions.positive_class === 'string' ? c.metricOptions.positive_class : '',
       opens_at: c.opens_at, closes_at: c.closes_at, merge_deadline: c.merge_deadline ?? '', daily_limit: String(c.daily_limit),
       final_selections: String(c.final_selections), team_size: String(c.team_size), title: c.title, description: c.description_md, citation: c.citation ?? '',
     });
+    await backup.discard();
+    return fresh;
+  } catch (err) {
+    await backup.restore();
+    throw err;
   }
-  return (await findChallengeById(handle.db, c.id))!;
 }
 
+/** Rows per subset and class, and what would stop the challenge from being scored (problems). */
 export async function preview(c: Challenge) {
   if (!hasSolution(c)) return null;
-  return previewSolution(await loadChallengeSolution(c));
+  return { ...previewSolution(await loadChallengeSolution(c)), problems: await challengeScoringProblems(c) };
 }
 
 export async function publish(handle: DbHandle, c: Challenge): Promise<void> {
   if (c.state !== 'draft') return;
   if (!isConfigured(c)) throw new UserError(409, 'not_configured', 'Save the settings (columns, metric, split) before publishing.');
+  // Checked again on the files as they are now: a draft saved before these checks, or edited since.
+  const problems = await challengeScoringProblems(c);
+  if (problems.length) {
+    throw new UserError(409, 'not_scorable', `This challenge cannot be published: ${problems.join('; ')}. Fix the files or the settings, then publish.`, { problems });
+  }
   await handle.db.updateTable('challenges').set({ state: 'published' }).where('id', '=', c.id).execute();
 }
 

@@ -156,8 +156,123 @@ export async function writeCanonicalSolution(source: string, out: string, s: Cha
   }
 }
 
+/** Marks a sample submission written by the console (not uploaded): it is rewritten when the settings change. */
+export const GENERATED_SAMPLE_MARK = '.sample-generated';
+export const GENERATED_SAMPLE = 'sample_submission.csv';
+
+/** Counts of each class in a column of the training file (streaming); values outside `classes` are skipped. */
+async function classCounts(file: string, column: string, classes: string[]): Promise<number[]> {
+  const parser = openCsv(file, await isGzipFile(file));
+  const code = new Map(classes.map((c, i) => [c, i]));
+  const counts = classes.map(() => 0);
+  let idx = -1;
+  try {
+    for await (const rec of parser) {
+      if (idx < 0) {
+        idx = rec.indexOf(column);
+        if (idx < 0) break;
+        continue;
+      }
+      const k = code.get(rec[idx] ?? '');
+      if (k !== undefined) counts[k]++;
+    }
+  } finally {
+    parser.destroy();
+  }
+  return counts;
+}
+
+/** The values of one column, in file order (streaming). */
+async function columnValues(file: string, column: string): Promise<string[]> {
+  const parser = openCsv(file, await isGzipFile(file));
+  const out: string[] = [];
+  let idx = -1;
+  try {
+    for await (const rec of parser) {
+      if (idx < 0) {
+        idx = rec.indexOf(column);
+        if (idx < 0) throw new Error(`${path.basename(file)} has no column ${JSON.stringify(column)}`);
+        continue;
+      }
+      out.push(rec[idx] ?? '');
+    }
+  } finally {
+    parser.destroy();
+  }
+  return out;
+}
+
+export interface SampleSpec {
+  format: 'label' | 'higgsml';
+  idColumn: string;
+  targetColumn: string;
+  classes: string[];
+  /** Label format only: whether the metric needs proba_<class> columns. */
+  probabilities: boolean;
+  train: string;
+  test: string;
+}
+
+/**
+ * Writes a sample submission for the test ids, in the challenge's format, from the training labels
+ * only (never the solution, which it would leak): every row gets the training set's majority class;
+ * probability columns, when the metric needs them, carry the training class frequencies; the
+ * HiggsML format gets RankOrder 1..N in test file order.
+ */
+export async function writeSampleSubmission(dir: string, spec: SampleSpec): Promise<string> {
+  const counts = await classCounts(spec.train, spec.targetColumn, spec.classes);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const majority = counts.indexOf(Math.max(...counts));
+  const ids = await columnValues(spec.test, spec.idColumn);
+  const header = spec.format === 'higgsml' ? [spec.idColumn, 'RankOrder', 'Class'] : [spec.idColumn, spec.targetColumn, ...(spec.probabilities ? spec.classes.map((c) => `proba_${c}`) : [])];
+  // Frequencies rounded to 6 places, the remainder on the majority class, so each row sums to 1.
+  const freq = spec.classes.map((_, k) => (total ? Math.round((counts[k] / total) * 1e6) / 1e6 : k === majority ? 1 : 0));
+  freq[majority] = Math.round((1 - freq.reduce((a, b, k) => (k === majority ? a : a + b), 0)) * 1e6) / 1e6;
+  const tail = spec.format === 'higgsml' ? null : [spec.classes[majority], ...(spec.probabilities ? freq.map(String) : [])].map(csvCell).join(',');
+  const lines = ids.map((id, i) => (tail === null ? `${csvCell(id)},${i + 1},${csvCell(spec.classes[majority])}` : `${csvCell(id)},${tail}`));
+  const file = path.join(dir, GENERATED_SAMPLE);
+  await fsp.writeFile(`${file}.tmp`, [header.map(csvCell).join(','), ...lines].join('\n') + '\n');
+  await fsp.rename(`${file}.tmp`, file);
+  await fsp.writeFile(path.join(dir, GENERATED_SAMPLE_MARK), '');
+  return file;
+}
+
 export function writeChallengeYaml(dir: string, yaml: Record<string, unknown>): void {
-  fs.writeFileSync(path.join(dir, 'challenge.yaml'), `# Written by the Sift organizer console.\n${stringify(yaml, { lineWidth: 0 })}`);
+  // Written aside and renamed over, so a backup (a hard link: backupFolderFiles) keeps the old text.
+  const file = path.join(dir, 'challenge.yaml');
+  fs.writeFileSync(`${file}.tmp`, `# Written by the Sift organizer console.\n${stringify(yaml, { lineWidth: 0 })}`);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+/** Every file of a challenge folder that the console writes or replaces. */
+export const FOLDER_FILES = [
+  'challenge.yaml', 'solution.csv', 'solution.source.csv', 'solution.source.csv.gz', 'train.csv', 'train.csv.gz', 'test.csv', 'test.csv.gz',
+  'sample_submission.csv', 'sample_submission.csv.gz', GENERATED_SAMPLE_MARK,
+];
+
+/**
+ * Keeps the current version of a folder's files (hard links: the console's writers replace files by
+ * rename, never in place) so that a refused change can be undone and a live challenge keeps working files.
+ */
+export async function backupFolderFiles(dir: string, names: string[] = FOLDER_FILES) {
+  // Its own suffix, so that backups can nest (a file replacement re-runs the settings' check).
+  const suffix = `.bak-${crypto.randomBytes(4).toString('hex')}`;
+  const kept: string[] = [];
+  for (const n of names) {
+    const file = path.join(dir, n);
+    if (!fs.existsSync(file)) continue;
+    await fsp.link(file, file + suffix).catch(() => fsp.copyFile(file, file + suffix));
+    kept.push(n);
+  }
+  return {
+    async restore() {
+      for (const n of names) await fsp.rm(path.join(dir, n), { force: true });
+      for (const n of kept) await fsp.rename(path.join(dir, n + suffix), path.join(dir, n));
+    },
+    async discard() {
+      for (const n of kept) await fsp.rm(path.join(dir, n + suffix), { force: true });
+    },
+  };
 }
 
 export interface Preview {

@@ -7,17 +7,29 @@ import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
 import { receivePrediction } from './upload.js';
-import { accept, findOwnSubmission, mySubmissions, quota, setSelected } from './service.js';
+import { accept, findViewableSubmission, mySubmissions, quota, setSelected, type ScoreDetails } from './service.js';
+import { canOrganize } from '../organizers/access.js';
+
+/** Who is looking at a submission: its challenge's organizers see everything, at any time. */
+export interface SubmissionAudience {
+  organizer: boolean;
+}
 
 /**
- * What the owner of a submission sees: private figures only once the private board is revealed,
- * and, while the public board is frozen, no public score for what was sent after the freeze
- * (otherwise the freeze would still let teams probe the public subset).
+ * What a viewer sees of a submission. Before the private board is revealed a participant gets the
+ * public score and the warnings only: the score details (AMS s and b, a confusion matrix, per-class
+ * support) of a submission that selects one event would tell its label, its subset and its weight.
+ * After the reveal the submitter sees both subsets' details; organizers always see everything,
+ * including why a submission could not be scored. While the public board is frozen, participants get
+ * no public score for what was sent after the freeze (otherwise the freeze would still let teams
+ * probe the public subset).
  */
-export function submissionView(s: repo.SubmissionRow, c: Challenge) {
+export function submissionView(s: repo.SubmissionRow, c: Challenge, audience: SubmissionAudience = { organizer: false }) {
   const revealed = privateRevealed(c);
-  const publicHidden = !revealed && !!c.public_frozen_at && s.created_at > c.public_frozen_at;
-  const details = s.details_json ? JSON.parse(s.details_json) : null;
+  const { organizer } = audience;
+  const publicHidden = !organizer && !revealed && !!c.public_frozen_at && s.created_at > c.public_frozen_at;
+  const stored = s.details_json ? (JSON.parse(s.details_json) as ScoreDetails) : null;
+  const details = stored && (organizer || revealed) ? (organizer ? stored : { public: stored.public, private: stored.private }) : null;
   return {
     id: s.id,
     status: s.status,
@@ -28,8 +40,8 @@ export function submissionView(s: repo.SubmissionRow, c: Challenge) {
     warnings: s.warnings_json ? JSON.parse(s.warnings_json) : [],
     publicScore: publicHidden ? null : s.public_score,
     publicHidden,
-    privateScore: revealed ? s.private_score : null,
-    details: details ? { public: publicHidden ? undefined : details.public, private: revealed ? details.private : undefined } : null,
+    privateScore: revealed || organizer ? s.private_score : null,
+    details,
     scorerVersion: s.scorer_version,
     selected: s.selected === 1,
     isBaseline: s.is_baseline === 1,
@@ -78,7 +90,8 @@ export function submissionRoutes(ctx: AppContext): Router {
     const c = await challengeFromParams(ctx, req);
     const revealed = privateRevealed(c);
     const mine = await mySubmissions(ctx.db, c, req.user!.id);
-    const submissions = mine.rows.map((s) => submissionView(s, c));
+    const audience = { organizer: await canOrganize(ctx.db, req.user, c) };
+    const submissions = mine.rows.map((s) => submissionView(s, c, audience));
     const q = mine.quota;
     if (wantsJson(req)) return res.json({ submissions, quota: q });
     res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
@@ -86,11 +99,11 @@ export function submissionRoutes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug/submissions/:id', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
-    const s = await findOwnSubmission(ctx.db.db, c.id, Number(req.params.id), req.user!.id);
+    const { row: s, audience } = await findViewableSubmission(ctx.db, c, Number(req.params.id), req.user!);
     const revealed = privateRevealed(c);
-    const submission = submissionView(s, c);
+    const submission = submissionView(s, c, audience);
     if (wantsJson(req)) return res.json({ submission });
-    res.render('submission', { title: `Submission #${s.id} · ${c.title}`, challenge: publicChallenge(c), submission, revealed, tab: 'submissions' });
+    res.render('submission', { title: `Submission #${s.id} · ${c.title}`, challenge: publicChallenge(c), submission, revealed, showPrivate: revealed || audience.organizer, tab: 'submissions' });
   });
 
   r.post('/challenges/:slug/submissions/:id/select', requireUser, async (req, res) => {

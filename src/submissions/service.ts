@@ -15,6 +15,7 @@ import { UserError } from '../web/errors.js';
 import { parseSubmission, type ParseOutcome } from './parse.js';
 import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
 import { teamIdOf } from '../teams/repo.js';
+import { canOrganize } from '../organizers/access.js';
 import * as repo from './repo.js';
 
 export const SCORE_JOB = 'score-submission';
@@ -53,6 +54,19 @@ export async function findOwnSubmission(db: Db, challengeId: number, id: number,
   const s = await repo.findSubmission(db, id);
   if (!s || s.challenge_id !== challengeId || !(await repo.ownsSubmission(db, s, userId))) throw new UserError(404, 'not_found', 'No such submission of yours.');
   return s;
+}
+
+/**
+ * A submission of this challenge as the user may see it: theirs (or their team's) with the
+ * participant's view, or anyone's for the challenge's organizers; 404 otherwise.
+ */
+export async function findViewableSubmission(handle: DbHandle, c: Challenge, id: number, user: { id: number; role: string }) {
+  const organizer = await canOrganize(handle, user, c);
+  if (organizer) {
+    const s = await repo.findSubmission(handle.db, id);
+    if (s && s.challenge_id === c.id) return { row: s, audience: { organizer } };
+  }
+  return { row: await findOwnSubmission(handle.db, c.id, id, user.id), audience: { organizer } };
 }
 
 function quotaFromUsed(limit: number, used: number, now: Date): Quota {
@@ -140,9 +154,32 @@ export async function accept(
   }
 }
 
-async function markFailed(handle: DbHandle, id: number, error: string): Promise<void> {
-  await handle.db.updateTable('submissions').set({ status: 'failed', error, scored_at: nowIso() }).where('id', '=', id).execute();
+/**
+ * What details_json holds: each subset's metric details, or for a submission that could not be
+ * scored, the full reason (it may name subset internals, so only organizers see it).
+ */
+export interface ScoreDetails {
+  public?: Record<string, unknown>;
+  private?: Record<string, unknown>;
+  failure?: string;
 }
+
+/**
+ * Fails a submission. `error` is shown to its submitter, so it never carries a score or a subset's
+ * internals; `failure`, the full reason, goes to details_json, which only organizers see before the reveal.
+ */
+async function markFailed(handle: DbHandle, id: number, error: string, failure?: string): Promise<void> {
+  const details: ScoreDetails | null = failure ? { failure } : null;
+  await handle.db
+    .updateTable('submissions')
+    .set({ status: 'failed', error, details_json: details && JSON.stringify(details), scored_at: nowIso() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The submitter's side of a scoring failure: what went wrong, without a number or a row of the solution. */
+const unscorableMessage = (metricName: string, what: string) =>
+  `Scoring failed: ${what} (metric ${metricName}). This is not a problem you can fix in your file; the organizers can see the full reason.`;
 
 /**
  * Parses a stored (accepted) submission file against the solution: the scorer's read, shared with
@@ -179,10 +216,16 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
     pub = metric.score(prediction, solution, subsetMask(solution.usage, 'public'), c.metricOptions);
     priv = metric.score(prediction, solution, subsetMask(solution.usage, 'private'), c.metricOptions);
   } catch (err) {
-    return markFailed(handle, sub.id, `Scoring failed: ${err instanceof Error ? err.message : String(err)}`);
+    return markFailed(handle, sub.id, unscorableMessage(metric.name, 'the scorer could not score this file'), `Scoring failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!Number.isFinite(pub.score) || !Number.isFinite(priv.score)) {
-    return markFailed(handle, sub.id, `The ${metric.name} score is undefined for this file (public ${pub.score}, private ${priv.score}).`);
+    const why = (r: typeof pub) => (typeof r.details.note === 'string' ? ` (${r.details.note})` : '');
+    return markFailed(
+      handle,
+      sub.id,
+      unscorableMessage(metric.name, 'the score is undefined for this file'),
+      `The ${metric.name} score is undefined: public ${pub.score}${why(pub)}, private ${priv.score}${why(priv)}.`,
+    );
   }
   await handle.db
     .updateTable('submissions')
