@@ -200,7 +200,8 @@ export const openApiDocument = {
         tags: ['submissions'],
         operationId: 'getSubmission',
         summary: 'Status, scores and errors of one of your submissions',
-        description: 'Poll until `status` is `scored` or `failed` (then `error` says why). Private scores stay null until the private board is revealed.',
+        description:
+          "Poll until `status` is `scored` or `failed` (then `error` says why, without any score). Private scores and the score details stay null until the private board is revealed. The challenge's organizers may read any of its submissions, with every detail.",
         security: bearer,
         parameters: [param('slug'), param('submissionId')],
         responses: {

@@ -29,7 +29,8 @@ export function submissionView(s: repo.SubmissionRow, c: Challenge, audience: Su
   const { organizer } = audience;
   const publicHidden = !organizer && !revealed && !!c.public_frozen_at && s.created_at > c.public_frozen_at;
   const stored = s.details_json ? (JSON.parse(s.details_json) as ScoreDetails) : null;
-  const details = stored && (organizer || revealed) ? (organizer ? stored : { public: stored.public, private: stored.private }) : null;
+  const scored = stored && (stored.public || stored.private) ? { public: stored.public, private: stored.private } : null;
+  const details = organizer ? stored : revealed ? scored : null;
   return {
     id: s.id,
     status: s.status,
