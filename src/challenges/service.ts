@@ -75,9 +75,23 @@ export async function scoringProblems(c: { metric: string; metricOptions: Record
   return [...unscorableProblems(c.metric, solution, c.metricOptions), ...(await testIdProblems(c.testFile, c.idColumn, solution))];
 }
 
+/** Answers of challengeScoringProblems by file versions and settings: the console's dashboard asks on every load. */
+const scoringProblemsCache = new Map<string, string[]>();
+
 /** scoringProblems of a recorded challenge (its files as they are now). */
 export async function challengeScoringProblems(c: Challenge): Promise<string[]> {
-  return scoringProblems({ metric: c.metric, metricOptions: c.metricOptions, idColumn: c.id_column, testFile: path.join(c.folder, c.test_file) }, await loadChallengeSolution(c));
+  const testFile = path.join(c.folder, c.test_file);
+  const solution = await loadChallengeSolution(c);
+  const st = await fs.promises.stat(testFile).catch(() => null);
+  const key = JSON.stringify([testFile, st?.mtimeMs, st?.size, solution.sha256, c.metric, c.metricOptions, c.id_column]);
+  const known = scoringProblemsCache.get(key);
+  if (known) return known;
+  const problems = await scoringProblems({ metric: c.metric, metricOptions: c.metricOptions, idColumn: c.id_column, testFile }, solution);
+  if (st) {
+    if (scoringProblemsCache.size >= 64) scoringProblemsCache.delete(scoringProblemsCache.keys().next().value!);
+    scoringProblemsCache.set(key, problems);
+  }
+  return problems;
 }
 
 /**
