@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { USAGE, type Solution } from '../../scorers/types.js';
-import { clearSolutionCache, getSolution, loadSolution, solutionCacheSize, SolutionFileError, type SolutionSpec } from './solution.js';
+import { clearSolutionCache, getSolution, loadSolution, solutionCacheSize, SolutionFileError, testIdProblems, type SolutionSpec } from './solution.js';
 
 const GOOD = path.join(process.cwd(), 'test/fixtures/challenges/good/solution.csv');
 const FRUIT: SolutionSpec = { idColumn: 'id', targetColumn: 'fruit', weightColumn: 'w', classes: ['apple', 'pear'] };
@@ -191,6 +191,26 @@ describe('challenges/solution', () => {
       fs.writeFileSync(file, 'id,fruit,w,Usage\n1,pear,1,Public\n');
       fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
       assert.deepEqual((await getSolution(file, FRUIT)).ids, ['1']);
+    });
+  });
+
+  describe('testIdProblems', () => {
+    const sol = { ids: ['a,1', 'b', 'c', 'd'], index: new Map([['a,1', 0], ['b', 1], ['c', 2], ['d', 3]]) };
+    it('reads the id column of a quoted CSV (csv-parse) and of a plain one, gzip or not, and names what differs', async () => {
+      const quoted = tmpFile('x,id\n1,"a,1"\n2,b\n3,zz\n4,b\n');
+      assert.deepEqual(await testIdProblems(quoted, 'id', sol), [
+        '1 test id is missing from the solution, e.g. zz',
+        '2 solution ids are not in the test file, e.g. c, d',
+        '1 test id appears more than once in the test file, e.g. b',
+      ]);
+      const plain = tmpFile(zlib.gzipSync('\uFEFFx,id,y\r\n1,b,0\r\n2,c,0\r\n3,d,0\r\n'), '.csv.gz');
+      assert.deepEqual(await testIdProblems(plain, 'id', sol), ['1 solution id is not in the test file, e.g. a,1']);
+      const many = tmpFile(['id', ...Array.from({ length: 8 }, (_, i) => `n${i}`), 'a,1', 'b', 'c', 'd'].join('\n').replace('a,1', '"a,1"'));
+      assert.deepEqual(await testIdProblems(many, 'id', sol), ['8 test ids are missing from the solution, e.g. n0, n1, n2, n3, n4, …']);
+    });
+    it('reports a missing id column and an empty file', async () => {
+      assert.deepEqual(await testIdProblems(tmpFile('name,x\nb,1\n'), 'id', sol), [`s${n}.csv: no id column "id" (header: name,x)`]);
+      assert.deepEqual(await testIdProblems(tmpFile(''), 'id', sol), [`s${n}.csv: is empty (no header row)`]);
     });
   });
 

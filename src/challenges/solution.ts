@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
+import readline from 'node:readline';
 import zlib from 'node:zlib';
 import { parse } from 'csv-parse';
 import { USAGE, type Solution, type UsageCode } from '../../scorers/types.js';
@@ -228,56 +229,98 @@ export async function loadSolution(file: string, spec: SolutionSpec): Promise<So
 /** How many mismatched ids a problem line quotes. */
 const ID_EXAMPLES = 5;
 
-const idList = (count: number, examples: string[]) => `${examples.join(', ')}${count > examples.length ? ', …' : ''}`;
+/** A test file that cannot give its id column; the message is one problem line. */
+class IdColumnError extends Error {}
+
+const openText = async (file: string): Promise<Readable> => {
+  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  if (!(await isGzipFile(file))) return raw;
+  const gunzip = zlib.createGunzip();
+  raw.on('error', (e) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+};
 
 /**
- * Whether the test file's ids are exactly the solution's (set equality), streaming the test file:
- * a participant's submission must cover the test ids, and the solution scores them, so any
- * difference would tell participants that their valid ids are unknown. One line per kind of
- * mismatch, with counts and examples; empty when the sets are equal.
+ * One column of a CSV file, in file order, without csv-parse: a file without '"' is a line split
+ * on commas, about 10x faster on a big test file. Null when a line has a quote (then csv-parse reads it).
  */
-export async function testIdProblems(testFile: string, idColumn: string, sol: Pick<Solution, 'ids' | 'index'>): Promise<string[]> {
-  const name = path.basename(testFile);
-  const raw = fs.createReadStream(testFile, { highWaterMark: 1 << 20 });
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
-  (pipeline as unknown as (...args: unknown[]) => void)(raw, ...((await isGzipFile(testFile)) ? [zlib.createGunzip()] : []), parser, () => {});
-  const seen = new Uint8Array(sol.ids.length);
-  const unknown: string[] = [];
-  let unknownCount = 0;
-  const repeated: string[] = [];
-  let repeatedCount = 0;
-  let column = -1;
+async function plainColumn(file: string, column: string): Promise<string[] | null> {
+  const lines = readline.createInterface({ input: await openText(file), crlfDelay: Infinity });
+  const out: string[] = [];
+  let index = -1;
   try {
-    for await (const rec of parser as AsyncIterable<string[]>) {
-      if (column < 0) {
-        column = rec.indexOf(idColumn);
-        if (column < 0) return [`${name}: no id column ${JSON.stringify(idColumn)} (header: ${rec.join(',')})`];
+    for await (const raw of lines) {
+      if (raw.includes('"')) return null;
+      if (index < 0) {
+        const header = raw.replace(/^\uFEFF/, '').split(',');
+        index = header.indexOf(column);
+        if (index < 0) throw new IdColumnError(`no id column ${JSON.stringify(column)} (header: ${header.join(',')})`);
         continue;
       }
-      const id = rec[column] ?? '';
-      const i = sol.index.get(id);
-      if (i === undefined) {
-        if (unknownCount++ < ID_EXAMPLES) unknown.push(id);
-      } else if (seen[i]) {
-        if (repeatedCount++ < ID_EXAMPLES) repeated.push(id);
-      } else seen[i] = 1;
+      if (raw === '') continue;
+      let start = 0;
+      for (let k = 0; k < index && start >= 0; k++) start = raw.indexOf(',', start) + 1 || -1;
+      const end = start < 0 ? -1 : raw.indexOf(',', start);
+      out.push(start < 0 ? '' : raw.slice(start, end < 0 ? undefined : end));
     }
-  } catch (err) {
-    return [`${name}: cannot be read (${describeStreamError(err as Error)})`];
+  } finally {
+    lines.close();
+  }
+  if (index < 0) throw new IdColumnError('is empty (no header row)');
+  return out;
+}
+
+/** One column of any CSV file (quoted fields included), in file order. */
+async function csvColumn(file: string, column: string): Promise<string[]> {
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
+  (pipeline as unknown as (...args: unknown[]) => void)(await openText(file), parser, () => {});
+  const out: string[] = [];
+  let index = -1;
+  try {
+    for await (const rec of parser as AsyncIterable<string[]>) {
+      if (index < 0) {
+        index = rec.indexOf(column);
+        if (index < 0) throw new IdColumnError(`no id column ${JSON.stringify(column)} (header: ${rec.join(',')})`);
+        continue;
+      }
+      out.push(rec[index] ?? '');
+    }
   } finally {
     parser.destroy();
   }
-  if (column < 0) return [`${name}: is empty (no header row)`];
-  const absent: string[] = [];
-  let absentCount = 0;
-  for (let i = 0; i < seen.length; i++) {
-    if (seen[i]) continue;
-    if (absentCount++ < ID_EXAMPLES) absent.push(sol.ids[i]);
+  if (index < 0) throw new IdColumnError('is empty (no header row)');
+  return out;
+}
+
+/**
+ * Whether the test file's ids are exactly the solution's (set equality): a participant's submission
+ * must cover the test ids, and the solution scores them, so any difference would tell participants
+ * that their valid ids are unknown. One line per kind of mismatch, with counts and examples; empty
+ * when the sets are equal.
+ */
+export async function testIdProblems(testFile: string, idColumn: string, sol: Pick<Solution, 'ids' | 'index'>): Promise<string[]> {
+  const name = path.basename(testFile);
+  let ids: string[];
+  try {
+    ids = (await plainColumn(testFile, idColumn)) ?? (await csvColumn(testFile, idColumn));
+  } catch (err) {
+    return [`${name}: ${err instanceof IdColumnError ? err.message : `cannot be read (${describeStreamError(err as Error)})`}`];
   }
+  const seen = new Uint8Array(sol.ids.length);
+  const unknown: string[] = [];
+  const repeated: string[] = [];
+  for (const id of ids) {
+    const i = sol.index.get(id);
+    if (i === undefined) unknown.push(id);
+    else if (seen[i]) repeated.push(id);
+    else seen[i] = 1;
+  }
+  const absent = sol.ids.filter((_, i) => !seen[i]);
   const problems: string[] = [];
-  if (unknownCount) problems.push(`${unknownCount} test id${unknownCount === 1 ? ' is' : 's are'} missing from the solution, e.g. ${idList(unknownCount, unknown)}`);
-  if (absentCount) problems.push(`${absentCount} solution id${absentCount === 1 ? ' is' : 's are'} not in the test file, e.g. ${idList(absentCount, absent)}`);
-  if (repeatedCount) problems.push(`${repeatedCount} test id${repeatedCount === 1 ? ' appears' : 's appear'} more than once in the test file, e.g. ${idList(repeatedCount, repeated)}`);
+  const some = (list: string[]) => `${list.slice(0, ID_EXAMPLES).join(', ')}${list.length > ID_EXAMPLES ? ', …' : ''}`;
+  if (unknown.length) problems.push(`${unknown.length} test id${unknown.length === 1 ? ' is' : 's are'} missing from the solution, e.g. ${some(unknown)}`);
+  if (absent.length) problems.push(`${absent.length} solution id${absent.length === 1 ? ' is' : 's are'} not in the test file, e.g. ${some(absent)}`);
+  if (repeated.length) problems.push(`${repeated.length} test id${repeated.length === 1 ? ' appears' : 's appear'} more than once in the test file, e.g. ${some(repeated)}`);
   return problems;
 }
 
