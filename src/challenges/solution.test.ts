@@ -209,7 +209,7 @@ describe('challenges/solution', () => {
       assert.deepEqual(await testIdProblems(many, 'id', sol), ['8 test ids are missing from the solution, e.g. n0, n1, n2, n3, n4, …']);
     });
     it('reports a missing id column and an empty file', async () => {
-      assert.deepEqual(await testIdProblems(tmpFile('name,x\nb,1\n'), 'id', sol), [`s${n}.csv: no id column "id" (header: name,x)`]);
+      assert.deepEqual(await testIdProblems(tmpFile('name,x\nb,1\n'), 'id', sol), [`s${n}.csv: no column "id" (header: name,x)`]);
       assert.deepEqual(await testIdProblems(tmpFile(''), 'id', sol), [`s${n}.csv: is empty (no header row)`]);
     });
   });

@@ -229,7 +229,7 @@ export async function loadSolution(file: string, spec: SolutionSpec): Promise<So
 /** How many mismatched ids a problem line quotes. */
 const ID_EXAMPLES = 5;
 
-/** A test file that cannot give its id column; the message is one problem line. */
+/** A file that cannot give the column asked for; the message is one problem line. */
 class IdColumnError extends Error {}
 
 const openText = async (file: string): Promise<Readable> => {
@@ -254,7 +254,7 @@ async function plainColumn(file: string, column: string): Promise<string[] | nul
       if (index < 0) {
         const header = raw.replace(/^\uFEFF/, '').split(',');
         index = header.indexOf(column);
-        if (index < 0) throw new IdColumnError(`no id column ${JSON.stringify(column)} (header: ${header.join(',')})`);
+        if (index < 0) throw new IdColumnError(`no column ${JSON.stringify(column)} (header: ${header.join(',')})`);
         continue;
       }
       if (raw === '') continue;
@@ -280,7 +280,7 @@ async function csvColumn(file: string, column: string): Promise<string[]> {
     for await (const rec of parser as AsyncIterable<string[]>) {
       if (index < 0) {
         index = rec.indexOf(column);
-        if (index < 0) throw new IdColumnError(`no id column ${JSON.stringify(column)} (header: ${rec.join(',')})`);
+        if (index < 0) throw new IdColumnError(`no column ${JSON.stringify(column)} (header: ${rec.join(',')})`);
         continue;
       }
       out.push(rec[index] ?? '');
@@ -298,11 +298,16 @@ async function csvColumn(file: string, column: string): Promise<string[]> {
  * that their valid ids are unknown. One line per kind of mismatch, with counts and examples; empty
  * when the sets are equal.
  */
+/** One column of a CSV file (`.csv` or gzip), in file order: a plain line scan when the file has no quotes, csv-parse otherwise. */
+export async function readCsvColumn(file: string, column: string): Promise<string[]> {
+  return (await plainColumn(file, column)) ?? (await csvColumn(file, column));
+}
+
 export async function testIdProblems(testFile: string, idColumn: string, sol: Pick<Solution, 'ids' | 'index'>): Promise<string[]> {
   const name = path.basename(testFile);
   let ids: string[];
   try {
-    ids = (await plainColumn(testFile, idColumn)) ?? (await csvColumn(testFile, idColumn));
+    ids = await readCsvColumn(testFile, idColumn);
   } catch (err) {
     return [`${name}: ${err instanceof IdColumnError ? err.message : `cannot be read (${describeStreamError(err as Error)})`}`];
   }

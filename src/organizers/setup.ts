@@ -17,6 +17,7 @@ import zlib from 'node:zlib';
 import { parse } from 'csv-parse';
 import { stringify } from 'yaml';
 import { readCsvHeader, USAGE_COLUMN } from '../challenges/definition.js';
+import { readCsvColumn } from '../challenges/solution.js';
 import { USAGE, type Solution } from '../../scorers/types.js';
 import { isGzipFile } from '../gzip.js';
 
@@ -160,48 +161,6 @@ export async function writeCanonicalSolution(source: string, out: string, s: Cha
 export const GENERATED_SAMPLE_MARK = '.sample-generated';
 export const GENERATED_SAMPLE = 'sample_submission.csv';
 
-/** Counts of each class in a column of the training file (streaming); values outside `classes` are skipped. */
-async function classCounts(file: string, column: string, classes: string[]): Promise<number[]> {
-  const parser = openCsv(file, await isGzipFile(file));
-  const code = new Map(classes.map((c, i) => [c, i]));
-  const counts = classes.map(() => 0);
-  let idx = -1;
-  try {
-    for await (const rec of parser) {
-      if (idx < 0) {
-        idx = rec.indexOf(column);
-        if (idx < 0) break;
-        continue;
-      }
-      const k = code.get(rec[idx] ?? '');
-      if (k !== undefined) counts[k]++;
-    }
-  } finally {
-    parser.destroy();
-  }
-  return counts;
-}
-
-/** The values of one column, in file order (streaming). */
-async function columnValues(file: string, column: string): Promise<string[]> {
-  const parser = openCsv(file, await isGzipFile(file));
-  const out: string[] = [];
-  let idx = -1;
-  try {
-    for await (const rec of parser) {
-      if (idx < 0) {
-        idx = rec.indexOf(column);
-        if (idx < 0) throw new Error(`${path.basename(file)} has no column ${JSON.stringify(column)}`);
-        continue;
-      }
-      out.push(rec[idx] ?? '');
-    }
-  } finally {
-    parser.destroy();
-  }
-  return out;
-}
-
 export interface SampleSpec {
   format: 'label' | 'higgsml';
   idColumn: string;
@@ -220,10 +179,15 @@ export interface SampleSpec {
  * HiggsML format gets RankOrder 1..N in test file order.
  */
 export async function writeSampleSubmission(dir: string, spec: SampleSpec): Promise<string> {
-  const counts = await classCounts(spec.train, spec.targetColumn, spec.classes);
+  const code = new Map(spec.classes.map((c, i) => [c, i]));
+  const counts = spec.classes.map(() => 0);
+  for (const label of await readCsvColumn(spec.train, spec.targetColumn)) {
+    const k = code.get(label);
+    if (k !== undefined) counts[k]++;
+  }
   const total = counts.reduce((a, b) => a + b, 0);
   const majority = counts.indexOf(Math.max(...counts));
-  const ids = await columnValues(spec.test, spec.idColumn);
+  const ids = await readCsvColumn(spec.test, spec.idColumn);
   const header = spec.format === 'higgsml' ? [spec.idColumn, 'RankOrder', 'Class'] : [spec.idColumn, spec.targetColumn, ...(spec.probabilities ? spec.classes.map((c) => `proba_${c}`) : [])];
   // Frequencies rounded to 6 places, the remainder on the majority class, so each row sums to 1.
   const freq = spec.classes.map((_, k) => (total ? Math.round((counts[k] / total) * 1e6) / 1e6 : k === majority ? 1 : 0));
