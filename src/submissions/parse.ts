@@ -178,7 +178,7 @@ export async function parseSubmission(source: Readable | Buffer, opts: ParseOpti
   if (opts.engine !== 'csv-parse' && quoteFree) {
     scanPlain(body.toString('utf8'), v, maxLine);
   } else {
-    await scanCsvParse(body, v, maxLine);
+    await scanCsvParse(body, v);
   }
   const outcome = v.finish(warnings, gzipped);
   if (outcome.ok && hash) outcome.sha256 = hash.digest('hex');
@@ -284,7 +284,7 @@ function scanPlain(s: string, v: Validator, maxLine: number): void {
 
 const CHUNK = 1 << 20;
 
-function scanCsvParse(buf: Buffer, v: Validator, maxLine: number): Promise<void> {
+function scanCsvParse(buf: Buffer, v: Validator): Promise<void> {
   return new Promise((resolve) => {
     let lastEnd = 0; // physical line on which the last record read ended
     let skipped = false; // a record was dropped for a syntax error since the last record read
@@ -303,7 +303,9 @@ function scanCsvParse(buf: Buffer, v: Validator, maxLine: number): Promise<void>
       escape: '"',
       record_delimiter: ['\r\n', '\n', '\r'],
       relax_column_count: true,
-      max_record_size: maxLine,
+      // Unbounded: an unclosed quote makes the rest of the file one record, and its error must name where
+      // the quote opened. The decompressed cap bounds this engine instead.
+      max_record_size: 0,
       skip_records_with_error: true,
       on_skip: (err: CsvError | undefined) => {
         skipped = true;
