@@ -283,6 +283,12 @@ describe('uploads under attack (issue 9)', function () {
       const other = await post(auth, 'retry-0002').expect(202);
       assert.notEqual(other.body.submission.id, first.body.submission.id);
       assert.equal(await quotaUsed(auth), 2);
+      // After 24 hours a key is forgotten: it makes a new submission.
+      const dayAgo = new Date(Date.now() - 24 * 3600_000 - 1000).toISOString();
+      await ctx.handle.db.updateTable('idempotency_keys').set({ created_at: dayAgo }).where('key', '=', 'retry-0001').execute();
+      const later = await post(auth, 'retry-0001').expect(202);
+      assert.ok(later.body.submission.id > other.body.submission.id);
+      assert.equal(await quotaUsed(auth), 3);
     });
 
     it('makes exactly one submission of two simultaneous requests with the same key', async () => {

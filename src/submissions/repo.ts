@@ -91,11 +91,12 @@ export async function findIdempotencyKey(db: Db, userId: number, key: string, si
 }
 
 /**
- * Claims a key inside the transaction that creates its submission (an expired claim is dropped first).
+ * Claims a key inside the transaction that creates its submission (expired keys of the user are dropped first).
  * False when the key is taken: on PostgreSQL a concurrent claim waits for the other transaction, then finds it.
  */
 export async function claimIdempotencyKey(tx: Transaction<Database>, userId: number, key: string, sha256: string, at: string, expiredBefore: string): Promise<boolean> {
-  await tx.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('key', '=', key).where('created_at', '<', expiredBefore).execute();
+  // The user's expired keys go too (this one included), so the table holds at most a day of keys per user.
+  await tx.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('created_at', '<', expiredBefore).execute();
   const row = await tx
     .insertInto('idempotency_keys')
     .values({ user_id: userId, key, submission_id: null, sha256, created_at: at })
