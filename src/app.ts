@@ -11,6 +11,7 @@ import { UserError } from './web/errors.js';
 import { viewEngine } from './web/handlebars.js';
 import { csrf, loadUser, wantsJson } from './web/middleware.js';
 import { logger } from './log.js';
+import type { UploadRuntime } from './submissions/upload-runtime.js';
 
 export interface AppContext {
   config: Config;
@@ -18,6 +19,8 @@ export interface AppContext {
   /** Wakes a scoring worker right after a submission is queued. */
   nudgeWorkers(): void;
   secureCookies: boolean;
+  /** Upload validation threads, limits and uploads in flight (src/submissions/upload-runtime.ts). */
+  uploads: UploadRuntime;
 }
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -12,6 +12,14 @@ const schema = z.object({
   DATASETS_DIR: z.string().default('datasets'),
   /** Largest accepted upload, in megabytes. */
   MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+  /** Largest upload once decompressed, in megabytes (default MAX_UPLOAD_MB); also never more than the challenge's row count can need. */
+  MAX_DECOMPRESSED_MB: z.coerce.number().positive().optional(),
+  /** Worker threads that parse and validate uploads (default: 2, or 1 on a machine with 2 or fewer cores). */
+  VALIDATION_THREADS: z.coerce.number().int().positive().optional(),
+  /** Uploads one user may have being received or validated at once, per web process. */
+  UPLOADS_IN_FLIGHT_PER_USER: z.coerce.number().int().positive().default(2),
+  /** Rejected uploads (invalid or too large files) one user may make per hour, across processes. */
+  REJECTED_UPLOADS_PER_HOUR: z.coerce.number().int().positive().default(20),
   /** Scoring worker threads started by the web process (0: use `sift worker` processes only). */
   SCORING_WORKERS: z.coerce.number().int().min(0).default(1),
   /** Seconds a claimed job stays leased before another worker may take it. */

@@ -5,13 +5,15 @@ import { warmSolutions } from './challenges/service.js';
 import { startWorkerThreads } from './jobs/workers.js';
 import { seedDemo } from '../seeds/demo.js';
 import { logger } from './log.js';
+import { startUploadRuntime } from './submissions/upload-runtime.js';
 
 const config = loadConfig();
 const handle = await openConfiguredDb(config);
 if (config.SEED_ON_START) await seedDemo(handle, config, (m) => logger.info(m));
 const workers = await startWorkerThreads(config, config.SCORING_WORKERS);
 void warmSolutions(handle, (m) => logger.warn(m));
-const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: config.NODE_ENV === 'production' });
+const uploads = startUploadRuntime(config);
+const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: config.NODE_ENV === 'production', uploads });
 const server = app.listen(config.PORT, config.HOST, () => {
   logger.info(`Sift is serving on http://localhost:${config.PORT} (database: ${handle.dialect}, scoring workers: ${config.SCORING_WORKERS})`);
 });
@@ -19,7 +21,7 @@ const server = app.listen(config.PORT, config.HOST, () => {
 async function shutdown(signal: string) {
   logger.info(`${signal}: shutting down`);
   server.close();
-  await workers.stop();
+  await Promise.all([workers.stop(), uploads.close()]);
   await handle.destroy();
   process.exit(0);
 }

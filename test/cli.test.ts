@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
@@ -101,6 +102,46 @@ describe('sift CLI against a live server', function () {
     assert.equal(Number(score).toFixed(2), '1.59');
     const shown = await sift(['leaderboard', 'higgsml']);
     assert.match(shown.stdout, /^1\s+Ada\s+1\.59/m);
+  });
+
+  it('retries an upload whose answer was lost with the same Idempotency-Key, making one submission', async () => {
+    // Eve, so that the other tests' counts of Ada's submissions stay as they are.
+    const eve = await signUp(ctx.handle.db, { email: 'eve@example.org', name: 'Eve', password: 'correct horse battery' });
+    const eveToken = (await createApiToken(ctx.handle.db, eve.id, { name: 'cli' })).token;
+    const mine = async () => (await ctx.handle.db.selectFrom('submissions').select('id').where('user_id', '=', eve.id).execute()).map((r) => r.id);
+    const before = await mine();
+    // A proxy that passes the first request to the server but drops the connection as the answer starts.
+    let connections = 0;
+    const proxy = net.createServer((client) => {
+      const first = connections++ === 0;
+      const upstream = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+      client.pipe(upstream);
+      upstream.on('data', (chunk) => {
+        if (first) {
+          client.destroy();
+          upstream.destroy();
+        } else client.write(chunk);
+      });
+      upstream.on('end', () => client.end());
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const r = await sift(['submit', 'higgsml', '-f', datasetFile('higgsml', 'sample_submission.csv.gz'), '--json'], {
+        SIFT_SERVER: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        SIFT_TOKEN: eveToken,
+        SIFT_RETRY_BASE_MS: '50',
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /retrying in 0\.05 s \(attempt 2 of 4, same Idempotency-Key\)/);
+      const after = await mine();
+      assert.deepEqual([before.length, after.length], [0, 1], 'the retry made no second submission');
+      assert.equal(JSON.parse(r.stdout).submission.id, Math.max(...after));
+      assert.ok(connections >= 2);
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('prints the validation errors as a table and exits 4 for a rejected file', async () => {

@@ -12,6 +12,7 @@ import { openConfiguredDb } from '../src/db/open.js';
 import type { DbHandle } from '../src/db/index.js';
 import { startWorkerThreads, type WorkerPool } from '../src/jobs/workers.js';
 import { importChallengeFolder } from '../src/challenges/service.js';
+import { startUploadRuntime, type UploadRuntime } from '../src/submissions/upload-runtime.js';
 
 export const TEST_DB = process.env.TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,6 +22,7 @@ export interface TestContext {
   handle: DbHandle;
   app: Express;
   workers: WorkerPool;
+  uploads: UploadRuntime;
   close(): Promise<void>;
 }
 
@@ -46,20 +48,26 @@ export async function createTestContext(
       // Tests change roles straight in the database, as another process would: no session cache
       // unless a test asks for it (test/session-cache.test.ts).
       SESSION_CACHE_MS: 0,
+      // Test files send many bad files and parallel uploads from one user: the abuse limits are
+      // tested on their own (test/upload-abuse.test.ts).
+      REJECTED_UPLOADS_PER_HOUR: 100_000,
+      UPLOADS_IN_FLIGHT_PER_USER: 1000,
       ...opts.configOverrides,
     },
   );
   const handle = await openConfiguredDb(config);
   for (const slug of opts.challenges ?? []) await importChallengeFolder(handle, dataDir, path.join(repoRoot, 'datasets', slug));
   const workers = await startWorkerThreads(config, opts.workers ?? 1, 50);
-  const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: false });
+  const uploads = startUploadRuntime(config);
+  const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: false, uploads });
   return {
     config,
     handle,
     app,
     workers,
+    uploads,
     async close() {
-      await workers.stop();
+      await Promise.all([workers.stop(), uploads.close()]);
       await handle.destroy();
       if (schema) {
         const client = new pg.Client({ connectionString: POSTGRES_URL });

@@ -162,9 +162,21 @@ export const openApiDocument = {
         summary: 'Upload a prediction file',
         description:
           'The file (`.csv` or `.csv.gz`) is validated at once: a file with any problem is rejected with 422 and every problem listed (first 100), ' +
-          'is not stored and takes no daily slot. A valid file takes one slot and is queued for scoring (202); poll its status.',
+          'is not stored and takes no daily slot. A valid file takes one slot and is queued for scoring (202); poll its status. ' +
+          'Send an `Idempotency-Key` to retry safely: the same key with the same file within 24 hours returns the first submission (200, `Idempotent-Replayed: true`) and takes no slot; ' +
+          'with a different file it is refused (422 `idempotency_key_reused`). ' +
+          'Per user, at most UPLOADS_IN_FLIGHT_PER_USER uploads at once (per server process) and REJECTED_UPLOADS_PER_HOUR rejected files an hour are accepted; past either, 429 with `Retry-After`.',
         security: bearer,
-        parameters: [param('slug')],
+        parameters: [
+          param('slug'),
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'A key of your choice per file (a UUID fits): 8 to 128 letters, digits and `_ . : -`. A retry with the same key and file returns the first submission.',
+            schema: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' },
+          },
+        ],
         requestBody: {
           required: true,
           content: {
@@ -181,6 +193,11 @@ export const openApiDocument = {
           },
         },
         responses: {
+          '200': {
+            description: 'A retry with an Idempotency-Key already used with this file: the first submission, unchanged',
+            headers: { 'Idempotent-Replayed': { description: '`true`', schema: { type: 'string' } } },
+            content: json(ref('SubmitResponse'), { submission: { ...exampleSubmission, status: 'queued', publicScore: null, details: null, scorerVersion: null, scoredAt: null }, quota: exampleQuota }),
+          },
           '202': {
             description: 'Accepted and queued for scoring',
             headers: { Location: { description: 'The submission status URL', schema: { type: 'string' } } },
@@ -188,7 +205,7 @@ export const openApiDocument = {
           },
           ...errors(400, 401, 403, 404, 413),
           '422': {
-            description: 'The file was rejected (`invalid_submission`); nothing was stored',
+            description: 'The file was rejected (`invalid_submission`), or the Idempotency-Key was used with another file (`idempotency_key_reused`); nothing was stored',
             content: json(ref('RejectedSubmission'), exampleRejected),
           },
           '429': errorRef('TooMany'),
@@ -421,7 +438,7 @@ export const openApiDocument = {
       Gone: { description: 'The invitation has expired (`invite_expired`)', content: json(ref('Error')) },
       TooLarge: { description: 'The upload is over the size limit (`file_too_large`)', content: json(ref('Error')) },
       RateLimited: { description: 'Too many requests for this token (`rate_limited`); see Retry-After', content: json(ref('Error'), { error: { code: 'rate_limited', message: 'Too many requests: at most 300 per 60 s for each token. Retry in 12 s.', retryAfterSeconds: 12 } }) },
-      TooMany: { description: 'Daily submission limit reached (`daily_limit`, with `quota`), or too many requests (`rate_limited`)', content: json(ref('Error'), { error: { code: 'daily_limit', message: 'Daily submission limit reached (5 per UTC day). The next slot frees at 2025-03-02T00:00:00.000Z.', quota: { limit: 5, used: 5, left: 0, nextSlotAt: '2025-03-02T00:00:00.000Z' } } }) },
+      TooMany: { description: 'Daily submission limit reached (`daily_limit`, with `quota`), too many requests (`rate_limited`), too many uploads at once (`too_many_uploads_in_flight`) or rejected files this hour (`too_many_rejected_uploads`); the last two send `Retry-After`', content: json(ref('Error'), { error: { code: 'daily_limit', message: 'Daily submission limit reached (5 per UTC day). The next slot frees at 2025-03-02T00:00:00.000Z.', quota: { limit: 5, used: 5, left: 0, nextSlotAt: '2025-03-02T00:00:00.000Z' } } }) },
     },
     schemas: {
       Error: {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
@@ -9,9 +8,9 @@ import { boardView, type Board } from '../leaderboards/service.js';
 import * as teams from '../teams/service.js';
 import { submissionView } from '../submissions/routes.js';
 import * as submissions from '../submissions/repo.js';
-import { accept, findViewableSubmission, mySubmissions, quota, setSelected } from '../submissions/service.js';
+import { findViewableSubmission, mySubmissions, quota, setSelected, submit } from '../submissions/service.js';
 import { canOrganize } from '../organizers/access.js';
-import { receivePrediction } from '../submissions/upload.js';
+import { admitUploads, discardUpload, idempotencyKeyHeader, receivePrediction, setRetryAfter, submissionFields } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
 import { parseInput } from './validate.js';
@@ -20,7 +19,7 @@ import { profileRoutes } from './profile.js';
 
 export const slugParam = z.object({ slug: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a challenge slug') });
 export const submissionParams = slugParam.extend({ id: z.coerce.number().int().positive('must be a submission id') });
-export const submitBody = z.object({ message: z.string().max(500, 'must be at most 500 characters').optional() });
+export const submitBody = submissionFields.omit({ idempotency_key: true });
 export const selectionBody = z.object({ selected: z.boolean() });
 export const teamBody = z.object({ name: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters') });
 export const mergeBody = z.object({ fromTeamId: z.number().int().positive(), intoTeamId: z.number().int().positive() });
@@ -37,7 +36,8 @@ export function v1Routes(ctx: AppContext): Router {
   r.use(bearerAuth(ctx.db));
   r.use(apiRateLimit(apiRateLimitSettings(ctx.config.NODE_ENV)));
 
-  const receive = receivePrediction(ctx.config);
+  const receive = receivePrediction(ctx);
+  const admit = admitUploads(ctx);
 
   r.get('/me', requireToken, (req, res) => {
     res.json({ user: req.user, tokenId: req.apiToken!.id });
@@ -57,20 +57,28 @@ export function v1Routes(ctx: AppContext): Router {
     res.json({ quota: await quota(ctx.db, c, req.user!.id) });
   });
 
-  r.post('/challenges/:slug/submissions', requireToken, async (req, _res, next) => {
-    // Look the challenge up before reading the upload, so a wrong slug does not cost an upload.
-    await challengeOf(ctx, req);
+  r.post('/challenges/:slug/submissions', requireToken, async (req, res, next) => {
+    // The challenge and the key are checked before the upload is read, so a wrong slug or key costs no upload.
+    res.locals.challenge = await challengeOf(ctx, req);
+    res.locals.idempotencyKey = idempotencyKeyHeader(req);
     next();
-  }, receive, async (req, res) => {
-    const c = await challengeOf(ctx, req);
+  }, admit, receive, async (req, res) => {
+    const c = res.locals.challenge as Challenge;
     try {
       const body = parseInput(submitBody, req.body, 'body');
       if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: send a CSV file (.csv or .csv.gz) in the multipart field 'file'.");
-      const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, body.message ?? null);
-      ctx.nudgeWorkers();
-      res.status(202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
+      const { submission: sub, replayed } = await submit(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, body.message ?? null, {
+        runtime: ctx.uploads,
+        idempotencyKey: res.locals.idempotencyKey as string | undefined,
+      });
+      if (!replayed) ctx.nudgeWorkers();
+      if (replayed) res.set('Idempotent-Replayed', 'true');
+      res.status(replayed ? 200 : 202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
+    } catch (err) {
+      setRetryAfter(res, err);
+      throw err;
     } finally {
-      if (req.file) await fs.promises.rm(req.file.path, { force: true });
+      await discardUpload(req);
     }
   });
 

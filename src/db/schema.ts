@@ -3,6 +3,7 @@ import type { TeamTables } from './tables/teams.js';
 import type { BaselineTables } from './tables/baseline.js';
 import type { CrowdTables } from './tables/crowd.js';
 import type { ApiTables } from './tables/api.js';
+import type { UploadTables } from './tables/uploads.js';
 
 /** Times are ISO-8601 UTC strings everywhere, so they compare the same way on SQLite and PostgreSQL. */
 export type IsoTime = string;
@@ -107,7 +108,7 @@ export interface JobsTable {
 }
 
 /** Every table; each later domain declares its own in src/db/tables/<domain>.ts. */
-export interface Database extends TeamTables, BaselineTables, CrowdTables, ApiTables {
+export interface Database extends TeamTables, BaselineTables, CrowdTables, ApiTables, UploadTables {
   users: UsersTable;
   sessions: SessionsTable;
   challenges: ChallengesTable;

@@ -39,6 +39,7 @@ export const ISSUE_CODES = {
   no_rows: 'The file has a header but no data rows.',
   field_count: 'A row has a different number of fields than the header.',
   csv_syntax: 'A row is not valid CSV (for example a quote that is never closed).',
+  line_too_long: 'A line (the header included) is longer than any line of a valid file could be.',
   // Values.
   empty_value: 'A cell is empty.',
   not_finite: 'A numeric cell holds NaN or infinity.',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { Solution } from '../../scorers/types.js';
@@ -49,7 +50,7 @@ const SETUPS: Record<Kind, { format: SubmissionFormat; solution: Solution }> = {
 function parse(
   file: string | Buffer,
   kind: Kind = 'higgs',
-  extra: { filename?: string; maxErrors?: number; maxBytes?: number; engine?: 'auto' | 'csv-parse' } = {},
+  extra: { filename?: string; maxErrors?: number; maxBytes?: number; maxLineBytes?: number; engine?: 'auto' | 'csv-parse' } = {},
 ): Promise<ParseOutcome> {
   const { format, solution: sol } = SETUPS[kind];
   return parseSubmission(typeof file === 'string' ? Buffer.from(file) : file, {
@@ -58,6 +59,7 @@ function parse(
     solution: sol,
     maxErrors: extra.maxErrors,
     maxBytes: extra.maxBytes,
+    maxLineBytes: extra.maxLineBytes,
     engine: extra.engine,
   });
 }
@@ -132,6 +134,13 @@ const CASES: Case[] = [
     code: 'too_large',
     line: null,
     message: ['larger than the limit of 1000 bytes once decompressed'],
+  },
+  {
+    name: 'a million-column header',
+    file: `EventId,RankOrder,Class${',x'.repeat(1_000_000)}\n350000,3,b\n`,
+    code: 'line_too_long',
+    line: 1,
+    message: ['Line 1 (the header) is longer than 64 KiB (1.9 MiB)', 'the header must be EventId,RankOrder,Class'],
   },
   {
     name: 'named .gz but plain text',
@@ -729,6 +738,29 @@ describe('parseSubmission', () => {
       const out = await parseSubmission(Readable.from(chunks), { filename: 'x.csv', format: HIGGS, solution: HIGGS_SOL });
       assert.ok(out.ok);
       assert.deepEqual(out.prediction.rank, Int32Array.from([3, 5, 1, 4, 2]));
+    });
+
+    it('reports a data line longer than maxLineBytes without splitting it, and goes on with the next lines', async () => {
+      const out = await parse(higgsWith(2, `350002,1,b${',x'.repeat(100)}`), 'higgs', { maxLineBytes: 100 });
+      const errors = errorsOf(out);
+      assert.deepEqual(errors.map((e) => [e.code, e.line]), [['missing_ids', null], ['missing_ranks', null], ['line_too_long', 4]]);
+      assert.equal(errors[2].message, 'Line 4 is 210 bytes long, more than the 100 bytes a row may have.');
+    });
+
+    it('stops gunzip at maxDecompressedBytes and names the cap and its reason', async () => {
+      const bomb = gzipSync(Buffer.from(HIGGS_OK + '\n'.repeat(50_000_000)));
+      assert.ok(bomb.length < 100_000);
+      const out = await parseSubmission(bomb, { filename: 'x.csv.gz', format: HIGGS, solution: HIGGS_SOL, maxDecompressedBytes: 4096, decompressedLimitReason: 'test reason' });
+      const errors = errorsOf(out);
+      assert.equal(errors[0].code, 'too_large');
+      assert.equal(errors[0].message, 'The file is larger than the limit of 4 KiB once decompressed (test reason); decompression was stopped there.');
+    });
+
+    it('takes the sha256 of the file in the same read', async () => {
+      const file = gzipSync(Buffer.from(HIGGS_OK));
+      const out = await parseSubmission(Readable.from([file.subarray(0, 7), file.subarray(7)]), { filename: 'x.csv.gz', format: HIGGS, solution: HIGGS_SOL, sha256: true });
+      assert.ok(out.ok);
+      assert.equal(out.sha256, createHash('sha256').update(file).digest('hex'));
     });
 
     it('rejects a stream larger than maxBytes', async () => {

@@ -17,6 +17,7 @@
  * Values are never trimmed: " s" is not the class "s", and " 0.5" is not a number.
  */
 import type { Readable } from 'node:stream';
+import { createHash, type Hash } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Parser, type CsvError } from 'csv-parse';
@@ -28,7 +29,7 @@ import { isGzipBytes } from '../gzip.js';
 export { ISSUE_CODES, WARNING_CODES, type IssueCode, type SubmissionIssue } from './parse-errors.js';
 
 export type ParseOutcome =
-  | { ok: true; prediction: Prediction; rows: number; warnings: SubmissionIssue[]; /** The upload was gzip. */ gzipped: boolean }
+  | { ok: true; prediction: Prediction; rows: number; warnings: SubmissionIssue[]; /** The upload was gzip. */ gzipped: boolean; /** sha256 hex of the file as read, when ParseOptions.sha256 asked for it. */ sha256?: string }
   | {
       ok: false;
       /** The first maxErrors problems: file and header problems, then summaries (missing ids...), then rows in line order. */
@@ -49,30 +50,47 @@ export interface ParseOptions {
   maxErrors?: number;
   /** Largest accepted size in bytes, before and after decompression (default 256 MiB). */
   maxBytes?: number;
+  /** Largest accepted size once decompressed (default maxBytes); gunzip stops as soon as it is passed. */
+  maxDecompressedBytes?: number;
+  /** Why maxDecompressedBytes is what it is, added to its error message. */
+  decompressedLimitReason?: string;
+  /** Longest accepted line in bytes (default 64 KiB): a legitimate line is a few hundred. */
+  maxLineBytes?: number;
+  /** Also take the sha256 of the file in the same read (returned on success). */
+  sha256?: boolean;
   /** 'auto' (default) uses the fast scanner when the file has no quotes; 'csv-parse' always uses csv-parse. */
   engine?: 'auto' | 'csv-parse';
 }
 
 export const DEFAULT_MAX_ERRORS = 100;
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 const gunzipAsync = promisify(gunzip);
 
 export async function parseSubmission(source: Readable | Buffer, opts: ParseOptions): Promise<ParseOutcome> {
   const maxErrors = Math.max(1, opts.maxErrors ?? DEFAULT_MAX_ERRORS);
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxDecompressed = opts.maxDecompressedBytes ?? maxBytes;
+  const maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const warnings: SubmissionIssue[] = [];
-  const fail = (code: IssueCode, message: string): ParseOutcome => ({
+  const fail = (code: IssueCode, message: string, line: number | null = null): ParseOutcome => ({
     ok: false,
-    errors: [{ line: null, column: null, value: null, code, message }],
+    errors: [{ line, column: null, value: null, code, message }],
     totalErrors: 1,
     counts: { [code]: 1 },
     warnings,
   });
   const tooLarge = (decompressed: boolean): ParseOutcome =>
-    fail('too_large', `The file is larger than the limit of ${formatBytes(maxBytes)}${decompressed ? ' once decompressed' : ''}.`);
+    fail(
+      'too_large',
+      decompressed
+        ? `The file is larger than the limit of ${formatBytes(maxDecompressed)} once decompressed${opts.decompressedLimitReason ? ` (${opts.decompressedLimitReason})` : ''}; decompression was stopped there.`
+        : `The file is larger than the limit of ${formatBytes(maxBytes)}.`,
+    );
 
-  let buf = await readAll(source, maxBytes);
+  const hash = opts.sha256 ? createHash('sha256') : null;
+  let buf = await readAll(source, maxBytes, hash);
   if (buf === null) return tooLarge(false);
   if (buf.length === 0) return fail('empty_file', 'The file is empty (0 bytes).');
 
@@ -85,7 +103,8 @@ export async function parseSubmission(source: Readable | Buffer, opts: ParseOpti
   }
   if (gzipped) {
     try {
-      buf = await gunzipAsync(buf, { maxOutputLength: maxBytes });
+      // zlib counts the output as it inflates and stops at maxOutputLength, so a bomb costs at most the cap.
+      buf = await gunzipAsync(buf, { maxOutputLength: maxDecompressed });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) return tooLarge(true);
       return fail(
@@ -132,6 +151,14 @@ export async function parseSubmission(source: Readable | Buffer, opts: ParseOpti
   }
 
   const body = start === 0 ? buf : buf.subarray(start);
+  const headerEnd = body.indexOf(10);
+  if ((headerEnd === -1 ? body.length : headerEnd) > maxLine) {
+    return fail(
+      'line_too_long',
+      `Line 1 (the header) is longer than ${formatBytes(maxLine)}${headerEnd === -1 ? ' and never ends' : ` (${formatBytes(headerEnd)})`}: the header must be ${expectedHeaderOf(opts.format)}.`,
+      1,
+    );
+  }
   const crlf = body.indexOf('\r\n') !== -1;
   const cr = crlf ? true : body.indexOf(13) !== -1;
   if (cr) {
@@ -149,18 +176,23 @@ export async function parseSubmission(source: Readable | Buffer, opts: ParseOpti
   const v = new Validator(opts.format, opts.solution, maxErrors);
   const quoteFree = body.indexOf(0x22) === -1 && (!cr || !hasBareCR(body));
   if (opts.engine !== 'csv-parse' && quoteFree) {
-    scanPlain(body.toString('utf8'), v);
+    scanPlain(body.toString('utf8'), v, maxLine);
   } else {
     await scanCsvParse(body, v);
   }
-  return v.finish(warnings, gzipped);
+  const outcome = v.finish(warnings, gzipped);
+  if (outcome.ok && hash) outcome.sha256 = hash.digest('hex');
+  return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Input
 
-async function readAll(source: Readable | Buffer, maxBytes: number): Promise<Buffer | null> {
-  if (Buffer.isBuffer(source)) return source.length > maxBytes ? null : source;
+async function readAll(source: Readable | Buffer, maxBytes: number, hash: Hash | null): Promise<Buffer | null> {
+  if (Buffer.isBuffer(source)) {
+    hash?.update(source);
+    return source.length > maxBytes ? null : source;
+  }
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of source as AsyncIterable<Buffer | string | Uint8Array>) {
@@ -172,6 +204,7 @@ async function readAll(source: Readable | Buffer, maxBytes: number): Promise<Buf
           : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     total += b.length;
     if (total > maxBytes) return null; // leaving the loop destroys the stream
+    hash?.update(b);
     chunks.push(b);
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
@@ -204,14 +237,22 @@ function hasBareCR(buf: Buffer): boolean {
 }
 
 function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${n} bytes`;
+  if (n >= 1024 * 1024) return `${Number((n / (1024 * 1024)).toFixed(n >= 10 * 1024 * 1024 ? 0 : 1))} MiB`;
+  return n >= 1024 ? `${Number((n / 1024).toFixed(n >= 10 * 1024 ? 0 : 1))} KiB` : `${n} bytes`;
+}
+
+function expectedHeaderOf(f: SubmissionFormat): string {
+  if (f.kind === 'higgsml') return `${f.idColumn},${RANK},${CLASS}`;
+  const base = `${f.idColumn},${f.targetColumn}`;
+  const probas = f.classes.map((c) => `proba_${c}`).join(',');
+  return f.probabilities === 'required' ? `${base},${probas}` : `${base} (optionally followed by ,${probas})`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Engines: both call v.record(fields, line) once per record, in file order.
 
 /** A file with no '"' and no bare CR: records are lines (LF or CRLF) split on commas. */
-function scanPlain(s: string, v: Validator): void {
+function scanPlain(s: string, v: Validator, maxLine: number): void {
   const len = s.length;
   const fields: string[] = [];
   let pos = 0;
@@ -221,6 +262,11 @@ function scanPlain(s: string, v: Validator): void {
     if (eol === -1) eol = len;
     line++;
     const end = eol > pos && s.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+    if (end - pos > maxLine) {
+      v.longLine(line, end - pos, maxLine);
+      pos = eol + 1;
+      continue;
+    }
     let nf = 0;
     let a = pos;
     for (let i = pos; i < end; i++) {
@@ -257,6 +303,8 @@ function scanCsvParse(buf: Buffer, v: Validator): Promise<void> {
       escape: '"',
       record_delimiter: ['\r\n', '\n', '\r'],
       relax_column_count: true,
+      // Unbounded: an unclosed quote makes the rest of the file one record, and its error must name where
+      // the quote opened. The decompressed cap bounds this engine instead.
       max_record_size: 0,
       skip_records_with_error: true,
       on_skip: (err: CsvError | undefined) => {
@@ -540,11 +588,12 @@ class Validator {
   }
 
   private expectedHeader(): string {
-    const f = this.format;
-    if (f.kind === 'higgsml') return `${f.idColumn},${RANK},${CLASS}`;
-    const base = `${f.idColumn},${f.targetColumn}`;
-    const probas = this.probaNames.join(',');
-    return f.probabilities === 'required' ? `${base},${probas}` : `${base} (optionally followed by ,${probas})`;
+    return expectedHeaderOf(this.format);
+  }
+
+  /** A line too long to be a row: reported without splitting it into (perhaps a million) fields. */
+  longLine(line: number, length: number, maxLine: number): void {
+    this.rowIssue('line_too_long', line, null, null, () => `Line ${line} is ${formatBytes(length)} long, more than the ${formatBytes(maxLine)} a row may have.`);
   }
 
   private count(code: IssueCode): void {

@@ -67,3 +67,45 @@ export async function listEntrantSubmissions(db: Db, challengeId: number, userId
     .orderBy('id', 'desc')
     .execute();
 }
+
+export async function recordRejection(db: Db, userId: number, at: string, forgetBefore: string): Promise<void> {
+  await db.deleteFrom('upload_rejections').where('user_id', '=', userId).where('created_at', '<', forgetBefore).execute();
+  await db.insertInto('upload_rejections').values({ user_id: userId, created_at: at }).execute();
+}
+
+/** Times of the user's newest rejected uploads since `since`, newest first, at most `limit`. */
+export async function recentRejections(db: Db, userId: number, since: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('upload_rejections')
+    .select('created_at')
+    .where('user_id', '=', userId)
+    .where('created_at', '>=', since)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.created_at);
+}
+
+export async function findIdempotencyKey(db: Db, userId: number, key: string, since: string) {
+  return db.selectFrom('idempotency_keys').selectAll().where('user_id', '=', userId).where('key', '=', key).where('created_at', '>=', since).executeTakeFirst();
+}
+
+/**
+ * Claims a key inside the transaction that creates its submission (expired keys of the user are dropped first).
+ * False when the key is taken: on PostgreSQL a concurrent claim waits for the other transaction, then finds it.
+ */
+export async function claimIdempotencyKey(tx: Transaction<Database>, userId: number, key: string, sha256: string, at: string, expiredBefore: string): Promise<boolean> {
+  // The user's expired keys go too (this one included), so the table holds at most a day of keys per user.
+  await tx.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('created_at', '<', expiredBefore).execute();
+  const row = await tx
+    .insertInto('idempotency_keys')
+    .values({ user_id: userId, key, submission_id: null, sha256, created_at: at })
+    .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
+    .returning('key')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function setIdempotencyKeySubmission(tx: Transaction<Database>, userId: number, key: string, submissionId: number): Promise<void> {
+  await tx.updateTable('idempotency_keys').set({ submission_id: submissionId }).where('user_id', '=', userId).where('key', '=', key).execute();
+}

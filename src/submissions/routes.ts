@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import crypto from 'node:crypto';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import { privateRevealed } from '../challenges/service.js';
@@ -6,8 +7,9 @@ import type { Challenge } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
-import { receivePrediction } from './upload.js';
-import { accept, findViewableSubmission, mySubmissions, quota, setSelected, type ScoreDetails } from './service.js';
+import { parseInput } from '../api/validate.js';
+import { admitUploads, discardUpload, receivePrediction, setRetryAfter, submissionFields } from './upload.js';
+import { findViewableSubmission, mySubmissions, quota, setSelected, submit, type ScoreDetails } from './service.js';
 import { canOrganize } from '../organizers/access.js';
 
 /** Who is looking at a submission: its challenge's organizers see everything, at any time. */
@@ -53,37 +55,55 @@ export function submissionView(s: repo.SubmissionRow, c: Challenge, audience: Su
 
 export function submissionRoutes(ctx: AppContext): Router {
   const r = Router();
-  const receive = receivePrediction(ctx.config, { deferErrors: true });
+  const receive = receivePrediction(ctx, { deferErrors: true });
+  const admit = admitUploads(ctx);
+  // The challenge is looked up before the body is read, so an unknown or draft one costs no upload.
+  const challengeFirst = async (req: Request, res: Response, next: NextFunction) => {
+    res.locals.challenge = await challengeFromParams(ctx, req);
+    next();
+  };
+  const submitPage = async (c: Challenge, userId: number) => ({
+    title: `Submit · ${c.title}`,
+    challenge: publicChallenge(c),
+    quota: await quota(ctx.db, c, userId),
+    // A fresh key per page: a retried post of this form returns its first submission instead of a second one.
+    idempotencyKey: crypto.randomUUID(),
+    tab: 'submit',
+  });
 
   r.get('/challenges/:slug/submit', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
-    res.render('submit', { title: `Submit · ${c.title}`, challenge: publicChallenge(c), quota: await quota(ctx.db, c, req.user!.id), tab: 'submit' });
+    res.render('submit', await submitPage(c, req.user!.id));
   });
 
-  r.post('/challenges/:slug/submissions', requireUser, receive, async (req, res) => {
-    const c = await challengeFromParams(ctx, req);
+  r.post('/challenges/:slug/submissions', requireUser, challengeFirst, admit, receive, async (req, res) => {
+    const c = res.locals.challenge as Challenge;
     try {
       if (res.locals.uploadError) throw res.locals.uploadError;
+      const fields = parseInput(submissionFields, req.body, 'body');
       if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: choose a CSV file (.csv or .csv.gz) in the field 'file'.");
-      const sub = await accept(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, typeof req.body.message === 'string' ? req.body.message : null);
+      const { submission: sub } = await submit(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, fields.message ?? null, {
+        runtime: ctx.uploads,
+        idempotencyKey: fields.idempotency_key,
+      });
       ctx.nudgeWorkers();
       if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
       res.redirect(303, `/challenges/${c.slug}/submissions#s${sub.id}`);
     } catch (err) {
+      setRetryAfter(res, err);
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
       const details = (err.details ?? {}) as { errors?: unknown[]; totalErrors?: number; warnings?: unknown[] };
       res.status(err.status).render('submit', {
-        title: `Submit · ${c.title}`,
-        challenge: publicChallenge(c),
-        quota: await quota(ctx.db, c, req.user!.id),
+        ...(await submitPage(c, req.user!.id)),
         error: err.message,
         errors: details.errors,
         totalErrors: details.totalErrors,
         shownErrors: details.errors?.length,
         truncated: (details.errors?.length ?? 0) < (details.totalErrors ?? 0),
         fileName: req.file?.originalname,
-        tab: 'submit',
       });
+    } finally {
+      await discardUpload(req);
     }
   });
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Db, DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { getMetric } from '../../scorers/registry.js';
@@ -12,7 +12,9 @@ import { findChallengeById } from '../challenges/repo.js';
 import { loadChallengeSolution, phase } from '../challenges/service.js';
 import { enqueue } from '../jobs/queue.js';
 import { UserError } from '../web/errors.js';
-import { parseSubmission, type ParseOutcome } from './parse.js';
+import { DEFAULT_MAX_BYTES, parseSubmission, type ParseOutcome } from './parse.js';
+import type { UploadRuntime } from './upload-runtime.js';
+import { inlineValidator } from './validation.js';
 import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
 import { teamIdOf } from '../teams/repo.js';
 import { canOrganize } from '../organizers/access.js';
@@ -80,20 +82,107 @@ function dailyLimitError(q: Quota): UserError {
   return new UserError(429, 'daily_limit', `Daily submission limit reached (${q.limit} per UTC day). The next slot frees at ${q.nextSlotAt}.`, { quota: q });
 }
 
+const HOUR_MS = 60 * 60_000;
+const IDEMPOTENCY_KEY_MS = 24 * HOUR_MS;
+
+/** A 429 that tells the client when to come back (the routes copy retryAfterSeconds into Retry-After). */
+function tooManyUploads(code: string, message: string, retryAfterSeconds: number): UserError {
+  return new UserError(429, code, message, { retryAfterSeconds });
+}
+
 /**
- * Validates an upload at once and queues it for scoring. A file with any problem is rejected
- * with every problem listed and is not stored; a valid file takes one daily slot atomically.
+ * Lets one more upload of this user in, or throws 429: past REJECTED_UPLOADS_PER_HOUR rejected files in
+ * the last hour (counted in the database, so across processes), or with UPLOADS_IN_FLIGHT_PER_USER
+ * uploads of theirs already being received or validated by this process. Call the returned function
+ * when the request ends.
  */
-export async function accept(
+export async function admitUpload(handle: DbHandle, rt: UploadRuntime, userId: number, now = new Date()): Promise<() => void> {
+  const { rejectedPerHour, inFlightPerUser } = rt.limits;
+  const recent = await repo.recentRejections(handle.db, userId, new Date(now.getTime() - HOUR_MS).toISOString(), rejectedPerHour);
+  if (recent.length >= rejectedPerHour) {
+    // The oldest of the last `rejectedPerHour` rejections leaving the hour frees one attempt.
+    const freeAt = new Date(Date.parse(recent[recent.length - 1]) + HOUR_MS);
+    throw tooManyUploads(
+      'too_many_rejected_uploads',
+      `Too many rejected uploads: ${rejectedPerHour} of your files were rejected in the last hour (the limit is ${rejectedPerHour} per hour). Check your file against the format, and try again after ${freeAt.toISOString()}.`,
+      Math.max(1, Math.ceil((freeAt.getTime() - now.getTime()) / 1000)),
+    );
+  }
+  const running = rt.inFlight.get(userId) ?? 0;
+  if (running >= inFlightPerUser) {
+    throw tooManyUploads(
+      'too_many_uploads_in_flight',
+      `You already have ${running} uploads being received or checked (the limit is ${inFlightPerUser} at once per user). Wait for one to finish, then send this one again.`,
+      5,
+    );
+  }
+  rt.inFlight.set(userId, running + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (rt.inFlight.get(userId) ?? 1) - 1;
+    if (left > 0) rt.inFlight.set(userId, left);
+    else rt.inFlight.delete(userId);
+  };
+}
+
+/** Counts a rejected file against the user's hourly limit. */
+export async function recordRejection(handle: DbHandle, userId: number, now = new Date()): Promise<void> {
+  await repo.recordRejection(handle.db, userId, now.toISOString(), new Date(now.getTime() - HOUR_MS).toISOString());
+}
+
+export interface SubmitOptions {
+  isBaseline?: boolean;
+  teamId?: number | null;
+  /** The web process's validation pool and limits; without it (tools, the baseline) the file is checked on the calling thread and rejections are not counted. */
+  runtime?: UploadRuntime;
+  /** The client's Idempotency-Key: the same key from the same user within 24 hours returns the first submission. */
+  idempotencyKey?: string;
+}
+
+class KeyTaken extends Error {}
+
+async function fileSha256(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  await pipeline(fs.createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** The submission a key already made, if the same file came with it; 422 when the key came with another file. */
+async function replay(handle: DbHandle, prior: { submission_id: number | null; sha256: string; created_at: string }, sha256: string): Promise<repo.SubmissionRow> {
+  const sub = prior.submission_id !== null ? await repo.findSubmission(handle.db, prior.submission_id) : undefined;
+  if (prior.sha256 !== sha256 || !sub) {
+    throw new UserError(
+      422,
+      'idempotency_key_reused',
+      `This Idempotency-Key was already used at ${prior.created_at} with a different file. Send a new key with each new file; reuse a key only to retry the same upload.`,
+    );
+  }
+  return sub;
+}
+
+/**
+ * Validates an upload at once (in a worker thread) and queues it for scoring. A file with any problem
+ * is rejected with every problem listed and is not stored; a valid file takes one daily slot atomically.
+ * With an Idempotency-Key, a retry returns the first submission (replayed) and takes no slot.
+ */
+export async function submit(
   handle: DbHandle,
   dataDir: string,
   c: Challenge,
   userId: number,
   upload: Upload,
   message: string | null,
-  opts: { isBaseline?: boolean; teamId?: number | null } = {},
-): Promise<repo.SubmissionRow> {
+  opts: SubmitOptions = {},
+): Promise<{ submission: repo.SubmissionRow; replayed: boolean }> {
+  const key = opts.idempotencyKey;
+  const keySince = () => new Date(Date.now() - IDEMPOTENCY_KEY_MS).toISOString();
   try {
+    if (key !== undefined) {
+      const prior = await repo.findIdempotencyKey(handle.db, userId, key, keySince());
+      if (prior) return { submission: await replay(handle, prior, await fileSha256(upload.tmpPath)), replayed: true };
+    }
     const p = phase(c);
     if (p !== 'open') throw new UserError(403, 'challenge_not_open', p === 'closed' ? 'This challenge is closed; submissions are no longer accepted.' : `This challenge opens at ${c.opens_at}.`);
     // Submissions and daily limits belong to the user's team when they have one.
@@ -101,54 +190,69 @@ export async function accept(
     const before = await quota(handle, c, userId, teamId);
     if (!opts.isBaseline && before.left === 0) throw dailyLimitError(before);
 
-    const solution = await loadChallengeSolution(c);
-    // The sha256 is taken on the way through the parser, so the file is read once.
-    const hash = crypto.createHash('sha256');
-    const hashing = new Transform({ transform: (chunk, _enc, done) => done(null, hash.update(chunk) && chunk) });
-    const outcome = await parseSubmission(pipeline(fs.createReadStream(upload.tmpPath), hashing, () => {}), { filename: upload.originalName, format: c.format, solution });
+    const validator = opts.runtime?.validator ?? inlineValidator;
+    const limits = opts.runtime?.limits ?? { maxUploadBytes: DEFAULT_MAX_BYTES, maxDecompressedBytes: DEFAULT_MAX_BYTES };
+    const { outcome, solutionSha256 } = await validator.validate({
+      tmpPath: upload.tmpPath,
+      originalName: upload.originalName,
+      challenge: c,
+      maxUploadBytes: limits.maxUploadBytes,
+      maxDecompressedBytes: limits.maxDecompressedBytes,
+    });
     if (!outcome.ok) {
-      throw new UserError(422, 'invalid_submission', `The file has ${outcome.totalErrors} problem${outcome.totalErrors === 1 ? '' : 's'}; nothing was stored.`, {
-        errors: outcome.errors,
-        totalErrors: outcome.totalErrors,
-        warnings: outcome.warnings,
-      });
+      if (opts.runtime) await recordRejection(handle, userId);
+      const details = { errors: outcome.errors, totalErrors: outcome.totalErrors, warnings: outcome.warnings };
+      if (outcome.errors[0]?.code === 'too_large') throw new UserError(413, 'file_too_large', `${outcome.errors[0].message} Nothing was stored.`, details);
+      throw new UserError(422, 'invalid_submission', `The file has ${outcome.totalErrors} problem${outcome.totalErrors === 1 ? '' : 's'}; nothing was stored.`, details);
     }
 
-    const sha256 = hash.digest('hex');
+    const sha256 = outcome.sha256!;
     const relPath = path.join('submissions', String(c.id), `${sha256}${outcome.gzipped ? '.csv.gz' : '.csv'}`);
     fs.mkdirSync(path.join(dataDir, path.dirname(relPath)), { recursive: true });
     await fs.promises.rename(upload.tmpPath, path.join(dataDir, relPath));
-    await writeAligned(alignedPathOf(path.join(dataDir, relPath)), solution.sha256, outcome.prediction).catch(() => undefined);
+    await writeAligned(alignedPathOf(path.join(dataDir, relPath)), solutionSha256, outcome.prediction).catch(() => undefined);
 
-    return await handle.db.transaction().execute(async (tx) => {
-      const entrant = repo.entrantKey(userId, teamId);
-      if (!opts.isBaseline) {
-        const used = await repo.takeQuotaSlot(tx, c.id, entrant, repo.utcDay(), c.daily_limit);
-        if (used === null) throw dailyLimitError(quotaFromUsed(c.daily_limit, c.daily_limit, new Date()));
-      }
-      const row = await tx
-        .insertInto('submissions')
-        .values({
-          challenge_id: c.id,
-          user_id: userId,
-          team_id: teamId,
-          file_path: relPath,
-          original_name: upload.originalName.slice(0, 200),
-          sha256,
-          size_bytes: upload.size,
-          row_count: outcome.rows,
-          message: message?.slice(0, 500) || null,
-          status: 'queued',
-          warnings_json: outcome.warnings.length ? JSON.stringify(outcome.warnings) : null,
-          selected: 0,
-          is_baseline: opts.isBaseline ? 1 : 0,
-          created_at: nowIso(),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await enqueue(tx, SCORE_JOB, { submissionId: row.id });
-      return row;
-    });
+    try {
+      const row = await handle.db.transaction().execute(async (tx) => {
+        const now = nowIso();
+        if (key !== undefined && !(await repo.claimIdempotencyKey(tx, userId, key, sha256, now, keySince()))) throw new KeyTaken();
+        const entrant = repo.entrantKey(userId, teamId);
+        if (!opts.isBaseline) {
+          const used = await repo.takeQuotaSlot(tx, c.id, entrant, repo.utcDay(), c.daily_limit);
+          if (used === null) throw dailyLimitError(quotaFromUsed(c.daily_limit, c.daily_limit, new Date()));
+        }
+        const row = await tx
+          .insertInto('submissions')
+          .values({
+            challenge_id: c.id,
+            user_id: userId,
+            team_id: teamId,
+            file_path: relPath,
+            original_name: upload.originalName.slice(0, 200),
+            sha256,
+            size_bytes: upload.size,
+            row_count: outcome.rows,
+            message: message?.slice(0, 500) || null,
+            status: 'queued',
+            warnings_json: outcome.warnings.length ? JSON.stringify(outcome.warnings) : null,
+            selected: 0,
+            is_baseline: opts.isBaseline ? 1 : 0,
+            created_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        if (key !== undefined) await repo.setIdempotencyKeySubmission(tx, userId, key, row.id);
+        await enqueue(tx, SCORE_JOB, { submissionId: row.id });
+        return row;
+      });
+      return { submission: row, replayed: false };
+    } catch (err) {
+      // A concurrent request with the same key committed first: this one rolled back (no slot taken).
+      if (!(err instanceof KeyTaken)) throw err;
+      const prior = await repo.findIdempotencyKey(handle.db, userId, key!, keySince());
+      if (!prior) throw new UserError(409, 'idempotency_conflict', 'Another request with this Idempotency-Key was being processed; retry it.');
+      return { submission: await replay(handle, prior, sha256), replayed: true };
+    }
   } finally {
     await fs.promises.rm(upload.tmpPath, { force: true });
   }
@@ -162,6 +266,19 @@ export interface ScoreDetails {
   public?: Record<string, unknown>;
   private?: Record<string, unknown>;
   failure?: string;
+}
+
+/** submit() for callers that need only the new submission (the baseline, tools). */
+export async function accept(
+  handle: DbHandle,
+  dataDir: string,
+  c: Challenge,
+  userId: number,
+  upload: Upload,
+  message: string | null,
+  opts: SubmitOptions = {},
+): Promise<repo.SubmissionRow> {
+  return (await submit(handle, dataDir, c, userId, upload, message, opts)).submission;
 }
 
 /**

@@ -1,19 +1,67 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import multer from 'multer';
+import { z } from 'zod';
 import type { NextFunction, Request, Response } from 'express';
-import type { Config } from '../config.js';
+import type { AppContext } from '../app.js';
 import { UserError } from '../web/errors.js';
+import { admitUpload, recordRejection } from './service.js';
+
+/** What a client may send as Idempotency-Key (header, or the web form's hidden field): a UUID fits. */
+export const idempotencyKey = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'may hold only letters, digits and _ . : -');
+
+/** The fields of a submission upload besides the file (multipart form or API). */
+export const submissionFields = z.object({
+  message: z.string().max(500, 'must be at most 500 characters').optional(),
+  idempotency_key: idempotencyKey.optional(),
+});
+
+/** The Idempotency-Key header, validated (400 naming the header when malformed). */
+export function idempotencyKeyHeader(req: Request): string | undefined {
+  const raw = req.get('Idempotency-Key');
+  if (raw === undefined) return undefined;
+  const parsed = idempotencyKey.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ in: 'header', field: 'Idempotency-Key', message: i.message }));
+  throw new UserError(400, 'invalid_request', `Invalid header: Idempotency-Key ${issues.map((i) => i.message).join('; ')}.`, { issues });
+}
+
+/** Copies a 429's retry delay into the Retry-After header. */
+export function setRetryAfter(res: Response, err: unknown): void {
+  const seconds = err instanceof UserError ? (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
+  if (seconds !== undefined) res.set('Retry-After', String(seconds));
+}
+
+/** Before the body is read: refuses a user past the in-flight or rejected-per-hour limit (429 with Retry-After). */
+export function admitUploads(ctx: AppContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.once('close', await admitUpload(ctx.db, ctx.uploads, req.user!.id));
+    } catch (err) {
+      setRetryAfter(res, err);
+      throw err;
+    }
+    next();
+  };
+}
+
+/** Removes the request's temporary upload, whatever happened to it. */
+export async function discardUpload(req: Request): Promise<void> {
+  if (req.file) await fs.promises.rm(req.file.path, { force: true });
+}
 
 /**
  * Receives one prediction file (field `file`) to DATA_DIR/uploads, within MAX_UPLOAD_MB.
- * Multer's errors become UserErrors; with `deferErrors` they are kept in res.locals.uploadError
- * for the handler (so a browser gets the submit page back), otherwise passed to next().
+ * Multer's errors become UserErrors (and count as rejected uploads); with `deferErrors` they are
+ * kept in res.locals.uploadError for the handler (so a browser gets the submit page back),
+ * otherwise passed to next().
  */
-export function receivePrediction(config: Config, opts: { deferErrors?: boolean } = {}) {
-  const tmpDir = path.join(config.dataDir, 'uploads');
-  fs.mkdirSync(tmpDir, { recursive: true });
-  const upload = multer({ dest: tmpDir, limits: { fileSize: Math.round(config.MAX_UPLOAD_MB * 1024 * 1024), files: 1, fields: 10 } }).single('file');
+export function receivePrediction(ctx: AppContext, opts: { deferErrors?: boolean } = {}) {
+  const config = ctx.config;
+  const upload = multer({ dest: ctx.uploads.tmpDir, limits: { fileSize: ctx.uploads.limits.maxUploadBytes, files: 1, fields: 10 } }).single('file');
   return (req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {
       if (!(err instanceof multer.MulterError)) return next(err);
@@ -21,8 +69,15 @@ export function receivePrediction(config: Config, opts: { deferErrors?: boolean 
         err.code === 'LIMIT_FILE_SIZE'
           ? new UserError(413, 'file_too_large', `The file is larger than the ${config.MAX_UPLOAD_MB} MB limit.`)
           : new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}'). Send one file in the field 'file'.`);
-      if (!opts.deferErrors) return next(error);
-      res.locals.uploadError = error;
-      next();
+      void discardUpload(req)
+        .then(() => (req.user ? recordRejection(ctx.db, req.user.id) : undefined))
+        .then(
+          () => {
+            if (!opts.deferErrors) return next(error);
+            res.locals.uploadError = error;
+            next();
+          },
+          next,
+        );
     });
 }

@@ -1,8 +1,9 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { ApiClient, CliError, EXIT } from './http.js';
+import { ApiClient, CliError, EXIT, isRetryable } from './http.js';
 import { normalizeServer, readCredentials, removeCredentials, writeCredentials, DEFAULT_SERVER } from './credentials.js';
 import { csv, score, table, when } from './format.js';
 import { client, err, out, quotaLine, run, slugPath, usageExit, type Issue, type Quota } from './common.js';
@@ -22,6 +23,8 @@ async function prompt(question: string): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Tries of one upload on network errors, waiting 1 s, 2 s, 4 s between them (SIFT_RETRY_BASE_MS sets the first wait). */
+const UPLOAD_ATTEMPTS = 4;
 
 export function registerClientCommands(program: Command): void {
   program.exitOverride(usageExit);
@@ -87,13 +90,25 @@ export function registerClientCommands(program: Command): void {
           cliProgress.Presets.shades_classic,
         );
         let started = false;
-        let res: { submission: Submission; quota: Quota };
+        let res: { submission: Submission; quota: Quota } | undefined;
+        // One key for this file and all its retries: a retry of an upload the server did receive returns that submission.
+        const idempotencyKey = crypto.randomUUID();
+        const retryBaseMs = Number(process.env.SIFT_RETRY_BASE_MS ?? 1000);
         try {
-          res = await api.upload(`${slugPath(slug)}/submissions`, opts.file, opts.message ? { message: opts.message } : {}, (sent, total) => {
-            if (!started) bar.start(Math.max(1, Math.ceil(total / 1024)), 0);
-            started = true;
-            bar.update(Math.ceil(sent / 1024));
-          });
+          for (let attempt = 1; res === undefined; attempt++) {
+            try {
+              res = await api.upload(`${slugPath(slug)}/submissions`, opts.file, opts.message ? { message: opts.message } : {}, (sent, total) => {
+                if (!started) bar.start(Math.max(1, Math.ceil(total / 1024)), 0);
+                started = true;
+                bar.update(Math.ceil(sent / 1024));
+              }, { 'Idempotency-Key': idempotencyKey });
+            } catch (e) {
+              if (attempt >= UPLOAD_ATTEMPTS || !isRetryable(e)) throw e;
+              const wait = retryBaseMs * 2 ** (attempt - 1);
+              err(`${(e as Error).message}; retrying in ${wait / 1000} s (attempt ${attempt + 1} of ${UPLOAD_ATTEMPTS}, same Idempotency-Key)`);
+              await sleep(wait);
+            }
+          }
         } finally {
           if (started) bar.stop();
         }

@@ -27,6 +27,11 @@ export function exitCodeForStatus(status: number): number {
   return EXIT.network;
 }
 
+/** Whether a request may be sent again: the server was not reached, the connection dropped, or it answered 502/503/504. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof CliError && err.exitCode === EXIT.network && (err.status === undefined || err.status === 502 || err.status === 503 || err.status === 504);
+}
+
 export class ApiClient {
   constructor(
     public readonly server: string,
@@ -83,7 +88,7 @@ export class ApiClient {
    * Streams a file as multipart/form-data (field `file`, plus text fields), calling onProgress
    * with the bytes of the file read so far: the file is never held in memory.
    */
-  async upload<T>(urlPath: string, file: string, fields: Record<string, string>, onProgress: (sent: number, total: number) => void): Promise<T> {
+  async upload<T>(urlPath: string, file: string, fields: Record<string, string>, onProgress: (sent: number, total: number) => void, headers: Record<string, string> = {}): Promise<T> {
     const size = fs.statSync(file).size;
     const boundary = `----sift${crypto.randomBytes(12).toString('hex')}`;
     const clean = (s: string) => s.replace(/["\r\n]/g, '_');
@@ -106,7 +111,7 @@ export class ApiClient {
     const stream = Readable.toWeb(Readable.from(parts())) as unknown as ReadableStream;
     return this.request<T>('POST', urlPath, {
       stream,
-      headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(headBuf.length + size + tailBuf.length) },
+      headers: { ...headers, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(headBuf.length + size + tailBuf.length) },
     });
   }
 }
