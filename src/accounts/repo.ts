@@ -41,3 +41,41 @@ export async function findSessionUser(db: Db, tokenHash: string, now: string) {
 export async function deleteSession(db: Db, tokenHash: string) {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
 }
+
+export async function deleteUserSessions(db: Db, userId: number): Promise<number> {
+  const r = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function findLoginFailures(db: Db, accountHash: string) {
+  return db.selectFrom('login_failures').select(['failures', 'window_started_at']).where('account_hash', '=', accountHash).executeTakeFirst();
+}
+
+/**
+ * Counts one failure in one statement, so concurrent guesses from several processes all count: a
+ * window that started before `windowStart` restarts at this failure.
+ */
+export async function recordLoginFailure(db: Db, accountHash: string, now: string, windowStart: string): Promise<void> {
+  await db
+    .insertInto('login_failures')
+    .values({ account_hash: accountHash, failures: 1, window_started_at: now })
+    .onConflict((oc) =>
+      oc.column('account_hash').doUpdateSet((eb) => {
+        const stale = eb('login_failures.window_started_at', '<', windowStart);
+        return {
+          failures: eb.case().when(stale).then(1).else(eb('login_failures.failures', '+', 1)).end(),
+          window_started_at: eb.case().when(stale).then(now).else(eb.ref('login_failures.window_started_at')).end(),
+        };
+      }),
+    )
+    .execute();
+}
+
+export async function clearLoginFailures(db: Db, accountHash: string): Promise<void> {
+  await db.deleteFrom('login_failures').where('account_hash', '=', accountHash).execute();
+}
+
+/** Windows that ended long ago hold nothing worth keeping. */
+export async function pruneLoginFailures(db: Db, windowStart: string): Promise<void> {
+  await db.deleteFrom('login_failures').where('window_started_at', '<', windowStart).execute();
+}

@@ -84,6 +84,13 @@ export interface SubmissionsTable {
   scored_at: IsoTime | null;
 }
 
+/** Failed log-ins to one account in the current window; keyed by the sha256 of the normalised email. */
+export interface LoginFailuresTable {
+  account_hash: string;
+  failures: number;
+  window_started_at: IsoTime;
+}
+
 /** One row per entrant, challenge and UTC day; incremented atomically to enforce the daily limit. */
 export interface SubmissionQuotaTable {
   challenge_id: number;
@@ -110,6 +117,7 @@ export interface JobsTable {
 export interface Database extends TeamTables, BaselineTables, CrowdTables, ApiTables {
   users: UsersTable;
   sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
   challenges: ChallengesTable;
   submissions: SubmissionsTable;
   submission_quota: SubmissionQuotaTable;
