@@ -37,6 +37,12 @@ export function buildApp(ctx: AppContext): express.Express {
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(express.json({ limit: '100kb' }));
+  // Express 5 leaves req.body undefined when no parser read the request (no body, or multipart before
+  // multer runs); routes read form fields off it, as under Express 4.
+  app.use((req, _res, next) => {
+    req.body ??= {};
+    next();
+  });
   app.use(
     ['/login', '/signup'],
     rateLimit({

@@ -13,7 +13,7 @@ import { accept, findOwnSubmission, mySubmissions, quota, setSelected } from '..
 import { receivePrediction } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
-import { idField, parseInput } from '../web/validate.js';
+import { formString, idField, parseInput } from '../web/validate.js';
 import { docsRoutes } from './docs.js';
 import { profileRoutes } from './profile.js';
 
@@ -21,7 +21,7 @@ export const slugParam = z.object({ slug: z.string().min(1).max(100).regex(/^[A-
 export const submissionParams = slugParam.extend({ id: idField('a submission id') });
 export const submitBody = z.object({ message: z.string().max(500, 'must be at most 500 characters').optional() });
 export const selectionBody = z.object({ selected: z.boolean() });
-export const teamBody = z.object({ name: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters') });
+export const teamBody = z.object({ name: formString(60).trim().min(1, 'is required') });
 export const mergeBody = z.object({ fromTeamId: idField('a team id'), intoTeamId: idField('a team id') });
 export const inviteParam = z.object({ token: z.string().min(16).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be an invitation token') });
 

@@ -11,7 +11,7 @@ import { findUserByEmail } from '../accounts/repo.js';
 import type { Role } from '../db/schema.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
-import { formFields, formScalar, formText, idField, parseBody, parseInput } from '../web/validate.js';
+import { formFields, formScalar, formString, formText, idField, parseBody, parseInput } from '../web/validate.js';
 import { listTeams } from '../teams/service.js';
 import { addOrganizer, canCreateChallenges, canOrganize, organizedChallengeIds, organizersOf } from './access.js';
 import * as org from './service.js';
@@ -56,9 +56,9 @@ export const ORGANIZER_ROUTES = [
 
 // Bodies of the console's forms. The services check what each field means; these make sure it is text.
 const newChallengeForm = z.object({ slug: formText(200), title: formText(1000) });
-const openDataForm = z.object({ publish: formScalar.optional(), doi: z.string().max(200, 'must be at most 200 characters').optional() });
+const openDataForm = z.object({ publish: formScalar.optional(), doi: formString(200).optional() });
 const organizersForm = z.object({ remove: idField('a user id').optional(), email: formText(200) });
-const rescoreForm = z.object({ reason: z.string().max(2000, 'must be at most 2000 characters').optional() });
+const rescoreForm = z.object({ reason: formString(2000).optional() });
 const roleForm = z.object({ role: formText(20) });
 const runParams = z.object({ id: idField('a re-score run id') });
 const userParams = z.object({ id: idField('a user id') });

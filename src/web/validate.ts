@@ -11,14 +11,17 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
 
 export const parseBody = <S extends z.ZodType>(schema: S, body: unknown): z.infer<S> => parseInput(schema, body, 'body');
 
+/** Text to store: PostgreSQL refuses NUL characters in text, so they are refused here, naming the field. */
+export const formString = (max = 100_000) => z.string().max(max, `must be at most ${max} characters`).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
 /** A form field that services read as text: JSON clients may send numbers and booleans too, never objects or arrays. */
-export const formScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const formScalar = z.union([formString(), z.number(), z.boolean(), z.null()]);
 
 /** A body of scalar form fields, for services that check each field themselves. */
 export const formFields = z.record(z.string(), formScalar);
 
 /** An optional text field of a form, as a string ('' when absent). */
-export const formText = (max = 1000) => z.string().max(max, `must be at most ${max} characters`).optional().default('');
+export const formText = (max = 1000) => formString(max).optional().default('');
 
 /** Ids are PostgreSQL `integer`s: a larger number would fail in the query instead of finding nothing. */
 const MAX_ID = 2_147_483_647;
