@@ -65,6 +65,16 @@ describe('bad input gets a 400 naming the problem, never a 500', function () {
       assert.match(merge.body.error.message, /from_team: must be a team id/);
     });
 
+    it('is a 400 naming the field for text holding a NUL character (PostgreSQL cannot store it)', async () => {
+      const { agent, csrf } = participant;
+      const team = await agent.post('/challenges/xmm-sources/team').set('Accept', JSON_).send({ _csrf: csrf, name: 'nul\u0000team' }).expect(400);
+      assert.match(team.body.error.message, /name: must not contain NUL characters/);
+      const token = await agent.post('/profile/tokens').type('form').send({ _csrf: csrf, name: 'lap\u0000top' }).expect(400);
+      assert.match(token.text, /name: must not contain NUL characters/);
+      const teams = await ctx.handle.db.selectFrom('teams').select('name').execute();
+      assert.deepEqual(teams, []);
+    });
+
     it('is a 400 naming the field on the log-in and sign-up forms, for browsers too', async () => {
       const agent = request.agent(ctx.app);
       const csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/login').expect(200)).text)![1];

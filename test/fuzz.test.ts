@@ -131,11 +131,12 @@ function casesFor(rnd: Rnd, method: string, pattern: string, params: Record<stri
   cases.push({ path, ...brokenMultipart(rnd, 0) }, { path, ...brokenMultipart(rnd) }, { path, ...rawBody(rnd) });
   for (let i = 0; i < 2; i++) cases.push({ label: 'JSON of the wrong shape', path, contentType: 'application/json', body: JSON.stringify(wrongBody(rnd)) });
   // Every field wrong at once, so whichever field a route reads first, it reads a wrong one: in the
-  // same way (the shapes that break String(), .trim() and integer columns), then each its own way.
+  // same way (the shapes that break String(), .trim(), integer columns and PostgreSQL text), then each its own way.
   const everyField = (label: string, value: () => unknown) => cases.push({ label, path, contentType: 'application/json', body: JSON.stringify(Object.fromEntries(FIELDS.map((f) => [f, value()]))) });
   everyField('JSON with every field {"toString":1}', () => ({ toString: 1 }));
   everyField('JSON with every field an array', () => ['a', 'b']);
   everyField('JSON with every field a number too big for an integer column', () => 2 ** 53 + 2);
+  everyField('JSON with every field text holding a NUL', () => 'a\u0000b');
   everyField('JSON with every field wrong', () => wrongValue(rnd));
   return cases;
 }
