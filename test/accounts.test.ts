@@ -62,11 +62,18 @@ describe('accounts: log-in hardening and signing out everywhere', function () {
       await attempt('bystander@example.org', PASSWORD, address(100)).expect(200);
     });
 
+    it('counts parallel guesses before checking them, so no more than 10 are ever checked', async () => {
+      await signedInAgent(ctx.app, 'rushed@example.org');
+      const attempt = await loginClient(ctx.app);
+      const statuses = await Promise.all(Array.from({ length: 25 }, (_, i) => attempt('rushed@example.org', `guess-${i}-guess`, address(i)).then((r) => r.status)));
+      assert.deepEqual([statuses.filter((s) => s === 401).length, statuses.filter((s) => s === 429).length], [10, 15]);
+    });
+
     it('lets the right password in again once the window has passed', async () => {
       const attempt = await loginClient(ctx.app);
       await attempt('target@example.org', PASSWORD).expect(429);
       // As if the failures had happened 16 minutes ago.
-      await ctx.handle.db.updateTable('login_failures').set({ window_started_at: new Date(Date.now() - 16 * 60_000).toISOString() }).execute();
+      await ctx.handle.db.updateTable('login_attempts').set({ window_started_at: new Date(Date.now() - 16 * 60_000).toISOString() }).execute();
       await attempt('target@example.org', PASSWORD).expect(200);
     });
 

@@ -47,35 +47,33 @@ export async function deleteUserSessions(db: Db, userId: number): Promise<number
   return Number(r.numDeletedRows);
 }
 
-export async function findLoginFailures(db: Db, accountHash: string) {
-  return db.selectFrom('login_failures').select(['failures', 'window_started_at']).where('account_hash', '=', accountHash).executeTakeFirst();
-}
-
 /**
- * Counts one failure in one statement, so concurrent guesses from several processes all count: a
- * window that started before `windowStart` restarts at this failure.
+ * Counts one log-in attempt against an account before its password is checked, in one statement, so
+ * concurrent guesses from several processes all count and none slips past the limit: a window that
+ * started before `windowStart` restarts at this attempt. A successful log-in then clears the count.
  */
-export async function recordLoginFailure(db: Db, accountHash: string, now: string, windowStart: string): Promise<void> {
-  await db
-    .insertInto('login_failures')
-    .values({ account_hash: accountHash, failures: 1, window_started_at: now })
+export async function countLoginAttempt(db: Db, accountHash: string, now: string, windowStart: string): Promise<{ attempts: number; window_started_at: string }> {
+  return db
+    .insertInto('login_attempts')
+    .values({ account_hash: accountHash, attempts: 1, window_started_at: now })
     .onConflict((oc) =>
       oc.column('account_hash').doUpdateSet((eb) => {
-        const stale = eb('login_failures.window_started_at', '<', windowStart);
+        const stale = eb('login_attempts.window_started_at', '<', windowStart);
         return {
-          failures: eb.case().when(stale).then(1).else(eb('login_failures.failures', '+', 1)).end(),
-          window_started_at: eb.case().when(stale).then(now).else(eb.ref('login_failures.window_started_at')).end(),
+          attempts: eb.case().when(stale).then(1).else(eb('login_attempts.attempts', '+', 1)).end(),
+          window_started_at: eb.case().when(stale).then(now).else(eb.ref('login_attempts.window_started_at')).end(),
         };
       }),
     )
-    .execute();
+    .returning(['attempts', 'window_started_at'])
+    .executeTakeFirstOrThrow();
 }
 
-export async function clearLoginFailures(db: Db, accountHash: string): Promise<void> {
-  await db.deleteFrom('login_failures').where('account_hash', '=', accountHash).execute();
+export async function clearLoginAttempts(db: Db, accountHash: string): Promise<void> {
+  await db.deleteFrom('login_attempts').where('account_hash', '=', accountHash).execute();
 }
 
 /** Windows that ended long ago hold nothing worth keeping. */
-export async function pruneLoginFailures(db: Db, windowStart: string): Promise<void> {
-  await db.deleteFrom('login_failures').where('window_started_at', '<', windowStart).execute();
+export async function pruneLoginAttempts(db: Db, windowStart: string): Promise<void> {
+  await db.deleteFrom('login_attempts').where('window_started_at', '<', windowStart).execute();
 }

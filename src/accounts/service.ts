@@ -47,28 +47,25 @@ const hashForUnknownUser = () => (dummyHash ??= hashPassword(randomToken()));
 export const normalEmail = (email: string): string => email.trim().toLowerCase();
 
 /**
- * Checks a password, counting failures per account (whether or not it exists, so a 429 reveals
- * nothing either) in the database that every process shares. `verify` is a seam for tests.
+ * Checks a password. Attempts are counted per account (whether or not it exists, so a 429 reveals
+ * nothing either) in the database that every process shares, before the check, so parallel guesses
+ * cannot overtake the count. `verify` is a seam for tests.
  */
 export async function logIn(db: Db, credentials: { email: string; password: string }, policy: LoginPolicy, verify = verifyPassword): Promise<repo.User> {
   const email = normalEmail(credentials.email);
   const accountHash = sha256Hex(email);
   const now = Date.now();
   const windowStart = new Date(now - policy.windowMs).toISOString();
-  const failures = await repo.findLoginFailures(db, accountHash);
-  const current = failures && failures.window_started_at >= windowStart ? failures : undefined;
-  if (current && current.failures >= policy.maxFailures) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(current.window_started_at) + policy.windowMs - now) / 1000));
+  const counted = await repo.countLoginAttempt(db, accountHash, new Date(now).toISOString(), windowStart);
+  if (counted.attempts === 1) await repo.pruneLoginAttempts(db, windowStart);
+  if (counted.attempts > policy.maxFailures) {
+    const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(counted.window_started_at) + policy.windowMs - now) / 1000));
     throw new UserError(429, 'too_many_failures', `Too many failed log-ins to this account. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, { retryAfterSeconds });
   }
   const user = await repo.findUserByEmail(db, email);
   const matches = await verify(credentials.password, user?.password_hash ?? (await hashForUnknownUser()));
-  if (!user || !matches) {
-    await repo.recordLoginFailure(db, accountHash, new Date(now).toISOString(), windowStart);
-    if (!failures) await repo.pruneLoginFailures(db, windowStart);
-    throw new UserError(401, 'bad_credentials', 'Wrong email or password.');
-  }
-  if (failures) await repo.clearLoginFailures(db, accountHash);
+  if (!user || !matches) throw new UserError(401, 'bad_credentials', 'Wrong email or password.');
+  await repo.clearLoginAttempts(db, accountHash);
   return { id: user.id, email: user.email, name: user.name, role: user.role, created_at: user.created_at };
 }
 

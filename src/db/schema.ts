@@ -84,10 +84,10 @@ export interface SubmissionsTable {
   scored_at: IsoTime | null;
 }
 
-/** Failed log-ins to one account in the current window; keyed by the sha256 of the normalised email. */
-export interface LoginFailuresTable {
+/** Log-in attempts to one account in the current window since its last success; keyed by the sha256 of the normalised email. */
+export interface LoginAttemptsTable {
   account_hash: string;
-  failures: number;
+  attempts: number;
   window_started_at: IsoTime;
 }
 
@@ -117,7 +117,7 @@ export interface JobsTable {
 export interface Database extends TeamTables, BaselineTables, CrowdTables, ApiTables {
   users: UsersTable;
   sessions: SessionsTable;
-  login_failures: LoginFailuresTable;
+  login_attempts: LoginAttemptsTable;
   challenges: ChallengesTable;
   submissions: SubmissionsTable;
   submission_quota: SubmissionQuotaTable;
