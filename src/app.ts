@@ -7,7 +7,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { Config } from './config.js';
 import type { DbHandle } from './db/index.js';
 import { domainRoutes } from './app-routes.js';
-import { UserError, requestError } from './web/errors.js';
+import { UserError, requestError, setRetryAfter } from './web/errors.js';
 import { viewEngine } from './web/handlebars.js';
 import { csrf, loadUser, wantsJson } from './web/middleware.js';
 import { logger } from './log.js';
@@ -73,7 +73,7 @@ export function buildApp(ctx: AppContext): express.Express {
     const message = known?.message ?? 'Something went wrong on our side. It has been logged.';
     if (status >= 500) logger.error({ err, path: req.path }, 'request failed');
     const details = known?.details && typeof known.details === 'object' ? (known.details as Record<string, unknown>) : {};
-    if (status === 429 && typeof details.retryAfterSeconds === 'number' && !res.get('Retry-After')) res.set('Retry-After', String(details.retryAfterSeconds));
+    if (known) setRetryAfter(res, known);
     if (wantsJson(req)) return res.status(status).json({ error: { code, message, ...details } });
     if (status === 401) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
     res.status(status).render('error', { title: 'Error', status, message });

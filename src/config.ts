@@ -33,9 +33,9 @@ const schema = z.object({
       if (t === 'true') return true;
       return /^\d+$/.test(t) ? Number(t) : t;
     }),
-  /** Log-in and sign-up attempts per client address per 15 minutes. */
+  /** Log-in and sign-up posts per client address per 15 minutes (default 50; 10,000 under NODE_ENV=test). */
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().optional(),
-  /** Failed log-ins to one account (whatever the address) before it is locked for the rest of the window. */
+  /** Log-in attempts to one account without a success (from any address) before it answers 429 for the rest of the window. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(10),
   LOGIN_FAILURE_WINDOW_MINUTES: z.coerce.number().positive().default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

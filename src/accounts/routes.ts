@@ -1,8 +1,8 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { SESSION_COOKIE, requireUser, wantsJson } from '../web/middleware.js';
-import { UserError } from '../web/errors.js';
+import { UserError, setRetryAfter } from '../web/errors.js';
 import { formText, parseBody } from '../web/validate.js';
 import * as accounts from './service.js';
 
@@ -12,12 +12,6 @@ const safeNext = (v: unknown): string => (typeof v === 'string' && /^\/(?!\/)[\w
 // The services check each field's content; these only make sure every field is text.
 const signUpForm = z.object({ email: formText(), name: formText(), password: formText(), next: formText() });
 const logInForm = z.object({ email: formText(), password: formText(), next: formText() });
-
-/** A UserError with a Retry-After hint carries it as the header too. */
-function retryAfter(res: Response, err: UserError) {
-  const seconds = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-  if (typeof seconds === 'number') res.set('Retry-After', String(seconds));
-}
 
 export function accountRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -48,7 +42,7 @@ export function accountRoutes(ctx: AppContext): Router {
       res.redirect(303, safeNext(form.next));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      retryAfter(res, err);
+      setRetryAfter(res, err);
       if (wantsJson(req)) throw err;
       res.status(err.status).render('login', { title: 'Log in', error: err.message, email: form.email, next: safeNext(form.next) });
     }

@@ -32,7 +32,7 @@ export async function signUp(db: Db, input: unknown, role?: Role): Promise<repo.
 }
 
 export interface LoginPolicy {
-  /** Failed log-ins to one account within `windowMs` before further attempts get a 429. */
+  /** Attempts to one account within `windowMs`, without a successful one, before further attempts get a 429. */
   maxFailures: number;
   windowMs: number;
 }

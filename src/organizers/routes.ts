@@ -240,7 +240,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     res.redirect(303, `/organize/${req.challenge!.slug}/rescore/${id}`);
   });
   r.get('/organize/:slug/rescore/:id', organizes, async (req, res) => {
-    const run = await getRun(ctx.db, req.challenge!, parseInput(runParams, { id: req.params.id }, 'path').id);
+    const run = await getRun(ctx.db, req.challenge!, parseInput(runParams, req.params, 'path').id);
     if (wantsJson(req)) return res.json({ run });
     res.render('organizer-rescore', { title: `Re-score #${run.id} · ${req.challenge!.title}`, challenge: publicChallenge(req.challenge!), run, pending: run.status === 'queued' || run.status === 'running' });
   });

@@ -1,3 +1,5 @@
+import type { Response } from 'express';
+
 /** An error whose message is meant for the user, with its HTTP status and a stable code. */
 export class UserError extends Error {
   constructor(
@@ -8,6 +10,12 @@ export class UserError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A 429 whose details say when to come back carries that as the Retry-After header too. */
+export function setRetryAfter(res: Response, err: UserError): void {
+  const seconds = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (err.status === 429 && typeof seconds === 'number' && !res.get('Retry-After')) res.set('Retry-After', String(seconds));
 }
 
 // Errors busboy raises on a malformed multipart or urlencoded upload; they carry no code of their own.

@@ -2,8 +2,9 @@ import type { Kysely, Migration } from 'kysely';
 
 /**
  * Log-in attempts per account since its last successful log-in, shared by every process on the
- * database, so guessing one account's password is limited whatever addresses the guesses come from. Signing out everywhere deletes a
- * user's sessions: an index on sessions.user_id keeps that a lookup.
+ * database, so guessing one account's password is limited whatever addresses the guesses come
+ * from. Signing out everywhere deletes a user's sessions: an index on sessions.user_id keeps that
+ * a lookup.
  */
 export function loginThrottle(): Migration {
   return {
