@@ -7,7 +7,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { Config } from './config.js';
 import type { DbHandle } from './db/index.js';
 import { domainRoutes } from './app-routes.js';
-import { UserError } from './web/errors.js';
+import { UserError, requestError, setRetryAfter } from './web/errors.js';
 import { viewEngine } from './web/handlebars.js';
 import { csrf, loadUser, wantsJson } from './web/middleware.js';
 import { logger } from './log.js';
@@ -31,7 +31,8 @@ export function buildApp(ctx: AppContext): express.Express {
   app.engine('.hbs', engine.engine);
   app.set('view engine', '.hbs');
   app.set('views', path.join(repoRoot, 'views'));
-  app.set('trust proxy', 'loopback');
+  // Behind no proxy by default: X-Forwarded-For is then ignored, so clients cannot choose their address.
+  app.set('trust proxy', ctx.config.TRUST_PROXY);
   app.disable('x-powered-by');
 
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } } }));
@@ -39,9 +40,24 @@ export function buildApp(ctx: AppContext): express.Express {
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(express.json({ limit: '100kb' }));
+  // Express 5 leaves req.body undefined when no parser read the request (no body, or multipart before
+  // multer runs); routes read form fields off it, as under Express 4.
+  app.use((req, _res, next) => {
+    req.body ??= {};
+    next();
+  });
   app.use(
     ['/login', '/signup'],
-    rateLimit({ windowMs: 15 * 60_000, limit: ctx.config.NODE_ENV === 'test' ? 10_000 : 50, standardHeaders: 'draft-7', legacyHeaders: false }),
+    rateLimit({
+      windowMs: 15 * 60_000,
+      limit: ctx.config.LOGIN_RATE_LIMIT ?? (ctx.config.NODE_ENV === 'test' ? 10_000 : 50),
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      // Showing the forms is no attempt; only posting them counts.
+      skip: (req) => req.method === 'GET' || req.method === 'HEAD',
+      // Without TRUST_PROXY a forwarded header is ignored on purpose, not a misconfiguration to warn about.
+      validate: { xForwardedForHeader: false },
+    }),
   );
   app.use(loadUser(ctx.db, ctx.config.SESSION_CACHE_MS));
   app.use(csrf(ctx.secureCookies));
@@ -54,16 +70,14 @@ export function buildApp(ctx: AppContext): express.Express {
 
   app.use((req, _res, next) => next(new UserError(404, 'not_found', `Nothing at ${req.path}.`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof UserError;
-    const bodyError = !known && (err as { type?: string })?.type?.startsWith?.('entity.');
-    const status = known ? err.status : bodyError ? 400 : 500;
-    const code = known ? err.code : bodyError ? 'bad_request' : 'internal';
-    const message = known ? err.message : bodyError ? `Bad request body: ${(err as Error).message}` : 'Something went wrong on our side. It has been logged.';
+    const known = requestError(err);
+    const status = known?.status ?? 500;
+    const code = known?.code ?? 'internal';
+    const message = known?.message ?? 'Something went wrong on our side. It has been logged.';
     if (status >= 500) logger.error({ err, path: req.path }, 'request failed');
-    if (wantsJson(req)) {
-      const details = known && err.details && typeof err.details === 'object' ? err.details : {};
-      return res.status(status).json({ error: { code, message, ...details } });
-    }
+    const details = known?.details && typeof known.details === 'object' ? (known.details as Record<string, unknown>) : {};
+    if (known) setRetryAfter(res, known);
+    if (wantsJson(req)) return res.status(status).json({ error: { code, message, ...details } });
     if (status === 401) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
     res.status(status).render('error', { title: 'Error', status, message });
   });

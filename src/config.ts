@@ -27,6 +27,25 @@ const schema = z.object({
   SESSION_DAYS: z.coerce.number().positive().default(14),
   /** How long a session lookup may be reused (ms); a logout or role change in another process shows within this. 0 turns the cache off. */
   SESSION_CACHE_MS: z.coerce.number().int().min(0).default(2000),
+  /**
+   * Which proxies may set X-Forwarded-For (Express's `trust proxy`): unset or `false` trusts none, so
+   * clients cannot pick their own address; else a hop count, `loopback`, or a comma-separated list of
+   * addresses and CIDR ranges.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v): boolean | number | string => {
+      const t = v?.trim() ?? '';
+      if (t === '' || t === 'false' || t === '0') return false;
+      if (t === 'true') return true;
+      return /^\d+$/.test(t) ? Number(t) : t;
+    }),
+  /** Log-in and sign-up posts per client address per 15 minutes (default 50; 10,000 under NODE_ENV=test). */
+  LOGIN_RATE_LIMIT: z.coerce.number().int().positive().optional(),
+  /** Log-in attempts to one account without a success (from any address) before it answers 429 for the rest of the window. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+  LOGIN_FAILURE_WINDOW_MINUTES: z.coerce.number().positive().default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   /** Import datasets/* and create the admin on an empty database at start. */

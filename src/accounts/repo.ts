@@ -41,3 +41,39 @@ export async function findSessionUser(db: Db, tokenHash: string, now: string) {
 export async function deleteSession(db: Db, tokenHash: string) {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
 }
+
+export async function deleteUserSessions(db: Db, userId: number): Promise<number> {
+  const r = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/**
+ * Counts one log-in attempt against an account before its password is checked, in one statement, so
+ * concurrent guesses from several processes all count and none slips past the limit: a window that
+ * started before `windowStart` restarts at this attempt. A successful log-in then clears the count.
+ */
+export async function countLoginAttempt(db: Db, accountHash: string, now: string, windowStart: string): Promise<{ attempts: number; window_started_at: string }> {
+  return db
+    .insertInto('login_attempts')
+    .values({ account_hash: accountHash, attempts: 1, window_started_at: now })
+    .onConflict((oc) =>
+      oc.column('account_hash').doUpdateSet((eb) => {
+        const stale = eb('login_attempts.window_started_at', '<', windowStart);
+        return {
+          attempts: eb.case().when(stale).then(1).else(eb('login_attempts.attempts', '+', 1)).end(),
+          window_started_at: eb.case().when(stale).then(now).else(eb.ref('login_attempts.window_started_at')).end(),
+        };
+      }),
+    )
+    .returning(['attempts', 'window_started_at'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function clearLoginAttempts(db: Db, accountHash: string): Promise<void> {
+  await db.deleteFrom('login_attempts').where('account_hash', '=', accountHash).execute();
+}
+
+/** Windows that ended long ago hold nothing worth keeping. */
+export async function pruneLoginAttempts(db: Db, windowStart: string): Promise<void> {
+  await db.deleteFrom('login_attempts').where('window_started_at', '<', windowStart).execute();
+}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { UserError } from '../web/errors.js';
+import { formString } from '../web/validate.js';
 import { randomToken, sha256Hex } from './passwords.js';
 import type { User } from './repo.js';
 
@@ -20,7 +21,7 @@ export interface ApiTokenInfo {
   revokedAt: string | null;
 }
 
-export const tokenNameInput = z.object({ name: z.string().trim().min(1, 'is required').max(80, 'must be at most 80 characters') });
+export const tokenNameInput = z.object({ name: formString(80).trim().min(1, 'is required') });
 
 /** Creates a token for a user; returns the raw token, which is never stored or shown again. */
 export async function createApiToken(db: Db, userId: number, input: unknown): Promise<{ token: string; info: ApiTokenInfo }> {

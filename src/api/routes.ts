@@ -13,16 +13,16 @@ import { canOrganize } from '../organizers/access.js';
 import { admitUploads, discardUpload, idempotencyKeyHeader, receivePrediction, setRetryAfter, submissionFields } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
-import { parseInput } from './validate.js';
+import { formString, idField, parseInput } from '../web/validate.js';
 import { docsRoutes } from './docs.js';
 import { profileRoutes } from './profile.js';
 
 export const slugParam = z.object({ slug: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a challenge slug') });
-export const submissionParams = slugParam.extend({ id: z.coerce.number().int().positive('must be a submission id') });
+export const submissionParams = slugParam.extend({ id: idField('a submission id') });
 export const submitBody = submissionFields.omit({ idempotency_key: true });
 export const selectionBody = z.object({ selected: z.boolean() });
-export const teamBody = z.object({ name: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters') });
-export const mergeBody = z.object({ fromTeamId: z.number().int().positive(), intoTeamId: z.number().int().positive() });
+export const teamBody = z.object({ name: formString(60).trim().min(1, 'is required') });
+export const mergeBody = z.object({ fromTeamId: idField('a team id'), intoTeamId: idField('a team id') });
 export const inviteParam = z.object({ token: z.string().min(16).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be an invitation token') });
 
 async function challengeOf(ctx: AppContext, req: Request): Promise<Challenge> {

@@ -1,11 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import type { Challenge } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import { canOrganize } from '../organizers/access.js';
 import { wantsJson } from '../web/middleware.js';
+import { formScalar, parseBody } from '../web/validate.js';
 import { logger } from '../log.js';
 import { latestRun, startRun, submitBaseline, type BaselineRun, type RunProgress } from './service.js';
 import { readRecord, specFor, type BaselineRecord } from './train.js';
@@ -94,6 +96,8 @@ function plots(run: BaselineRun | undefined, record: BaselineRecord | null, metr
   return out;
 }
 
+const trainForm = z.object({ submit: formScalar.optional() });
+
 export function baselineRoutes(ctx: AppContext): Router {
   const r = Router();
 
@@ -127,7 +131,8 @@ export function baselineRoutes(ctx: AppContext): Router {
   r.post('/challenges/:slug/baseline/train', async (req, res) => {
     const c = await managedChallenge(ctx, req);
     const { spec } = specFor(c, ctx.config.datasetsDir);
-    const submit = req.body?.submit === undefined ? true : ['1', 'true', 'on', true].includes(req.body.submit);
+    const form = parseBody(trainForm, req.body);
+    const submit = form.submit === undefined ? true : (['1', 'true', 'on', true] as unknown[]).includes(form.submit);
     const run = await startRun(ctx.db.db, c, { startedBy: req.user!.id, seed: spec.model.seed });
     startTrainingThread(ctx, run, submit);
     if (wantsJson(req)) return res.status(202).json({ run: runJson(run) });

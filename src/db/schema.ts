@@ -85,6 +85,13 @@ export interface SubmissionsTable {
   scored_at: IsoTime | null;
 }
 
+/** Log-in attempts to one account in the current window since its last success; keyed by the sha256 of the normalised email. */
+export interface LoginAttemptsTable {
+  account_hash: string;
+  attempts: number;
+  window_started_at: IsoTime;
+}
+
 /** One row per entrant, challenge and UTC day; incremented atomically to enforce the daily limit. */
 export interface SubmissionQuotaTable {
   challenge_id: number;
@@ -111,6 +118,7 @@ export interface JobsTable {
 export interface Database extends TeamTables, BaselineTables, CrowdTables, ApiTables, UploadTables {
   users: UsersTable;
   sessions: SessionsTable;
+  login_attempts: LoginAttemptsTable;
   challenges: ChallengesTable;
   submissions: SubmissionsTable;
   submission_quota: SubmissionQuotaTable;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import multer from 'multer';
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
 import { phase, privateRevealed } from '../challenges/service.js';
@@ -10,6 +11,7 @@ import { findUserByEmail } from '../accounts/repo.js';
 import type { Role } from '../db/schema.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
+import { formFields, formScalar, formString, formText, idField, parseBody, parseInput } from '../web/validate.js';
 import { listTeams } from '../teams/service.js';
 import { addOrganizer, canCreateChallenges, canOrganize, organizedChallengeIds, organizersOf } from './access.js';
 import * as org from './service.js';
@@ -51,6 +53,15 @@ export const ORGANIZER_ROUTES = [
   ['GET', '/admin/users'],
   ['POST', '/admin/users/:id/role'],
 ] as const;
+
+// Bodies of the console's forms. The services check what each field means; these make sure it is text.
+const newChallengeForm = z.object({ slug: formText(200), title: formText(1000) });
+const openDataForm = z.object({ publish: formScalar.optional(), doi: formString(200).optional() });
+const organizersForm = z.object({ remove: idField('a user id').optional(), email: formText(200) });
+const rescoreForm = z.object({ reason: formString(2000).optional() });
+const roleForm = z.object({ role: formText(20) });
+const runParams = z.object({ id: idField('a re-score run id') });
+const userParams = z.object({ id: idField('a user id') });
 
 export function organizerRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -111,13 +122,14 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.get('/organize/new', creator, (_req, res) => res.render('organizer-new', { title: 'New challenge' }));
   r.post('/organize/new', creator, receive, async (req, res) => {
     try {
-      const c = await org.createDraft(ctx.db, ctx.config.dataDir, req.user!.id, req.body ?? {}, uploaded(req));
+      const c = await org.createDraft(ctx.db, ctx.config.dataDir, req.user!.id, parseBody(newChallengeForm, req.body), uploaded(req));
       if (wantsJson(req)) return res.status(201).json({ ok: true, slug: c.slug, state: c.state });
       res.redirect(303, `/organize/${c.slug}/settings`);
     } catch (err) {
       cleanup(req);
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
-      res.status(err.status).render('organizer-new', { title: 'New challenge', error: err.message, problems: (err.details as { problems?: string[] })?.problems, slug: req.body?.slug, ctitle: req.body?.title });
+      const form = newChallengeForm.safeParse(req.body).data;
+      res.status(err.status).render('organizer-new', { title: 'New challenge', error: err.message, problems: (err.details as { problems?: string[] })?.problems, slug: form?.slug, ctitle: form?.title });
     }
   });
 
@@ -157,7 +169,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.get('/organize/:slug/settings', organizes, (req, res) => settingsPage(req, res));
   r.post('/organize/:slug/settings', organizes, async (req, res) => {
     try {
-      const c = await org.configure(ctx.db, req.challenge!, req.body ?? {});
+      const c = await org.configure(ctx.db, req.challenge!, parseBody(formFields, req.body));
       done(req, res, c, { preview: await org.preview(c) });
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
@@ -179,7 +191,7 @@ export function organizerRoutes(ctx: AppContext): Router {
 
   r.post('/organize/:slug/crowd', organizes, async (req, res) => {
     const c = req.challenge!;
-    const id = await enableCrowd(ctx.db, c, req.body ?? {});
+    const id = await enableCrowd(ctx.db, c, parseBody(formFields, req.body));
     if (wantsJson(req)) return res.json({ workflowId: id, manage: `/crowd/${c.slug}/manage` });
     res.redirect(303, `/crowd/${c.slug}/manage`);
   });
@@ -200,21 +212,21 @@ export function organizerRoutes(ctx: AppContext): Router {
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/open-data', organizes, async (req, res) => {
-    const on = req.body?.publish !== 'false';
-    await org.setOpenData(ctx.db, req.challenge!, on, typeof req.body?.doi === 'string' ? req.body.doi : req.challenge!.doi);
+    const form = parseBody(openDataForm, req.body);
+    const on = form.publish !== 'false';
+    await org.setOpenData(ctx.db, req.challenge!, on, form.doi ?? req.challenge!.doi);
     done(req, res, await reload(req.challenge!));
   });
   // One form endpoint for the organizers list: `remove` (a user id) takes an organizer off, else `email` adds one.
   r.post('/organize/:slug/organizers', organizes, async (req, res) => {
-    if (req.body?.remove !== undefined) {
-      const userId = Number(req.body.remove);
-      if (!Number.isSafeInteger(userId)) throw new UserError(400, 'invalid_request', 'Which organizer? `remove` must be a user id.');
-      await org.removeChallengeOrganizer(ctx.db, req.challenge!, userId);
+    const form = parseBody(organizersForm, req.body);
+    if (form.remove !== undefined) {
+      await org.removeChallengeOrganizer(ctx.db, req.challenge!, form.remove);
       // Organizers who removed themselves no longer see the console of this challenge.
       const stillHere = await canOrganize(ctx.db, req.user, req.challenge!);
       return done(req, res, req.challenge!, { organizers: await organizersOf(ctx.db, req.challenge!.id) }, stillHere ? undefined : canCreateChallenges(req.user) ? '/organize' : '/');
     }
-    const email = String(req.body?.email ?? '').trim().toLowerCase();
+    const email = form.email.trim().toLowerCase();
     const u = email ? await findUserByEmail(ctx.db.db, email) : undefined;
     if (!u) throw new UserError(404, 'user_not_found', `No account with email '${email}'.`);
     await addOrganizer(ctx.db, req.challenge!.id, u.id);
@@ -222,13 +234,13 @@ export function organizerRoutes(ctx: AppContext): Router {
   });
 
   r.post('/organize/:slug/rescore', organizes, async (req, res) => {
-    const id = await startRescore(ctx.db, req.challenge!, req.user!.id, typeof req.body?.reason === 'string' ? req.body.reason : null);
+    const id = await startRescore(ctx.db, req.challenge!, req.user!.id, parseBody(rescoreForm, req.body).reason ?? null);
     ctx.nudgeWorkers();
     if (wantsJson(req)) return res.status(202).json({ ok: true, runId: id });
     res.redirect(303, `/organize/${req.challenge!.slug}/rescore/${id}`);
   });
   r.get('/organize/:slug/rescore/:id', organizes, async (req, res) => {
-    const run = await getRun(ctx.db, req.challenge!, Number(req.params.id));
+    const run = await getRun(ctx.db, req.challenge!, parseInput(runParams, req.params, 'path').id);
     if (wantsJson(req)) return res.json({ run });
     res.render('organizer-rescore', { title: `Re-score #${run.id} · ${req.challenge!.title}`, challenge: publicChallenge(req.challenge!), run, pending: run.status === 'queued' || run.status === 'running' });
   });
@@ -259,9 +271,9 @@ export function organizerRoutes(ctx: AppContext): Router {
     res.render('organizer-admin-users', { title: 'Users', users: users.map((u) => ({ ...u, roles: roles.map((r) => ({ role: r, selected: r === u.role })) })) });
   });
   r.post('/admin/users/:id/role', admin, async (req, res) => {
-    const role = String(req.body?.role ?? '');
+    const { role } = parseBody(roleForm, req.body);
     if (!['participant', 'organizer', 'admin'].includes(role)) throw new UserError(400, 'invalid_role', 'Role must be participant, organizer or admin.');
-    const id = Number(req.params.id);
+    const { id } = parseInput(userParams, req.params, 'path');
     if (id === req.user!.id && role !== 'admin') throw new UserError(409, 'own_role', 'You cannot take the admin role from yourself.');
     const done = await ctx.db.db.updateTable('users').set({ role: role as Role }).where('id', '=', id).executeTakeFirst();
     if (!Number(done.numUpdatedRows)) throw new UserError(404, 'not_found', 'No such user.');

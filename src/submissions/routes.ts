@@ -7,7 +7,7 @@ import type { Challenge } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
-import { parseInput } from '../api/validate.js';
+import { parseInput } from '../web/validate.js';
 import { admitUploads, discardUpload, receivePrediction, setRetryAfter, submissionFields } from './upload.js';
 import { findViewableSubmission, mySubmissions, quota, setSelected, submit, type ScoreDetails } from './service.js';
 import { canOrganize } from '../organizers/access.js';

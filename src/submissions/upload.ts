@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../app.js';
 import { UserError } from '../web/errors.js';
+import { formString } from '../web/validate.js';
 import { admitUpload, recordRejection } from './service.js';
 
 /** What a client may send as Idempotency-Key (header, or the web form's hidden field): a UUID fits. */
@@ -15,7 +16,7 @@ export const idempotencyKey = z
 
 /** The fields of a submission upload besides the file (multipart form or API). */
 export const submissionFields = z.object({
-  message: z.string().max(500, 'must be at most 500 characters').optional(),
+  message: formString(500).optional(),
   idempotency_key: idempotencyKey.optional(),
 });
 

@@ -1,10 +1,15 @@
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
+import { formText, idField, parseBody } from '../web/validate.js';
 import { mergeDeadline } from './service.js';
 import * as teams from './service.js';
+
+const teamForm = z.object({ name: formText(200) });
+const mergeForm = z.object({ from_team: idField('a team id'), into_team: idField('a team id') });
 
 export function teamRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -35,7 +40,8 @@ export function teamRoutes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug/team', requireUser, (req, res) => page(req, res));
   r.post('/challenges/:slug/team', requireUser, act(async (req) => {
-    await teams.createTeam(ctx.db, await challengeFromParams(ctx, req), req.user!.id, String(req.body?.name ?? ''));
+    const { name } = parseBody(teamForm, req.body);
+    await teams.createTeam(ctx.db, await challengeFromParams(ctx, req), req.user!.id, name);
   }));
   r.post('/challenges/:slug/team/invite', requireUser, act(async (req) => {
     const c = await challengeFromParams(ctx, req);
@@ -49,12 +55,14 @@ export function teamRoutes(ctx: AppContext): Router {
   }));
   r.post('/challenges/:slug/team/merge', requireUser, act(async (req) => {
     const c = await challengeFromParams(ctx, req);
-    const result = await teams.mergeTeams(ctx.db, c, Number(req.body?.from_team), Number(req.body?.into_team), req.user!.id);
+    const { from_team, into_team } = parseBody(mergeForm, req.body);
+    const result = await teams.mergeTeams(ctx.db, c, from_team, into_team, req.user!.id);
     return { notice: result.status === 'merged' ? `Merged into team ${result.team.name}.` : 'Merge requested: it happens when a member of the other team asks for the same merge.', mergeStatus: result.status };
   }));
   r.post('/challenges/:slug/team/merge/cancel', requireUser, act(async (req) => {
     const c = await challengeFromParams(ctx, req);
-    await teams.cancelMerge(ctx.db, c, Number(req.body?.from_team), Number(req.body?.into_team), req.user!.id);
+    const { from_team, into_team } = parseBody(mergeForm, req.body);
+    await teams.cancelMerge(ctx.db, c, from_team, into_team, req.user!.id);
     return { notice: 'Merge request withdrawn.', mergeStatus: 'cancelled' };
   }));
 

@@ -7,6 +7,7 @@ import { crowd } from './0004_crowd.js';
 import { apiTokens } from './0005_api_tokens.js';
 import { crowdServing } from './0006_crowd_serving.js';
 import { uploadGuards } from './0007_upload_guards.js';
+import { loginThrottle } from './0009_login_throttle.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0005_api_tokens': apiTokens(dialect),
     '0006_crowd_serving': crowdServing(),
     '0007_upload_guards': uploadGuards(dialect),
+    '0009_login_throttle': loginThrottle(),
   };
   return { getMigrations: async () => all };
 }
