@@ -7,6 +7,7 @@ import { aggregators, votesPerSubject } from './aggregators/index.js';
 import type { VoteSet } from './aggregators/types.js';
 import { workflowById, type Workflow } from './repo.js';
 import { LIVE_AGGREGATOR } from './compare.js';
+import { csvLine } from '../csv.js';
 
 export const CROWD_CONSENSUS_JOB = 'crowd-consensus';
 
@@ -83,22 +84,16 @@ export function crowdConsensusHandler(handle: DbHandle): JobHandler {
   };
 }
 
-const csvCell = (v: unknown): string => {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-export const csvLine = (cells: unknown[]) => cells.map(csvCell).join(',') + '\n';
-
 /** One row per vote, in the Zooniverse classification-export spirit. */
 export async function* classificationsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
-  yield csvLine(['classification_id', 'user_id', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'ip_hash']);
+  yield csvLine(['classification_id', 'user_id', 'user_name', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'ip_hash']);
   let after = 0;
   for (;;) {
     const rows = await handle.db
       .selectFrom('crowd_votes as v')
       .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
-      .select(['v.id', 'v.user_id', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.ip_hash'])
+      .leftJoin('users as u', 'u.id', 'v.user_id')
+      .select(['v.id', 'v.user_id', 'u.name as user_name', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.ip_hash'])
       .where('v.workflow_id', '=', wf.id)
       .where('v.id', '>', after)
       .orderBy('v.id')
@@ -107,7 +102,7 @@ export async function* classificationsCsv(handle: DbHandle, wf: Workflow): Async
     if (!rows.length) return;
     let chunk = '';
     for (const r of rows) {
-      chunk += csvLine([r.id, r.user_id, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.ip_hash]);
+      chunk += csvLine([r.id, r.user_id, r.user_name, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.ip_hash]);
     }
     yield chunk;
     after = rows[rows.length - 1].id;
