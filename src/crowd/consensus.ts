@@ -12,7 +12,8 @@ import { csvLine } from '../csv.js';
 export const CROWD_CONSENSUS_JOB = 'crowd-consensus';
 
 /**
- * Votes of signed-in volunteers only (anonymous votes carry no weight), gold subjects included
+ * Weighted votes of signed-in volunteers only (anonymous votes, fast ones not restored and those of
+ * volunteers held for review carry no weight), gold subjects included
  * with their known class so gold-aware methods can learn from them.
  */
 export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ votes: VoteSet; subjectIds: number[]; counts: Int32Array }> {
@@ -23,7 +24,7 @@ export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ vot
     index.set(s.id, i);
     if (s.is_gold && s.gold_class !== null) gold[i] = s.gold_class;
   });
-  const rows = await handle.db.selectFrom('crowd_votes').select(['subject_id', 'user_id', 'answer']).where('workflow_id', '=', wf.id).where('user_id', 'is not', null).orderBy('id').execute();
+  const rows = await handle.db.selectFrom('crowd_votes').select(['subject_id', 'user_id', 'answer']).where('workflow_id', '=', wf.id).where('user_id', 'is not', null).where('weight', '>', 0).orderBy('id').execute();
   const vol = new Map<number, number>();
   const n = rows.length;
   const subject = new Int32Array(n), volunteer = new Int32Array(n), answer = new Int32Array(n);
@@ -86,14 +87,14 @@ export function crowdConsensusHandler(handle: DbHandle): JobHandler {
 
 /** One row per vote, in the Zooniverse classification-export spirit. */
 export async function* classificationsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
-  yield csvLine(['classification_id', 'user_id', 'user_name', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'ip_hash']);
+  yield csvLine(['classification_id', 'user_id', 'user_name', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'weight', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'ip_hash']);
   let after = 0;
   for (;;) {
     const rows = await handle.db
       .selectFrom('crowd_votes as v')
       .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
       .leftJoin('users as u', 'u.id', 'v.user_id')
-      .select(['v.id', 'v.user_id', 'u.name as user_name', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.ip_hash'])
+      .select(['v.id', 'v.user_id', 'u.name as user_name', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.weight', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.ip_hash'])
       .where('v.workflow_id', '=', wf.id)
       .where('v.id', '>', after)
       .orderBy('v.id')
@@ -102,7 +103,7 @@ export async function* classificationsCsv(handle: DbHandle, wf: Workflow): Async
     if (!rows.length) return;
     let chunk = '';
     for (const r of rows) {
-      chunk += csvLine([r.id, r.user_id, r.user_name, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.ip_hash]);
+      chunk += csvLine([r.id, r.user_id, r.user_name, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.weight, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.ip_hash]);
     }
     yield chunk;
     after = rows[rows.length - 1].id;

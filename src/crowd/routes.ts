@@ -17,6 +17,8 @@ import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, consensusCsv } from './consensus.js';
 import { compareWithSolution } from './compare.js';
+import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
+import { idParam } from './validate.js';
 
 export const ANON_COOKIE = 'sift_crowd_anon';
 
@@ -44,11 +46,16 @@ export function crowdRoutes(ctx: AppContext): Router {
   const secret = () => (secretPromise ??= tokenSecret(ctx.db.db, cfg.CROWD_SECRET));
   const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, secure: ctx.secureCookies, path: '/', maxAge: 365 * 86400_000 };
 
+  const anonCookieOf = (req: Request): string | null => {
+    const anon = req.cookies?.[ANON_COOKIE];
+    return typeof anon === 'string' && /^[\w-]{16,40}$/.test(anon) ? anon : null;
+  };
+
   /** The voter: the signed-in user, else the anonymous cookie (created on first serve). */
   function voterOf(req: Request, res: Response, create: boolean): Voter | null {
     if (req.user) return userVoter(req.user.id);
-    let anon = req.cookies?.[ANON_COOKIE];
-    if (typeof anon !== 'string' || !/^[\w-]{16,40}$/.test(anon)) {
+    let anon = anonCookieOf(req);
+    if (!anon) {
       if (!create) return null;
       anon = newAnonId();
       res.cookie(ANON_COOKIE, anon, cookieOpts);
@@ -87,8 +94,9 @@ export function crowdRoutes(ctx: AppContext): Router {
     return scope;
   }
 
-  const limited = (req: Request, _res: Response, next: NextFunction) => next(new UserError(429, 'rate_limited', 'You are classifying faster than allowed; wait a minute and try again.'));
+  const limited = (req: Request, res: Response, next: NextFunction) => next(new UserError(429, 'rate_limited', `You are classifying faster than allowed; try again in ${res.get('Retry-After') ?? 60} seconds.`));
   const perIp = rateLimit({ windowMs: 60_000, limit: cfg.CROWD_VOTES_PER_MINUTE_IP, standardHeaders: 'draft-7', legacyHeaders: false, handler: limited });
+  const perIpServes = rateLimit({ windowMs: 60_000, limit: cfg.CROWD_SERVES_PER_MINUTE_IP, standardHeaders: 'draft-7', legacyHeaders: false, handler: limited });
   const perVoter = rateLimit({
     windowMs: 60_000,
     limit: cfg.CROWD_VOTES_PER_MINUTE_USER,
@@ -107,10 +115,12 @@ export function crowdRoutes(ctx: AppContext): Router {
     res.render('crowd/index', { title: 'Classify', workflows, organizer: scope === 'all' || scope.length > 0 });
   });
 
-  r.get('/crowd/:slug/classify', async (req, res) => {
+  r.get('/crowd/:slug/classify', perIpServes, async (req, res) => {
     const wf = await workflowOf(req);
+    // A serve is stored once the browser shows it keeps the anonymous cookie, so one that keeps none adds no rows.
+    const store = !!req.user || anonCookieOf(req) !== null;
     const voter = voterOf(req, res, true)!;
-    const served = await serveNext(ctx.db, wf, voter, await secret(), cfg.CROWD_RESERVE_MINUTES);
+    const served = await serveNext(ctx.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store });
     if (wantsJson(req)) {
       if (!served) return res.json({ subject: null, done: true });
       const s = served.subject;
@@ -135,7 +145,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     const voter = voterOf(req, res, false);
     const key = await secret();
     if (!voter) throw new UserError(403, 'not_served', 'This subject was not served to you.');
-    const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, req.body?.token), answer: req.body?.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS });
+    const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, req.body?.token), answer: req.body?.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES });
     if (wantsJson(req)) return res.status(201).json({ vote: result });
     if (!result.feedback) return res.redirect(303, `/crowd/${wf.slug}/classify?thanks=1`);
     res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: subjectView(wf, subject) });
@@ -206,9 +216,22 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
   r.get('/crowd/review', requireUser, async (req, res) => {
     const status = ['open', 'interesting', 'resolved', 'all'].includes(String(req.query.status)) ? (String(req.query.status) as 'open') : 'open';
-    const flags = await reviewQueue(ctx.db.db, status, await reviewScope(req));
-    if (wantsJson(req)) return res.json({ flags });
-    res.render('crowd/review', { title: 'Flagged subjects', flags, status });
+    const scope = await reviewScope(req);
+    const [flags, fastVotes, heldVolunteers] = await Promise.all([reviewQueue(ctx.db.db, status, scope), fastVoteQueue(ctx.db.db, scope), heldVolunteerQueue(ctx.db.db, scope)]);
+    if (wantsJson(req)) return res.json({ flags, fastVotes, heldVolunteers });
+    res.render('crowd/review', { title: 'Review queue', flags, status, fastVotes, heldVolunteers });
+  });
+  r.post('/crowd/:slug/votes/:id/restore', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    const { weight } = await restoreVote(ctx.db, wf, idParam(req, 'id', 'vote'), req.user!.id);
+    if (wantsJson(req)) return res.json({ restored: true, weight });
+    res.redirect(303, '/crowd/review');
+  });
+  r.post('/crowd/:slug/volunteers/:userId/release', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    await releaseVolunteer(ctx.db, wf, idParam(req, 'userId', 'volunteer'), req.user!.id);
+    if (wantsJson(req)) return res.json({ released: true });
+    res.redirect(303, '/crowd/review');
   });
   r.post('/crowd/flags/:id', requireUser, async (req, res) => {
     await reviewFlag(ctx.db.db, Number(req.params.id) || 0, req.user!.id, req.body?.status, await reviewScope(req));

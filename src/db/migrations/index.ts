@@ -6,6 +6,7 @@ import { baseline } from './0003_baseline.js';
 import { crowd } from './0004_crowd.js';
 import { apiTokens } from './0005_api_tokens.js';
 import { crowdServing } from './0006_crowd_serving.js';
+import { crowdVoteWeight } from './0008_crowd_vote_weight.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0004_crowd': crowd(dialect),
     '0005_api_tokens': apiTokens(dialect),
     '0006_crowd_serving': crowdServing(),
+    '0008_crowd_vote_weight': crowdVoteWeight(),
   };
   return { getMigrations: async () => all };
 }
