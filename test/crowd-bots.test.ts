@@ -106,6 +106,9 @@ describe('crowd bots: a volunteer with too many fast votes is held until release
     }
     const held = await org.agent.get('/crowd/review').set('Accept', JSON_).expect(200);
     assert.deepEqual(held.body.heldVolunteers.map((v: { userId: number }) => v.userId), [me.id]);
+    const page = await org.agent.get('/crowd/review').expect(200);
+    assert.match(page.text, new RegExp(`action="/crowd/xmm-sources/volunteers/${me.id}/release"`));
+    assert.match(page.text, /action="\/crowd\/xmm-sources\/votes\/\d+\/restore"/);
     // Held: even the earlier human-paced vote stops counting.
     assert.equal((await subjectRow(ctx, first.subject!.id)).vote_count, 0);
 
@@ -166,5 +169,33 @@ describe('crowd bots: the anonymous classify page is bounded', function () {
     assert.equal(json.body.error.code, 'rate_limited');
     const serves = await ctx.handle.db.selectFrom('crowd_serves').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     assert.ok(Number(serves.n) <= 110, `${serves.n} serve rows`);
+  });
+});
+
+describe('crowd: request bodies and ids are checked, each problem named', function () {
+  let ctx: Ctx;
+  let org: { agent: Agent; csrf: string };
+  before(async () => {
+    ctx = await crowdContext({ trainingChances: [0] });
+    org = await organizerAgent(ctx);
+  });
+  after(async () => ctx.close());
+
+  it('answers 400 naming the field or the id, never 5xx', async () => {
+    const v = await signedInAgent(ctx.app, 'checks@example.org');
+    const s = await serve(v.agent);
+    const post = (url: string, body: object, agent = v.agent, csrf = v.csrf) => agent.post(url).set('Accept', JSON_).set('X-CSRF-Token', csrf).send(body);
+    const noAnswer = await post('/crowd/xmm-sources/votes', { token: s.token }).expect(400);
+    assert.deepEqual(noAnswer.body.error.problems, ['answer: a class name or its index']);
+    const objectToken = await post('/crowd/xmm-sources/votes', { token: { forged: true }, answer: 'AGN' }).expect(400);
+    assert.match(objectToken.body.error.problems[0], /^token/);
+    await post(`/crowd/xmm-sources/subjects/${s.subject!.id}/comments`, { body: ['not', 'text'] }).expect(400);
+    await post('/crowd/xmm-sources/subjects/abc/comments', { body: 'hi' }).expect(400);
+    await v.agent.get('/crowd/users/xyz').set('Accept', JSON_).expect(400);
+    await post('/crowd/flags/1', { status: 'burn' }, org.agent, org.csrf).expect(400);
+    const count = await post('/crowd/xmm-sources/expert-set/baseline', { count: 0 }, org.agent, org.csrf).expect(400);
+    assert.deepEqual(count.body.error.problems, ['count: a whole number from 1 to 10,000']);
+    // The vote still goes through with a well-formed body.
+    await vote(v.agent, v.csrf, s.token, 'AGN').expect(201);
   });
 });

@@ -18,7 +18,7 @@ import { workflowSettings } from './settings.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, consensusCsv } from './consensus.js';
 import { compareWithSolution } from './compare.js';
 import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
-import { idParam } from './validate.js';
+import { bodies, idParam, parseBody } from './validate.js';
 
 export const ANON_COOKIE = 'sift_crowd_anon';
 
@@ -145,7 +145,8 @@ export function crowdRoutes(ctx: AppContext): Router {
     const voter = voterOf(req, res, false);
     const key = await secret();
     if (!voter) throw new UserError(403, 'not_served', 'This subject was not served to you.');
-    const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, req.body?.token), answer: req.body?.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES });
+    const body = parseBody(bodies.vote, req.body, 'bad_vote');
+    const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, body.token), answer: body.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES });
     if (wantsJson(req)) return res.status(201).json({ vote: result });
     if (!result.feedback) return res.redirect(303, `/crowd/${wf.slug}/classify?thanks=1`);
     res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: subjectView(wf, subject) });
@@ -167,13 +168,14 @@ export function crowdRoutes(ctx: AppContext): Router {
     res.render('crowd/profile', { title: `${p.name} · volunteer`, p, own: req.user?.id === userId, badgeHelp: badgeExplanations(cfg), cfg });
   };
   r.get('/crowd/profile', requireUser, (req, res) => showProfile(req, res, req.user!.id));
-  r.get('/crowd/users/:id', (req, res) => showProfile(req, res, Number(req.params.id) || 0));
+  r.get('/crowd/users/:id', (req, res) => showProfile(req, res, idParam(req, 'id', 'volunteer')));
 
   r.post('/crowd/:slug/expert', requireUser, async (req, res) => {
     const wf = await workflowOf(req);
     const p = await profile(ctx.db.db, req.user!.id, cfg);
     if (!p || p.level < 2) throw new UserError(403, 'level_required', `Expert subject sets open at level 2: gold accuracy of at least ${cfg.CROWD_LEVEL2_ACCURACY} in every class, with ${cfg.CROWD_LEVEL2_MIN_GOLD} gold answers in each (or every gold subject of a class that has fewer). Your profile shows where you stand.`);
-    const join = req.body?.join !== '0';
+    const { join: joinField } = parseBody(bodies.expert, req.body);
+    const join = joinField === undefined || joinField === true || joinField === '1' || joinField === 'true';
     await ctx.db.db
       .insertInto('crowd_volunteers')
       .values({ ...newVolunteerRow(wf.id, req.user!.id, wf.classes.length), expert: join ? 1 : 0 })
@@ -186,7 +188,7 @@ export function crowdRoutes(ctx: AppContext): Router {
   // --- Talk ---
   async function subjectOf(req: Request) {
     const wf = await workflowOf(req);
-    const s = await subjectById(ctx.db.db, wf.id, Number(req.params.id) || 0);
+    const s = await subjectById(ctx.db.db, wf.id, idParam(req, 'id', 'subject'));
     if (!s) throw new UserError(404, 'not_found', 'No such subject.');
     return { wf, s };
   }
@@ -198,19 +200,19 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
   r.post('/crowd/:slug/subjects/:id/comments', requireUser, async (req, res) => {
     const { wf, s } = await subjectOf(req);
-    await addComment(ctx.db.db, s.id, req.user!.id, req.body?.body);
+    await addComment(ctx.db.db, s.id, req.user!.id, parseBody(bodies.comment, req.body).body);
     if (wantsJson(req)) return res.status(201).json({ ok: true });
     res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}#comments`);
   });
   r.post('/crowd/:slug/subjects/:id/tags', requireUser, async (req, res) => {
     const { wf, s } = await subjectOf(req);
-    const tag = await addTag(ctx.db.db, s.id, req.user!.id, req.body?.tag);
+    const tag = await addTag(ctx.db.db, s.id, req.user!.id, parseBody(bodies.tag, req.body).tag);
     if (wantsJson(req)) return res.status(201).json({ tag });
     res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}`);
   });
   r.post('/crowd/:slug/subjects/:id/flag', requireUser, async (req, res) => {
     const { wf, s } = await subjectOf(req);
-    await flagAnomaly(ctx.db.db, s.id, req.user!.id, req.body?.note);
+    await flagAnomaly(ctx.db.db, s.id, req.user!.id, parseBody(bodies.flag, req.body).note);
     if (wantsJson(req)) return res.status(201).json({ flagged: true });
     res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}?flagged=1`);
   });
@@ -234,7 +236,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     res.redirect(303, '/crowd/review');
   });
   r.post('/crowd/flags/:id', requireUser, async (req, res) => {
-    await reviewFlag(ctx.db.db, Number(req.params.id) || 0, req.user!.id, req.body?.status, await reviewScope(req));
+    await reviewFlag(ctx.db.db, idParam(req, 'id', 'flag'), req.user!.id, parseBody(bodies.flagReview, req.body, 'bad_status').status, await reviewScope(req));
     if (wantsJson(req)) return res.json({ ok: true });
     res.redirect(303, '/crowd/review');
   });
@@ -257,15 +259,14 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
   r.post('/crowd/:slug/expert-set', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    const names = String(req.body?.names ?? '').split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
+    const names = parseBody(bodies.expertSet, req.body).names.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
     const matched = await setExpertSet(ctx.db.db, wf, names);
     if (wantsJson(req)) return res.json({ expert: matched, unknown: names.length - matched });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
   r.post('/crowd/:slug/expert-set/baseline', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    const count = Number(req.body?.count ?? 50);
-    if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new UserError(400, 'bad_count', 'How many sources: a whole number from 1 to 10,000.');
+    const { count } = parseBody(bodies.baselineSet, req.body, 'bad_count');
     const picked = await baselineUnsure(ctx.db.db, wf, ctx.config.dataDir, count);
     await setExpertSet(ctx.db.db, wf, picked.map((p) => p.name));
     if (wantsJson(req)) return res.json({ expert: picked });
