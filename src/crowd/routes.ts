@@ -236,7 +236,8 @@ export function crowdRoutes(ctx: AppContext): Router {
     res.redirect(303, '/crowd/review');
   });
   r.post('/crowd/flags/:id', requireUser, async (req, res) => {
-    await reviewFlag(ctx.db.db, idParam(req, 'id', 'flag'), req.user!.id, parseBody(bodies.flagReview, req.body, 'bad_status').status, await reviewScope(req));
+    const scope = await reviewScope(req);
+    await reviewFlag(ctx.db.db, idParam(req, 'id', 'flag'), req.user!.id, parseBody(bodies.flagReview, req.body, 'bad_status').status, scope);
     if (wantsJson(req)) return res.json({ ok: true });
     res.redirect(303, '/crowd/review');
   });
