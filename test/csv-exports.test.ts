@@ -30,6 +30,7 @@ describe('exports for people neutralise spreadsheet formulas', function () {
     const volunteer = await signedInAgent(ctx.app, 'sum@example.org', '@SUM(1+1)*cmd');
     const s = await serve(volunteer.agent);
     await vote(volunteer.agent, volunteer.csrf, s.token, 'AGN').expect(201);
+    await volunteer.agent.post(`/crowd/xmm-sources/subjects/${s.subject!.id}/comments`).set('Accept', 'application/json').set('X-CSRF-Token', volunteer.csrf).send({ body: HYPERLINK }).expect(201);
     // The anonymous id comes from the browser's cookie, so its first character is the visitor's choice.
     const csrf = csrfFrom((await request(ctx.app).get('/login').expect(200)).text);
     const cookie = `${ANON_COOKIE}=${ANON_ID}; ${CSRF_COOKIE}=${csrf}`;
@@ -69,5 +70,15 @@ describe('exports for people neutralise spreadsheet formulas', function () {
     assert.match(mine.info_bits, /^\d+\.\d{6}$/);
     const anon = rows.find((r) => r.anonymous_id.endsWith(ANON_ID));
     assert.equal(anon?.anonymous_id, `'${ANON_ID}`);
+  });
+
+  it('crowd comments export: the comment and its author start with a quote', async () => {
+    const res = await org.agent.get('/crowd/xmm-sources/export/comments.csv').expect(200);
+    assert.match(res.headers['content-disposition'], /attachment/);
+    const rows = records(res.text);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].comment, `'${HYPERLINK}`);
+    assert.equal(rows[0].user_name, "'@SUM(1+1)*cmd");
+    assert.match(rows[0].subject_id, /^\d+$/);
   });
 });

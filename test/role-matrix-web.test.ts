@@ -194,6 +194,7 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     ['POST', '/crowd/xmm-sources/consensus', 202],
     ['GET', '/crowd/xmm-sources/export/classifications.csv', 200],
     ['GET', '/crowd/xmm-sources/export/consensus.csv', 200],
+    ['GET', '/crowd/xmm-sources/export/comments.csv', 200],
     ['GET', '/crowd/xmm-sources/compare', 200],
     // Anyone who organizes some challenge may open the review queue; it lists only their challenges' flags.
     ['GET', '/crowd/review', 200, ['organizerOfThis', 'organizerOfOther', 'admin']],

@@ -110,6 +110,27 @@ export async function* classificationsCsv(handle: DbHandle, wf: Workflow): Async
   }
 }
 
+/** Talk comments as written (markdown), one row each, for reading alongside the classifications. */
+export async function* commentsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
+  yield csvLine(['comment_id', 'subject_id', 'subject_name', 'user_id', 'user_name', 'comment', 'created_at']);
+  let after = 0;
+  for (;;) {
+    const rows = await handle.db
+      .selectFrom('crowd_comments as c')
+      .innerJoin('crowd_subjects as s', 's.id', 'c.subject_id')
+      .innerJoin('users as u', 'u.id', 'c.user_id')
+      .select(['c.id', 'c.subject_id', 's.external_id', 'c.user_id', 'u.name', 'c.body_md', 'c.created_at'])
+      .where('s.workflow_id', '=', wf.id)
+      .where('c.id', '>', after)
+      .orderBy('c.id')
+      .limit(1000)
+      .execute();
+    if (!rows.length) return;
+    yield rows.map((r) => csvLine([r.id, r.subject_id, r.external_id, r.user_id, r.name, r.body_md, r.created_at])).join('');
+    after = rows[rows.length - 1].id;
+  }
+}
+
 /** Consensus per live subject and aggregator (the batch ones from the last job, and the live posterior). */
 export async function* consensusCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
   yield csvLine(['subject_id', 'subject_name', 'aggregator', 'label', 'confidence', 'votes', 'retired', ...wf.classes.map((c) => `p_${c}`), 'computed_at']);

@@ -15,7 +15,7 @@ import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
-import { CROWD_CONSENSUS_JOB, classificationsCsv, consensusCsv } from './consensus.js';
+import { CROWD_CONSENSUS_JOB, classificationsCsv, commentsCsv, consensusCsv } from './consensus.js';
 import { compareWithSolution } from './compare.js';
 import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
 import { bodies, idParam, parseBody } from './validate.js';
@@ -288,6 +288,10 @@ export function crowdRoutes(ctx: AppContext): Router {
   r.get('/crowd/:slug/export/classifications.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     await stream(res, `${wf.slug}-classifications.csv`, classificationsCsv(ctx.db, wf));
+  });
+  r.get('/crowd/:slug/export/comments.csv', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    await stream(res, `${wf.slug}-comments.csv`, commentsCsv(ctx.db, wf));
   });
   r.get('/crowd/:slug/export/consensus.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
