@@ -92,7 +92,8 @@ if (!isMainThread) await clientMain();
 else await serverMain();
 
 async function serverMain(): Promise<void> {
-Object.assign(process.env, { CROWD_VOTES_PER_MINUTE_USER: '100000000', CROWD_VOTES_PER_MINUTE_IP: '100000000' });
+// No limits, and no vote too fast: every vote takes the full path (posterior, retirement).
+Object.assign(process.env, { CROWD_VOTES_PER_MINUTE_USER: '100000000', CROWD_VOTES_PER_MINUTE_IP: '100000000', CROWD_SERVES_PER_MINUTE_IP: '100000000', CROWD_MIN_VOTE_MS: '0' });
 // Production settings: the session cache on (the test helpers turn it off).
 const ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0, configOverrides: { SESSION_CACHE_MS: 2000 } });
 const wfId = await createWorkflowForSlug(ctx.handle, 'xray-sources', { retirement: 'fixed', retireCount: 20, trainingChances: [0.1] });

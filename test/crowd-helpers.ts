@@ -8,9 +8,12 @@ import { SESSION_COOKIE } from '../src/web/middleware.js';
 
 export type Agent = ReturnType<typeof request.agent>;
 
-/** A test app with the xmm-sources crowd workflow; CROWD_* variables apply while the app is built. */
+/**
+ * A test app with the xmm-sources crowd workflow; CROWD_* variables apply while the app is built.
+ * Tests vote at machine speed, so no vote is too fast unless a test sets CROWD_MIN_VOTE_MS.
+ */
 export async function crowdContext(opts: WorkflowOptions = {}, env: Record<string, string> = {}): Promise<TestContext & { workflowId: number }> {
-  env = { CROWD_VOTES_PER_MINUTE_USER: '100000', CROWD_VOTES_PER_MINUTE_IP: '100000', ...env };
+  env = { CROWD_VOTES_PER_MINUTE_USER: '100000', CROWD_VOTES_PER_MINUTE_IP: '100000', CROWD_SERVES_PER_MINUTE_IP: '100000', CROWD_MIN_VOTE_MS: '0', ...env };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   try {

@@ -177,6 +177,14 @@ describe('crowd: abuse', function () {
     }
     assert.ok(target);
   });
+});
+
+describe('crowd: minimum time on page', function () {
+  let ctx: Awaited<ReturnType<typeof crowdContext>>;
+  before(async () => {
+    ctx = await crowdContext({ retireCount: 3, trainingChances: [0] }, { CROWD_MIN_VOTE_MS: '1500' });
+  });
+  after(async () => ctx.close());
 
   it('flags a vote cast faster than the minimum time', async () => {
     const { agent, csrf } = await signedInAgent(ctx.app, 'speedy@example.org');

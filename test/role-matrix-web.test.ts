@@ -8,6 +8,7 @@ import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { createXrayDraft, xraySettings } from './organizer-helpers.js';
 import { createWorkflowForSlug } from '../src/crowd/setup.js';
 import { flagAnomaly } from '../src/crowd/talk.js';
+import { ensureVolunteer } from '../src/crowd/repo.js';
 
 type Role = 'anonymous' | 'participant' | 'teamMember' | 'organizerOfThis' | 'organizerOfOther' | 'admin';
 const ROLES: Role[] = ['anonymous', 'participant', 'teamMember', 'organizerOfOther', 'organizerOfThis', 'admin'];
@@ -152,6 +153,8 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
   let ctx: TestContext;
   const agents = {} as Agents;
   let flagId = 0;
+  let fastVoteId = 0;
+  let volunteerId = 0;
 
   before(async () => {
     ctx = await createTestContext({ challenges: ['xray-sources', 'xmm-sources'], workers: 0 });
@@ -165,6 +168,15 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     const subject = await ctx.handle.db.selectFrom('crowd_subjects').select('id').where('workflow_id', '=', wf).limit(1).executeTakeFirstOrThrow();
     await flagAnomaly(ctx.handle.db, subject.id, ids['pat@example.org'], 'odd');
     flagId = (await ctx.handle.db.selectFrom('crowd_flags').select('id').executeTakeFirstOrThrow()).id;
+    // A too-fast vote waiting in the review queue (restoring is idempotent, so every permitted role gets 200).
+    const now = new Date().toISOString();
+    fastVoteId = (await ctx.handle.db
+      .insertInto('crowd_votes')
+      .values({ workflow_id: wf, subject_id: subject.id, voter: `u:${ids['pat@example.org']}`, user_id: ids['pat@example.org'], anon_id: null, answer: 0, is_gold: 0, correct: null, counted: 0, flagged: 1, weight: 0, info_bits: 0, time_ms: 9, ip_hash: 'test', served_at: now, created_at: now, day: now.slice(0, 10) })
+      .returning('id')
+      .executeTakeFirstOrThrow()).id;
+    volunteerId = ids['pat@example.org'];
+    await ensureVolunteer(ctx.handle.db, wf, volunteerId, 5);
     // A training already running, so a permitted "retrain" answers 409 instead of training for real.
     await ctx.handle.db.insertInto('baseline_runs').values({ challenge_id: xmm.id, status: 'running', started_by: null, seed: 1, progress_json: '{}', started_at: new Date().toISOString(), heartbeat_at: new Date().toISOString() }).execute();
   });
@@ -182,10 +194,14 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     ['POST', '/crowd/xmm-sources/consensus', 202],
     ['GET', '/crowd/xmm-sources/export/classifications.csv', 200],
     ['GET', '/crowd/xmm-sources/export/consensus.csv', 200],
+    ['GET', '/crowd/xmm-sources/export/comments.csv', 200],
     ['GET', '/crowd/xmm-sources/compare', 200],
     // Anyone who organizes some challenge may open the review queue; it lists only their challenges' flags.
     ['GET', '/crowd/review', 200, ['organizerOfThis', 'organizerOfOther', 'admin']],
     ['POST', '/crowd/flags/:flag', 200],
+    ['POST', '/crowd/xmm-sources/votes/:vote/restore', 200],
+    // Permitted, then refused because this volunteer is not held.
+    ['POST', '/crowd/xmm-sources/volunteers/:volunteer/release', 409],
   ];
   for (const [method, path, ok, audience] of routes) {
     it(`${method} ${path}`, async () => {
@@ -193,7 +209,7 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
       const want: Record<string, number> = {};
       for (const role of ROLES) {
         const { agent, csrf } = agents[role];
-        const url = `${path.replace(':flag', String(flagId))}?_csrf=${csrf}`;
+        const url = `${path.replace(':flag', String(flagId)).replace(':vote', String(fastVoteId)).replace(':volunteer', String(volunteerId))}?_csrf=${csrf}`;
         const res = method === 'GET' ? await agent.get(url).set('Accept', 'application/json') : await agent.post(url).set('Accept', 'application/json').send({ _csrf: csrf, status: 'interesting' });
         got[role] = res.status;
         want[role] = role === 'anonymous' ? 401 : (audience ?? ['organizerOfThis', 'admin']).includes(role) ? ok : 403;
@@ -207,5 +223,7 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     assert.deepEqual(mine.body.flags.map((f: { id: number }) => f.id), [flagId]);
     const other = await agents.organizerOfOther.agent.get('/crowd/review?status=all').set('Accept', 'application/json').expect(200);
     assert.deepEqual(other.body.flags, []);
+    assert.deepEqual(other.body.fastVotes, []);
+    assert.deepEqual(other.body.heldVolunteers, []);
   });
 });

@@ -14,8 +14,14 @@ const schema = z.object({
   CROWD_VOTES_PER_MINUTE_USER: z.coerce.number().int().positive().default(60),
   /** Votes per minute per client IP. */
   CROWD_VOTES_PER_MINUTE_IP: z.coerce.number().int().positive().default(300),
-  /** A vote cast sooner than this after its subject was served is flagged. */
+  /** A vote cast sooner than this after its subject was served is flagged and carries no weight until an organizer restores it. */
   CROWD_MIN_VOTE_MS: z.coerce.number().int().min(0).default(1500),
+  /** A volunteer is held for review (none of their votes count until released) once more than this share of their votes was too fast… */
+  CROWD_FAST_SHARE: z.coerce.number().min(0).max(1).default(0.3),
+  /** …out of at least this many votes since their last release. */
+  CROWD_FAST_MIN_VOTES: z.coerce.number().int().positive().default(10),
+  /** Classify pages per minute per client address (each may store a served subject). */
+  CROWD_SERVES_PER_MINUTE_IP: z.coerce.number().int().positive().default(300),
   /** A serve token is valid this long. */
   CROWD_TOKEN_HOURS: z.coerce.number().positive().default(24),
   /** An unanswered subject is shown again on reload for this long (then the next one comes). */

@@ -7,11 +7,13 @@ import { aggregators, votesPerSubject } from './aggregators/index.js';
 import type { VoteSet } from './aggregators/types.js';
 import { workflowById, type Workflow } from './repo.js';
 import { LIVE_AGGREGATOR } from './compare.js';
+import { csvLine } from '../csv.js';
 
 export const CROWD_CONSENSUS_JOB = 'crowd-consensus';
 
 /**
- * Votes of signed-in volunteers only (anonymous votes carry no weight), gold subjects included
+ * Weighted votes of signed-in volunteers only (anonymous votes, fast ones not restored and those of
+ * volunteers held for review carry no weight), gold subjects included
  * with their known class so gold-aware methods can learn from them.
  */
 export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ votes: VoteSet; subjectIds: number[]; counts: Int32Array }> {
@@ -22,7 +24,7 @@ export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ vot
     index.set(s.id, i);
     if (s.is_gold && s.gold_class !== null) gold[i] = s.gold_class;
   });
-  const rows = await handle.db.selectFrom('crowd_votes').select(['subject_id', 'user_id', 'answer']).where('workflow_id', '=', wf.id).where('user_id', 'is not', null).orderBy('id').execute();
+  const rows = await handle.db.selectFrom('crowd_votes').select(['subject_id', 'user_id', 'answer']).where('workflow_id', '=', wf.id).where('user_id', 'is not', null).where('weight', '>', 0).orderBy('id').execute();
   const vol = new Map<number, number>();
   const n = rows.length;
   const subject = new Int32Array(n), volunteer = new Int32Array(n), answer = new Int32Array(n);
@@ -83,35 +85,53 @@ export function crowdConsensusHandler(handle: DbHandle): JobHandler {
   };
 }
 
-const csvCell = (v: unknown): string => {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-export const csvLine = (cells: unknown[]) => cells.map(csvCell).join(',') + '\n';
-
-/** One row per vote, in the Zooniverse classification-export spirit. */
-export async function* classificationsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
-  yield csvLine(['classification_id', 'user_id', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'ip_hash']);
-  let after = 0;
-  for (;;) {
-    const rows = await handle.db
-      .selectFrom('crowd_votes as v')
-      .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
-      .select(['v.id', 'v.user_id', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.ip_hash'])
-      .where('v.workflow_id', '=', wf.id)
-      .where('v.id', '>', after)
-      .orderBy('v.id')
-      .limit(1000)
-      .execute();
+/** A CSV export read in id order a thousand rows at a time (keyset pages), each page one chunk. */
+async function* pagedCsv<R extends { id: number }>(header: string[], page: (after: number, limit: number) => Promise<R[]>, cells: (r: R) => unknown[]): AsyncGenerator<string> {
+  yield csvLine(header);
+  for (let after = 0; ; ) {
+    const rows = await page(after, 1000);
     if (!rows.length) return;
-    let chunk = '';
-    for (const r of rows) {
-      chunk += csvLine([r.id, r.user_id, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.ip_hash]);
-    }
-    yield chunk;
+    yield rows.map((r) => csvLine(cells(r))).join('');
     after = rows[rows.length - 1].id;
   }
+}
+
+/** One row per vote, in the Zooniverse classification-export spirit. */
+export function classificationsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
+  return pagedCsv(
+    ['classification_id', 'user_id', 'user_name', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'weight', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'ip_hash'],
+    (after, limit) =>
+      handle.db
+        .selectFrom('crowd_votes as v')
+        .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
+        .leftJoin('users as u', 'u.id', 'v.user_id')
+        .select(['v.id', 'v.user_id', 'u.name as user_name', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.weight', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.ip_hash'])
+        .where('v.workflow_id', '=', wf.id)
+        .where('v.id', '>', after)
+        .orderBy('v.id')
+        .limit(limit)
+        .execute(),
+    (r) => [r.id, r.user_id, r.user_name, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.weight, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.ip_hash],
+  );
+}
+
+/** Talk comments as written (markdown), one row each, for reading alongside the classifications. */
+export function commentsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
+  return pagedCsv(
+    ['comment_id', 'subject_id', 'subject_name', 'user_id', 'user_name', 'comment', 'created_at'],
+    (after, limit) =>
+      handle.db
+        .selectFrom('crowd_comments as c')
+        .innerJoin('crowd_subjects as s', 's.id', 'c.subject_id')
+        .innerJoin('users as u', 'u.id', 'c.user_id')
+        .select(['c.id', 'c.subject_id', 's.external_id', 'c.user_id', 'u.name', 'c.body_md', 'c.created_at'])
+        .where('s.workflow_id', '=', wf.id)
+        .where('c.id', '>', after)
+        .orderBy('c.id')
+        .limit(limit)
+        .execute(),
+    (r) => [r.id, r.subject_id, r.external_id, r.user_id, r.name, r.body_md, r.created_at],
+  );
 }
 
 /** Consensus per live subject and aggregator (the batch ones from the last job, and the live posterior). */

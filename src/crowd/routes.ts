@@ -15,8 +15,10 @@ import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
-import { CROWD_CONSENSUS_JOB, classificationsCsv, consensusCsv } from './consensus.js';
+import { CROWD_CONSENSUS_JOB, classificationsCsv, commentsCsv, consensusCsv } from './consensus.js';
 import { compareWithSolution } from './compare.js';
+import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
+import { bodies, idParam, parseBody } from './validate.js';
 
 export const ANON_COOKIE = 'sift_crowd_anon';
 
@@ -44,11 +46,16 @@ export function crowdRoutes(ctx: AppContext): Router {
   const secret = () => (secretPromise ??= tokenSecret(ctx.db.db, cfg.CROWD_SECRET));
   const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, secure: ctx.secureCookies, path: '/', maxAge: 365 * 86400_000 };
 
+  const anonCookieOf = (req: Request): string | null => {
+    const anon = req.cookies?.[ANON_COOKIE];
+    return typeof anon === 'string' && /^[\w-]{16,40}$/.test(anon) ? anon : null;
+  };
+
   /** The voter: the signed-in user, else the anonymous cookie (created on first serve). */
   function voterOf(req: Request, res: Response, create: boolean): Voter | null {
     if (req.user) return userVoter(req.user.id);
-    let anon = req.cookies?.[ANON_COOKIE];
-    if (typeof anon !== 'string' || !/^[\w-]{16,40}$/.test(anon)) {
+    let anon = anonCookieOf(req);
+    if (!anon) {
       if (!create) return null;
       anon = newAnonId();
       res.cookie(ANON_COOKIE, anon, cookieOpts);
@@ -87,8 +94,9 @@ export function crowdRoutes(ctx: AppContext): Router {
     return scope;
   }
 
-  const limited = (req: Request, _res: Response, next: NextFunction) => next(new UserError(429, 'rate_limited', 'You are classifying faster than allowed; wait a minute and try again.'));
+  const limited = (req: Request, res: Response, next: NextFunction) => next(new UserError(429, 'rate_limited', `You are classifying faster than allowed; try again in ${res.get('Retry-After') ?? 60} seconds.`));
   const perIp = rateLimit({ windowMs: 60_000, limit: cfg.CROWD_VOTES_PER_MINUTE_IP, standardHeaders: 'draft-7', legacyHeaders: false, handler: limited });
+  const perIpServes = rateLimit({ windowMs: 60_000, limit: cfg.CROWD_SERVES_PER_MINUTE_IP, standardHeaders: 'draft-7', legacyHeaders: false, handler: limited });
   const perVoter = rateLimit({
     windowMs: 60_000,
     limit: cfg.CROWD_VOTES_PER_MINUTE_USER,
@@ -107,10 +115,12 @@ export function crowdRoutes(ctx: AppContext): Router {
     res.render('crowd/index', { title: 'Classify', workflows, organizer: scope === 'all' || scope.length > 0 });
   });
 
-  r.get('/crowd/:slug/classify', async (req, res) => {
+  r.get('/crowd/:slug/classify', perIpServes, async (req, res) => {
     const wf = await workflowOf(req);
+    // A serve is stored once the browser shows it keeps the anonymous cookie, so one that keeps none adds no rows.
+    const store = !!req.user || anonCookieOf(req) !== null;
     const voter = voterOf(req, res, true)!;
-    const served = await serveNext(ctx.db, wf, voter, await secret(), cfg.CROWD_RESERVE_MINUTES);
+    const served = await serveNext(ctx.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store });
     if (wantsJson(req)) {
       if (!served) return res.json({ subject: null, done: true });
       const s = served.subject;
@@ -135,7 +145,8 @@ export function crowdRoutes(ctx: AppContext): Router {
     const voter = voterOf(req, res, false);
     const key = await secret();
     if (!voter) throw new UserError(403, 'not_served', 'This subject was not served to you.');
-    const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, req.body?.token), answer: req.body?.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS });
+    const body = parseBody(bodies.vote, req.body, 'bad_vote');
+    const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, body.token), answer: body.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES });
     if (wantsJson(req)) return res.status(201).json({ vote: result });
     if (!result.feedback) return res.redirect(303, `/crowd/${wf.slug}/classify?thanks=1`);
     res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: subjectView(wf, subject) });
@@ -157,13 +168,14 @@ export function crowdRoutes(ctx: AppContext): Router {
     res.render('crowd/profile', { title: `${p.name} · volunteer`, p, own: req.user?.id === userId, badgeHelp: badgeExplanations(cfg), cfg });
   };
   r.get('/crowd/profile', requireUser, (req, res) => showProfile(req, res, req.user!.id));
-  r.get('/crowd/users/:id', (req, res) => showProfile(req, res, Number(req.params.id) || 0));
+  r.get('/crowd/users/:id', (req, res) => showProfile(req, res, idParam(req, 'id', 'volunteer')));
 
   r.post('/crowd/:slug/expert', requireUser, async (req, res) => {
     const wf = await workflowOf(req);
     const p = await profile(ctx.db.db, req.user!.id, cfg);
     if (!p || p.level < 2) throw new UserError(403, 'level_required', `Expert subject sets open at level 2: gold accuracy of at least ${cfg.CROWD_LEVEL2_ACCURACY} in every class, with ${cfg.CROWD_LEVEL2_MIN_GOLD} gold answers in each (or every gold subject of a class that has fewer). Your profile shows where you stand.`);
-    const join = req.body?.join !== '0';
+    const { join: joinField } = parseBody(bodies.expert, req.body);
+    const join = joinField === undefined || joinField === true || joinField === '1' || joinField === 'true';
     await ctx.db.db
       .insertInto('crowd_volunteers')
       .values({ ...newVolunteerRow(wf.id, req.user!.id, wf.classes.length), expert: join ? 1 : 0 })
@@ -176,7 +188,7 @@ export function crowdRoutes(ctx: AppContext): Router {
   // --- Talk ---
   async function subjectOf(req: Request) {
     const wf = await workflowOf(req);
-    const s = await subjectById(ctx.db.db, wf.id, Number(req.params.id) || 0);
+    const s = await subjectById(ctx.db.db, wf.id, idParam(req, 'id', 'subject'));
     if (!s) throw new UserError(404, 'not_found', 'No such subject.');
     return { wf, s };
   }
@@ -188,30 +200,44 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
   r.post('/crowd/:slug/subjects/:id/comments', requireUser, async (req, res) => {
     const { wf, s } = await subjectOf(req);
-    await addComment(ctx.db.db, s.id, req.user!.id, req.body?.body);
+    await addComment(ctx.db.db, s.id, req.user!.id, parseBody(bodies.comment, req.body).body);
     if (wantsJson(req)) return res.status(201).json({ ok: true });
     res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}#comments`);
   });
   r.post('/crowd/:slug/subjects/:id/tags', requireUser, async (req, res) => {
     const { wf, s } = await subjectOf(req);
-    const tag = await addTag(ctx.db.db, s.id, req.user!.id, req.body?.tag);
+    const tag = await addTag(ctx.db.db, s.id, req.user!.id, parseBody(bodies.tag, req.body).tag);
     if (wantsJson(req)) return res.status(201).json({ tag });
     res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}`);
   });
   r.post('/crowd/:slug/subjects/:id/flag', requireUser, async (req, res) => {
     const { wf, s } = await subjectOf(req);
-    await flagAnomaly(ctx.db.db, s.id, req.user!.id, req.body?.note);
+    await flagAnomaly(ctx.db.db, s.id, req.user!.id, parseBody(bodies.flag, req.body).note);
     if (wantsJson(req)) return res.status(201).json({ flagged: true });
     res.redirect(303, `/crowd/${wf.slug}/subjects/${s.id}?flagged=1`);
   });
   r.get('/crowd/review', requireUser, async (req, res) => {
     const status = ['open', 'interesting', 'resolved', 'all'].includes(String(req.query.status)) ? (String(req.query.status) as 'open') : 'open';
-    const flags = await reviewQueue(ctx.db.db, status, await reviewScope(req));
-    if (wantsJson(req)) return res.json({ flags });
-    res.render('crowd/review', { title: 'Flagged subjects', flags, status });
+    const scope = await reviewScope(req);
+    const [flags, fastVotes, heldVolunteers] = await Promise.all([reviewQueue(ctx.db.db, status, scope), fastVoteQueue(ctx.db.db, scope), heldVolunteerQueue(ctx.db.db, scope)]);
+    if (wantsJson(req)) return res.json({ flags, fastVotes, heldVolunteers });
+    res.render('crowd/review', { title: 'Review queue', flags, status, fastVotes, heldVolunteers });
+  });
+  r.post('/crowd/:slug/votes/:id/restore', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    const { weight } = await restoreVote(ctx.db, wf, idParam(req, 'id', 'vote'), req.user!.id);
+    if (wantsJson(req)) return res.json({ restored: true, weight });
+    res.redirect(303, '/crowd/review');
+  });
+  r.post('/crowd/:slug/volunteers/:userId/release', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    await releaseVolunteer(ctx.db, wf, idParam(req, 'userId', 'volunteer'), req.user!.id);
+    if (wantsJson(req)) return res.json({ released: true });
+    res.redirect(303, '/crowd/review');
   });
   r.post('/crowd/flags/:id', requireUser, async (req, res) => {
-    await reviewFlag(ctx.db.db, Number(req.params.id) || 0, req.user!.id, req.body?.status, await reviewScope(req));
+    const scope = await reviewScope(req);
+    await reviewFlag(ctx.db.db, idParam(req, 'id', 'flag'), req.user!.id, parseBody(bodies.flagReview, req.body, 'bad_status').status, scope);
     if (wantsJson(req)) return res.json({ ok: true });
     res.redirect(303, '/crowd/review');
   });
@@ -234,15 +260,14 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
   r.post('/crowd/:slug/expert-set', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    const names = String(req.body?.names ?? '').split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
+    const names = parseBody(bodies.expertSet, req.body).names.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
     const matched = await setExpertSet(ctx.db.db, wf, names);
     if (wantsJson(req)) return res.json({ expert: matched, unknown: names.length - matched });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
   r.post('/crowd/:slug/expert-set/baseline', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    const count = Number(req.body?.count ?? 50);
-    if (!Number.isInteger(count) || count < 1 || count > 10_000) throw new UserError(400, 'bad_count', 'How many sources: a whole number from 1 to 10,000.');
+    const { count } = parseBody(bodies.baselineSet, req.body, 'bad_count');
     const picked = await baselineUnsure(ctx.db.db, wf, ctx.config.dataDir, count);
     await setExpertSet(ctx.db.db, wf, picked.map((p) => p.name));
     if (wantsJson(req)) return res.json({ expert: picked });
@@ -263,6 +288,10 @@ export function crowdRoutes(ctx: AppContext): Router {
   r.get('/crowd/:slug/export/classifications.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     await stream(res, `${wf.slug}-classifications.csv`, classificationsCsv(ctx.db, wf));
+  });
+  r.get('/crowd/:slug/export/comments.csv', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    await stream(res, `${wf.slug}-comments.csv`, commentsCsv(ctx.db, wf));
   });
   r.get('/crowd/:slug/export/consensus.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);

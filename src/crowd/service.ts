@@ -4,9 +4,10 @@ import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
-import { answerLikelihood, information, observeGold, updatePosterior } from './aggregators/index.js';
+import { observeGold } from './aggregators/index.js';
 import { ensureVolunteer, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
+import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
 
 /** Who is classifying: a signed-in user, or an anonymous browser (its cookie id). */
 export interface Voter {
@@ -42,13 +43,24 @@ async function experience(handle: DbHandle, wf: Workflow, voter: Voter): Promise
   return Number(r.n);
 }
 
+export interface ServeOptions {
+  reserveMinutes: number;
+  /**
+   * Store the serve (false for a browser that sent no cookie yet: a client that keeps none would
+   * otherwise add a row per request; its signed token is proof enough of the serve).
+   */
+  store: boolean;
+  rand?: () => number;
+}
+
 /**
  * The subject to show: the one served and not yet answered (within the reserve window, so a reload
- * shows the same subject), else a new one this voter has never been served. Gold comes with the
- * workflow's training chance for the voter's experience. Null when nothing is left.
+ * shows the same subject), else a new one this voter has been neither served nor has answered. Gold
+ * comes with the workflow's training chance for the voter's experience. Null when nothing is left.
  */
-export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, secret: Buffer, reserveMinutes: number, rand: () => number = Math.random): Promise<Served | null> {
+export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, secret: Buffer, opts: ServeOptions): Promise<Served | null> {
   const db = handle.db;
+  const { reserveMinutes, rand = Math.random } = opts;
   const n = await experience(handle, wf, voter);
   const cutoff = new Date(Date.now() - reserveMinutes * 60_000).toISOString();
   // A new subject is served only when none is open, so the open one, if any, is the latest serve.
@@ -85,7 +97,8 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .where('s.workflow_id', '=', wf.id)
       .where('s.is_gold', '=', gold ? 1 : 0)
       .where('s.retired_at', 'is', null)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_serves as v').select('v.id').where('v.voter', '=', voter.key).whereRef('v.subject_id', '=', 's.id'))));
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_serves as v').select('v.id').where('v.voter', '=', voter.key).whereRef('v.subject_id', '=', 's.id'))))
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').where('x.voter', '=', voter.key).whereRef('x.subject_id', '=', 's.id'))));
     if (expertMember) q = q.orderBy('s.expert', 'desc');
     else q = q.where('s.expert', '=', 0);
     // Live subjects closest to retirement first keeps the number of open subjects small. The index
@@ -99,6 +112,8 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     const subject = (await pick(wantGold)) ?? (await pick(!wantGold));
     if (!subject) return null;
     const servedAt = nowIso();
+    const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt) });
+    if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token };
     const inserted = await db
       .insertInto('crowd_serves')
       .values({ workflow_id: wf.id, subject_id: subject.id, voter: voter.key, served_at: servedAt })
@@ -106,7 +121,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .returning('id')
       .executeTakeFirst();
     if (!inserted) continue; // served to this voter by a concurrent request: pick again
-    return { subject, servedAt, training: subject.is_gold === 1, experience: n, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt) }) };
+    return { subject, servedAt, training: subject.is_gold === 1, experience: n, token };
   }
   return null;
 }
@@ -117,7 +132,7 @@ export interface VoteInput {
   ipHash: string;
 }
 
-export interface VoteOptions {
+export interface VoteOptions extends FastRule {
   minVoteMs: number;
   tokenHours: number;
 }
@@ -142,18 +157,14 @@ export function parseAnswer(wf: Workflow, answer: unknown): number {
   return i;
 }
 
-const argmax = (p: ArrayLike<number>) => {
-  let b = 0;
-  for (let i = 1; i < p.length; i++) if (p[i] > p[b]) b = i;
-  return b;
-};
-
 /**
  * Records a vote. It must carry a genuine serve token issued to this voter for this workflow; the
  * UNIQUE(user_id, subject_id) and UNIQUE(voter, subject_id) constraints make a repeat count once.
  * A signed-in volunteer's vote on a live subject updates the subject's online posterior with the
  * volunteer's confusion matrix (O(1)) and may retire it; a gold answer updates the confusion matrix.
- * Anonymous votes are stored but carry no weight.
+ * Anonymous votes are stored but carry no weight. Nor does a vote cast faster than the minimum time
+ * (until an organizer restores it), nor any vote of a volunteer held for review: a volunteer is held
+ * once their share of fast votes passes the rule, and their earlier votes lose their weight too.
  */
 export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, input: VoteInput, opts: VoteOptions): Promise<{ vote: VoteResult; subject: SubjectRow }> {
   const claim = input.claim;
@@ -169,54 +180,44 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   const flagged = timeMs < opts.minVoteMs;
   const now = new Date(nowMs).toISOString();
 
+  let outcome: { vote: VoteResult; subject: SubjectRow; newlyHeld: boolean };
   try {
-    return await batchedTransaction(handle, async (tx) => {
-      // One statement reads the subject and the volunteer's confusion matrix.
-      const row = await tx
-        .selectFrom('crowd_subjects as s')
-        .selectAll('s')
-        .select((eb) =>
-          eb
-            .selectFrom('crowd_volunteers as v')
-            .select('v.confusion_json')
-            .where('v.workflow_id', '=', wf.id)
-            .where('v.user_id', '=', voter.userId ?? -1)
-            .as('confusion'),
-        )
-        .where('s.id', '=', claim.subjectId)
-        .where('s.workflow_id', '=', wf.id)
-        .$if(pg, (q) => q.forUpdate())
-        .executeTakeFirst();
-      if (!row) throw new UserError(404, 'not_found', 'No such subject.');
-      const { confusion: storedConfusion, ...subject } = row;
-      let volunteer: { confusion_json: string } | undefined;
+    outcome = await batchedTransaction(handle, async (tx) => {
+      // The volunteer's row first (as every weight change does), so this vote's count toward the fast
+      // share and a gold answer's update of the matrix are made under its lock.
+      let volunteer: { confusion_json: string; held_at: string | null; votes_since_review: number; fast_since_review: number } | undefined;
+      let newlyHeld = false;
       if (voter.userId !== null) {
-        volunteer = storedConfusion ? { confusion_json: storedConfusion } : await ensureVolunteer(tx, wf.id, voter.userId, k);
+        const userId = voter.userId;
+        const count = () =>
+          tx
+            .updateTable('crowd_volunteers')
+            .set((eb) => ({ votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', flagged ? 1 : 0) }))
+            .where('workflow_id', '=', wf.id)
+            .where('user_id', '=', userId)
+            .returning(['confusion_json', 'held_at', 'votes_since_review', 'fast_since_review'])
+            .executeTakeFirst();
+        volunteer = await count();
+        if (!volunteer) {
+          await ensureVolunteer(tx, wf.id, userId, k);
+          volunteer = (await count())!;
+        }
+        if (!volunteer.held_at && passesFastShare(volunteer.votes_since_review, volunteer.fast_since_review, opts)) {
+          newlyHeld = true;
+          volunteer.held_at = now;
+          await tx.updateTable('crowd_volunteers').set({ held_at: now }).where('workflow_id', '=', wf.id).where('user_id', '=', userId).execute();
+        }
       }
+      const subject = await tx.selectFrom('crowd_subjects').selectAll().where('id', '=', claim.subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
+      if (!subject) throw new UserError(404, 'not_found', 'No such subject.');
+      const weight = voteWeight({ flagged, restored: false, held: !!volunteer?.held_at });
       const gold = subject.is_gold === 1 && subject.gold_class !== null;
-      if (gold && pg && voter.userId !== null && storedConfusion) {
-        // A gold answer rewrites the matrix: lock the volunteer's row so concurrent gold answers never lose an update.
-        volunteer = await tx.selectFrom('crowd_volunteers').select('confusion_json').where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).forUpdate().executeTakeFirstOrThrow();
-      }
       const correct = gold ? answer === subject.gold_class : null;
       // The volunteer's confusion matrix: a gold answer updates it, a live vote is weighed by it.
-      const confusion = volunteer ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
-      let counted = false;
-      let infoBits = 0;
-      let retired = false;
-      let posterior: Float64Array | null = null;
-      let best = -1;
+      const confusion = volunteer && weight > 0 ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
+      let step: ReturnType<typeof onlineStep> | null = null;
       if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
-      if (!gold && voter.userId !== null && subject.retired_at === null && confusion) {
-        counted = true;
-        const before = Float64Array.from(JSON.parse(subject.posterior_json) as number[]);
-        posterior = updatePosterior(before, answerLikelihood(confusion, k, answer));
-        infoBits = information(before, posterior);
-        if (!Number.isFinite(infoBits)) infoBits = 0;
-        const votes = subject.vote_count + 1;
-        best = argmax(posterior);
-        retired = wf.retirement === 'fixed' ? votes >= wf.retireCount : votes >= wf.adaptiveMinVotes && posterior[best] >= wf.adaptiveThreshold;
-      }
+      if (!gold && subject.retired_at === null && confusion) step = onlineStep(wf, Float64Array.from(JSON.parse(subject.posterior_json) as number[]), confusion, answer, subject.vote_count);
 
       const vote = await tx
         .insertInto('crowd_votes')
@@ -229,9 +230,10 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
           answer,
           is_gold: gold ? 1 : 0,
           correct: correct === null ? null : correct ? 1 : 0,
-          counted: counted ? 1 : 0,
+          counted: step ? 1 : 0,
           flagged: flagged ? 1 : 0,
-          info_bits: infoBits,
+          weight,
+          info_bits: step?.infoBits ?? 0,
           time_ms: timeMs,
           ip_hash: input.ipHash,
           served_at: new Date(claim.servedAt).toISOString(),
@@ -243,13 +245,13 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
         .executeTakeFirst();
       if (!vote) throw new UserError(409, 'duplicate_vote', 'You have already classified this subject; it counts once.');
 
-      if (posterior) {
+      if (step) {
         await tx
           .updateTable('crowd_subjects')
-          .set({ posterior_json: JSON.stringify(Array.from(posterior)), vote_count: subject.vote_count + 1, consensus_class: best, consensus_confidence: posterior[best], retired_at: retired ? now : null })
+          .set({ posterior_json: JSON.stringify(Array.from(step.posterior)), vote_count: subject.vote_count + 1, consensus_class: step.best, consensus_confidence: step.posterior[step.best], retired_at: step.retired ? now : null })
           .where('id', '=', subject.id)
           .execute();
-      } else if (!gold && voter.userId === null) {
+      } else if (!gold && voter.userId === null && weight > 0) {
         await tx.updateTable('crowd_subjects').set((eb) => ({ anon_count: eb('anon_count', '+', 1) })).where('id', '=', subject.id).execute();
       }
       // Only gold answers change what we know of the volunteer (counts come from crowd_votes).
@@ -262,15 +264,15 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
         subjectId: subject.id,
         externalId: subject.external_id,
         answer: wf.classes[answer],
-        counted,
+        counted: !!step,
         flagged,
         timeMs,
-        infoBits,
-        retired,
+        infoBits: step?.infoBits ?? 0,
+        retired: !!step?.retired,
         feedback: trueClass ? { trueClass, correct: !!correct, clues: wf.clues[trueClass] ?? '' } : null,
       };
       // The subject as read before the vote (for the feedback page; its gold class never goes to the voter's JSON).
-      return { vote: result, subject };
+      return { vote: result, subject, newlyHeld };
     });
   } catch (err) {
     // A concurrent duplicate can also surface as a unique violation on PostgreSQL.
@@ -279,6 +281,9 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
     }
     throw err;
   }
+  // Its own transaction, locking subjects in id order after the volunteer (see weights.ts).
+  if (outcome.newlyHeld) await holdVolunteerVotes(handle, wf, voter.userId!);
+  return { vote: outcome.vote, subject: outcome.subject };
 }
 
 export const newAnonId = (): string => crypto.randomBytes(12).toString('base64url');

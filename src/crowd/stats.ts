@@ -79,12 +79,13 @@ export function streakLength(qualifying: Set<string>, today = Date.now()): numbe
   return n;
 }
 
-/** Sum of information per user since a time (all users with any). */
+/** Sum of information per user since a time (all users with any), over votes that carry weight. */
 async function contributions(db: Db, since: string | null) {
   let q = db
     .selectFrom('crowd_votes as v')
     .innerJoin('users as u', 'u.id', 'v.user_id')
     .select((eb) => ['v.user_id', 'u.name', eb.fn.sum<number>('v.info_bits').as('info'), eb.fn.countAll<number>().as('votes'), eb.fn.sum<number>('v.counted').as('counted'), eb.fn.sum<number>('v.is_gold').as('gold'), eb.fn.sum<number>('v.correct').as('gold_correct')])
+    .where('v.weight', '>', 0)
     .groupBy(['v.user_id', 'u.name']);
   if (since) q = q.where('v.created_at', '>=', since);
   const rows = await q.execute();
@@ -142,6 +143,7 @@ export function badgesFor(f: { percentile: number | null; activeDays: number; in
   return badges;
 }
 
+/** A volunteer's figures from the votes that carry weight: a fast vote not restored, or a held volunteer's, earns no level, streak or badge. */
 export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Date.now()): Promise<Profile | null> {
   const user = await db.selectFrom('users').select(['id', 'name']).where('id', '=', userId).executeTakeFirst();
   if (!user) return null;
@@ -151,6 +153,7 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Da
     .innerJoin('crowd_workflows as w', 'w.id', 'v.workflow_id')
     .select(['v.answer', 'v.is_gold', 'v.correct', 'v.day', 'v.info_bits', 'v.created_at', 's.gold_class', 's.ra', 's.dec', 's.external_id', 'w.classes_json', 'w.id as wid'])
     .where('v.user_id', '=', userId)
+    .where('v.weight', '>', 0)
     .orderBy('v.id')
     .execute();
   const classNames: string[] = [];
@@ -223,7 +226,7 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Da
       'c.slug',
       'c.title',
       'v.expert',
-      eb.selectFrom('crowd_votes as x').select((e) => e.fn.countAll<number>().as('n')).whereRef('x.workflow_id', '=', 'v.workflow_id').where('x.user_id', '=', userId).as('n_votes'),
+      eb.selectFrom('crowd_votes as x').select((e) => e.fn.countAll<number>().as('n')).whereRef('x.workflow_id', '=', 'v.workflow_id').where('x.user_id', '=', userId).where('x.weight', '>', 0).as('n_votes'),
     ])
     .where('v.user_id', '=', userId)
     .execute();

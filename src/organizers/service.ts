@@ -31,6 +31,7 @@ import {
   type DataKind,
 } from './setup.js';
 import { forgetUserSessions } from '../accounts/session-cache.js';
+import { csvLine } from '../csv.js';
 
 export const challengeDir = (dataDir: string, slug: string): string => path.join(dataDir, 'challenges', slug);
 
@@ -403,13 +404,7 @@ export async function citationBlock(handle: DbHandle, c: Challenge, url: string)
 
 // ---- exports
 
-const cell = (v: unknown): string => {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'string' ? v : String(v);
-  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-export const toCsv = (rows: Array<Record<string, unknown>>, columns: string[]): string =>
-  [columns.join(','), ...rows.map((r) => columns.map((k) => cell(r[k])).join(','))].join('\n') + '\n';
+export const toCsv = (rows: Array<Record<string, unknown>>, columns: string[]): string => csvLine(columns) + rows.map((r) => csvLine(columns.map((k) => r[k]))).join('');
 
 export async function exportBoard(handle: DbHandle, c: Challenge, which: 'public' | 'private') {
   const rows = await board(handle.db, c, which, true, { live: true });

@@ -1,4 +1,5 @@
 /** Plain-text tables and CSV for the `sift` client. */
+import { csvLine } from '../../csv.js';
 
 export function table(headers: string[], rows: Array<Array<unknown>>): string {
   const cells = rows.map((r) => r.map((v) => (v === null || v === undefined ? '' : String(v)).replace(/\s+/g, ' ')));
@@ -15,10 +16,4 @@ export const score = (v: unknown): string => (typeof v === 'number' && Number.is
 
 export const when = (iso: unknown): string => (typeof iso === 'string' ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : '—');
 
-export function csv(headers: string[], rows: Array<Array<unknown>>): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [headers, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
-}
+export const csv = (headers: string[], rows: Array<Array<unknown>>): string => [headers, ...rows].map(csvLine).join('');

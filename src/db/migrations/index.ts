@@ -7,6 +7,7 @@ import { crowd } from './0004_crowd.js';
 import { apiTokens } from './0005_api_tokens.js';
 import { crowdServing } from './0006_crowd_serving.js';
 import { uploadGuards } from './0007_upload_guards.js';
+import { crowdVoteWeight } from './0008_crowd_vote_weight.js';
 import { loginThrottle } from './0009_login_throttle.js';
 
 /** Every migration, in order; one file each. */
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0005_api_tokens': apiTokens(dialect),
     '0006_crowd_serving': crowdServing(),
     '0007_upload_guards': uploadGuards(dialect),
+    '0008_crowd_vote_weight': crowdVoteWeight(),
     '0009_login_throttle': loginThrottle(),
   };
   return { getMigrations: async () => all };

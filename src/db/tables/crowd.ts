@@ -72,6 +72,11 @@ export interface CrowdVotesTable {
   counted: number;
   /** 1 when cast faster than the minimum time on page. */
   flagged: number;
+  /** 0 for a fast vote not restored, and for every vote of a volunteer held for review; else 1. */
+  weight: Generated<number>;
+  /** The organizer who restored a fast vote, and when. */
+  restored_by: number | null;
+  restored_at: string | null;
   info_bits: number;
   time_ms: number;
   ip_hash: string;
@@ -89,6 +94,13 @@ export interface CrowdVolunteersTable {
   /** 1 when the volunteer joined the expert subject set. */
   expert: Generated<number>;
   created_at: string;
+  /** Held for review (too many fast votes): none of their votes count until released. */
+  held_at: string | null;
+  released_at: string | null;
+  reviewed_by: number | null;
+  /** Votes and fast votes since the last release (or ever): the fast share that decides a hold. */
+  votes_since_review: Generated<number>;
+  fast_since_review: Generated<number>;
 }
 
 export interface CrowdCommentsTable {
