@@ -66,7 +66,12 @@ function bigChallengeFolder(root: string, n: number): { dir: string; submission:
   }
   fs.writeFileSync(path.join(dir, 'solution.csv.gz'), zlib.gzipSync(`${sol.join('\n')}\n`, { level: 1 }));
   const header = (f: string) => zlib.gunzipSync(fs.readFileSync(path.join(src, f))).toString('utf8').split('\n', 1)[0];
-  fs.writeFileSync(path.join(dir, 'test.csv'), `${header('test.csv.gz')}\n`);
+  // The test file carries the same ids as the solution (import checks that), with zeros for features.
+  const testHeader = header('test.csv.gz');
+  const zeros = ',0'.repeat(testHeader.split(',').length - 1);
+  const testRows = [testHeader];
+  for (let i = 1; i <= n; i++) testRows.push(`${i}${zeros}`);
+  fs.writeFileSync(path.join(dir, 'test.csv.gz'), zlib.gzipSync(`${testRows.join('\n')}\n`, { level: 1 }));
   fs.writeFileSync(path.join(dir, 'train.csv'), `${header('train.csv.gz')}\n`);
   const yaml = fs.readFileSync(path.join(src, 'challenge.yaml'), 'utf8').replace(/^slug: .*$/m, 'slug: higgsml-big').replace(/^daily_limit: .*$/m, 'daily_limit: 100');
   fs.writeFileSync(path.join(dir, 'challenge.yaml'), yaml);

@@ -18,7 +18,8 @@ import { workflowSettings } from './settings.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, commentsCsv, consensusCsv } from './consensus.js';
 import { compareWithSolution } from './compare.js';
 import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
-import { bodies, idParam, parseBody } from './validate.js';
+import { bodies, idParam } from './validate.js';
+import { parseBody } from '../web/validate.js';
 
 export const ANON_COOKIE = 'sift_crowd_anon';
 

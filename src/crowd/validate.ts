@@ -3,17 +3,6 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { UserError } from '../web/errors.js';
 
-/** The body parsed by `schema`, or a 400 listing every problem with the field it concerns. */
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown, code = 'bad_request'): z.infer<T> {
-  const parsed = schema.safeParse(body ?? {});
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => {
-    const where = i.path.join('.');
-    return where && !i.message.startsWith(where) ? `${where}: ${i.message}` : i.message;
-  });
-  throw new UserError(400, code, `The request was not accepted: ${problems.join('; ')}.`, { problems });
-}
-
 const positiveId = z.coerce.number().int().positive().max(2 ** 31 - 1);
 
 /** A numeric id from the URL path; 400 naming the parameter when it is not one. */
@@ -24,7 +13,12 @@ export function idParam(req: Request, name: string, what: string): number {
 }
 
 /** Text fields are checked for shape here; their content rules (length, characters) stay with the use case that stores them. */
-const text = (what: string, max: number) => z.string({ message: `${what}: text` }).max(max, `${what}: at most ${max.toLocaleString('en')} characters`);
+const text = (what: string, max: number) =>
+  z
+    .string({ message: `${what}: text` })
+    .max(max, `${what}: at most ${max.toLocaleString('en')} characters`)
+    // PostgreSQL cannot store NUL in text.
+    .refine((s) => !s.includes('\u0000'), `${what}: must not contain NUL characters`);
 
 /** The crowd routes' bodies (form posts or JSON). */
 export const bodies = {

@@ -66,7 +66,7 @@ export const defaultValidationThreads = (): number => Math.max(1, Math.min(2, os
 /** A piscina pool of `threads` worker threads, so a big or hostile file never blocks the event loop. */
 export function validationPool(threads: number): UploadValidator {
   const pool = new Piscina<ValidationTask, ValidationResult>({
-    filename: new URL('./validation-worker.js', import.meta.url).href,
+    filename: new URL('./validation-entry.cjs', import.meta.url).href,
     minThreads: 1,
     maxThreads: threads,
     // An idle pool keeps one warm thread (with its cached solutions); the others go after a minute.

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { UserError } from './errors.js';
 
-/** Parses request input with a zod schema; a mismatch is a 400 `invalid_request` listing every issue with its field. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): z.infer<S> {
+/** Parses request input with a zod schema; a mismatch is a 400 (`invalid_request` unless a route names its own code) listing every issue with its field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'path' | 'query' | 'body', code = 'invalid_request'): z.infer<S> {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ in: where, field: i.path.join('.'), message: i.message }));
-  throw new UserError(400, 'invalid_request', `Invalid ${where}: ${issues.map((i) => `${i.field || where}: ${i.message}`).join('; ')}`, { issues });
+  throw new UserError(400, code, `Invalid ${where}: ${issues.map((i) => (i.field && i.message.startsWith(`${i.field}:`) ? i.message : `${i.field || where}: ${i.message}`)).join('; ')}`, { issues });
 }
 
-export const parseBody = <S extends z.ZodType>(schema: S, body: unknown): z.infer<S> => parseInput(schema, body, 'body');
+export const parseBody = <S extends z.ZodType>(schema: S, body: unknown, code?: string): z.infer<S> => parseInput(schema, body, 'body', code);
 
 /** Text to store: PostgreSQL refuses NUL characters in text, so they are refused here, naming the field. */
 export const formString = (max = 100_000) => z.string().max(max, `must be at most ${max} characters`).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
