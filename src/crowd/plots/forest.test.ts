@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { forestPlotSvg, type ForestRow } from './forest.js';
+import { bootstrapIntervals } from '../../../scorers/bootstrap.js';
+import { forestPlotSvg, forestRowsOf, type ForestRow } from './forest.js';
 
 const rows: ForestRow[] = [
   { label: 'AGN', method: 'crowd', estimate: 0.82, lo: 0.75, hi: 0.88 },
@@ -73,5 +74,23 @@ describe('forestPlotSvg', () => {
     const [w] = whiskers(diff);
     assert.ok(Math.abs(w.x1 - scale(0.05)) <= 0.1 && Math.abs(w.x2 - scale(0.37)) <= 0.1);
     assert.throws(() => forestPlotSvg(rows, { title: 't', domain: [1, 0] }), /increasing/);
+  });
+
+  it('plots bootstrap intervals of two methods through forestRowsOf', () => {
+    const truth = Int32Array.from({ length: 60 }, (_, i) => i % 3);
+    const crowd = truth.map((t, i) => (i % 5 === 0 ? (t + 1) % 3 : t));
+    const ml = truth.map((t, i) => (i % 2 === 0 ? (t + 1) % 3 : t));
+    const names = ['AGN', 'Star', 'XRB'];
+    const crowdF1 = bootstrapIntervals(crowd, truth, 3, { seed: 1, resamples: 200 }).f1;
+    const plotted = [...forestRowsOf('crowd', crowdF1, names), ...forestRowsOf('ML', bootstrapIntervals(ml, truth, 3, { seed: 1, resamples: 200 }).f1, names)];
+    assert.deepEqual(plotted[0], { label: 'AGN', method: 'crowd', estimate: crowdF1[0].estimate, lo: crowdF1[0].lo, hi: crowdF1[0].hi });
+    const plot = forestPlotSvg(plotted, { title: 'F1' });
+    const t = ticks(plot);
+    const scale = (v: number) => t.get(0)! + v * (t.get(1)! - t.get(0)!);
+    const drawn = whiskers(plot);
+    // classes grouped: AGN crowd, AGN ML, Star crowd, ...
+    assert.deepEqual(drawn.map((w) => w.method), [0, 1, 0, 1, 0, 1]);
+    assert.ok(Math.abs(drawn[2].x1 - scale(crowdF1[1].lo!)) <= 0.1 && Math.abs(drawn[2].x2 - scale(crowdF1[1].hi!)) <= 0.1);
+    assert.throws(() => forestRowsOf('x', crowdF1, ['a']), /3 intervals for 1 class names/);
   });
 });

@@ -3,6 +3,7 @@
  * aggregators, baseline, best ML entry) with its interval as whiskers, so crowd and ML sit side by
  * side on a common axis. Methods differ by colour and by marker shape, so the plot reads in grey too.
  */
+import type { Interval } from '../../../scorers/bootstrap.js';
 import { CLASS_COLOURS } from '../svg.js';
 import { escapeXml, figure, px } from './svg-text.js';
 
@@ -15,6 +16,12 @@ export interface ForestRow {
   estimate: number | null;
   lo: number | null;
   hi: number | null;
+}
+
+/** One method's per-class intervals (e.g. bootstrapIntervals(...).f1) as forest rows, one per class. */
+export function forestRowsOf(method: string, perClass: Interval[], classNames: string[]): ForestRow[] {
+  if (perClass.length !== classNames.length) throw new Error(`${perClass.length} intervals for ${classNames.length} class names`);
+  return perClass.map(({ estimate, lo, hi }, c) => ({ label: classNames[c], method, estimate, lo, hi }));
 }
 
 export interface ForestOptions {
