@@ -104,8 +104,10 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     else q = q.where('s.expert', '=', 0);
     // Live subjects closest to retirement first keeps the number of open subjects small. The index
     // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
-    // all; ties among the first few are broken at random.
-    const first = await q.orderBy('s.vote_count', gold ? 'asc' : 'desc').limit(PICK_AMONG).execute();
+    // all; ties among the first few are broken at random. The id breaks ties among candidates in a
+    // fixed order (not the storage order, which PostgreSQL changes on update), so a seeded simulated
+    // crowd is served the same subjects on every run.
+    const first = await q.orderBy('s.vote_count', gold ? 'asc' : 'desc').orderBy('s.id').limit(PICK_AMONG).execute();
     const tied = first.filter((x) => x.vote_count === first[0].vote_count && x.expert === first[0].expert);
     return tied.length ? tied[Math.floor(rand() * tied.length)] : undefined;
   };
