@@ -180,8 +180,3 @@ export async function deleteSimulatedCrowd(handle: DbHandle, slug: string): Prom
   if (hadConsensus) await runConsensus(handle, wf.id);
   return { accounts: ids.length, votes, subjects: touched.size };
 }
-
-/** Whether the challenge has a simulated crowd already (the demo seeds one once). */
-export async function hasSimulatedCrowd(handle: DbHandle, slug: string): Promise<boolean> {
-  return (await simulatedUsers(handle.db, slug)).length > 0;
-}
