@@ -1,12 +1,21 @@
 import type { DbHandle } from '../src/db/index.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { createWorkflow, type WorkflowOptions } from '../src/crowd/setup.js';
+import { loadCrowdConfig } from '../src/crowd/config.js';
+import { simulateCrowdVotes, type SimulateOptions } from '../src/crowd/simulate/service.js';
 
 /** Demo crowd workflows: the X-ray source challenges, when imported and without a workflow yet. */
 export const CROWD_DEMO: Record<string, WorkflowOptions> = {
   'xmm-sources': { retirement: 'fixed', retireCount: 20 },
   'xray-sources': { retirement: 'adaptive', adaptiveThreshold: 0.95, adaptiveMinVotes: 5 },
 };
+
+/**
+ * The simulated crowd each new demo workflow gets, so the boards, profiles and the comparison page
+ * show data out of the box. Smaller than the CLI's default (300 volunteers, 20,000 votes: about a
+ * minute per challenge) to keep start-up on an empty database well under 30 s on two cores.
+ */
+export const DEMO_SIMULATION: Omit<SimulateOptions, 'onProgress'> = { volunteers: 60, votes: 2000, profile: 'mixed', seed: 7, days: 14, consensus: true };
 
 export async function seedCrowd(handle: DbHandle, log: (msg: string) => void): Promise<void> {
   for (const [slug, opts] of Object.entries(CROWD_DEMO)) {
@@ -16,5 +25,8 @@ export async function seedCrowd(handle: DbHandle, log: (msg: string) => void): P
     if (exists) continue;
     await createWorkflow(handle, c, opts);
     log(`created the crowd workflow of ${slug}`);
+    // Only on a new workflow: a simulated crowd someone removed with --delete stays removed.
+    const s = await simulateCrowdVotes(handle, slug, DEMO_SIMULATION, loadCrowdConfig());
+    log(`simulated crowd on ${slug}: ${s.volunteers} volunteers, ${s.votes} votes, ${s.retired} subjects retired (sift crowd simulate ${slug} --delete removes it)`);
   }
 }

@@ -132,6 +132,8 @@ export interface ComparisonResult {
   reference: { aggregator: string; source: 'batch' | 'live' } | null;
   /** Why something is missing (no ML entry, no baseline, class mismatches...). */
   notes: string[];
+  /** Weighted votes of signed-in volunteers, and how many of them come from simulated volunteers (`sift crowd simulate`). */
+  votes: { total: number; simulated: number };
 }
 
 /**
@@ -264,6 +266,18 @@ function methodOrder(names: string[]): string[] {
   return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+/** The votes every consensus is built from, and the simulated share of them. */
+async function weightedVotes(db: Db, workflowId: number): Promise<{ total: number; simulated: number }> {
+  const r = await db
+    .selectFrom('crowd_votes as v')
+    .innerJoin('users as u', 'u.id', 'v.user_id')
+    .select((eb) => [eb.fn.countAll<number>().as('total'), eb.fn.count<number>('u.simulated').as('simulated')])
+    .where('v.workflow_id', '=', workflowId)
+    .where('v.weight', '>', 0)
+    .executeTakeFirstOrThrow();
+  return { total: Number(r.total), simulated: Number(r.simulated) };
+}
+
 /**
  * Crowd consensus (each aggregator), the baseline and the best ML entry against the hidden solution,
  * all on the live subjects every crowd method has a consensus for, and the crowd consensus against
@@ -271,7 +285,7 @@ function methodOrder(names: string[]): string[] {
  */
 export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDir: string): Promise<ComparisonResult> {
   const db = handle.db;
-  const result: ComparisonResult = { classes: wf.classes, subjects: 0, computedAt: null, comparisons: [], summary: [], ml: { board: null, rule: BEST_ML_RULE, baseline: null, best: null }, agreement: null, reference: null, notes: [] };
+  const result: ComparisonResult = { classes: wf.classes, subjects: 0, computedAt: null, comparisons: [], summary: [], ml: { board: null, rule: BEST_ML_RULE, baseline: null, best: null }, agreement: null, reference: null, notes: [], votes: await weightedVotes(db, wf.id) };
   const challenge = await findChallengeById(db, wf.challengeId);
   if (!challenge) return { ...result, notes: ['The challenge no longer exists.'] };
   const solution = await loadChallengeSolution(challenge);

@@ -1,7 +1,6 @@
 /** Serving subjects and counting votes: the crowd's request path. */
 import crypto from 'node:crypto';
 import type { DbHandle } from '../db/index.js';
-import { nowIso } from '../db/index.js';
 import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { observeGold } from './aggregators/index.js';
@@ -51,6 +50,8 @@ export interface ServeOptions {
    */
   store: boolean;
   rand?: () => number;
+  /** The clock (ms); a simulated crowd passes its own so its volunteers spend a realistic time on each page. */
+  now?: () => number;
 }
 
 /**
@@ -60,9 +61,9 @@ export interface ServeOptions {
  */
 export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, secret: Buffer, opts: ServeOptions): Promise<Served | null> {
   const db = handle.db;
-  const { reserveMinutes, rand = Math.random } = opts;
+  const { reserveMinutes, rand = Math.random, now = Date.now } = opts;
   const n = await experience(handle, wf, voter);
-  const cutoff = new Date(Date.now() - reserveMinutes * 60_000).toISOString();
+  const cutoff = new Date(now() - reserveMinutes * 60_000).toISOString();
   // A new subject is served only when none is open, so the open one, if any, is the latest serve.
   const latest = await db
     .selectFrom('crowd_serves as v')
@@ -103,15 +104,17 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     else q = q.where('s.expert', '=', 0);
     // Live subjects closest to retirement first keeps the number of open subjects small. The index
     // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
-    // all; ties among the first few are broken at random.
-    const first = await q.orderBy('s.vote_count', gold ? 'asc' : 'desc').limit(PICK_AMONG).execute();
+    // all; ties among the first few are broken at random. The id breaks ties among candidates in a
+    // fixed order (not the storage order, which PostgreSQL changes on update), so a seeded simulated
+    // crowd is served the same subjects on every run.
+    const first = await q.orderBy('s.vote_count', gold ? 'asc' : 'desc').orderBy('s.id').limit(PICK_AMONG).execute();
     const tied = first.filter((x) => x.vote_count === first[0].vote_count && x.expert === first[0].expert);
     return tied.length ? tied[Math.floor(rand() * tied.length)] : undefined;
   };
   for (let attempt = 0; attempt < 3; attempt++) {
     const subject = (await pick(wantGold)) ?? (await pick(!wantGold));
     if (!subject) return null;
-    const servedAt = nowIso();
+    const servedAt = new Date(now()).toISOString();
     const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt) });
     if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token };
     const inserted = await db
@@ -135,6 +138,8 @@ export interface VoteInput {
 export interface VoteOptions extends FastRule {
   minVoteMs: number;
   tokenHours: number;
+  /** The clock (ms), as in ServeOptions. */
+  now?: () => number;
 }
 
 export interface VoteResult {
@@ -171,7 +176,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   if (!claim || claim.voter !== voter.key || claim.workflowId !== wf.id) {
     throw new UserError(403, 'not_served', 'This subject was not served to you. Classify the subject shown on the Classify page.');
   }
-  const nowMs = Date.now();
+  const nowMs = (opts.now ?? Date.now)();
   if (nowMs - claim.servedAt > opts.tokenHours * 3600_000) throw new UserError(403, 'token_expired', 'This subject was served too long ago; here is a fresh one.');
   const answer = parseAnswer(wf, input.answer);
   const k = wf.classes.length;

@@ -23,6 +23,8 @@ export interface Badge {
 export interface Profile {
   userId: number;
   name: string;
+  /** The simulated profile (expert, skilled...) of a simulated volunteer; null for a real one. */
+  simulated: string | null;
   classifications: number;
   live: number;
   gold: number;
@@ -84,14 +86,15 @@ async function contributions(db: Db, since: string | null) {
   let q = db
     .selectFrom('crowd_votes as v')
     .innerJoin('users as u', 'u.id', 'v.user_id')
-    .select((eb) => ['v.user_id', 'u.name', eb.fn.sum<number>('v.info_bits').as('info'), eb.fn.countAll<number>().as('votes'), eb.fn.sum<number>('v.counted').as('counted'), eb.fn.sum<number>('v.is_gold').as('gold'), eb.fn.sum<number>('v.correct').as('gold_correct')])
+    .select((eb) => ['v.user_id', 'u.name', 'u.simulated', eb.fn.sum<number>('v.info_bits').as('info'), eb.fn.countAll<number>().as('votes'), eb.fn.sum<number>('v.counted').as('counted'), eb.fn.sum<number>('v.is_gold').as('gold'), eb.fn.sum<number>('v.correct').as('gold_correct')])
     .where('v.weight', '>', 0)
-    .groupBy(['v.user_id', 'u.name']);
+    .groupBy(['v.user_id', 'u.name', 'u.simulated']);
   if (since) q = q.where('v.created_at', '>=', since);
   const rows = await q.execute();
   return rows.map((r) => ({
     userId: Number(r.user_id),
     name: r.name,
+    simulated: r.simulated !== null,
     info: Number(r.info ?? 0),
     votes: Number(r.votes),
     counted: Number(r.counted ?? 0),
@@ -104,6 +107,8 @@ export interface BoardRow {
   rank: number;
   userId: number;
   name: string;
+  /** A simulated volunteer (`sift crowd simulate`). */
+  simulated: boolean;
   infoBits: number;
   votes: number;
   counted: number;
@@ -114,7 +119,7 @@ export interface BoardRow {
 export async function leaderboard(db: Db, since: string | null, limit = 100): Promise<BoardRow[]> {
   const rows = await contributions(db, since);
   rows.sort((a, b) => b.info - a.info || b.votes - a.votes || a.name.localeCompare(b.name));
-  return rows.slice(0, limit).map((r, i) => ({ rank: i + 1, userId: r.userId, name: r.name, infoBits: r.info, votes: r.votes, counted: r.counted, goldRate: r.gold ? r.goldCorrect / r.gold : null }));
+  return rows.slice(0, limit).map((r, i) => ({ rank: i + 1, userId: r.userId, name: r.name, simulated: r.simulated, infoBits: r.info, votes: r.votes, counted: r.counted, goldRate: r.gold ? r.goldCorrect / r.gold : null }));
 }
 
 export const weekAgo = (now = Date.now()) => new Date(now - 7 * DAY).toISOString();
@@ -145,7 +150,7 @@ export function badgesFor(f: { percentile: number | null; activeDays: number; in
 
 /** A volunteer's figures from the votes that carry weight: a fast vote not restored, or a held volunteer's, earns no level, streak or badge. */
 export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Date.now()): Promise<Profile | null> {
-  const user = await db.selectFrom('users').select(['id', 'name']).where('id', '=', userId).executeTakeFirst();
+  const user = await db.selectFrom('users').select(['id', 'name', 'simulated']).where('id', '=', userId).executeTakeFirst();
   if (!user) return null;
   const votes = await db
     .selectFrom('crowd_votes as v')
@@ -233,6 +238,7 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Da
   return {
     userId,
     name: user.name,
+    simulated: user.simulated,
     classifications: votes.length,
     live: votes.length - gold,
     gold,

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { TeamTables } from './tables/teams.js';
 import type { BaselineTables } from './tables/baseline.js';
 import type { CrowdTables } from './tables/crowd.js';
@@ -20,6 +20,8 @@ export interface UsersTable {
   password_hash: string;
   role: Role;
   created_at: IsoTime;
+  /** The profile a simulated volunteer was drawn from (`sift crowd simulate`); null for real accounts. */
+  simulated: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {

@@ -41,7 +41,8 @@ export interface SimulatedCrowd {
   confusion: Float64Array;
 }
 
-function sample(rng: () => number, p: Float64Array | number[], offset: number, k: number): number {
+/** A draw from the distribution p[offset .. offset + k). */
+export function sample(rng: () => number, p: Float64Array | number[], offset: number, k: number): number {
   let u = rng();
   for (let c = 0; c < k - 1; c++) {
     u -= p[offset + c];

@@ -9,6 +9,7 @@ import { crowdServing } from './0006_crowd_serving.js';
 import { uploadGuards } from './0007_upload_guards.js';
 import { crowdVoteWeight } from './0008_crowd_vote_weight.js';
 import { loginThrottle } from './0009_login_throttle.js';
+import { simulatedVolunteers } from './0010_simulated_volunteers.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0007_upload_guards': uploadGuards(dialect),
     '0008_crowd_vote_weight': crowdVoteWeight(),
     '0009_login_throttle': loginThrottle(),
+    '0010_simulated_volunteers': simulatedVolunteers(),
   };
   return { getMigrations: async () => all };
 }
