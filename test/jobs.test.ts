@@ -19,6 +19,14 @@ describe('scoring jobs survive a killed worker', function () {
     return res.body.submission.id;
   }
 
+  async function jobOnceSettled(jobId: number) {
+    for (let i = 0; ; i++) {
+      const row = await ctx.handle.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+      if (row.status !== 'running' || i >= 200) return row;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   it('takes up a job whose lease expired after its worker died mid-score', async () => {
     const id = await queuedSubmission('crash@example.org');
     // A worker claims the job and starts scoring, then is killed: nothing more is written.
@@ -37,7 +45,8 @@ describe('scoring jobs survive a killed worker', function () {
       const row = await waitForTerminal(ctx.handle, id);
       assert.equal(row.status, 'scored');
       assert.ok(row.public_score! > 1);
-      const jobRow = await ctx.handle.db.selectFrom('jobs').selectAll().where('id', '=', job!.id).executeTakeFirstOrThrow();
+      // The worker writes the score first and completes the job right after: wait for that second write.
+      const jobRow = await jobOnceSettled(job!.id);
       assert.equal(jobRow.status, 'done');
       assert.equal(jobRow.attempts, 2);
     } finally {
