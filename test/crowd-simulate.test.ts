@@ -138,6 +138,41 @@ describe('crowd simulate: a simulated crowd through the volunteers\' code path',
       assert.match((await org.agent.get(`/crowd/${SLUG}/compare`).expect(200)).text, /data-testid="simulated-votes"/);
     });
 
+    it("a profile shows answers on live sources only to its own volunteer: a simulated expert's sky map gives no test labels away", async () => {
+      const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      const liveVotes = (userId: number) =>
+        ctx.handle.db
+          .selectFrom('crowd_votes as v')
+          .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
+          .select(['s.external_id'])
+          .where('v.user_id', '=', userId)
+          .where('v.is_gold', '=', 0)
+          .where('s.ra', 'is not', null)
+          .execute();
+      const expert = await ctx.handle.db
+        .selectFrom('crowd_votes as v')
+        .innerJoin('users as u', 'u.id', 'v.user_id')
+        .select('u.id')
+        .where('u.simulated', '=', 'expert')
+        .where('v.is_gold', '=', 0)
+        .executeTakeFirstOrThrow();
+      const expertLive = await liveVotes(expert.id);
+      assert.ok(expertLive.length > 0);
+      const expertPage = (await request(ctx.app).get(`/crowd/users/${expert.id}`).expect(200)).text;
+      for (const v of expertLive) {
+        assert.ok(expertPage.includes(`<title>${html(v.external_id)}</title>`), `${v.external_id} is on the map`);
+        assert.ok(!expertPage.includes(`${html(v.external_id)}: `), `${v.external_id} shows no answer`);
+      }
+      const realLive = await liveVotes(real.userId);
+      assert.ok(realLive.length > 0);
+      const own = (await real.agent.get('/crowd/profile').expect(200)).text;
+      const seenByOthers = (await request(ctx.app).get(`/crowd/users/${real.userId}`).expect(200)).text;
+      for (const v of realLive) {
+        assert.ok(own.includes(`<title>${html(v.external_id)}: AGN</title>`), `the volunteer sees their answer on ${v.external_id}`);
+        assert.ok(!seenByOthers.includes(`${html(v.external_id)}: `), `others do not see it on ${v.external_id}`);
+      }
+    });
+
     it('--delete removes every simulated row, replays the subjects and leaves the real volunteer untouched', async () => {
       const simIds = (await ctx.handle.db.selectFrom('users').select('id').where('simulated', 'is not', null).execute()).map((u) => u.id);
       const r = await deleteSimulatedCrowd(ctx.handle, SLUG);

@@ -160,7 +160,7 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
 
   const showProfile = async (req: Request, res: Response, userId: number) => {
-    const p = await profile(ctx.db.db, userId, cfg);
+    const p = await profile(ctx.db.db, userId, cfg, { showLiveAnswers: req.user?.id === userId });
     if (!p) throw new UserError(404, 'not_found', 'No such volunteer.');
     if (wantsJson(req)) {
       const { skyMap: _sky, ...rest } = p;

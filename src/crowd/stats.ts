@@ -3,6 +3,9 @@ import type { Db } from '../db/index.js';
 import { BOSON_NAMES, LEPTON_NAMES, QUARK_NAMES, type CrowdConfig } from './config.js';
 import { CLASS_COLOURS, skyMapSvg } from './svg.js';
 
+/** Sky-map colour of a live subject whose answer the viewer may not see. */
+const PRIVATE_ANSWER_COLOUR = '#9aa0a6';
+
 export interface ClassGold {
   name: string;
   answered: number;
@@ -149,7 +152,14 @@ export function badgesFor(f: { percentile: number | null; activeDays: number; in
 }
 
 /** A volunteer's figures from the votes that carry weight: a fast vote not restored, or a held volunteer's, earns no level, streak or badge. */
-export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Date.now()): Promise<Profile | null> {
+/**
+ * A volunteer's profile. Answers on live (test) subjects are shown only when `showLiveAnswers`
+ * (the volunteer's own view): to anyone else they would be labels of the test set, and a simulated
+ * volunteer's answers are drawn from the hidden solution itself. Gold answers come from the public
+ * training set and are always shown.
+ */
+export async function profile(db: Db, userId: number, cfg: CrowdConfig, opts: { now?: number; showLiveAnswers?: boolean } = {}): Promise<Profile | null> {
+  const now = opts.now ?? Date.now();
   const user = await db.selectFrom('users').select(['id', 'name', 'simulated']).where('id', '=', userId).executeTakeFirst();
   if (!user) return null;
   const votes = await db
@@ -191,7 +201,8 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Da
     }
     if (v.ra !== null && v.dec !== null) {
       const name = classes[v.answer];
-      points.push({ ra: v.ra, dec: v.dec, colour: CLASS_COLOURS[classNames.indexOf(name) % CLASS_COLOURS.length], title: `${v.external_id}: you said ${name}` });
+      if (v.is_gold || opts.showLiveAnswers) points.push({ ra: v.ra, dec: v.dec, colour: CLASS_COLOURS[classNames.indexOf(name) % CLASS_COLOURS.length], title: `${v.external_id}: ${name}` });
+      else points.push({ ra: v.ra, dec: v.dec, colour: PRIVATE_ANSWER_COLOUR, title: v.external_id });
     }
   }
   // Gold subjects of each class in the volunteer's workflows: a class with fewer than the rule's count asks for all of them.
@@ -252,7 +263,10 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, now = Da
     badges,
     recentInfoBits: mine?.info ?? 0,
     recentPercentile: percentile,
-    skyMap: skyMapSvg(points, 480, classNames.map((c, i) => ({ label: c, colour: CLASS_COLOURS[i % CLASS_COLOURS.length] }))),
+    skyMap: skyMapSvg(points, 480, [
+      ...classNames.map((c, i) => ({ label: c, colour: CLASS_COLOURS[i % CLASS_COLOURS.length] })),
+      ...(points.some((p) => p.colour === PRIVATE_ANSWER_COLOUR) ? [{ label: 'live source (answer private)', colour: PRIVATE_ANSWER_COLOUR }] : []),
+    ]),
     workflows: wfs.map((w) => ({ slug: w.slug, title: w.title, votes: Number(w.n_votes ?? 0), expert: w.expert === 1 })),
   };
 }
