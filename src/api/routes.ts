@@ -10,7 +10,7 @@ import { submissionView } from '../submissions/routes.js';
 import * as submissions from '../submissions/repo.js';
 import { findViewableSubmission, mySubmissions, quota, setSelected, submit } from '../submissions/service.js';
 import { canOrganize } from '../organizers/access.js';
-import { admitUploads, discardUpload, idempotencyKeyHeader, receivePrediction, setRetryAfter, submissionFields } from '../submissions/upload.js';
+import { admitUploads, discardUpload, idempotencyKeyHeader, receivePrediction, submissionFields } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';
 import { formString, idField, parseInput } from '../web/validate.js';
@@ -74,9 +74,6 @@ export function v1Routes(ctx: AppContext): Router {
       if (!replayed) ctx.nudgeWorkers();
       if (replayed) res.set('Idempotent-Replayed', 'true');
       res.status(replayed ? 200 : 202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
-    } catch (err) {
-      setRetryAfter(res, err);
-      throw err;
     } finally {
       await discardUpload(req);
     }

@@ -4,11 +4,11 @@ import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import { privateRevealed } from '../challenges/service.js';
 import type { Challenge } from '../challenges/repo.js';
-import { UserError } from '../web/errors.js';
+import { UserError, setRetryAfter } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
 import { parseInput } from '../web/validate.js';
-import { admitUploads, discardUpload, receivePrediction, setRetryAfter, submissionFields } from './upload.js';
+import { admitUploads, discardUpload, receivePrediction, submissionFields } from './upload.js';
 import { findViewableSubmission, mySubmissions, quota, setSelected, submit, type ScoreDetails } from './service.js';
 import { canOrganize } from '../organizers/access.js';
 
@@ -90,8 +90,9 @@ export function submissionRoutes(ctx: AppContext): Router {
       if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
       res.redirect(303, `/challenges/${c.slug}/submissions#s${sub.id}`);
     } catch (err) {
-      setRetryAfter(res, err);
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
+      // The page is rendered here rather than by the error handler, so the 429's Retry-After is set here too.
+      setRetryAfter(res, err);
       const details = (err.details ?? {}) as { errors?: unknown[]; totalErrors?: number; warnings?: unknown[] };
       res.status(err.status).render('submit', {
         ...(await submitPage(c, req.user!.id)),

@@ -269,17 +269,7 @@ export interface ScoreDetails {
 }
 
 /** submit() for callers that need only the new submission (the baseline, tools). */
-export async function accept(
-  handle: DbHandle,
-  dataDir: string,
-  c: Challenge,
-  userId: number,
-  upload: Upload,
-  message: string | null,
-  opts: SubmitOptions = {},
-): Promise<repo.SubmissionRow> {
-  return (await submit(handle, dataDir, c, userId, upload, message, opts)).submission;
-}
+export const accept = async (...args: Parameters<typeof submit>): Promise<repo.SubmissionRow> => (await submit(...args)).submission;
 
 /**
  * Fails a submission. `error` is shown to its submitter, so it never carries a score or a subset's

@@ -30,21 +30,11 @@ export function idempotencyKeyHeader(req: Request): string | undefined {
   throw new UserError(400, 'invalid_request', `Invalid header: Idempotency-Key ${issues.map((i) => i.message).join('; ')}.`, { issues });
 }
 
-/** Copies a 429's retry delay into the Retry-After header. */
-export function setRetryAfter(res: Response, err: unknown): void {
-  const seconds = err instanceof UserError ? (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
-  if (seconds !== undefined) res.set('Retry-After', String(seconds));
-}
-
 /** Before the body is read: refuses a user past the in-flight or rejected-per-hour limit (429 with Retry-After). */
 export function admitUploads(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      res.once('close', await admitUpload(ctx.db, ctx.uploads, req.user!.id));
-    } catch (err) {
-      setRetryAfter(res, err);
-      throw err;
-    }
+    // A 429 goes to the error handler, which sets Retry-After from it.
+    res.once('close', await admitUpload(ctx.db, ctx.uploads, req.user!.id));
     next();
   };
 }
