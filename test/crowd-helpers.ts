@@ -18,7 +18,7 @@ export async function crowdContext(opts: WorkflowOptions = {}, env: Record<strin
   Object.assign(process.env, env);
   try {
     const ctx = await createTestContext({ challenges: ['xmm-sources'] });
-    const workflowId = await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 40, goldPerClass: 8, ...opts });
+    const workflowId = await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 40, goldPerClass: 8, knownPerClass: 0, ...opts });
     return { ...ctx, workflowId };
   } finally {
     for (const [k, v] of Object.entries(saved)) {

@@ -293,7 +293,7 @@ export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDi
   Object.assign(result, { classes, notes });
   const toClass = Int32Array.from(solution.classes, (c) => classes.indexOf(c));
 
-  const live = await db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'consensus_class', 'consensus_confidence']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
+  const live = await db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'consensus_class', 'consensus_confidence']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('gold_class', 'is', null).orderBy('id').execute();
   const row = new Map<number, number>();
   const candidates: EvalSubject[] = [];
   for (const s of live) {

@@ -22,6 +22,11 @@ const schema = z.object({
   CROWD_FAST_MIN_VOTES: z.coerce.number().int().positive().default(10),
   /** Classify pages per minute per client address (each may store a served subject). */
   CROWD_SERVES_PER_MINUTE_IP: z.coerce.number().int().positive().default(300),
+  /**
+   * A consensus from fewer weighted votes than this is shown as "too few votes": it is left out of the
+   * comparison tables (counted as an abstention) and never used as a crowd label for retraining.
+   */
+  CROWD_MIN_CONSENSUS_VOTES: z.coerce.number().int().min(1).default(3),
   /** A serve token is valid this long. */
   CROWD_TOKEN_HOURS: z.coerce.number().positive().default(24),
   /** An unanswered subject is shown again on reload for this long (then the next one comes). */

@@ -69,12 +69,16 @@ export async function workflowCounts(db: Db, workflowId: number) {
     .select((eb) => [
       eb.fn.countAll<number>().as('subjects'),
       eb.fn.sum<number>(eb.case().when('is_gold', '=', 1).then(1).else(0).end()).as('gold'),
+      eb.fn.sum<number>(eb.case().when(eb.and([eb('is_gold', '=', 0), eb('gold_class', 'is not', null)])).then(1).else(0).end()).as('known'),
       eb.fn.sum<number>(eb.case().when('retired_at', 'is not', null).then(1).else(0).end()).as('retired'),
       eb.fn.sum<number>('vote_count').as('votes'),
     ])
     .where('workflow_id', '=', workflowId)
     .executeTakeFirstOrThrow();
-  return { subjects: Number(r.subjects), gold: Number(r.gold ?? 0), live: Number(r.subjects) - Number(r.gold ?? 0), retired: Number(r.retired ?? 0), votes: Number(r.votes ?? 0) };
+  const gold = Number(r.gold ?? 0);
+  const known = Number(r.known ?? 0);
+  /** live: test rows; known: train rows served as live subjects (see setup.ts). */
+  return { subjects: Number(r.subjects), gold, known, live: Number(r.subjects) - gold - known, retired: Number(r.retired ?? 0), votes: Number(r.votes ?? 0) };
 }
 
 /** A volunteer's first row in a workflow: the prior confusion matrix, not an expert. */

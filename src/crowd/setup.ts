@@ -1,4 +1,8 @@
-/** Creating a crowd workflow for a challenge: live subjects from its test rows, gold from its train rows. */
+/**
+ * Creating a crowd workflow for a challenge: live subjects from its test rows, gold and known sources
+ * from its train rows. A known source is stored as a live subject (is_gold = 0) whose gold_class is
+ * set: volunteers cannot tell it from a test row, and only the comparison scores it.
+ */
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { DbHandle } from '../db/index.js';
@@ -8,6 +12,7 @@ import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
 import { cell, num, type Features } from './features.js';
 import { uniformPrior } from './aggregators/index.js';
 import { readMaybeGzipped } from '../gzip.js';
+import { isEvaluationRow } from './evaluation-split.js';
 
 /** Clues shown after a training answer, per class (CLAXSON style). */
 export const DEFAULT_CLUES: Record<string, string> = {
@@ -27,8 +32,14 @@ export interface WorkflowOptions {
   adaptiveMinVotes?: number;
   trainingChances?: number[];
   clues?: Record<string, string>;
-  /** Gold subjects per class taken from the train rows (all rare ones, at most this many of each). */
+  /** Gold subjects per class taken from the train rows outside the evaluation split (evaluation-split.ts): all of a rare class, at most this many of each. */
   goldPerClass?: number;
+  /**
+   * Known sources per class: further train rows served and aggregated exactly as live subjects (no
+   * feedback, never used to weigh volunteers), so the consensus can be scored on labels the crowd
+   * never saw. A class with fewer than goldPerClass + knownPerClass train rows is split in that ratio.
+   */
+  knownPerClass?: number;
   /** Only this many live subjects (tests); all test rows by default. */
   maxLive?: number;
 }
@@ -42,6 +53,29 @@ function features(row: Record<string, string>, drop: string[]): Features {
   const f: Features = {};
   for (const [k, v] of Object.entries(row)) if (!drop.includes(k)) f[k] = cell(v);
   return f;
+}
+
+/**
+ * The train rows taken for the crowd, per class in file order: up to goldPerClass + knownPerClass of
+ * each, every row of a rarer class being used. Within a class the known sources are spread evenly
+ * among the gold (Bresenham), so neither set is just the head of the file.
+ */
+export function splitGoldAndKnown<R extends Record<string, string>>(train: R[], target: string, classes: string[], goldPerClass: number, knownPerClass: number): { gold: R[]; known: R[] } {
+  const byClass = new Map<string, R[]>();
+  for (const r of train) {
+    const c = r[target];
+    if (!classes.includes(c)) continue;
+    const list = byClass.get(c) ?? [];
+    if (list.length < goldPerClass + knownPerClass) list.push(r);
+    byClass.set(c, list);
+  }
+  const gold: R[] = [];
+  const known: R[] = [];
+  const share = knownPerClass / Math.max(1, goldPerClass + knownPerClass);
+  for (const list of byClass.values()) {
+    list.forEach((r, i) => (Math.floor((i + 1) * share) > Math.floor(i * share) ? known : gold).push(r));
+  }
+  return { gold, known };
 }
 
 /** Creates the challenge's crowd workflow (once); returns its id. */
@@ -58,16 +92,9 @@ export async function createWorkflow(handle: DbHandle, challenge: Challenge, opt
   const drop = [target, 'OriginalClass', challenge.weight_column ?? ''];
   const train = readCsvRecords(path.join(challenge.folder, challenge.train_file));
   const test = readCsvRecords(path.join(challenge.folder, challenge.test_file));
-  const perClass = opts.goldPerClass ?? 60;
-  const taken = new Map<string, number>();
-  const gold = train.filter((r) => {
-    const c = r[target];
-    if (!classes.includes(c)) return false;
-    const n = taken.get(c) ?? 0;
-    if (n >= perClass) return false;
-    taken.set(c, n + 1);
-    return true;
-  });
+  const goldPerClass = opts.goldPerClass ?? 60;
+  const crowdRows = train.filter((r) => !isEvaluationRow(r[idCol]));
+  const { gold, known } = splitGoldAndKnown(crowdRows, target, classes, goldPerClass, opts.knownPerClass ?? Math.round(goldPerClass / 2));
   const live = opts.maxLive ? test.slice(0, opts.maxLive) : test;
   const prior = JSON.stringify(Array.from(uniformPrior(classes.length)));
   const now = nowIso();
@@ -89,15 +116,16 @@ export async function createWorkflow(handle: DbHandle, challenge: Challenge, opt
       .returning('id')
       .executeTakeFirstOrThrow();
     const rows = [
-      ...gold.map((r) => ({ r, gold: classes.indexOf(r[target]) })),
-      ...live.map((r) => ({ r, gold: -1 })),
-    ].map(({ r, gold }) => {
+      ...gold.map((r) => ({ r, isGold: true, known: classes.indexOf(r[target]) })),
+      ...known.map((r) => ({ r, isGold: false, known: classes.indexOf(r[target]) })),
+      ...live.map((r) => ({ r, isGold: false, known: -1 })),
+    ].map(({ r, isGold, known }) => {
       const f = features(r, drop);
       return {
         workflow_id: wf.id,
         external_id: r[idCol],
-        is_gold: gold >= 0 ? 1 : 0,
-        gold_class: gold >= 0 ? gold : null,
+        is_gold: isGold ? 1 : 0,
+        gold_class: known >= 0 ? known : null,
         features_json: JSON.stringify(f),
         ra: num(f, 'ra'),
         dec: num(f, 'dec'),

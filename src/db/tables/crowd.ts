@@ -30,7 +30,11 @@ export interface CrowdSubjectsTable {
   workflow_id: number;
   external_id: string;
   is_gold: number;
-  /** Class code of a gold subject; null for live ones (never sent to volunteers before they answer). */
+  /**
+   * Class code of a gold subject, or of a known source (a train row with is_gold = 0: served and
+   * aggregated as a live subject, scored only on the comparison page); null for test rows. Never
+   * sent to volunteers before they answer, and a known source's never at all.
+   */
   gold_class: number | null;
   /** 1: part of the expert set (served only to level-2 volunteers who joined it). */
   expert: Generated<number>;
