@@ -6,6 +6,7 @@ import { UserError } from '../web/errors.js';
 import { observeGold } from './aggregators/index.js';
 import { ensureVolunteer, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
+import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
 
 /** Who is classifying: a signed-in user, or an anonymous browser (its cookie id). */
@@ -26,6 +27,8 @@ export interface Served {
   training: boolean;
   /** How many subjects this voter has answered in the workflow. */
   experience: number;
+  /** Entropy routing chose the subject (not the retirement rule). */
+  routed: boolean;
 }
 
 /** A new subject is drawn at random among the tied ones in this many of the next in line. */
@@ -69,7 +72,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     .selectFrom('crowd_serves as v')
     .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
     .selectAll('s')
-    .select('v.served_at as served_at_v')
+    .select(['v.served_at as served_at_v', 'v.routed as routed_v'])
     .select(({ exists, selectFrom }) => exists(selectFrom('crowd_votes as x').select('x.id').whereRef('x.voter', '=', 'v.voter').whereRef('x.subject_id', '=', 'v.subject_id')).as('answered'))
     .where('v.voter', '=', voter.key)
     .where('v.workflow_id', '=', wf.id)
@@ -79,9 +82,10 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     .executeTakeFirst();
   const open = latest && !latest.answered ? latest : undefined;
   if (open) {
-    const { served_at_v, answered: _answered, ...subject } = open;
+    const { served_at_v, routed_v, answered: _answered, ...subject } = open;
     const servedMs = Date.parse(served_at_v);
-    return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs }) };
+    const routed = routed_v === 1;
+    return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, routed, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs, routed }) };
   }
 
   let expertMember = false;
@@ -91,8 +95,9 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     else await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
   }
   const wantGold = rand() < trainingChance(wf.trainingChances, n);
-  const pick = async (gold: boolean) => {
-    let q = db
+  // Subjects this voter may be served: in the workflow, unretired, neither served to nor answered by them.
+  const eligible = (gold: boolean) => {
+    const q = db
       .selectFrom('crowd_subjects as s')
       .selectAll('s')
       .where('s.workflow_id', '=', wf.id)
@@ -100,31 +105,54 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .where('s.retired_at', 'is', null)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_serves as v').select('v.id').where('v.voter', '=', voter.key).whereRef('v.subject_id', '=', 's.id'))))
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').where('x.voter', '=', voter.key).whereRef('x.subject_id', '=', 's.id'))));
-    if (expertMember) q = q.orderBy('s.expert', 'desc');
-    else q = q.where('s.expert', '=', 0);
+    return expertMember ? q.orderBy('s.expert', 'desc') : q.where('s.expert', '=', 0);
+  };
+  const byRetirement = async (gold: boolean, entropy?: 'is null') => {
     // Live subjects closest to retirement first keeps the number of open subjects small. The index
     // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
     // all; ties among the first few are broken at random. The id breaks ties among candidates in a
     // fixed order (not the storage order, which PostgreSQL changes on update), so a seeded simulated
     // crowd is served the same subjects on every run.
-    const first = await q.orderBy('s.vote_count', gold ? 'asc' : 'desc').orderBy('s.id').limit(PICK_AMONG).execute();
+    const first = await eligible(gold)
+      .$if(entropy !== undefined, (q) => q.where('s.entropy', 'is', null))
+      .orderBy('s.vote_count', gold ? 'asc' : 'desc')
+      .orderBy('s.id')
+      .limit(PICK_AMONG)
+      .execute();
     const tied = first.filter((x) => x.vote_count === first[0].vote_count && x.expert === first[0].expert);
     return tied.length ? tied[Math.floor(rand() * tied.length)] : undefined;
   };
+  // Entropy routing (live subjects only): subjects the baseline has no prediction for (known sources,
+  // which are train rows) come first, by the retirement rule, as they do under retirement routing
+  // (their ids precede the test rows'), so the known-source tables fill under either routing; then one
+  // of the ROUTE_AMONG most doubtful, drawn in proportion to its entropy.
+  const byEntropy = async (): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
+    const unrouted = await byRetirement(false, 'is null');
+    if (unrouted) return { subject: unrouted, routed: false };
+    const top = await eligible(false).where('s.entropy', 'is not', null).orderBy('s.entropy', 'desc').orderBy('s.id').limit(ROUTE_AMONG).execute();
+    const best = top.filter((x) => x.expert === top[0]?.expert);
+    return best.length ? { subject: best[drawWeighted(best.map((x) => x.entropy ?? 0), rand())], routed: true } : undefined;
+  };
+  const pick = async (gold: boolean): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
+    if (!gold && wf.routing === 'entropy' && !(rand() < wf.randomShare)) return byEntropy();
+    const subject = await byRetirement(gold);
+    return subject && { subject, routed: false };
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
-    const subject = (await pick(wantGold)) ?? (await pick(!wantGold));
-    if (!subject) return null;
+    const picked = (await pick(wantGold)) ?? (await pick(!wantGold));
+    if (!picked) return null;
+    const { subject, routed } = picked;
     const servedAt = new Date(now()).toISOString();
-    const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt) });
-    if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token };
+    const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt), routed });
+    if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed };
     const inserted = await db
       .insertInto('crowd_serves')
-      .values({ workflow_id: wf.id, subject_id: subject.id, voter: voter.key, served_at: servedAt })
+      .values({ workflow_id: wf.id, subject_id: subject.id, voter: voter.key, served_at: servedAt, routed: routed ? 1 : 0 })
       .onConflict((oc) => oc.columns(['voter', 'subject_id']).doNothing())
       .returning('id')
       .executeTakeFirst();
     if (!inserted) continue; // served to this voter by a concurrent request: pick again
-    return { subject, servedAt, training: subject.is_gold === 1, experience: n, token };
+    return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed };
   }
   return null;
 }
@@ -239,6 +267,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
           flagged: flagged ? 1 : 0,
           weight,
           info_bits: step?.infoBits ?? 0,
+          routed: claim.routed ? 1 : 0,
           time_ms: timeMs,
           ip_hash: input.ipHash,
           served_at: new Date(claim.servedAt).toISOString(),
