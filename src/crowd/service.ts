@@ -3,7 +3,8 @@ import crypto from 'node:crypto';
 import type { DbHandle } from '../db/index.js';
 import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
-import { observeGold } from './aggregators/index.js';
+import { observeGold, uniformPrior } from './aggregators/index.js';
+import { expectedInformation } from './credit.js';
 import { ensureVolunteer, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 import { drawWeighted, ROUTE_AMONG } from './routing.js';
@@ -175,11 +176,25 @@ export interface VoteResult {
   subjectId: number;
   externalId: string;
   answer: string;
+  /**
+   * The vote counts toward its subject. Under adaptive retirement it says only that the vote carries
+   * weight, not whether the subject retired between serve and vote (that depends on the other votes).
+   */
   counted: boolean;
   flagged: boolean;
   timeMs: number;
+  /**
+   * The credit the vote earns (credit.ts): on a live subject, the information a volunteer of this
+   * gold record is expected to give, the same whatever the answer; 0 for gold, anonymous and
+   * weightless votes. Never the information the vote added to the posterior, which would reveal
+   * whether the answer agreed with the other votes.
+   */
   infoBits: number;
-  retired: boolean;
+  /**
+   * Whether the vote retired its subject; null on a live subject under adaptive retirement, where
+   * retiring depends on the other votes (a fixed count reveals nothing).
+   */
+  retired: boolean | null;
   /** For gold subjects: the correct class and its clues. */
   feedback: { trueClass: string; correct: boolean; clues: string } | null;
 }
@@ -199,7 +214,7 @@ export function parseAnswer(wf: Workflow, answer: unknown): number {
  * (until an organizer restores it), nor any vote of a volunteer held for review: a volunteer is held
  * once their share of fast votes passes the rule, and their earlier votes lose their weight too.
  */
-export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, input: VoteInput, opts: VoteOptions): Promise<{ vote: VoteResult; subject: SubjectRow }> {
+export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, input: VoteInput, opts: VoteOptions): Promise<{ vote: VoteResult; subject: SubjectRow; retired: boolean }> {
   const claim = input.claim;
   if (!claim || claim.voter !== voter.key || claim.workflowId !== wf.id) {
     throw new UserError(403, 'not_served', 'This subject was not served to you. Classify the subject shown on the Classify page.');
@@ -213,7 +228,8 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   const flagged = timeMs < opts.minVoteMs;
   const now = new Date(nowMs).toISOString();
 
-  let outcome: { vote: VoteResult; subject: SubjectRow; newlyHeld: boolean };
+  // `retired` (the vote retired its subject) is for the server's own use, as the voter's VoteResult may withhold it.
+  let outcome: { vote: VoteResult; subject: SubjectRow; newlyHeld: boolean; retired: boolean };
   try {
     outcome = await batchedTransaction(handle, async (tx) => {
       // The volunteer's row first (as every weight change does), so this vote's count toward the fast
@@ -249,6 +265,9 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       // The volunteer's confusion matrix: a gold answer updates it, a live vote is weighed by it.
       const confusion = volunteer && weight > 0 ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
       let step: ReturnType<typeof onlineStep> | null = null;
+      // The credit of a live vote, fixed now from the volunteer's gold record alone; it earns on the
+      // boards while the vote carries weight (a restored fast vote, a released volunteer's).
+      const credit = !gold && volunteer ? expectedInformation(Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]), k, uniformPrior(k)) : 0;
       if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
       if (!gold && subject.retired_at === null && confusion) step = onlineStep(wf, Float64Array.from(JSON.parse(subject.posterior_json) as number[]), confusion, answer, subject.vote_count);
 
@@ -267,6 +286,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
           flagged: flagged ? 1 : 0,
           weight,
           info_bits: step?.infoBits ?? 0,
+          credit_bits: credit,
           routed: claim.routed ? 1 : 0,
           time_ms: timeMs,
           ip_hash: input.ipHash,
@@ -293,20 +313,21 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
         await tx.updateTable('crowd_volunteers').set({ confusion_json: JSON.stringify(Array.from(confusion)) }).where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).execute();
       }
       const trueClass = gold ? wf.classes[subject.gold_class!] : null;
+      const adaptiveLive = !gold && wf.retirement === 'adaptive';
       const result: VoteResult = {
         voteId: vote.id,
         subjectId: subject.id,
         externalId: subject.external_id,
         answer: wf.classes[answer],
-        counted: !!step,
+        counted: adaptiveLive ? !!confusion : !!step,
         flagged,
         timeMs,
-        infoBits: step?.infoBits ?? 0,
-        retired: !!step?.retired,
+        infoBits: weight > 0 ? credit : 0,
+        retired: adaptiveLive ? null : !!step?.retired,
         feedback: trueClass ? { trueClass, correct: !!correct, clues: wf.clues[trueClass] ?? '' } : null,
       };
       // The subject as read before the vote (for the feedback page; its gold class never goes to the voter's JSON).
-      return { vote: result, subject, newlyHeld };
+      return { vote: result, subject, newlyHeld, retired: !!step?.retired };
     });
   } catch (err) {
     // A concurrent duplicate can also surface as a unique violation on PostgreSQL.
@@ -317,7 +338,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   }
   // Its own transaction, locking subjects in id order after the volunteer (see weights.ts).
   if (outcome.newlyHeld) await holdVolunteerVotes(handle, wf, voter.userId!);
-  return { vote: outcome.vote, subject: outcome.subject };
+  return { vote: outcome.vote, subject: outcome.subject, retired: outcome.retired };
 }
 
 export const newAnonId = (): string => crypto.randomBytes(12).toString('base64url');
