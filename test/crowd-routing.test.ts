@@ -67,6 +67,8 @@ describe('crowd routing: entropy routing with a random share', function () {
     it('stores the normalised entropy of each test row from the probabilities, none for known sources or rows without any', async () => {
       const rows = await testRows(ctx);
       assert.equal(rows.length, 40);
+      // Before any baseline nothing has an entropy: every serve follows the retirement rule.
+      assert.equal((await probe(ctx, 20, 1)).routed, 0);
       // A seeded shuffle of doubts, and one row the baseline has no prediction for.
       const rand = seededRandom(3);
       const ts = rows.map((_, i) => i / (rows.length - 1)).sort(() => rand() - 0.5);

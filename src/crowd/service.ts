@@ -128,8 +128,11 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
   // (their ids precede the test rows'), so the known-source tables fill under either routing; then one
   // of the ROUTE_AMONG most doubtful, drawn in proportion to its entropy.
   const byEntropy = async (): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
-    const unrouted = await byRetirement(false, 'is null');
-    if (unrouted) return { subject: unrouted, routed: false };
+    // Before any baseline is scored nothing has an entropy: the plain retirement rule, which walks its
+    // index, rather than sorting every live subject among those without one.
+    const anyEntropy = await db.selectFrom('crowd_subjects').select('id').where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('entropy', 'is not', null).limit(1).executeTakeFirst();
+    const unrouted = await byRetirement(false, anyEntropy ? 'is null' : undefined);
+    if (unrouted || !anyEntropy) return unrouted && { subject: unrouted, routed: false };
     const top = await eligible(false).where('s.entropy', 'is not', null).orderBy('s.entropy', 'desc').orderBy('s.id').limit(ROUTE_AMONG).execute();
     const best = top.filter((x) => x.expert === top[0]?.expert);
     return best.length ? { subject: best[drawWeighted(best.map((x) => x.entropy ?? 0), rand())], routed: true } : undefined;
