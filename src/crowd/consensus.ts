@@ -3,7 +3,10 @@ import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { JobHandler } from '../jobs/runner.js';
 import { logger } from '../log.js';
-import { aggregators, votesPerSubject } from './aggregators/index.js';
+import type { Insertable } from 'kysely';
+import type { CrowdConsensusTable } from '../db/tables/crowd.js';
+import { aggregators, swapPriorStrength, votesPerSubject } from './aggregators/index.js';
+import { loadCrowdConfig } from './config.js';
 import type { VoteSet } from './aggregators/types.js';
 import { workflowById, type Workflow } from './repo.js';
 import { LIVE_AGGREGATOR } from './compare.js';
@@ -39,18 +42,32 @@ export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ vot
   return { votes, subjectIds: subjects.map((s) => s.id), counts: votesPerSubject(votes) };
 }
 
-/** Runs every aggregator over the workflow's votes and stores one consensus row per subject and aggregator. */
-export async function runConsensus(handle: DbHandle, workflowId: number): Promise<Record<string, { ms: number; iterations?: number }>> {
+/**
+ * The prior strength (pseudo-votes per confusion row) an aggregator's consensus is computed with:
+ * Dawid–Skene's setting, online SWAP's fixed default, none for the others.
+ */
+export function priorStrengthOf(aggregator: string, k: number, priorStrength: number): number | null {
+  if (aggregator === 'dawid_skene') return priorStrength;
+  if (aggregator === 'online_swap' || aggregator === LIVE_AGGREGATOR) return swapPriorStrength(k);
+  return null;
+}
+
+/**
+ * Runs every aggregator over the workflow's votes and stores one consensus row per subject and
+ * aggregator, with the prior strength it used.
+ */
+export async function runConsensus(handle: DbHandle, workflowId: number, priorStrength = loadCrowdConfig().CROWD_PRIOR_STRENGTH): Promise<Record<string, { ms: number; iterations?: number }>> {
   const wf = await workflowById(handle.db, workflowId);
   if (!wf) throw new Error(`no crowd workflow ${workflowId}`);
   const { votes, subjectIds, counts } = await loadVoteSet(handle, wf);
   const k = wf.classes.length;
   const now = nowIso();
   const summary: Record<string, { ms: number; iterations?: number }> = {};
-  const rows: Array<{ workflow_id: number; subject_id: number; aggregator: string; label: number; confidence: number; posterior_json: string; n_votes: number; computed_at: string }> = [];
+  const rows: Array<Insertable<CrowdConsensusTable>> = [];
   for (const agg of Object.values(aggregators)) {
     const t0 = performance.now();
-    const c = agg.aggregate(votes);
+    const c = agg.aggregate(votes, { priorStrength });
+    const strength = priorStrengthOf(agg.name, k, priorStrength);
     summary[agg.name] = { ms: performance.now() - t0, iterations: c.iterations };
     for (let s = 0; s < votes.nSubjects; s++) {
       if (c.label[s] < 0) continue;
@@ -62,6 +79,7 @@ export async function runConsensus(handle: DbHandle, workflowId: number): Promis
         confidence: c.confidence[s],
         posterior_json: JSON.stringify(Array.from(c.posterior.subarray(s * k, s * k + k)).map((p) => Math.round(p * 1e6) / 1e6)),
         n_votes: counts[s],
+        prior_strength: strength,
         computed_at: now,
       });
     }

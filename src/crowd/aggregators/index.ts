@@ -1,4 +1,5 @@
-export type { Aggregator, Consensus, VoteSet } from './types.js';
+export type { Aggregator, AggregateOptions, Consensus, VoteSet } from './types.js';
+export { DEFAULT_PRIOR_STRENGTH, pooledGoldCounts, populationAccuracy, populationConfusion, volunteerPrior } from './prior.js';
 export { checkVotes, votesPerSubject } from './common.js';
 export { majority, majorityVote } from './majority.js';
 export { goldWeighted, goldWeightedVote, goldWeight, goldRecord, volunteerWeights, type GoldRecord } from './gold-weighted.js';
@@ -6,6 +7,7 @@ export { dawidSkene, dawidSkeneEM, type DawidSkeneOptions } from './dawid-skene.
 export {
   onlineSwap,
   newConfusion,
+  swapPriorStrength,
   observeGold,
   answerLikelihood,
   updatePosterior,
