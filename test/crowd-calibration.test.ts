@@ -138,4 +138,19 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
     const enough = exported.filter((r) => Number(r.votes) >= 3);
     assert.ok(enough.length > 0 && enough.every((r) => r.too_few_votes === '0' && ['AGN', 'Star', 'XRB', 'CV', 'Other'].includes(r.label) && Number(r.confidence) > 0));
   });
+
+  it('the partial renders the diagram, an ECE row per aggregator, the prior strength, the too-few-votes counts and the reading guide', async () => {
+    const wf = (await workflowBySlug(ctx.handle.db, SLUG))!;
+    const panel = await calibrationPanel(ctx.handle, wf, { CROWD_MIN_CONSENSUS_VOTES: 3, CROWD_PRIOR_STRENGTH: 5 });
+    const html = await new Promise<string>((resolve, reject) => ctx.app.render('partials/crowd-calibration', { calibration: calibrationView(panel), layout: false }, (err, out) => (err ? reject(err) : resolve(out))));
+    assert.match(html, /data-testid="reliability-diagram"/);
+    assert.match(html, /data-testid="prior-strength">Prior strength: 5 pseudo-votes per class/);
+    assert.match(html, /data-testid="calibration-guide">[^<]*expected calibration error \(ECE\)/);
+    for (const a of panel.aggregators) {
+      const row = new RegExp(`<tr data-aggregator="${a.aggregator}">.*?data-testid="too-few-votes">${a.tooFewVotes}<.*?data-testid="ece">${a.ece!.toFixed(3)}<`);
+      assert.match(html, row, a.aggregator);
+    }
+    assert.match(html, /<tr data-aggregator="dawid_skene">(?:(?!<\/tr>).)*>5<\/td><\/tr>/);
+  });
 });
+

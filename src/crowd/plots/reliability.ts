@@ -84,7 +84,8 @@ export function reliabilityDiagramSvg(series: ReliabilitySeries[], opts: Reliabi
   parts.push(`<text x="${gridLeft}" y="${gridTop}" font-size="11" class="caption">Subjects per confidence bin (columns as on the axis above):</text>`);
   series.forEach((s, i) => {
     const ry = gridTop + 18 + i * 16;
-    parts.push(`<text x="${left + PLOT + 8}" y="${ry}" font-size="10" fill="${COLOURS[i % COLOURS.length]}" class="count-method">${escapeXml(s.method)}</text>`);
+    parts.push(marker(i, left + PLOT + 12, ry - 4, COLOURS[i % COLOURS.length], 'class="count-marker"', s.method));
+    parts.push(`<text x="${left + PLOT + 22}" y="${ry}" font-size="10" fill="#333333" class="count-method">${escapeXml(s.method)}</text>`);
     s.reliability.bins.forEach((b, j) => {
       parts.push(`<text x="${px(gridLeft + (j + 0.5) * cell)}" y="${ry}" text-anchor="middle" font-size="10" class="bin-count" data-method="${escapeXml(s.method)}" data-bin="${j}">${b.count}</text>`);
     });
