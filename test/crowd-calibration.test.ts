@@ -27,7 +27,8 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
     ctx = await crowdContext({ maxLive: 80, goldPerClass: 8, knownPerClass: 6, retirement: 'fixed', retireCount: 6 });
     await simulateCrowdVotes(ctx.handle, SLUG, { volunteers: 30, votes: 500, profile: 'mixed', seed: 7, days: 3, consensus: false }, cfg);
 
-    // A volunteer right on 1 of their 6 gold answers casts a single vote on a live subject nobody voted on.
+    // A volunteer right on 1 of their 6 gold answers, all on AGN gold subjects (the others called XRB), casts a single
+    // vote, Star, on a live subject nobody voted on: their Star row has no gold evidence at all.
     const wf = (await workflowBySlug(ctx.handle.db, SLUG))!;
     const user = await signUp(ctx.handle.db, { email: 'poor@example.org', name: 'Poor', password: 'correct horse battery' });
     const secret = await tokenSecret(ctx.handle.db, cfg.CROWD_SECRET);
@@ -36,8 +37,9 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
       const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId, servedAt: Date.now() - 5000 });
       await castVote(ctx.handle, wf, voter, { claim: verifyServe(secret, token), answer, ipHash: 'test' }, { minVoteMs: 0, tokenHours: 24, fastShare: 1, fastMinVotes: 1000 });
     };
-    const gold = await ctx.handle.db.selectFrom('crowd_subjects').select(['id', 'gold_class']).where('workflow_id', '=', wf.id).where('is_gold', '=', 1).orderBy('id').limit(6).execute();
-    for (const [i, g] of gold.entries()) await cast(g.id, i === 0 ? g.gold_class! : (g.gold_class! + 1) % 5);
+    const gold = await ctx.handle.db.selectFrom('crowd_subjects').select(['id']).where('workflow_id', '=', wf.id).where('is_gold', '=', 1).where('gold_class', '=', 0).orderBy('id').limit(6).execute();
+    assert.equal(gold.length, 6);
+    for (const [i, g] of gold.entries()) await cast(g.id, i === 0 ? 0 : 2);
     const unvoted = await ctx.handle.db
       .selectFrom('crowd_subjects as s')
       .select('s.id')
@@ -56,8 +58,15 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
     await runConsensus(ctx.handle, ctx.workflowId, 5);
     const ds = await ctx.handle.db.selectFrom('crowd_consensus').selectAll().where('subject_id', '=', poorSubject).where('aggregator', '=', 'dawid_skene').executeTakeFirstOrThrow();
     assert.equal(ds.n_votes, 1);
-    assert.ok(ds.confidence < 0.75, `Dawid–Skene confidence ${ds.confidence}`);
+    // 0.99 with the former prior (checked by running this test on it), 0.74 now.
+    assert.ok(ds.confidence < 0.8, `Dawid–Skene confidence ${ds.confidence}`);
     assert.equal(ds.prior_strength, 5);
+    // Gold-weighted reads it as the volunteer's smoothed gold accuracy, (1 + 1) / (6 + 2) (it was 1.0, the vote share); the live posterior stays low too.
+    const gw = await ctx.handle.db.selectFrom('crowd_consensus').selectAll().where('subject_id', '=', poorSubject).where('aggregator', '=', 'gold_weighted').executeTakeFirstOrThrow();
+    assert.ok(Math.abs(gw.confidence - 0.25) < 1e-6, `gold_weighted confidence ${gw.confidence}`);
+    const live = await ctx.handle.db.selectFrom('crowd_subjects').select(['vote_count', 'consensus_confidence']).where('id', '=', poorSubject).executeTakeFirstOrThrow();
+    assert.equal(live.vote_count, 1);
+    assert.ok(live.consensus_confidence! < 0.5, `live confidence ${live.consensus_confidence}`);
     const majority = await ctx.handle.db.selectFrom('crowd_consensus').select('prior_strength').where('aggregator', '=', 'majority').limit(1).executeTakeFirstOrThrow();
     assert.equal(majority.prior_strength, null);
   });
