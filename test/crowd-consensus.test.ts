@@ -148,7 +148,7 @@ describe('crowd: talk, exports, consensus and the volunteer pages', function () 
     const aggs = new Set(rows.map((r) => r.aggregator));
     for (const a of ['majority', 'gold_weighted', 'dawid_skene', 'online_swap']) assert.ok(aggs.has(a), a);
     const csv = await agent.get('/crowd/xmm-sources/export/consensus.csv').expect(200);
-    assert.match(csv.text.split('\n')[0], /^subject_id,subject_name,aggregator,label,confidence,votes,retired,p_AGN,p_Star,p_XRB,p_CV,p_Other/);
+    assert.match(csv.text.split('\n')[0], /^subject_id,subject_name,aggregator,label,confidence,votes,too_few_votes,retired,p_AGN,p_Star,p_XRB,p_CV,p_Other,prior_strength,computed_at/);
     assert.match(csv.text, /,dawid_skene,AGN,/);
     assert.match(csv.text, /,live_swap,AGN,/);
     const cmp = await agent.get('/crowd/xmm-sources/compare').set('Accept', 'application/json').expect(200);

@@ -196,6 +196,8 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     ['GET', '/crowd/xmm-sources/export/consensus.csv', 200],
     ['GET', '/crowd/xmm-sources/export/comments.csv', 200],
     ['GET', '/crowd/xmm-sources/compare', 200],
+    ['GET', '/crowd/xmm-sources/compare/calibration.json', 200],
+    ['GET', '/crowd/xmm-sources/compare/calibration.csv', 200],
     // Anyone who organizes some challenge may open the review queue; it lists only their challenges' flags.
     ['GET', '/crowd/review', 200, ['organizerOfThis', 'organizerOfOther', 'admin']],
     ['POST', '/crowd/flags/:flag', 200],

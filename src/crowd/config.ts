@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PRIOR_STRENGTH } from './aggregators/prior.js';
 
 const list = (fallback: number[]) =>
   z
@@ -27,6 +28,12 @@ const schema = z.object({
    * comparison tables (counted as an abstention) and never used as a crowd label for retraining.
    */
   CROWD_MIN_CONSENSUS_VOTES: z.coerce.number().int().min(1).default(3),
+  /**
+   * Dawid–Skene's prior on each volunteer's confusion matrix: this many pseudo-votes per true class,
+   * spread as the population's answers to gold (see aggregators/prior.ts for the default's reasons).
+   * Larger: one volunteer's few answers move their estimate less.
+   */
+  CROWD_PRIOR_STRENGTH: z.coerce.number().positive().default(DEFAULT_PRIOR_STRENGTH),
   /** A serve token is valid this long. */
   CROWD_TOKEN_HOURS: z.coerce.number().positive().default(24),
   /** An unanswered subject is shown again on reload for this long (then the next one comes). */

@@ -3,7 +3,10 @@ import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { JobHandler } from '../jobs/runner.js';
 import { logger } from '../log.js';
-import { aggregators, votesPerSubject } from './aggregators/index.js';
+import type { Insertable } from 'kysely';
+import type { CrowdConsensusTable } from '../db/tables/crowd.js';
+import { aggregators, swapPriorStrength, votesPerSubject } from './aggregators/index.js';
+import { loadCrowdConfig } from './config.js';
 import type { VoteSet } from './aggregators/types.js';
 import { workflowById, type Workflow } from './repo.js';
 import { LIVE_AGGREGATOR } from './compare.js';
@@ -39,18 +42,32 @@ export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ vot
   return { votes, subjectIds: subjects.map((s) => s.id), counts: votesPerSubject(votes) };
 }
 
-/** Runs every aggregator over the workflow's votes and stores one consensus row per subject and aggregator. */
-export async function runConsensus(handle: DbHandle, workflowId: number): Promise<Record<string, { ms: number; iterations?: number }>> {
+/**
+ * The prior strength (pseudo-votes per confusion row) an aggregator's consensus is computed with:
+ * Dawid–Skene's setting, online SWAP's fixed default, none for the others.
+ */
+export function priorStrengthOf(aggregator: string, k: number, priorStrength: number): number | null {
+  if (aggregator === 'dawid_skene') return priorStrength;
+  if (aggregator === 'online_swap' || aggregator === LIVE_AGGREGATOR) return swapPriorStrength(k);
+  return null;
+}
+
+/**
+ * Runs every aggregator over the workflow's votes and stores one consensus row per subject and
+ * aggregator, with the prior strength it used.
+ */
+export async function runConsensus(handle: DbHandle, workflowId: number, priorStrength = loadCrowdConfig().CROWD_PRIOR_STRENGTH): Promise<Record<string, { ms: number; iterations?: number }>> {
   const wf = await workflowById(handle.db, workflowId);
   if (!wf) throw new Error(`no crowd workflow ${workflowId}`);
   const { votes, subjectIds, counts } = await loadVoteSet(handle, wf);
   const k = wf.classes.length;
   const now = nowIso();
   const summary: Record<string, { ms: number; iterations?: number }> = {};
-  const rows: Array<{ workflow_id: number; subject_id: number; aggregator: string; label: number; confidence: number; posterior_json: string; n_votes: number; computed_at: string }> = [];
+  const rows: Array<Insertable<CrowdConsensusTable>> = [];
   for (const agg of Object.values(aggregators)) {
     const t0 = performance.now();
-    const c = agg.aggregate(votes);
+    const c = agg.aggregate(votes, { priorStrength });
+    const strength = priorStrengthOf(agg.name, k, priorStrength);
     summary[agg.name] = { ms: performance.now() - t0, iterations: c.iterations };
     for (let s = 0; s < votes.nSubjects; s++) {
       if (c.label[s] < 0) continue;
@@ -62,6 +79,7 @@ export async function runConsensus(handle: DbHandle, workflowId: number): Promis
         confidence: c.confidence[s],
         posterior_json: JSON.stringify(Array.from(c.posterior.subarray(s * k, s * k + k)).map((p) => Math.round(p * 1e6) / 1e6)),
         n_votes: counts[s],
+        prior_strength: strength,
         computed_at: now,
       });
     }
@@ -139,9 +157,16 @@ export function commentsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<stri
   );
 }
 
-/** Consensus per live subject and aggregator (the batch ones from the last job, and the live posterior). */
-export async function* consensusCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
-  yield csvLine(['subject_id', 'subject_name', 'aggregator', 'label', 'confidence', 'votes', 'retired', ...wf.classes.map((c) => `p_${c}`), 'computed_at']);
+/** What a consensus export shows for a consensus from fewer votes than the minimum, instead of its class. */
+export const TOO_FEW_VOTES = 'too few votes';
+
+/**
+ * Consensus per live subject and aggregator (the batch ones from the last job, and the live
+ * posterior). A consensus from fewer than `minVotes` votes reads "too few votes" instead of a class,
+ * with no confidence or probabilities, and is marked in the too_few_votes column.
+ */
+export async function* consensusCsv(handle: DbHandle, wf: Workflow, minVotes = loadCrowdConfig().CROWD_MIN_CONSENSUS_VOTES): AsyncGenerator<string> {
+  yield csvLine(['subject_id', 'subject_name', 'aggregator', 'label', 'confidence', 'votes', 'too_few_votes', 'retired', ...wf.classes.map((c) => `p_${c}`), 'prior_strength', 'computed_at']);
   const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'posterior_json', 'consensus_class', 'consensus_confidence', 'retired_at']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
   const batch = await handle.db.selectFrom('crowd_consensus').selectAll().where('workflow_id', '=', wf.id).orderBy('subject_id').orderBy('aggregator').execute();
   const bySubject = new Map<number, typeof batch>();
@@ -150,11 +175,18 @@ export async function* consensusCsv(handle: DbHandle, wf: Workflow): AsyncGenera
     list.push(b);
     bySubject.set(b.subject_id, list);
   }
+  const k = wf.classes.length;
+  const liveStrength = priorStrengthOf(LIVE_AGGREGATOR, k, 0);
+  const line = (s: { id: number; external_id: string; retired_at: string | null }, aggregator: string, label: number, confidence: number | null, votes: number, posteriorJson: string, strength: number | null, computedAt: string) => {
+    const tooFew = votes < minVotes;
+    const shown = tooFew ? [TOO_FEW_VOTES, '', votes, 1] : [wf.classes[label], confidence?.toFixed(6), votes, 0];
+    const probabilities = tooFew ? new Array<string>(k).fill('') : (JSON.parse(posteriorJson) as number[]).map((p) => p.toFixed(6));
+    return csvLine([s.id, s.external_id, aggregator, ...shown, s.retired_at ? 1 : 0, ...probabilities, strength, computedAt]);
+  };
   let chunk = '';
   for (const s of subjects) {
-    const retired = s.retired_at ? 1 : 0;
-    if (s.vote_count > 0 && s.consensus_class !== null) chunk += csvLine([s.id, s.external_id, LIVE_AGGREGATOR, wf.classes[s.consensus_class], s.consensus_confidence?.toFixed(6), s.vote_count, retired, ...(JSON.parse(s.posterior_json) as number[]).map((p) => p.toFixed(6)), '']);
-    for (const b of bySubject.get(s.id) ?? []) chunk += csvLine([s.id, s.external_id, b.aggregator, wf.classes[b.label], b.confidence.toFixed(6), b.n_votes, retired, ...(JSON.parse(b.posterior_json) as number[]).map((p) => p.toFixed(6)), b.computed_at]);
+    if (s.vote_count > 0 && s.consensus_class !== null) chunk += line(s, LIVE_AGGREGATOR, s.consensus_class, s.consensus_confidence, s.vote_count, s.posterior_json, liveStrength, '');
+    for (const b of bySubject.get(s.id) ?? []) chunk += line(s, b.aggregator, b.label, b.confidence, b.n_votes, b.posterior_json, b.prior_strength, b.computed_at);
     if (chunk.length > 64_000) {
       yield chunk;
       chunk = '';

@@ -18,6 +18,7 @@ import { workflowSettings } from './settings.js';
 import { refreshRoutingEntropy } from './routing-entropy.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, commentsCsv, consensusCsv } from './consensus.js';
 import { compareWithSolution } from './compare.js';
+import { calibrationCsv, calibrationPanel } from './calibration.js';
 import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
 import { bodies, idParam } from './validate.js';
 import { parseBody } from '../web/validate.js';
@@ -304,13 +305,23 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
   r.get('/crowd/:slug/export/consensus.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    await stream(res, `${wf.slug}-consensus.csv`, consensusCsv(ctx.db, wf));
+    await stream(res, `${wf.slug}-consensus.csv`, consensusCsv(ctx.db, wf, cfg.CROWD_MIN_CONSENSUS_VOTES));
   });
   r.get('/crowd/:slug/compare', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const result = await compareWithSolution(ctx.db, wf, ctx.config.dataDir);
     if (wantsJson(req)) return res.json(result);
     res.render('crowd/compare', { title: `Crowd vs solution · ${wf.title}`, wf, ...result });
+  });
+
+  // --- Calibration of the crowd's confidence on known sources (issue 10, section 3) ---
+  r.get('/crowd/:slug/compare/calibration.json', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    res.json({ calibration: await calibrationPanel(ctx.db, wf, cfg) });
+  });
+  r.get('/crowd/:slug/compare/calibration.csv', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    res.type('text/csv; charset=utf-8').attachment(`${wf.slug}-calibration.csv`).send(calibrationCsv(await calibrationPanel(ctx.db, wf, cfg)));
   });
   return r;
 }

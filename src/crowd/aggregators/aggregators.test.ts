@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { accuracy, aggregators, checkVotes, goldWeight, simulateCrowd, volunteerWeights, type Aggregator, type CrowdSpec, type VoteSet } from './index.js';
+import { accuracy, aggregators, checkVotes, goldWeight, simulateCrowd, TIE_BREAK, volunteerWeights, type Aggregator, type CrowdSpec, type VoteSet } from './index.js';
 
 const names = Object.keys(aggregators) as Aggregator['name'][];
 
@@ -84,12 +84,30 @@ describe('crowd aggregators', () => {
       }
     });
 
-    it('falls back to plain fractions when every voter on a subject has weight 0', () => {
-      // Binary task, no gold: every weight is 0.
+    it('when every voter on a subject has weight 0, the vote fractions only break the tie: the label, but a confidence of about 1/k', () => {
+      // Binary task, no gold: every weight is 0. (The confidence was 2/3, the plain fraction.)
       const v = votesOf(2, 1, 3, [[0, 0, 1], [0, 1, 1], [0, 2, 0]]);
       const r = aggregators.gold_weighted.aggregate(v);
       assert.equal(r.label[0], 1);
-      assert.ok(Math.abs(r.confidence[0] - 2 / 3) < 1e-12);
+      assert.ok(Math.abs(r.confidence[0] - ((1 - TIE_BREAK) / 2 + (TIE_BREAK * 2) / 3)) < 1e-12);
+    });
+
+    it('gives the one-coin posterior: one vote reads as its volunteer\'s smoothed gold accuracy, agreeing votes compound', () => {
+      // k = 3. Volunteer 0: 8 of 8 gold right (acc 0.9); volunteer 1: 3 of 8 (acc 0.4, weight log(4/3)).
+      const k = 3;
+      const triples: Array<[number, number, number]> = [];
+      const gold = new Array<number>(18).fill(-1);
+      for (let s = 0; s < 8; s++) {
+        gold[s] = s % k;
+        triples.push([s, 0, s % k], [s, 1, s < 3 ? s % k : (s + 1) % k]);
+      }
+      triples.push([16, 0, 2], [17, 0, 1], [17, 1, 1]);
+      const v = votesOf(k, 18, 2, triples, gold);
+      const r = aggregators.gold_weighted.aggregate(v);
+      assert.ok(Math.abs(r.confidence[16] - 0.9) < 1e-12, `one vote: ${r.confidence[16]}`);
+      const both = Math.exp(goldWeight(8, 8, k) + goldWeight(3, 8, k));
+      assert.ok(Math.abs(r.confidence[17] - both / (both + 2)) < 1e-12);
+      assert.ok(r.confidence[17] > 0.9);
     });
   });
 

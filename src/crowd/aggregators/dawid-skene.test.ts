@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { accuracy, aggregators, dawidSkeneEM, majorityVote, simulateCrowd, type CrowdSpec } from './index.js';
+import { accuracy, aggregators, dawidSkeneEM, majorityVote, pooledGoldCounts, populationAccuracy, populationConfusion, simulateCrowd, volunteerPrior, type CrowdSpec, type VoteSet } from './index.js';
 
 describe('dawid_skene', () => {
   it('beats majority vote by a clear margin when a few volunteers are skilled and many are spammers', () => {
@@ -67,9 +67,9 @@ describe('dawid_skene', () => {
     }
   });
 
-  it('does not overturn a unanimous single vote on tiny data (the diagonal prior)', () => {
+  it('does not overturn a unanimous single vote on tiny data (the mildly diagonal population prior)', () => {
     // Volunteer 0 answers 1 on subject 0 and 2 on subject 2 (with volunteer 1). With plain symmetric
-    // 0.01 smoothing (diagonal: 0), EM drifts subject 0 to class 2 within 100 rounds.
+    // 0.01 smoothing, EM drifts subject 0 to class 2 within 100 rounds.
     const votes = { nSubjects: 3, nVolunteers: 2, k: 3, subject: Int32Array.from([0, 2, 2]), volunteer: Int32Array.from([0, 1, 0]), answer: Int32Array.from([1, 2, 2]) };
     const r = dawidSkeneEM(votes);
     assert.deepEqual(Array.from(r.label), [1, -1, 2]);
@@ -83,5 +83,67 @@ describe('dawid_skene', () => {
     const rb = dawidSkeneEM(b.votes);
     assert.deepEqual(Array.from(ra.label), Array.from(rb.label));
     for (let i = 0; i < ra.posterior.length; i++) assert.ok(Math.abs(ra.posterior[i] - rb.posterior[i]) < 1e-4);
+  });
+
+  describe('priors from gold', () => {
+    // Classes 0..2. Volunteers 1-4 answer 12 gold subjects right (4 per class) and agree on 20 live
+    // subjects; volunteer 0 answered 6 gold subjects of class 0, right once, else 2 (gold accuracy 17%),
+    // and casts one vote, 1, on subject 38, which nobody else voted on.
+    const k = 3;
+    const subject: number[] = [], volunteer: number[] = [], answer: number[] = [];
+    const vote = (s: number, v: number, a: number) => (subject.push(s), volunteer.push(v), answer.push(a));
+    const gold = new Int32Array(39).fill(-1);
+    for (let s = 0; s < 12; s++) {
+      gold[s] = s % 3;
+      for (let v = 1; v <= 4; v++) vote(s, v, s % 3);
+    }
+    for (let s = 12; s < 18; s++) {
+      gold[s] = 0;
+      vote(s, 0, s === 12 ? 0 : 2);
+    }
+    for (let s = 18; s < 38; s++) for (let v = 1; v <= 4; v++) vote(s, v, s % 3);
+    vote(38, 0, 1);
+    const votes: VoteSet = { nSubjects: 39, nVolunteers: 5, k, subject: Int32Array.from(subject), volunteer: Int32Array.from(volunteer), answer: Int32Array.from(answer), gold };
+
+    it("a single vote from a volunteer with a poor gold record is far from certain (0.96 before the priors from gold)", () => {
+      const r = dawidSkeneEM(votes);
+      assert.equal(r.label[38], 1);
+      assert.ok(r.confidence[38] < 0.75, `confidence ${r.confidence[38]}`);
+    });
+
+    it("learns the poor volunteer's own gold answers: their answer 2 on a class-0 subject points to class 0", () => {
+      const r = dawidSkeneEM(votes);
+      const c = r.confusion!;
+      assert.ok(c[0 * k * k + 0 * k + 2] > 0.5, `P(answer 2 | true 0) = ${c[2]}`);
+      // Gold subjects stay clamped.
+      for (let s = 0; s < 18; s++) assert.equal(r.label[s], gold[s]);
+    });
+
+    it('the population matrix pools every gold answer with the mildly diagonal default', () => {
+      const pooled = pooledGoldCounts(votes);
+      // Row 0: 16 right by volunteers 1-4 and 1 by volunteer 0, 5 times 2; rows 1 and 2: 16 right.
+      assert.deepEqual(Array.from(pooled), [17, 0, 5, 0, 16, 0, 0, 0, 16]);
+      const p = populationConfusion(pooled, k);
+      assert.deepEqual(Array.from(p).map((x) => +x.toFixed(6)), [19 / 26, 1 / 26, 6 / 26, 1 / 20, 18 / 20, 1 / 20, 1 / 20, 1 / 20, 18 / 20].map((x) => +x.toFixed(6)));
+      // No gold: the default itself, 2/(k+1) on the diagonal.
+      assert.deepEqual(Array.from(populationConfusion(new Float64Array(4), 2)).map((x) => +x.toFixed(6)), [2 / 3, 1 / 3, 1 / 3, 2 / 3].map((x) => +x.toFixed(6)));
+      assert.throws(() => dawidSkeneEM(votes, { priorStrength: 0 }), /prior strength must be a positive number/);
+    });
+
+    it("a volunteer's prior is the population's tilted by their gold accuracy, the population's itself without gold", () => {
+      const pooled = pooledGoldCounts(votes);
+      const p = populationConfusion(pooled, k);
+      const acc = populationAccuracy(pooled, k);
+      assert.ok(Math.abs(acc - (49 + 6) / (54 + 12)) < 1e-12);
+      volunteerPrior(p, k, acc, 0, 0, 5).forEach((q, i) => assert.ok(Math.abs(q - p[i]) < 1e-12));
+      const poor = volunteerPrior(p, k, acc, 1, 6, 5);
+      const good = volunteerPrior(p, k, acc, 12, 12, 5);
+      for (let t = 0; t < k; t++) {
+        assert.ok(poor[t * k + t] < p[t * k + t] && p[t * k + t] < good[t * k + t], `row ${t}`);
+        assert.ok(Math.abs(poor.subarray(t * k, t * k + k).reduce((x, y) => x + y, 0) - 1) < 1e-12);
+      }
+      // Off the diagonal the population's proportions stay: row 0 has answer 2 six times as often as 1.
+      assert.ok(Math.abs(poor[2] / poor[1] - 6) < 1e-9);
+    });
   });
 });

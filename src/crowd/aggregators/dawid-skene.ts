@@ -1,41 +1,46 @@
 import { checkVotes, finish, votesPerSubject } from './common.js';
 import { majorityUnchecked } from './majority.js';
 import type { Aggregator, Consensus, VoteSet } from './types.js';
+import { checkPriorStrength, DEFAULT_PRIOR_STRENGTH, pooledGoldCounts, populationAccuracy, populationConfusion, volunteerPrior } from './prior.js';
+import { goldRecord } from './gold-weighted.js';
 
 export interface DawidSkeneOptions {
   /** Stop when the largest absolute change of any posterior entry is below this. Default 1e-5. */
   tol?: number;
   /** Default 100. */
   maxIterations?: number;
-  /** Dirichlet pseudo-count added to every confusion cell and every class-prior count. Default 0.01. */
-  smoothing?: number;
   /**
-   * Extra Dirichlet pseudo-count on each confusion diagonal: a weak prior that a volunteer is better
-   * than chance. Default 1; 0 gives plain symmetric `smoothing`. Without it, a volunteer with a single
-   * vote has an uninformed (uniform) row for every class but the one they answered, and EM drifts that
-   * vote's subject to the most common class (the degenerate maximum-likelihood solution): on a crowd
-   * where volunteers average ~7 votes, plain EM fell below majority vote (0.65 vs 0.69) while
-   * diagonal = 1 gave 0.70. Volunteers with hundreds of votes are hardly affected.
+   * Pseudo-votes per confusion row of every volunteer's Dirichlet prior: the population's matrix from
+   * the pooled gold answers, tilted by the volunteer's gold accuracy (see prior.ts). Default
+   * DEFAULT_PRIOR_STRENGTH.
    */
-  diagonal?: number;
+  priorStrength?: number;
+  /** Dirichlet pseudo-count of each class in the class prior. Default 1 (Laplace), so a handful of subjects cannot make one class near-certain before any vote. */
+  classPrior?: number;
 }
 
 /**
- * Dawid–Skene EM (Dawid & Skene 1979).
+ * Dawid–Skene EM (Dawid & Skene 1979) with priors on the confusion matrices (as in Passonneau &
+ * Carpenter 2014's Bayesian version, here as a MAP estimate).
  *
  * - Initialised from the majority-vote posterior (vote fractions).
- * - M-step: class priors pi_t and per-volunteer confusion matrices theta_v[t][a] = P(answer a | true t)
- *   from the soft counts, with a small Dirichlet prior: `smoothing` (0.01) in every cell and class
- *   count, plus `diagonal` (1) on each confusion diagonal (see DawidSkeneOptions.diagonal for why).
+ * - M-step: class priors pi_t (plus `classPrior` per class) and per-volunteer confusion matrices
+ *   theta_v[t][a] = P(answer a | true t): soft counts plus `priorStrength` x the volunteer's prior
+ *   matrix (the population's from pooled gold, tilted by their own gold accuracy: prior.ts). Gold
+ *   subjects are clamped to their class, so a volunteer's gold answers count in full.
  * - E-step in log space: log p(t | votes) = log pi_t + sum over votes log theta_v[t][a], normalised by
  *   log-sum-exp.
- * - Gold subjects (gold[s] >= 0) with votes have their posterior clamped to their known class.
  * - Stops when max |posterior change| < tol, or after maxIterations EM rounds; `iterations` is the
  *   number of rounds run. A last M-step makes `confusion` consistent with the returned posterior.
  *
  * Subjects with no votes take no part: label -1, confidence 0, posterior = the estimated class prior.
  *
- * Cost: two passes over the votes per round (M then E), k flops per vote each, typed arrays only. The
+ * Why the prior: a volunteer's confusion row that no gold answer reached used to be read as
+ * near-perfect (see prior.ts), and EM then lets a volunteer confirm themselves on subjects only they
+ * voted on. With the population's row as a prior, one vote from a volunteer whose gold record is poor
+ * weighs about as much as the crowd's typical answer of that class.
+ *
+ * Cost: two passes over the votes per round (M then E), O(k) per vote each, typed arrays only. The
  * confusion is kept internally transposed ([volunteer][answer][true]) so each vote touches k
  * contiguous cells; the returned `confusion` is nVolunteers x k x k, row = true class, col = answer,
  * rows summing to 1.
@@ -44,11 +49,23 @@ export function dawidSkeneEM(votes: VoteSet, options: DawidSkeneOptions = {}): C
   checkVotes(votes);
   const tol = options.tol ?? 1e-5;
   const maxIterations = options.maxIterations ?? 100;
-  const smoothing = options.smoothing ?? 0.01;
-  const diagonal = options.diagonal ?? 1;
+  const strength = options.priorStrength ?? DEFAULT_PRIOR_STRENGTH;
+  checkPriorStrength(strength);
+  const classPrior = options.classPrior ?? 1;
+  if (!(classPrior >= 0)) throw new RangeError(`classPrior must be >= 0, got ${classPrior}`);
   const { nSubjects, nVolunteers, k, subject, volunteer, answer, gold } = votes;
   const n = subject.length;
   const kk = k * k;
+  // Each volunteer's prior pseudo-counts, transposed like the confusion ([volunteer][answer][true]).
+  const pooled = pooledGoldCounts(votes);
+  const population = populationConfusion(pooled, k);
+  const populationAcc = populationAccuracy(pooled, k);
+  const { answered, correct } = goldRecord(votes);
+  const priorCounts = new Float64Array(nVolunteers * kk);
+  for (let v = 0; v < nVolunteers; v++) {
+    const q = volunteerPrior(population, k, populationAcc, correct[v], answered[v], strength);
+    for (let t = 0; t < k; t++) for (let a = 0; a < k; a++) priorCounts[v * kk + a * k + t] = strength * q[t * k + a];
+  }
   const counts = votesPerSubject(votes);
 
   // Per-vote offset into the transposed confusion (volunteer * k² + answer * k), counting-sorted by
@@ -91,8 +108,7 @@ export function dawidSkeneEM(votes: VoteSet, options: DawidSkeneOptions = {}): C
   const logp = new Float64Array(k);
 
   const mStep = () => {
-    conf.fill(smoothing);
-    if (diagonal !== 0) for (let v = 0; v < nVolunteers; v++) for (let t = 0; t < k; t++) conf[v * kk + t * k + t] += diagonal;
+    conf.set(priorCounts);
     for (let j = 0; j < nActive; j++) {
       const s = active[j];
       const o = s * k;
@@ -113,7 +129,7 @@ export function dawidSkeneEM(votes: VoteSet, options: DawidSkeneOptions = {}): C
         }
       }
     }
-    prior.fill(smoothing);
+    prior.fill(classPrior);
     for (let j = 0; j < nActive; j++) {
       const o = active[j] * k;
       for (let t = 0; t < k; t++) prior[t] += posterior[o + t];
@@ -179,4 +195,4 @@ export function dawidSkeneEM(votes: VoteSet, options: DawidSkeneOptions = {}): C
   return { ...finish(posterior, nSubjects, k, counts), posterior, iterations, confusion };
 }
 
-export const dawidSkene: Aggregator = { name: 'dawid_skene', aggregate: (votes) => dawidSkeneEM(votes) };
+export const dawidSkene: Aggregator = { name: 'dawid_skene', aggregate: (votes, opts) => dawidSkeneEM(votes, { priorStrength: opts?.priorStrength }) };

@@ -52,10 +52,21 @@ export function volunteerWeights(votes: VoteSet): Float64Array {
   return w;
 }
 
+/** Share of the posterior the vote fractions get when no vote has weight: enough to order the classes, too little to read as confidence. */
+export const TIE_BREAK = 1e-3;
+
 /**
- * Gold-weighted vote: each vote counts with its volunteer's goldWeight. posterior = normalised weighted
- * votes, confidence = the winner's weighted share, ties to the lowest class index. A subject whose
- * voters all have weight 0 falls back to plain vote fractions (so it still gets a label).
+ * Gold-weighted vote: each vote counts with its volunteer's goldWeight; the label is the class with
+ * the largest summed weight, ties to the lowest class index.
+ *
+ * The posterior is the one-coin model's, whose log-likelihood ratios these weights are: with a
+ * uniform class prior, p(c) ∝ exp(sum of the weights of the votes for c). So one vote from a
+ * volunteer with smoothed gold accuracy acc gets confidence acc, and agreeing votes compound. (It was
+ * the weighted vote share, which is no probability: on the demo crowd's known sources it read 0.81
+ * where the label was always right.) Votes of weight 0 carry no information, so a subject whose voters
+ * all have weight 0 keeps a posterior within TIE_BREAK of uniform: its vote fractions only break the
+ * tie, so it still gets a label, with a confidence of about 1/k rather than the 1 a single such vote
+ * used to give.
  */
 export function goldWeightedVote(votes: VoteSet): Consensus {
   checkVotes(votes);
@@ -79,8 +90,15 @@ export function goldWeightedVote(votes: VoteSet): Consensus {
       posterior.fill(1 / k, o, o + k);
       continue;
     }
-    const t = total[s] > 0 ? total[s] : counts[s];
-    for (let c = 0; c < k; c++) posterior[o + c] /= t;
+    if (total[s] === 0) {
+      for (let c = 0; c < k; c++) posterior[o + c] = (1 - TIE_BREAK) / k + (TIE_BREAK * posterior[o + c]) / counts[s];
+      continue;
+    }
+    let m = -Infinity;
+    for (let c = 0; c < k; c++) if (posterior[o + c] > m) m = posterior[o + c];
+    let z = 0;
+    for (let c = 0; c < k; c++) z += posterior[o + c] = Math.exp(posterior[o + c] - m);
+    for (let c = 0; c < k; c++) posterior[o + c] /= z;
   }
   return { ...finish(posterior, nSubjects, k, counts), posterior };
 }

@@ -1,11 +1,13 @@
-export type { Aggregator, Consensus, VoteSet } from './types.js';
+export type { Aggregator, AggregateOptions, Consensus, VoteSet } from './types.js';
+export { DEFAULT_PRIOR_STRENGTH, pooledGoldCounts, populationAccuracy, populationConfusion, volunteerPrior } from './prior.js';
 export { checkVotes, votesPerSubject } from './common.js';
 export { majority, majorityVote } from './majority.js';
-export { goldWeighted, goldWeightedVote, goldWeight, goldRecord, volunteerWeights, type GoldRecord } from './gold-weighted.js';
+export { goldWeighted, goldWeightedVote, goldWeight, goldRecord, volunteerWeights, TIE_BREAK, type GoldRecord } from './gold-weighted.js';
 export { dawidSkene, dawidSkeneEM, type DawidSkeneOptions } from './dawid-skene.js';
 export {
   onlineSwap,
   newConfusion,
+  swapPriorStrength,
   observeGold,
   answerLikelihood,
   updatePosterior,

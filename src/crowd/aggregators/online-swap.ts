@@ -25,6 +25,12 @@ export function newConfusion(k: number, alpha = 1): Float64Array {
   return c;
 }
 
+/**
+ * Pseudo-votes per row of newConfusion's prior (k + 1 with the default alpha): the live posterior's
+ * fixed prior strength, shown beside Dawid–Skene's configurable one.
+ */
+export const swapPriorStrength = (k: number, alpha = 1): number => alpha * (k + 1);
+
 /** Records one gold answer (true class known) in place: confusion[trueClass][answer] += 1. */
 export function observeGold(confusion: Float64Array, k: number, trueClass: number, answer: number): void {
   if (trueClass < 0 || trueClass >= k || answer < 0 || answer >= k) {

@@ -6,6 +6,8 @@
  * - a subject with no votes gets label -1, confidence 0, and a posterior row equal to the method's
  *   prior (uniform 1/k for majority, gold_weighted and online_swap; the estimated class prior for
  *   dawid_skene), so every posterior row sums to 1;
+ * - volunteers' confusion matrices start from a Dirichlet prior (prior.ts): dawid_skene's from the
+ *   pooled gold answers with a configurable strength, online_swap's the fixed mildly diagonal default;
  * - only dawid_skene clamps gold subjects to their known class (as the issue asks); the others report
  *   what the votes say, so their accuracy can be measured on gold.
  */
@@ -34,7 +36,13 @@ export interface Consensus {
   confusion?: Float64Array;
 }
 
+/** Settings an aggregator may use (the others ignore them). */
+export interface AggregateOptions {
+  /** Pseudo-votes per confusion row of each volunteer's prior (dawid_skene; see prior.ts). */
+  priorStrength?: number;
+}
+
 export interface Aggregator {
   name: 'majority' | 'gold_weighted' | 'dawid_skene' | 'online_swap';
-  aggregate(votes: VoteSet): Consensus;
+  aggregate(votes: VoteSet, opts?: AggregateOptions): Consensus;
 }

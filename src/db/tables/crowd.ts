@@ -158,6 +158,8 @@ export interface CrowdConsensusTable {
   confidence: number;
   posterior_json: string;
   n_votes: number;
+  /** Pseudo-votes per confusion row of the volunteers' prior it was computed with; null for aggregators without one. */
+  prior_strength: number | null;
   computed_at: string;
 }
 
