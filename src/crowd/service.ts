@@ -108,14 +108,13 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').where('x.voter', '=', voter.key).whereRef('x.subject_id', '=', 's.id'))));
     return expertMember ? q.orderBy('s.expert', 'desc') : q.where('s.expert', '=', 0);
   };
-  const byRetirement = async (gold: boolean, entropy?: 'is null') => {
+  const byRetirement = async (gold: boolean) => {
     // Live subjects closest to retirement first keeps the number of open subjects small. The index
     // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
     // all; ties among the first few are broken at random. The id breaks ties among candidates in a
     // fixed order (not the storage order, which PostgreSQL changes on update), so a seeded simulated
     // crowd is served the same subjects on every run.
     const first = await eligible(gold)
-      .$if(entropy !== undefined, (q) => q.where('s.entropy', 'is', null))
       .orderBy('s.vote_count', gold ? 'asc' : 'desc')
       .orderBy('s.id')
       .limit(PICK_AMONG)
@@ -123,19 +122,17 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     const tied = first.filter((x) => x.vote_count === first[0].vote_count && x.expert === first[0].expert);
     return tied.length ? tied[Math.floor(rand() * tied.length)] : undefined;
   };
-  // Entropy routing (live subjects only): subjects the baseline has no prediction for (known sources,
-  // which are train rows) come first, by the retirement rule, as they do under retirement routing
-  // (their ids precede the test rows'), so the known-source tables fill under either routing; then one
-  // of the ROUTE_AMONG most doubtful, drawn in proportion to its entropy.
+  // Entropy routing (live subjects only): one of the ROUTE_AMONG most doubtful, drawn in proportion to
+  // its entropy. Subjects the baseline has no prediction for (known sources, which are train rows) are
+  // left to the random share, as in CLAXSON they are mixed in among the rest: the votes that measure
+  // the crowd are then drawn without looking at the model. With no entropy anywhere yet, or none left
+  // for this voter, the retirement rule serves.
   const byEntropy = async (): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
-    // Before any baseline is scored nothing has an entropy: the plain retirement rule, which walks its
-    // index, rather than sorting every live subject among those without one.
-    const anyEntropy = await db.selectFrom('crowd_subjects').select('id').where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('entropy', 'is not', null).limit(1).executeTakeFirst();
-    const unrouted = await byRetirement(false, anyEntropy ? 'is null' : undefined);
-    if (unrouted || !anyEntropy) return unrouted && { subject: unrouted, routed: false };
     const top = await eligible(false).where('s.entropy', 'is not', null).orderBy('s.entropy', 'desc').orderBy('s.id').limit(ROUTE_AMONG).execute();
     const best = top.filter((x) => x.expert === top[0]?.expert);
-    return best.length ? { subject: best[drawWeighted(best.map((x) => x.entropy ?? 0), rand())], routed: true } : undefined;
+    if (best.length) return { subject: best[drawWeighted(best.map((x) => x.entropy ?? 0), rand())], routed: true };
+    const subject = await byRetirement(false);
+    return subject && { subject, routed: false };
   };
   const pick = async (gold: boolean): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
     if (!gold && wf.routing === 'entropy' && !(rand() < wf.randomShare)) return byEntropy();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { splitGoldAndKnown } from './setup.js';
+import { splitGoldAndKnown, spreadAmong } from './setup.js';
 
 const rows = (cls: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${cls}${i}`, Class: cls }));
 
@@ -23,5 +23,14 @@ describe('splitGoldAndKnown', () => {
     const { gold, known } = splitGoldAndKnown(rows('A', 10), 'Class', ['A'], 4, 0);
     assert.equal(known.length, 0);
     assert.equal(gold.length, 4);
+  });
+});
+
+describe('spreadAmong', () => {
+  it('spreads the extra items evenly through the base, keeping both orders', () => {
+    assert.deepEqual(spreadAmong<number | string>([1, 2, 3, 4, 5, 6], ['a', 'b']), [1, 2, 3, 'a', 4, 5, 6, 'b']);
+    assert.deepEqual(spreadAmong([1, 2], []), [1, 2]);
+    assert.deepEqual(spreadAmong<string>([], ['a']), ['a']);
+    assert.equal(spreadAmong<number | string>(Array.from({ length: 1264 }, (_, i) => i), Array.from({ length: 102 }, (_, i) => `k${i}`)).length, 1366);
   });
 });

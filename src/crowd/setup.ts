@@ -83,6 +83,24 @@ export function splitGoldAndKnown<R extends Record<string, string>>(train: R[], 
   return { gold, known };
 }
 
+/**
+ * `extra` spread evenly through `base`, in order. Subject ids follow this order and break ties in
+ * serving, so known sources placed after the test rows would be served last (or, placed first,
+ * first); spread among them they are served as any test row is.
+ */
+export function spreadAmong<T>(base: T[], extra: T[]): T[] {
+  const out: T[] = [];
+  const total = base.length + extra.length;
+  let b = 0;
+  let e = 0;
+  for (let i = 0; i < total; i++) {
+    // Take from `extra` whenever it has fallen behind its share of the positions so far.
+    if (e < extra.length && (b >= base.length || (e + 1) * total <= (i + 1) * extra.length)) out.push(extra[e++]);
+    else out.push(base[b++]);
+  }
+  return out;
+}
+
 /** Creates the challenge's crowd workflow (once); returns its id. */
 export async function createWorkflow(handle: DbHandle, challenge: Challenge, opts: WorkflowOptions = {}): Promise<number> {
   const db = handle.db;
@@ -124,8 +142,10 @@ export async function createWorkflow(handle: DbHandle, challenge: Challenge, opt
       .executeTakeFirstOrThrow();
     const rows = [
       ...gold.map((r) => ({ r, isGold: true, known: classes.indexOf(r[target]) })),
-      ...known.map((r) => ({ r, isGold: false, known: classes.indexOf(r[target]) })),
-      ...live.map((r) => ({ r, isGold: false, known: -1 })),
+      ...spreadAmong(
+        live.map((r) => ({ r, isGold: false, known: -1 })),
+        known.map((r) => ({ r, isGold: false, known: classes.indexOf(r[target]) })),
+      ),
     ].map(({ r, isGold, known }) => {
       const f = features(r, drop);
       return {
