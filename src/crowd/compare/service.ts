@@ -54,6 +54,6 @@ export function pageModel(view: ComparisonView, wf: Workflow) {
     hiddenRule: HIDDEN_RULE,
     mlEntries: view.solution ? [view.solution.ml.baseline, view.solution.ml.best].filter((e) => e !== null) : [],
     forestSvg: view.forest.length ? forestPlotSvg(view.forest, { title: 'Per-class F1 with 95% bootstrap intervals: crowd and ML side by side' }) : null,
-    exports: PANELS.filter((p) => view.hiddenShown || !p.hiddenOnly).map((p) => ({ name: p.name, title: p.title, csv: `/crowd/${wf.slug}/compare/${p.name}.csv`, json: `/crowd/${wf.slug}/compare/${p.name}.json` })),
+    exports: PANELS.filter((p) => view.hiddenShown || !p.hiddenOnly).map((p) => ({ name: p.name, title: p.title, csvUrl: `/crowd/${wf.slug}/compare/${p.name}.csv`, jsonUrl: `/crowd/${wf.slug}/compare/${p.name}.json` })),
   };
 }
