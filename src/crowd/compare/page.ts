@@ -109,7 +109,7 @@ function methodInputs(inputs: ComparisonInputs, subjects: EvalSubject[], minVote
 
 /** The per-class F1 rows of the forest plot: the reference crowd, the baseline and the best ML entry. */
 function forestOf(panel: SourcePanel, reference: string | null, classes: string[]): ForestRow[] {
-  const label = (m: string) => `${m === reference ? `crowd (${m})` : m} · ${panel.source === 'known' ? 'known' : 'unknown'}`;
+  const label = (m: string) => `${m === reference ? 'crowd' : m} · ${panel.source}`;
   return panel.tables.filter((t) => (t.method === reference || t.kind !== 'crowd') && t.intervals).flatMap((t) => forestRowsOf(label(t.method), t.intervals!.f1, classes));
 }
 

@@ -19,8 +19,9 @@ export async function comparisonView(handle: DbHandle, wf: Workflow, dataDir: st
 }
 
 const two = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(2));
-/** "0.83 [0.71, 0.92]", or "—" when undefined. */
-export const withInterval = (i: Interval | undefined): string => (!i || i.estimate === null ? '—' : `${two(i.estimate)} [${two(i.lo)}, ${two(i.hi)}]`);
+/** A figure and its interval as the page prints them: "0.83" and "[0.71, 0.92]" (the interval under it, so columns stay narrow); "—" when undefined. */
+export const withInterval = (i: Interval | undefined): { estimate: string; interval: string } =>
+  !i || i.estimate === null ? { estimate: '—', interval: '' } : { estimate: two(i.estimate), interval: `[${two(i.lo)}, ${two(i.hi)}]` };
 
 /** One CLAXSON table as the page prints it: counts, precision (right) and recall (bottom) with intervals, then F1. */
 function tableModel(t: MethodTable, source: SourcePanel, classes: string[]) {
@@ -46,14 +47,16 @@ export function pageModel(view: ComparisonView, wf: Workflow) {
   const sources = (view.unknown ? [view.known, view.unknown] : [view.known]).map((s) => ({
     ...s,
     title: SOURCE_TITLES[s.source],
-    tables: s.tables.map((t) => tableModel(t, s, view.classes)),
+    // The reference consensus and the ML methods first; the other aggregators fold away, as they rarely differ much.
+    mainTables: s.tables.filter((t) => t.kind !== 'crowd' || t.method === view.methods.reference?.aggregator).map((t) => tableModel(t, s, view.classes)),
+    otherTables: s.tables.filter((t) => t.kind === 'crowd' && t.method !== view.methods.reference?.aggregator).map((t) => tableModel(t, s, view.classes)),
   }));
   return {
     ...view,
     sources,
     hiddenRule: HIDDEN_RULE,
     mlEntries: view.solution ? [view.solution.ml.baseline, view.solution.ml.best].filter((e) => e !== null) : [],
-    forestSvg: view.forest.length ? forestPlotSvg(view.forest, { title: 'Per-class F1 with 95% bootstrap intervals: crowd and ML side by side' }) : null,
+    forestSvg: view.forest.length ? forestPlotSvg(view.forest, { title: 'Per-class F1 with 95% bootstrap intervals', width: 680 }) : null,
     exports: PANELS.filter((p) => view.hiddenShown || !p.hiddenOnly).map((p) => ({ name: p.name, title: p.title, csvUrl: `/crowd/${wf.slug}/compare/${p.name}.csv`, jsonUrl: `/crowd/${wf.slug}/compare/${p.name}.json` })),
   };
 }
