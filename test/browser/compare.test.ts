@@ -12,9 +12,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { serveToBrowser } from './serve.js';
 import { crowdContext } from '../crowd-helpers.js';
 import { signedInAgent, waitForTerminal } from '../helpers.js';
 import { findChallengeBySlug } from '../../src/challenges/repo.js';
@@ -37,8 +36,8 @@ const WITH_INTERVAL = /^\d\.\d\d \[\d\.\d\d, \d\.\d\d\]$/;
 describe('browser: the organizer reads the crowd-versus-ML comparison', function () {
   this.timeout(180_000);
   let ctx: Awaited<ReturnType<typeof crowdContext>>;
+  let served: Awaited<ReturnType<typeof serveToBrowser>> | undefined;
   let browser: Browser;
-  let server: Server;
   let base: string;
   let session: string;
 
@@ -69,14 +68,11 @@ describe('browser: the organizer reads the crowd-versus-ML comparison', function
     await addOrganizer(ctx.handle, challenge.id, org.id);
     session = await startSession(ctx.handle.db, org.id, 1);
 
-    server = ctx.app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    served = await serveToBrowser(ctx.app);
+    ({ base, browser } = served);
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
+    await served?.close();
     await ctx?.close();
   });
 
