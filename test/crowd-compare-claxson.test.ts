@@ -33,6 +33,7 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
   let challenge: Challenge;
   let participant: Agent;
   let participantToken: string;
+  let bestId = 0;
   const truth = new Map<number, string>();
   const answerA = new Map<number, string>();
   const votesOf = new Map<number, number>();
@@ -140,6 +141,7 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
     const { agent, csrf } = await signedInAgent(ctx.app, 'ml@example.org');
     const res = await agent.post(`/challenges/${SLUG}/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', await predictions({}), 'p.csv').expect(202);
     assert.equal((await waitForTerminal(ctx.handle, res.body.submission.id)).status, 'scored');
+    bestId = res.body.submission.id;
 
     const view = await getJson(org.agent, `/crowd/${SLUG}/compare`);
     assert.equal(view.hiddenShown, true);
@@ -185,6 +187,8 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
     assert.equal(view.methods.best, null);
     assert.equal(view.methods.votesPerSubject.unknown, null);
     for (const name of secrets) assert.ok(!JSON.stringify(view).includes(name));
+    // Which entry is best comes from the board as organizers see it: not named either.
+    assert.ok(!JSON.stringify(view).includes(`"submissionId":${bestId}`));
 
     for (const panel of ['summary', 'tables', 'intervals', 'differences', 'methods']) {
       const csv = await participant.get(`/crowd/${SLUG}/compare/${panel}.csv`).expect(200).expect('Content-Type', /text\/csv/);

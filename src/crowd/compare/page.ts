@@ -99,11 +99,12 @@ function outOfFoldCodes(oof: Map<string, string> | null, subjects: EvalSubject[]
 }
 
 /** The methods of one source: every crowd aggregator, then the baseline and the best ML entry. */
-function methodInputs(inputs: ComparisonInputs, subjects: EvalSubject[], minVotes: number, baseline: Int32Array | string, best: Int32Array | string): MethodInput[] {
+function methodInputs(inputs: ComparisonInputs, source: Source, subjects: EvalSubject[], minVotes: number, baseline: Int32Array | string, best: Int32Array | string): MethodInput[] {
   return [
     ...inputs.methods.map((m): MethodInput => ({ method: m, kind: 'crowd', submissionId: null, pred: crowdCodes(subjects, inputs.crowd.get(m)!, minVotes) })),
     { method: BASELINE_METHOD, kind: 'baseline', submissionId: inputs.ml.baseline?.entry.submissionId ?? null, pred: baseline },
-    { method: BEST_METHOD, kind: 'ml', submissionId: inputs.ml.best?.entry.submissionId ?? null, pred: best },
+    // Which entry is best follows the organizers' view of the board: named only where the test rows are (hidden while open).
+    { method: BEST_METHOD, kind: 'ml', submissionId: source === 'unknown' ? (inputs.ml.best?.entry.submissionId ?? null) : null, pred: best },
   ];
 }
 
@@ -139,13 +140,13 @@ export async function buildComparison(handle: DbHandle, wf: Workflow, dataDir: s
     if (lacking) notes.push(`${lacking} known source(s) have no out-of-fold prediction from the baseline (it was trained on other rows): counted as abstentions.`);
   }
   const truthOf = (subjects: EvalSubject[]) => Int32Array.from(subjects, (s) => s.truth);
-  const knownPanel = sourcePanel('known', truthOf(known), methodInputs(inputs, known, minVotes, knownBaseline, BEST_NOT_APPLICABLE), classes, pairs, bootstrap);
+  const knownPanel = sourcePanel('known', truthOf(known), methodInputs(inputs, 'known', known, minVotes, knownBaseline, BEST_NOT_APPLICABLE), classes, pairs, bootstrap);
 
   const unknown = challenge ? evaluationSet(inputs.unknown, crowdMaps) : [];
   const missingMl = (role: 'baseline' | 'best') => `No ${role === 'baseline' ? 'baseline' : 'scored ML entry'} to score on the ${inputs.board ?? 'public'} leaderboard (see the notes).`;
   const unknownBaseline = inputs.ml.baseline ? mlCodes(unknown, inputs.ml.baseline.labels) : missingMl('baseline');
   const unknownBest = inputs.ml.best ? mlCodes(unknown, inputs.ml.best.labels) : missingMl('best');
-  const unknownPanel = sourcePanel('unknown', truthOf(unknown), methodInputs(inputs, unknown, minVotes, unknownBaseline, unknownBest), classes, pairs, bootstrap);
+  const unknownPanel = sourcePanel('unknown', truthOf(unknown), methodInputs(inputs, 'unknown', unknown, minVotes, unknownBaseline, unknownBest), classes, pairs, bootstrap);
 
   const votesOf = (subjects: EvalSubject[]) => spread(subjects.map((s) => inputs.voteCount.get(s.id) ?? 0));
   const record = challenge ? readRecord(dataDir, challenge.slug) : null;
