@@ -154,6 +154,12 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
     assert.deepEqual(tableOf(view.unknown, 'baseline').table.counts, byTruthAndLabel(unknown, (s) => (s.id === unknown[1].id ? wrong(truth.get(s.id)!) : truth.get(s.id)!)));
     assert.deepEqual(tableOf(view.unknown, 'best ML').table.counts, byTruthAndLabel(unknown, (s) => truth.get(s.id)!));
     assert.equal(view.methods.best.submissionId, res.body.submission.id);
+    assert.deepEqual(view.methods.baseline, { submissionId: b.id, backend: null, seed: null, trainedAt: null, outOfFold: true });
+    // The model version comes from the training run that submitted the baseline.
+    const now = new Date().toISOString();
+    await ctx.handle.db.insertInto('baseline_runs').values({ challenge_id: challenge.id, status: 'done', started_by: null, seed: 5, progress_json: '{}', record_json: JSON.stringify({ backend: 'wasm', seed: 5, createdAt: '2026-01-02T03:04:05.000Z' }), submission_id: b.id, started_at: now, heartbeat_at: now }).execute();
+    const withRun = await getJson(org.agent, `/crowd/${SLUG}/compare/methods.json`);
+    assert.deepEqual(withRun.methods.baseline, { submissionId: b.id, backend: 'wasm', seed: 5, trainedAt: '2026-01-02T03:04:05.000Z', outOfFold: true });
 
     // Paired differences: the reference crowd (live posterior: no job yet) minus each ML method.
     assert.deepEqual(view.known.differences.map((d: Json) => [d.a, d.b]), [['live_swap', 'baseline']]);

@@ -8,7 +8,7 @@
 import type { Db, DbHandle } from '../../db/index.js';
 import { ABSTAIN } from '../../../scorers/claxson.js';
 import { readOutOfFold } from '../../baseline/oof.js';
-import { readRecord } from '../../baseline/train.js';
+import { readRecord, type BaselineRecord } from '../../baseline/train.js';
 import type { ForestRow } from '../plots/forest.js';
 import { forestRowsOf } from '../plots/forest.js';
 import type { Workflow } from '../repo.js';
@@ -89,6 +89,18 @@ async function volunteerCounts(db: Db, workflowId: number): Promise<{ total: num
   return { total: rows.length, simulated: rows.filter((r) => r.simulated !== null).length };
 }
 
+/**
+ * The training record of the baseline behind `submissionId`: the run that submitted it, else the
+ * record on disk (a baseline submitted before runs kept their submission, or from the CLI).
+ */
+async function baselineRecord(db: Db, dataDir: string, slug: string, submissionId: number | null): Promise<Pick<BaselineRecord, 'backend' | 'seed' | 'createdAt'> | null> {
+  if (submissionId !== null) {
+    const run = await db.selectFrom('baseline_runs').select('record_json').where('submission_id', '=', submissionId).orderBy('id', 'desc').executeTakeFirst();
+    if (run?.record_json) return JSON.parse(run.record_json) as BaselineRecord;
+  }
+  return readRecord(dataDir, slug);
+}
+
 /** The baseline's class code per known source from its out-of-fold file (ABSTAIN for a row it lacks), or why there is none. */
 function outOfFoldCodes(oof: Map<string, string> | null, subjects: EvalSubject[], classes: string[]): Int32Array | string {
   if (!oof) return NO_OOF;
@@ -149,8 +161,8 @@ export async function buildComparison(handle: DbHandle, wf: Workflow, dataDir: s
   const unknownPanel = sourcePanel('unknown', truthOf(unknown), methodInputs(inputs, 'unknown', unknown, minVotes, unknownBaseline, unknownBest), classes, pairs, bootstrap);
 
   const votesOf = (subjects: EvalSubject[]) => spread(subjects.map((s) => inputs.voteCount.get(s.id) ?? 0));
-  const record = challenge ? readRecord(dataDir, challenge.slug) : null;
   const baselineEntry = inputs.ml.baseline?.entry ?? null;
+  const record = challenge ? await baselineRecord(handle.db, dataDir, challenge.slug, baselineEntry?.submissionId ?? null) : null;
   const best = inputs.ml.best?.entry ?? null;
   const methods: MethodsNote = {
     aggregators: inputs.methods,
