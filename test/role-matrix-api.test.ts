@@ -63,6 +63,8 @@ const MATRIX: Row[] = [
   { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/xray-sources/compare/tables', expect: [200, 200, 200, 200, 200, 200] },
   { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/xray-sources/compare/disagreements', expect: [403, 403, 403, 403, 200, 200] },
   { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/higgsml/compare/tables', expect: [404, 404, 404, 404, 404, 404] },
+  // A draft's comparison exists only for its organizers and admins, like the draft itself.
+  { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/xmm-sources/compare/tables', expect: [404, 404, 404, 200, 404, 200] },
   { method: 'get', doc: '/api/openapi.json', url: '/api/openapi.json', expect: [200, 200, 200, 200, 200, 200] },
   { method: 'get', doc: '/api/docs', url: '/api/docs', expect: [200, 200, 200, 200, 200, 200] },
 ];
@@ -109,7 +111,7 @@ describe('API role matrix', function () {
     assert.equal((await waitForTerminal(ctx.handle, s.id)).status, 'scored');
     const other = await user('participant');
     const u = await createTeam(ctx.handle, higgs, other.id, 'Team U');
-    await createWorkflowForSlug(ctx.handle, 'xray-sources', { maxLive: 10, goldPerClass: 4, knownPerClass: 2 });
+    for (const slug of ['xray-sources', 'xmm-sources']) await createWorkflowForSlug(ctx.handle, slug, { maxLive: 10, goldPerClass: 4, knownPerClass: 2 });
     fixed = { S: String(s.id), T: String(t.id), U: String(u.id), INVITE: (await createInvite(ctx.handle, t.id, founder.id)).token };
   });
   after(async () => ctx.close());

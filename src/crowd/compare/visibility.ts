@@ -10,6 +10,7 @@ import type { DbHandle } from '../../db/index.js';
 import { findChallengeById } from '../../challenges/repo.js';
 import { privateRevealed } from '../../challenges/service.js';
 import { canOrganize } from '../../organizers/access.js';
+import { UserError } from '../../web/errors.js';
 import type { ForestRow } from '../plots/forest.js';
 import type { ComparisonResult } from '../compare.js';
 import type { FullComparison, MethodsNote } from './page.js';
@@ -31,11 +32,15 @@ export interface ComparisonView {
   notes: string[];
 }
 
-/** Whether `user` may see the results scored against the challenge's hidden solution. */
+/**
+ * Whether `user` may see the results scored against the challenge's hidden solution. A draft
+ * challenge exists only for its organizers (as everywhere else): anyone else gets a 404.
+ */
 export async function seesHiddenResults(handle: DbHandle, challengeId: number, user: { id: number; role: string } | null | undefined): Promise<boolean> {
   const challenge = await findChallengeById(handle.db, challengeId);
-  if (!challenge) return false;
-  return privateRevealed(challenge) || (await canOrganize(handle, user, challenge));
+  const organizer = !!challenge && (await canOrganize(handle, user, challenge));
+  if (!challenge || (challenge.state === 'draft' && !organizer)) throw new UserError(404, 'not_found', 'No such crowd workflow.');
+  return organizer || privateRevealed(challenge);
 }
 
 export function forViewer(full: FullComparison, hiddenShown: boolean): ComparisonView {
