@@ -24,7 +24,7 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
   let poorSubject: number;
 
   before(async () => {
-    ctx = await crowdContext({ maxLive: 80, goldPerClass: 8, knownPerClass: 6, retirement: 'fixed', retireCount: 6 });
+    ctx = await crowdContext({ maxLive: 80, goldPerClass: 8, knownPerClass: 8, retirement: 'fixed', retireCount: 6 });
     await simulateCrowdVotes(ctx.handle, SLUG, { volunteers: 30, votes: 500, profile: 'mixed', seed: 7, days: 3, consensus: false }, cfg);
 
     // A volunteer right on 1 of their 6 gold answers, all on AGN gold subjects (the others called XRB), casts a single
@@ -58,8 +58,10 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
     await runConsensus(ctx.handle, ctx.workflowId, 5);
     const ds = await ctx.handle.db.selectFrom('crowd_consensus').selectAll().where('subject_id', '=', poorSubject).where('aggregator', '=', 'dawid_skene').executeTakeFirstOrThrow();
     assert.equal(ds.n_votes, 1);
-    // 0.99 with the former prior (checked by running this test on it), 0.74 now.
-    assert.ok(ds.confidence < 0.8, `Dawid–Skene confidence ${ds.confidence}`);
+    // 0.99 with the former prior (checked by running this test on it); 0.74–0.81 now, depending on the
+    // simulated crowd around it (the volunteer was never tested on Star, so their Star row is the crowd's,
+    // tilted down by their 1-in-6 gold record: a Star answer still points to Star more than elsewhere).
+    assert.ok(ds.confidence < 0.85, `Dawid–Skene confidence ${ds.confidence}`);
     assert.equal(ds.prior_strength, 5);
     // Gold-weighted reads it as the volunteer's smoothed gold accuracy, (1 + 1) / (6 + 2) (it was 1.0, the vote share); the live posterior stays low too.
     const gw = await ctx.handle.db.selectFrom('crowd_consensus').selectAll().where('subject_id', '=', poorSubject).where('aggregator', '=', 'gold_weighted').executeTakeFirstOrThrow();
@@ -117,7 +119,7 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
     for (const a of ['live_swap', 'majority', 'gold_weighted', 'online_swap']) assert.equal(eceOf(strong, a), eceOf(weak, a));
   });
 
-  it('serves the panel as JSON and CSV to organizers only, and the consensus export reads "too few votes" under the minimum', async () => {
+  it('serves the panel as JSON and CSV to anyone (known sources carry training labels only), and the consensus export reads "too few votes" under the minimum', async () => {
     const org = await organizerAgent(ctx);
     const json = await org.agent.get(`/crowd/${SLUG}/compare/calibration.json`).expect(200);
     const panel = json.body.calibration as CalibrationPanel;
@@ -132,8 +134,11 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
     assert.equal(dsBins[0].prior_strength, '5');
 
     const { agent: volunteer } = await signedInAgent(ctx.app, 'someone@example.org');
-    await volunteer.get(`/crowd/${SLUG}/compare/calibration.json`).expect(403);
-    await volunteer.get(`/crowd/${SLUG}/compare/calibration.csv`).expect(403);
+    assert.deepEqual((await volunteer.get(`/crowd/${SLUG}/compare/calibration.json`).expect(200)).body, json.body);
+    assert.equal((await volunteer.get(`/crowd/${SLUG}/compare/calibration.csv`).expect(200)).text, csv.text);
+    const page = await volunteer.get(`/crowd/${SLUG}/compare`).expect(200);
+    assert.match(page.text, /data-testid="calibration"/);
+    assert.match(page.text, /data-testid="reliability-diagram"|<svg/);
 
     const exported = parse((await org.agent.get(`/crowd/${SLUG}/export/consensus.csv`).expect(200)).text, { columns: true }) as Array<Record<string, string>>;
     const poor = exported.filter((r) => Number(r.subject_id) === poorSubject);

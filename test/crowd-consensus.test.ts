@@ -152,14 +152,17 @@ describe('crowd: talk, exports, consensus and the volunteer pages', function () 
     assert.match(csv.text, /,dawid_skene,AGN,/);
     assert.match(csv.text, /,live_swap,AGN,/);
     const cmp = await agent.get('/crowd/xmm-sources/compare').set('Accept', 'application/json').expect(200);
-    const ds = cmp.body.comparisons.find((c: { aggregator: string }) => c.aggregator === 'dawid_skene');
+    const ds = cmp.body.solution.comparisons.find((c: { aggregator: string }) => c.aggregator === 'dawid_skene');
     assert.ok(ds);
     assert.equal(ds.confusion.length, 5);
     assert.ok(ds.n > 0);
     assert.equal(ds.classes.length, 5);
     const page = await agent.get('/crowd/xmm-sources/compare').expect(200);
-    assert.match(page.text, /Crowd consensus vs the solution/);
-    await vols[0].agent.get('/crowd/xmm-sources/compare').set('Accept', 'application/json').expect(403);
+    assert.match(page.text, /Crowd versus ML, measured/);
+    // A volunteer sees the page without anything scored against the solution.
+    const theirs = await vols[0].agent.get('/crowd/xmm-sources/compare').set('Accept', 'application/json').expect(200);
+    assert.equal(theirs.body.solution, null);
+    assert.equal(theirs.body.unknown, null);
   });
 
   it('shows the profile (gold per class, level, streak, sky map) and ranks the leaderboard by information', async () => {

@@ -134,7 +134,7 @@ describe('crowd simulate: a simulated crowd through the volunteers\' code path',
       assert.equal(rows.length, 912);
       for (const r of rows) assert.equal(r.simulated, Number(r.user_id) === real.userId ? '0' : '1');
       const compare = await org.agent.get(`/crowd/${SLUG}/compare`).set('Accept', 'application/json').expect(200);
-      assert.equal(compare.body.votes.simulated, 900);
+      assert.equal(compare.body.methods.votes.simulated, 900);
       assert.match((await org.agent.get(`/crowd/${SLUG}/compare`).expect(200)).text, /data-testid="simulated-votes"/);
     });
 

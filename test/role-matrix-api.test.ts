@@ -10,6 +10,7 @@ import { openApiDocument } from '../src/api/openapi.js';
 import { addOrganizer } from '../src/organizers/access.js';
 import { acceptInvite, createInvite, createTeam } from '../src/teams/service.js';
 import { accept } from '../src/submissions/service.js';
+import { createWorkflowForSlug } from '../src/crowd/setup.js';
 import { createTestContext, datasetFile, waitForTerminal, type TestContext } from './helpers.js';
 
 /**
@@ -58,6 +59,12 @@ const MATRIX: Row[] = [
   { method: 'post', doc: '/api/v1/challenges/{slug}/team/merges/cancel', url: `${H}/team/merges/cancel`, body: { fromTeamId: '{U}', intoTeamId: '{T}' }, expect: [401, 403, 200, 403, 403, 403] },
   { method: 'get', doc: '/api/v1/invites/{token}', url: '/api/v1/invites/{INVITE}', expect: [401, 200, 200, 200, 200, 200] },
   { method: 'post', doc: '/api/v1/invites/{token}/accept', url: '/api/v1/invites/{INVITE}/accept', expect: [401, 200, 200, 200, 200, 200] },
+  // The comparison: known-source panels for everyone; test-row panels for the challenge's organizers until it closes.
+  { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/xray-sources/compare/tables', expect: [200, 200, 200, 200, 200, 200] },
+  { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/xray-sources/compare/disagreements', expect: [403, 403, 403, 403, 200, 200] },
+  { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/higgsml/compare/tables', expect: [404, 404, 404, 404, 404, 404] },
+  // A draft's comparison exists only for its organizers and admins, like the draft itself.
+  { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/xmm-sources/compare/tables', expect: [404, 404, 404, 200, 404, 200] },
   { method: 'get', doc: '/api/openapi.json', url: '/api/openapi.json', expect: [200, 200, 200, 200, 200, 200] },
   { method: 'get', doc: '/api/docs', url: '/api/docs', expect: [200, 200, 200, 200, 200, 200] },
 ];
@@ -104,6 +111,7 @@ describe('API role matrix', function () {
     assert.equal((await waitForTerminal(ctx.handle, s.id)).status, 'scored');
     const other = await user('participant');
     const u = await createTeam(ctx.handle, higgs, other.id, 'Team U');
+    for (const slug of ['xray-sources', 'xmm-sources']) await createWorkflowForSlug(ctx.handle, slug, { maxLive: 10, goldPerClass: 4, knownPerClass: 2 });
     fixed = { S: String(s.id), T: String(t.id), U: String(u.id), INVITE: (await createInvite(ctx.handle, t.id, founder.id)).token };
   });
   after(async () => ctx.close());

@@ -195,9 +195,6 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     ['GET', '/crowd/xmm-sources/export/classifications.csv', 200],
     ['GET', '/crowd/xmm-sources/export/consensus.csv', 200],
     ['GET', '/crowd/xmm-sources/export/comments.csv', 200],
-    ['GET', '/crowd/xmm-sources/compare', 200],
-    ['GET', '/crowd/xmm-sources/compare/calibration.json', 200],
-    ['GET', '/crowd/xmm-sources/compare/calibration.csv', 200],
     // Anyone who organizes some challenge may open the review queue; it lists only their challenges' flags.
     ['GET', '/crowd/review', 200, ['organizerOfThis', 'organizerOfOther', 'admin']],
     ['POST', '/crowd/flags/:flag', 200],
@@ -219,6 +216,20 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
       assert.deepEqual(got, want);
     });
   }
+
+  it('opens the comparison to everyone, with the test-row results for this challenge\'s organizers only while it is open', async () => {
+    const got: Record<string, [number, boolean | null, number]> = {};
+    const want: Record<string, [number, boolean | null, number]> = {};
+    for (const role of ROLES) {
+      const { agent } = agents[role];
+      const page = await agent.get('/crowd/xmm-sources/compare').set('Accept', 'application/json');
+      const hidden = await agent.get('/crowd/xmm-sources/compare/disagreements.json').set('Accept', 'application/json');
+      got[role] = [page.status, page.body.hiddenShown ?? null, hidden.status];
+      const sees = ['organizerOfThis', 'admin'].includes(role);
+      want[role] = [200, sees, sees ? 200 : 403];
+    }
+    assert.deepEqual(got, want);
+  });
 
   it('shows each organizer only the flags of the challenges they organize', async () => {
     const mine = await agents.organizerOfThis.agent.get('/crowd/review?status=all').set('Accept', 'application/json').expect(200);

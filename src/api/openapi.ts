@@ -3,6 +3,8 @@
  * and /api/docs renders it; test/openapi.test.ts checks it is well formed and matches the routes.
  */
 
+import { panelNames } from '../crowd/compare/panels.js';
+
 type Json = Record<string, unknown>;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -90,6 +92,7 @@ export const openApiDocument = {
     { name: 'submissions', description: 'Upload predictions and follow their scoring' },
     { name: 'leaderboards', description: 'Public and private leaderboards' },
     { name: 'teams', description: 'Teams: create, invite, accept, leave, merge (Kaggle rules)' },
+    { name: 'crowd', description: 'Crowd versus ML: the comparison page\'s panels' },
     { name: 'meta', description: 'This description' },
   ],
   paths: {
@@ -374,6 +377,21 @@ export const openApiDocument = {
         },
       },
     },
+    '/api/v1/crowd/{slug}/compare/{panel}': {
+      get: {
+        tags: ['crowd'],
+        operationId: 'getComparisonPanel',
+        summary: "One panel of the crowd-versus-ML comparison page (the same data as its JSON export)",
+        description:
+          'Panels: `summary` (accuracy and macro-F1 per method and source, with intervals), `tables` (CLAXSON tables: rows the predicted class, columns the true class), `intervals` (95% seeded bootstrap intervals), `differences` (paired crowd − ML differences), `disagreements` (crowd × ML on test rows), `methods` (the methods note). Known-source results are public. Results on the test rows (unknown sources) use the hidden solution: they are included for the challenge\'s organizers while it is open and for everyone once its private leaderboard is revealed; `disagreements` is refused (403 `hidden_until_close`) until then.',
+        security: optionalBearer,
+        parameters: [param('slug'), param('comparePanel')],
+        responses: {
+          '200': ok('The panel', ref('ComparisonPanel'), { summary: [{ source: 'known', method: 'dawid_skene', kind: 'crowd', submissionId: null, subjects: 120, labelled: 114, abstained: 6, coverage: 0.95, accuracy: { estimate: 0.81, lo: 0.74, hi: 0.88, usable: 1000 }, macroF1: { estimate: 0.78, lo: 0.7, hi: 0.85, usable: 1000 }, missing: null }] }),
+          ...errors(400, 401, 403, 404, 429),
+        },
+      },
+    },
     '/api/v1/invites/{token}': {
       get: {
         tags: ['teams'],
@@ -427,6 +445,7 @@ export const openApiDocument = {
     parameters: {
       slug: { name: 'slug', in: 'path', required: true, description: 'The challenge slug, e.g. `higgsml`', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 100 }, example: 'higgsml' },
       inviteToken: { name: 'token', in: 'path', required: true, description: 'An invitation token from `POST …/team/invites`', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', minLength: 16, maxLength: 100 }, example: 'pQ3ZbX7h2Kd9LmN4rT6vWy8a' },
+      comparePanel: { name: 'panel', in: 'path', required: true, description: 'A panel of the comparison page', schema: { type: 'string', enum: panelNames() }, example: 'tables' },
       submissionId: { name: 'id', in: 'path', required: true, description: 'The submission id', schema: { type: 'integer', minimum: 1 }, example: 42 },
     },
     responses: {
@@ -441,6 +460,7 @@ export const openApiDocument = {
       TooMany: { description: 'Daily submission limit reached (`daily_limit`, with `quota`), too many requests (`rate_limited`), too many uploads at once (`too_many_uploads_in_flight`) or rejected files this hour (`too_many_rejected_uploads`); the last two send `Retry-After`', content: json(ref('Error'), { error: { code: 'daily_limit', message: 'Daily submission limit reached (5 per UTC day). The next slot frees at 2025-03-02T00:00:00.000Z.', quota: { limit: 5, used: 5, left: 0, nextSlotAt: '2025-03-02T00:00:00.000Z' } } }) },
     },
     schemas: {
+      ComparisonPanel: { type: 'object', description: 'Keyed by the panel: `summary`, `tables` (with `classes`), `intervals` (with `bootstrap`), `differences`, `agreement` or `methods`; figures are null where undefined', additionalProperties: true },
       Error: {
         type: 'object',
         required: ['error'],

@@ -16,6 +16,10 @@ import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './
 import { formString, idField, parseInput } from '../web/validate.js';
 import { docsRoutes } from './docs.js';
 import { profileRoutes } from './profile.js';
+import { loadCrowdConfig } from '../crowd/config.js';
+import { workflowBySlug } from '../crowd/repo.js';
+import { comparisonView } from '../crowd/compare/service.js';
+import { findPanel, panelNames, visiblePanel } from '../crowd/compare/panels.js';
 
 export const slugParam = z.object({ slug: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a challenge slug') });
 export const submissionParams = slugParam.extend({ id: idField('a submission id') });
@@ -23,6 +27,7 @@ export const submitBody = submissionFields.omit({ idempotency_key: true });
 export const selectionBody = z.object({ selected: z.boolean() });
 export const teamBody = z.object({ name: formString(60).trim().min(1, 'is required') });
 export const mergeBody = z.object({ fromTeamId: idField('a team id'), intoTeamId: idField('a team id') });
+export const comparePanelParams = slugParam.extend({ panel: z.string().max(40).refine((p) => findPanel(p) !== undefined, { message: `must be a comparison panel: ${panelNames().join(', ')}` }) });
 export const inviteParam = z.object({ token: z.string().min(16).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be an invitation token') });
 
 async function challengeOf(ctx: AppContext, req: Request): Promise<Challenge> {
@@ -162,6 +167,16 @@ export function v1Routes(ctx: AppContext): Router {
     const c = await challengeOf(ctx, req);
     const { fromTeamId, intoTeamId } = parseInput(mergeBody, req.body, 'body');
     res.json(await teams.cancelMerge(ctx.db, c, fromTeamId, intoTeamId, req.user!.id));
+  });
+
+  // The crowd-versus-ML comparison, one endpoint per panel, under the page's visibility rule.
+  const crowdConfig = loadCrowdConfig();
+  r.get('/crowd/:slug/compare/:panel', async (req, res) => {
+    const { slug, panel: name } = parseInput(comparePanelParams, req.params, 'path');
+    const wf = await workflowBySlug(ctx.db.db, slug);
+    if (!wf || (!wf.active && !(await canOrganize(ctx.db, req.user, { id: wf.challengeId })))) throw new UserError(404, 'not_found', `No crowd workflow for '${slug}'.`);
+    const view = await comparisonView(ctx.db, wf, ctx.config.dataDir, req.user, crowdConfig.CROWD_MIN_CONSENSUS_VOTES);
+    res.json(await visiblePanel(findPanel(name)!, view).json(view, { handle: ctx.db, wf, dataDir: ctx.config.dataDir, crowd: crowdConfig }));
   });
 
   r.get('/invites/:token', requireToken, async (req, res) => {

@@ -9,7 +9,6 @@
  * votes"), as everywhere a consensus is shown.
  */
 import type { DbHandle } from '../db/index.js';
-import { csvLine } from '../csv.js';
 import { DEFAULT_BINS, reliability, type Reliability } from '../../scorers/calibration.js';
 import { aggregators } from './aggregators/index.js';
 import { LIVE_AGGREGATOR } from './compare.js';
@@ -119,13 +118,10 @@ export function calibrationView(panel: CalibrationPanel) {
 }
 
 /** One CSV row per aggregator and bin. */
-export function calibrationCsv(panel: CalibrationPanel): string {
-  const head = csvLine(['aggregator', 'source', 'prior_strength', 'min_votes', 'too_few_votes', 'n', 'ece', 'bin_lower', 'bin_upper', 'count', 'mean_confidence', 'accuracy']);
+export function calibrationRows(panel: CalibrationPanel): { header: string[]; rows: unknown[][] } {
   const num = (v: number | null) => (v === null ? '' : Number(v.toFixed(6)));
-  return (
-    head +
-    panel.aggregators
-      .flatMap((a) => a.bins.map((b) => csvLine([a.aggregator, a.source, a.priorStrength, panel.minVotes, a.tooFewVotes, a.n, num(a.ece), b.lower, b.upper, b.count, num(b.meanConfidence), num(b.accuracy)])))
-      .join('')
-  );
+  return {
+    header: ['aggregator', 'source', 'prior_strength', 'min_votes', 'too_few_votes', 'n', 'ece', 'bin_lower', 'bin_upper', 'count', 'mean_confidence', 'accuracy'],
+    rows: panel.aggregators.flatMap((a) => a.bins.map((b) => [a.aggregator, a.source, a.priorStrength, panel.minVotes, a.tooFewVotes, a.n, num(a.ece), b.lower, b.upper, b.count, num(b.meanConfidence), num(b.accuracy)])),
+  };
 }

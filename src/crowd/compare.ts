@@ -278,81 +278,141 @@ async function weightedVotes(db: Db, workflowId: number): Promise<{ total: numbe
   return { total: Number(r.total), simulated: Number(r.simulated) };
 }
 
+/** Known sources: live subjects taken from the train rows with their class (volunteers cannot tell them from test rows). */
+export interface KnownSubject extends EvalSubject {
+  votes: number;
+}
+
+/** What every comparison panel is built from, loaded once. */
+export interface ComparisonInputs {
+  challenge: Challenge | null;
+  /** The scoring classes (see scoringClasses). */
+  classes: string[];
+  /** Test rows in the solution, truth from the solution (hidden). */
+  unknown: EvalSubject[];
+  /** Known sources, truth from their stored class. */
+  known: KnownSubject[];
+  /** Counted votes per subject id (known and unknown). */
+  voteCount: Map<number, number>;
+  /** Consensus per crowd method, over known and unknown subjects. */
+  crowd: Map<string, CrowdLabels>;
+  /** The crowd methods in display order. */
+  methods: string[];
+  computedAt: string | null;
+  board: Board | null;
+  /** ML labels on every unknown subject, by role; null with a note when missing. */
+  ml: Record<MlEntry['role'], { entry: MlEntry; labels: Map<number, number> } | null>;
+  /** Why something is missing; they concern the test rows, so they are as hidden as the solution. */
+  notes: string[];
+  votes: { total: number; simulated: number };
+}
+
 /**
- * Crowd consensus (each aggregator), the baseline and the best ML entry against the hidden solution,
- * all on the live subjects every crowd method has a consensus for, and the crowd consensus against
- * the best ML entry (organizers only: it uses the labels). `dataDir` holds the submission files.
+ * Loads the subjects (test rows and known sources), every crowd consensus, and the baseline's and
+ * best ML entry's labels from their stored files. `dataDir` holds the submission files.
  */
-export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDir: string): Promise<ComparisonResult> {
+export async function loadComparisonInputs(handle: DbHandle, wf: Workflow, dataDir: string): Promise<ComparisonInputs> {
   const db = handle.db;
-  const result: ComparisonResult = { classes: wf.classes, subjects: 0, computedAt: null, comparisons: [], summary: [], ml: { board: null, rule: BEST_ML_RULE, baseline: null, best: null }, agreement: null, reference: null, notes: [], votes: await weightedVotes(db, wf.id) };
+  const inputs: ComparisonInputs = { challenge: null, classes: wf.classes, unknown: [], known: [], voteCount: new Map(), crowd: new Map(), methods: [], computedAt: null, board: null, ml: { baseline: null, best: null }, notes: [], votes: await weightedVotes(db, wf.id) };
   const challenge = await findChallengeById(db, wf.challengeId);
-  if (!challenge) return { ...result, notes: ['The challenge no longer exists.'] };
+  if (!challenge) return { ...inputs, notes: ['The challenge no longer exists.'] };
+  inputs.challenge = challenge;
   const solution = await loadChallengeSolution(challenge);
   const { classes, notes } = scoringClasses(wf.classes, solution.classes);
-  Object.assign(result, { classes, notes });
+  Object.assign(inputs, { classes, notes });
   const toClass = Int32Array.from(solution.classes, (c) => classes.indexOf(c));
 
-  const live = await db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'consensus_class', 'consensus_confidence']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('gold_class', 'is', null).orderBy('id').execute();
+  const subjects = await db.selectFrom('crowd_subjects').select(['id', 'external_id', 'gold_class', 'vote_count', 'consensus_class', 'consensus_confidence']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
+  const live = subjects.filter((s) => s.gold_class === null);
   const row = new Map<number, number>();
-  const candidates: EvalSubject[] = [];
+  const scored = new Set<number>();
   for (const s of live) {
     const r = solution.index.get(s.external_id);
     if (r === undefined) continue;
     row.set(s.id, r);
-    candidates.push({ id: s.id, name: s.external_id, truth: toClass[solution.label[r]] });
+    scored.add(s.id);
+    inputs.unknown.push({ id: s.id, name: s.external_id, truth: toClass[solution.label[r]] });
   }
-  if (candidates.length < live.length) notes.push(`${live.length - candidates.length} live subject(s) are not in the solution and are left out.`);
+  if (inputs.unknown.length < live.length) notes.push(`${live.length - inputs.unknown.length} live subject(s) are not in the solution and are left out.`);
+  for (const s of subjects) {
+    inputs.voteCount.set(s.id, s.vote_count);
+    if (s.gold_class === null || s.gold_class < 0 || s.gold_class >= wf.classes.length) continue;
+    scored.add(s.id);
+    inputs.known.push({ id: s.id, name: s.external_id, truth: s.gold_class, votes: s.vote_count });
+  }
 
-  const crowd = new Map<string, CrowdLabels>();
   const known = (label: number | null): label is number => label !== null && label >= 0 && label < wf.classes.length;
-  crowd.set(LIVE_AGGREGATOR, new Map(live.filter((s) => s.vote_count > 0 && known(s.consensus_class) && row.has(s.id)).map((s) => [s.id, { label: s.consensus_class!, confidence: s.consensus_confidence ?? 0, votes: s.vote_count }])));
+  inputs.crowd.set(LIVE_AGGREGATOR, new Map(subjects.filter((s) => s.vote_count > 0 && known(s.consensus_class) && scored.has(s.id)).map((s) => [s.id, { label: s.consensus_class!, confidence: s.consensus_confidence ?? 0, votes: s.vote_count }])));
   const batch = await db.selectFrom('crowd_consensus').select(['subject_id', 'aggregator', 'label', 'confidence', 'n_votes', 'computed_at']).where('workflow_id', '=', wf.id).execute();
   for (const b of batch) {
-    if (!row.has(b.subject_id) || !known(b.label)) continue;
-    if (!crowd.has(b.aggregator)) crowd.set(b.aggregator, new Map());
-    crowd.get(b.aggregator)!.set(b.subject_id, { label: b.label, confidence: b.confidence, votes: b.n_votes });
+    if (!scored.has(b.subject_id) || !known(b.label)) continue;
+    if (!inputs.crowd.has(b.aggregator)) inputs.crowd.set(b.aggregator, new Map());
+    inputs.crowd.get(b.aggregator)!.set(b.subject_id, { label: b.label, confidence: b.confidence, votes: b.n_votes });
   }
-  result.computedAt = batch[0]?.computed_at ?? null;
-  const methods = methodOrder([...crowd.keys()]);
-  const subjects = evaluationSet(candidates, methods.map((m) => crowd.get(m)!));
-  result.subjects = subjects.length;
-  const liveOnly = evaluationSet(candidates, [crowd.get(LIVE_AGGREGATOR)!]).length - subjects.length;
-  if (liveOnly > 0) notes.push(`${liveOnly} subject(s) have a live consensus but none from the last consensus job; run the job again to include them.`);
-  if (!subjects.length) {
-    notes.push('No live subject has a crowd consensus yet.');
-    return result;
-  }
-
-  const refName = crowd.has(REFERENCE_AGGREGATOR) ? REFERENCE_AGGREGATOR : LIVE_AGGREGATOR;
-  const reference = { aggregator: refName, source: refName === LIVE_AGGREGATOR ? ('live' as const) : ('batch' as const), labels: crowd.get(refName)! };
-  result.reference = { aggregator: reference.aggregator, source: reference.source };
-  result.comparisons = methods.map((m) => crowdComparison(m, subjects, crowd.get(m)!, classes));
-  result.summary = result.comparisons.map((c) => ({ method: c.aggregator, kind: 'crowd' as const, n: c.n, accuracy: c.accuracy, macroF1: c.macroF1, submissionId: null }));
+  inputs.computedAt = batch[0]?.computed_at ?? null;
+  inputs.methods = methodOrder([...inputs.crowd.keys()]);
 
   const which = mlBoard(challenge);
-  result.ml.board = which;
+  inputs.board = which;
   const picked = pickMlEntries(await board(db, challenge, which, false, { live: true }));
-  let bestLabels: Map<number, number> | null = null;
   for (const role of ['baseline', 'best'] as const) {
     const entry = picked[role];
-    const what = role === 'baseline' ? 'baseline' : 'ML submission';
     if (!entry) {
       notes.push(role === 'baseline' ? `No baseline on the ${which} leaderboard yet.` : `No scored ML submission on the ${which} leaderboard yet.`);
       continue;
     }
     const codes = await storedLabels(db, dataDir, challenge, solution, entry.submissionId);
     if (typeof codes === 'string') {
-      notes.push(`The ${what} #${entry.submissionId} is left out: ${codes}.`);
+      notes.push(`The ${role === 'baseline' ? 'baseline' : 'ML submission'} #${entry.submissionId} is left out: ${codes}.`);
       continue;
     }
-    const labels = new Map(subjects.map((s) => [s.id, toClass[codes[row.get(s.id)!]]]));
-    const info: MlEntry = { role, submissionId: entry.submissionId, name: entry.name, board: which, boardScore: entry.score, rank: entry.rank, createdAt: entry.createdAt };
-    const cmp = mlComparison(info, subjects, labels, reference.labels, classes);
-    result.ml[role] = cmp;
-    result.summary.push({ method: role === 'baseline' ? `baseline (${entry.name})` : `best ML (${entry.name})`, kind: role === 'baseline' ? 'baseline' : 'ml', n: cmp.n, accuracy: cmp.accuracy, macroF1: cmp.macroF1, submissionId: entry.submissionId });
-    if (role === 'best') bestLabels = labels;
+    const labels = new Map(inputs.unknown.map((s) => [s.id, toClass[codes[row.get(s.id)!]]]));
+    inputs.ml[role] = { entry: { role, submissionId: entry.submissionId, name: entry.name, board: which, boardScore: entry.score, rank: entry.rank, createdAt: entry.createdAt }, labels };
   }
-  if (bestLabels && result.ml.best) result.agreement = crowdVsMl(reference, result.ml.best, subjects, bestLabels, classes);
+  return inputs;
+}
+
+/**
+ * Crowd consensus (each aggregator), the baseline and the best ML entry against the hidden solution,
+ * all on the live subjects every crowd method has a consensus for, and the crowd consensus against
+ * the best ML entry (it uses the labels: hidden while the challenge is open).
+ */
+export function solutionComparison(inputs: ComparisonInputs): ComparisonResult {
+  const { classes, crowd, methods } = inputs;
+  const notes = [...inputs.notes];
+  const result: ComparisonResult = { classes, subjects: 0, computedAt: inputs.computedAt, comparisons: [], summary: [], ml: { board: inputs.board, rule: BEST_ML_RULE, baseline: null, best: null }, agreement: null, reference: null, notes, votes: inputs.votes };
+  if (!inputs.challenge) return result;
+  const subjects = evaluationSet(inputs.unknown, methods.map((m) => crowd.get(m)!));
+  result.subjects = subjects.length;
+  const liveOnly = evaluationSet(inputs.unknown, [crowd.get(LIVE_AGGREGATOR)!]).length - subjects.length;
+  if (liveOnly > 0) notes.push(`${liveOnly} subject(s) have a live consensus but none from the last consensus job; run the job again to include them.`);
+  if (!subjects.length) {
+    notes.push('No live subject has a crowd consensus yet.');
+    return result;
+  }
+
+  const reference = referenceOf(crowd);
+  result.reference = { aggregator: reference.aggregator, source: reference.source };
+  result.comparisons = methods.map((m) => crowdComparison(m, subjects, crowd.get(m)!, classes));
+  result.summary = result.comparisons.map((c) => ({ method: c.aggregator, kind: 'crowd' as const, n: c.n, accuracy: c.accuracy, macroF1: c.macroF1, submissionId: null }));
+  for (const role of ['baseline', 'best'] as const) {
+    const ml = inputs.ml[role];
+    if (!ml) continue;
+    const cmp = mlComparison(ml.entry, subjects, ml.labels, reference.labels, classes);
+    result.ml[role] = cmp;
+    result.summary.push({ method: role === 'baseline' ? `baseline (${ml.entry.name})` : `best ML (${ml.entry.name})`, kind: role === 'baseline' ? 'baseline' : 'ml', n: cmp.n, accuracy: cmp.accuracy, macroF1: cmp.macroF1, submissionId: ml.entry.submissionId });
+  }
+  if (inputs.ml.best && result.ml.best) result.agreement = crowdVsMl(reference, result.ml.best, subjects, inputs.ml.best.labels, classes);
   return result;
+}
+
+/** The crowd consensus set against ML: Dawid–Skene once the batch job has run, else the live posterior. */
+export function referenceOf(crowd: Map<string, CrowdLabels>): { aggregator: string; source: 'batch' | 'live'; labels: CrowdLabels } {
+  const name = crowd.has(REFERENCE_AGGREGATOR) ? REFERENCE_AGGREGATOR : LIVE_AGGREGATOR;
+  return { aggregator: name, source: name === LIVE_AGGREGATOR ? 'live' : 'batch', labels: crowd.get(name)! };
+}
+
+/** The solution comparison of a workflow (loads its inputs). */
+export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDir: string): Promise<ComparisonResult> {
+  return solutionComparison(await loadComparisonInputs(handle, wf, dataDir));
 }

@@ -17,8 +17,9 @@ import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
 import { refreshRoutingEntropy } from './routing-entropy.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, commentsCsv, consensusCsv } from './consensus.js';
-import { compareWithSolution } from './compare.js';
-import { calibrationCsv, calibrationPanel } from './calibration.js';
+import { comparisonView, pageModel } from './compare/service.js';
+import { findPanel, panelCsv, panelNames, visiblePanel } from './compare/panels.js';
+import { calibrationPanel, calibrationView } from './calibration.js';
 import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
 import { bodies, idParam } from './validate.js';
 import { parseBody } from '../web/validate.js';
@@ -307,21 +308,26 @@ export function crowdRoutes(ctx: AppContext): Router {
     const wf = await organizedWorkflow(req);
     await stream(res, `${wf.slug}-consensus.csv`, consensusCsv(ctx.db, wf, cfg.CROWD_MIN_CONSENSUS_VOTES));
   });
-  r.get('/crowd/:slug/compare', requireUser, async (req, res) => {
-    const wf = await organizedWorkflow(req);
-    const result = await compareWithSolution(ctx.db, wf, ctx.config.dataDir);
-    if (wantsJson(req)) return res.json(result);
-    res.render('crowd/compare', { title: `Crowd vs solution · ${wf.title}`, wf, ...result });
+  // The comparison is for everyone; what is scored against the hidden solution is filtered per viewer (compare/visibility.ts).
+  const viewOf = async (req: Request) => {
+    const wf = await workflowOf(req);
+    return { wf, view: await comparisonView(ctx.db, wf, ctx.config.dataDir, req.user, cfg.CROWD_MIN_CONSENSUS_VOTES) };
+  };
+  r.get('/crowd/:slug/compare', async (req, res) => {
+    const { wf, view } = await viewOf(req);
+    if (wantsJson(req)) return res.json(view);
+    res.render('crowd/compare', { title: `Crowd versus ML · ${wf.title}`, wf, ...pageModel(view, wf), calibration: calibrationView(await calibrationPanel(ctx.db, wf, cfg)) });
+  });
+  r.get('/crowd/:slug/compare/:file', async (req, res) => {
+    const file = /^([a-z_]+)\.(csv|json)$/.exec(String(req.params.file));
+    const panel = file && findPanel(file[1]);
+    if (!panel) throw new UserError(404, 'no_such_panel', `No comparison export '${req.params.file}': use <panel>.csv or <panel>.json, with a panel among ${panelNames().join(', ')}.`);
+    const { wf, view } = await viewOf(req);
+    visiblePanel(panel, view);
+    const context = { handle: ctx.db, wf, dataDir: ctx.config.dataDir, crowd: cfg };
+    if (file[2] === 'json') return res.json(await panel.json(view, context));
+    res.type('text/csv; charset=utf-8').attachment(`${wf.slug}-compare-${panel.name}.csv`).send(await panelCsv(panel, view, context));
   });
 
-  // --- Calibration of the crowd's confidence on known sources (issue 10, section 3) ---
-  r.get('/crowd/:slug/compare/calibration.json', requireUser, async (req, res) => {
-    const wf = await organizedWorkflow(req);
-    res.json({ calibration: await calibrationPanel(ctx.db, wf, cfg) });
-  });
-  r.get('/crowd/:slug/compare/calibration.csv', requireUser, async (req, res) => {
-    const wf = await organizedWorkflow(req);
-    res.type('text/csv; charset=utf-8').attachment(`${wf.slug}-calibration.csv`).send(calibrationCsv(await calibrationPanel(ctx.db, wf, cfg)));
-  });
   return r;
 }
