@@ -253,4 +253,33 @@ describe('crowd routing: entropy routing with a random share', function () {
     const routed = tables[0].filter((v) => v.routed === 1).length;
     assert.ok(routed > 0 && routed < tables[0].length, `${routed} routed votes`);
   });
+  it('CROWD_KNOWN_SHARE sends that share of live serves to known sources while any is left, under either routing', async () => {
+    const ctx = await crowdContext({ trainingChances: [0], maxLive: 40, knownPerClass: 4, goldPerClass: 4 });
+    try {
+      const wf = (await workflowById(ctx.handle.db, ctx.workflowId))!;
+      const secret = await tokenSecret(ctx.handle.db);
+      const live = await liveSubjects(ctx);
+      const known = new Set(live.filter((s) => s.gold_class !== null).map((s) => s.id));
+      assert.ok(known.size >= 8 && known.size < live.length / 3, `${known.size} known of ${live.length}`);
+      const share = async (knownShare: number | undefined, seed: number) => {
+        const rand = seededRandom(seed);
+        let hits = 0;
+        const n = 400;
+        for (let i = 0; i < n; i++) {
+          const s = (await serveNext(ctx.handle, wf, anonVoter(`known-${seed}-${i}-xxxxxxxxxxxx`), secret, { reserveMinutes: 30, store: false, rand, knownShare }))!;
+          if (known.has(s.subject.id)) hits++;
+        }
+        return hits / n;
+      };
+      // A fresh voter with every subject at 0 votes: without the share, the retirement rule draws among
+      // the first PICK_AMONG by id, where the evenly spread known sources are a small minority.
+      const without = await share(undefined, 3);
+      const all = await share(1, 4);
+      const fifth = await share(0.2, 5);
+      assert.equal(all, 1);
+      assert.ok(fifth > without + 0.1 && fifth < 0.2 + without + 0.1, `share 0.2 gave ${fifth}, none gave ${without}`);
+    } finally {
+      await ctx.close();
+    }
+  });
 });

@@ -34,6 +34,8 @@ const schema = z.object({
    * Larger: one volunteer's few answers move their estimate less.
    */
   CROWD_PRIOR_STRENGTH: z.coerce.number().positive().default(DEFAULT_PRIOR_STRENGTH),
+  /** Chance that a live serve goes to a known source (a train row served as a live subject) while any is left for the volunteer. */
+  CROWD_KNOWN_SHARE: z.coerce.number().min(0).max(1).default(0.2),
   /** A serve token is valid this long. */
   CROWD_TOKEN_HOURS: z.coerce.number().positive().default(24),
   /** An unanswered subject is shown again on reload for this long (then the next one comes). */

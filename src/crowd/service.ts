@@ -56,6 +56,12 @@ export interface ServeOptions {
   rand?: () => number;
   /** The clock (ms); a simulated crowd passes its own so its volunteers spend a realistic time on each page. */
   now?: () => number;
+  /**
+   * Chance that a live serve goes to a known source while any is left for the voter (CROWD_KNOWN_SHARE),
+   * on top of the share the serving rule gives them. Without it a small crowd working through the
+   * subjects in order reaches too few of them to measure itself.
+   */
+  knownShare?: number;
 }
 
 /**
@@ -108,13 +114,14 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').where('x.voter', '=', voter.key).whereRef('x.subject_id', '=', 's.id'))));
     return expertMember ? q.orderBy('s.expert', 'desc') : q.where('s.expert', '=', 0);
   };
-  const byRetirement = async (gold: boolean) => {
+  const byRetirement = async (gold: boolean, knownOnly = false) => {
     // Live subjects closest to retirement first keeps the number of open subjects small. The index
     // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
     // all; ties among the first few are broken at random. The id breaks ties among candidates in a
     // fixed order (not the storage order, which PostgreSQL changes on update), so a seeded simulated
     // crowd is served the same subjects on every run.
     const first = await eligible(gold)
+      .$if(knownOnly, (q) => q.where('s.gold_class', 'is not', null))
       .orderBy('s.vote_count', gold ? 'asc' : 'desc')
       .orderBy('s.id')
       .limit(PICK_AMONG)
@@ -135,6 +142,10 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     return subject && { subject, routed: false };
   };
   const pick = async (gold: boolean): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
+    if (!gold && opts.knownShare && rand() < opts.knownShare) {
+      const known = await byRetirement(false, true);
+      if (known) return { subject: known, routed: false };
+    }
     if (!gold && wf.routing === 'entropy' && !(rand() < wf.randomShare)) return byEntropy();
     const subject = await byRetirement(gold);
     return subject && { subject, routed: false };
