@@ -114,16 +114,20 @@ describe('comparison tables (CLAXSON panel of one source)', () => {
     }
   });
 
-  it('words the paired differences crowd − baseline on the same subjects', () => {
-    const lines = panel.differences[0].lines;
+  it('words the paired differences crowd − baseline on the subjects both label', () => {
+    const d = panel.differences[0];
+    // S5 and S6 are left out of both sides: the crowd abstains there.
+    assert.equal(d.subjects, 6);
+    const lines = d.lines;
     assert.deepEqual(lines.map((l) => `${l.figure}:${l.className ?? ''}`), [...CLASSES.flatMap((c) => [`recall:${c}`, `precision:${c}`, `f1:${c}`]), 'accuracy:', 'macroF1:']);
+    // On S0–S4 and S7 both are right 4 times: the crowd misses S1 and S3, the baseline S4 and S7.
     const accuracy = lines.find((l) => l.figure === 'accuracy')!;
-    assert.ok(Math.abs(accuracy.estimate! - (4 / 6 - 6 / 8)) < 1e-12);
-    assert.match(accuracy.text, /^crowd accuracy − baseline accuracy = −0\.08 \[−?\d\.\d\d, −?\d\.\d\d\]$/);
+    assert.ok(Math.abs(accuracy.estimate! - (4 / 6 - 4 / 6)) < 1e-12);
+    assert.match(accuracy.text, /^crowd accuracy − baseline accuracy = 0\.00 \[−?\d\.\d\d, −?\d\.\d\d\]$/);
     const xrbRecall = lines.find((l) => l.figure === 'recall' && l.className === 'XRB')!;
-    // Crowd XRB recall 1 (S4; S5 abstains), baseline 1/2 (S5 right, S4 wrong).
-    assert.ok(Math.abs(xrbRecall.estimate! - 0.5) < 1e-12);
-    assert.match(xrbRecall.text, /^crowd XRB recall − baseline XRB recall = \+0\.50 \[/);
+    // The only shared XRB subject is S4: the crowd says XRB, the baseline AGN.
+    assert.ok(Math.abs(xrbRecall.estimate! - 1) < 1e-12);
+    assert.match(xrbRecall.text, /^crowd XRB recall − baseline XRB recall = \+1\.00 \[/);
   });
 
   it('differenceLines reads n/a where a figure is undefined', () => {

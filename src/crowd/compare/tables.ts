@@ -61,6 +61,8 @@ export interface Difference {
   /** The short names the lines use ("crowd", "baseline", "best ML"). */
   labelA: string;
   labelB: string;
+  /** Subjects both methods label: the differences are taken on these alone, so both sides share every draw. */
+  subjects: number;
   lines: DifferenceLine[];
 }
 
@@ -156,8 +158,12 @@ export function sourcePanel(
     const predA = methods.find((m) => m.method === a)?.pred;
     const predB = methods.find((m) => m.method === b)?.pred;
     if (!(predA instanceof Int32Array) || !(predB instanceof Int32Array) || truth.length === 0) continue;
-    const d = memoised([predA, predB], truth, k, opts, () => pairedBootstrapDifferences(predA, predB, truth, k, opts));
-    differences.push({ a, b, labelA, labelB, lines: differenceLines(labelA, labelB, d, classes) });
+    // A subject either side abstains on is left out of both, so each figure compares the two methods
+    // on the same subjects (the crowd abstains wherever its consensus rests on too few votes).
+    const both = (x: number, i: number) => (predA[i] === ABSTAIN || predB[i] === ABSTAIN ? ABSTAIN : x);
+    const [sharedA, sharedB] = [predA.map(both), predB.map(both)];
+    const d = memoised([sharedA, sharedB], truth, k, opts, () => pairedBootstrapDifferences(sharedA, sharedB, truth, k, opts));
+    differences.push({ a, b, labelA, labelB, subjects: sharedA.filter((x) => x !== ABSTAIN).length, lines: differenceLines(labelA, labelB, d, classes) });
   }
   return { source, subjects: truth.length, tables, differences };
 }
