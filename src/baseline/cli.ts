@@ -5,7 +5,8 @@ import { openConfiguredDb } from '../db/open.js';
 import { findChallengeBySlug } from '../challenges/repo.js';
 import type { DbHandle } from '../db/index.js';
 import { startRun, submitBaseline, trainUnderRun } from './service.js';
-import { specFor, type BaselineRecord, type TrainOptions } from './train.js';
+import { baselineDir, recomputeOutOfFold, specFor, type BaselineRecord, type TrainOptions } from './train.js';
+import { writeOutOfFold } from './oof.js';
 
 /** A cli-progress bar per model: epochs, training loss, validation loss and metric. */
 export function progressBars(metricName: string): Pick<TrainOptions, 'onModelStart' | 'onEpoch' | 'onModelEnd'> {
@@ -77,6 +78,20 @@ export function registerBaselineCommands(program: Command): void {
           const { submission } = await submitBaseline(handle, config.dataDir, c);
           console.log(`submitted as the Baseline entry: submission ${submission.id}, queued for scoring`);
         }
+      });
+    });
+  baseline
+    .command('oof <challenge>')
+    .description('rebuild oof.csv (out-of-fold predictions) of a saved baseline from its fold models and its seeded fold split')
+    .option('--dir <dir>', 'the saved baseline (default: DATA_DIR/baselines/<challenge>)')
+    .action(async (slug: string, opts: { dir?: string }) => {
+      await withChallenge(slug, async (_handle, c, config) => {
+        const dir = opts.dir ?? baselineDir(config.dataDir, slug);
+        const r = await recomputeOutOfFold(c, dir, config.datasetsDir);
+        // Only a split that reproduces the recorded out-of-fold score is the one the models were trained on.
+        if (Math.abs(r.score - r.recorded) > 1e-4) throw new Error(`recomputed out-of-fold score ${r.score.toFixed(6)} differs from the recorded ${r.recorded.toFixed(6)}: oof.csv not written`);
+        writeOutOfFold(dir, r.ids, r.labels);
+        console.log(`wrote ${dir}/oof.csv: ${r.ids.length} rows, out-of-fold score ${r.score.toFixed(6)} (recorded ${r.recorded.toFixed(6)})`);
       });
     });
   baseline
