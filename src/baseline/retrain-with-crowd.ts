@@ -11,6 +11,7 @@
  * - With `submit`, a third model trains on all train rows plus the crowd rows (as the plain baseline
  *   trains on all train rows) and is submitted as the "Baseline + crowd" account.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Challenge } from '../challenges/repo.js';
 import type { Db, DbHandle } from '../db/index.js';
@@ -23,7 +24,7 @@ import { UserError } from '../web/errors.js';
 import { bootstrapIntervals, formatDifference, pairedBootstrapDifferences, type Interval } from '../../scorers/bootstrap.js';
 import { readCsvTable, type Table } from './data.js';
 import { argmaxRows } from './metrics.js';
-import { loadEnsembleFrom, predictTable, specFor, trainOnTable, type TrainOptions } from './train.js';
+import { loadEnsembleFrom, predictTable, RECORD_FILE, specFor, trainOnTable, type BaselineRecord, type TrainOptions } from './train.js';
 import { CROWD_BASELINE, submitBaselineFrom } from './service.js';
 import type { SubmissionRow } from '../submissions/repo.js';
 import type { Selectable } from 'kysely';
@@ -52,6 +53,11 @@ export interface RetrainOptions {
   /** Also train on all train rows plus the crowd rows and submit as "Baseline + crowd". */
   submit?: boolean;
   startedBy?: number | null;
+  /**
+   * A "before" model already trained on the same rows with the same seed, folds and epochs (the bench
+   * trains it once for all its runs); its record must say so, or it is refused.
+   */
+  beforeModelDir?: string;
   /** A row made by startCrowdRetrain (the web panel makes it before its thread starts). */
   runId?: number;
   log?: (msg: string) => void;
@@ -278,7 +284,9 @@ async function retrain(handle: DbHandle, c: Challenge, wf: Workflow, opts: Retra
   const dir = crowdBaselineDir(opts.dataDir, c.slug);
   const trainOpts: Omit<TrainOptions, 'subsample'> = { dataDir: opts.dataDir, datasetsDir: opts.datasetsDir, seed: opts.seed, folds: opts.folds, maxEpochs: opts.maxEpochs, onEpoch: () => heartbeat().then(() => {}) };
   let t0 = performance.now();
-  await trainOnTable(c, beforeTable, { ...trainOpts, outDir: path.join(dir, 'before') });
+  const beforeDir = opts.beforeModelDir ?? path.join(dir, 'before');
+  if (opts.beforeModelDir) checkReusable(opts.beforeModelDir, beforeTable.rows, opts);
+  else await trainOnTable(c, beforeTable, { ...trainOpts, outDir: beforeDir });
   const beforeSeconds = seconds(t0);
   t0 = performance.now();
   await trainOnTable(c, afterTable, { ...trainOpts, outDir: path.join(dir, 'after') });
@@ -286,7 +294,7 @@ async function retrain(handle: DbHandle, c: Challenge, wf: Workflow, opts: Retra
 
   const k = c.classes.length;
   const truth = Int32Array.from(evalTable.column(c.target_column), (l) => c.classes.indexOf(l.trim()));
-  const predBefore = await predictClasses(path.join(dir, 'before'), evalTable, c.id_column, k);
+  const predBefore = await predictClasses(beforeDir, evalTable, c.id_column, k);
   const predAfter = await predictClasses(path.join(dir, 'after'), evalTable, c.id_column, k);
   const bootstrap = { seed: opts.seed, resamples: opts.resamples ?? RETRAIN_BOOTSTRAP_RESAMPLES, level: 0.95 };
   const bBefore = bootstrapIntervals(predBefore, truth, k, bootstrap);
@@ -342,6 +350,12 @@ async function retrain(handle: DbHandle, c: Challenge, wf: Workflow, opts: Retra
     crowdLabels: crowdTaken,
     submission,
   };
+}
+
+function checkReusable(dir: string, rows: number, o: { seed: number; folds?: number; maxEpochs?: number }): void {
+  const r = JSON.parse(fs.readFileSync(path.join(dir, RECORD_FILE), 'utf8')) as BaselineRecord;
+  const same = r.trainRows === rows && r.seed === o.seed && (o.folds === undefined || r.models.length === o.folds) && (o.maxEpochs === undefined || r.hyperparameters.max_epochs === o.maxEpochs);
+  if (!same) throw new Error(`${dir}: this "before" model was trained on ${r.trainRows} rows, seed ${r.seed}, ${r.models.length} models, at most ${r.hyperparameters.max_epochs} epochs; not the same training as asked`);
 }
 
 async function predictClasses(dir: string, t: Table, idColumn: string, k: number): Promise<Int32Array> {

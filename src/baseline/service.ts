@@ -70,7 +70,8 @@ export async function latestBaselineSubmission(db: Db, challengeId: number, scor
     .selectFrom('submissions')
     .selectAll('submissions')
     .innerJoin('users', 'users.id', 'submissions.user_id')
-    .where('users.email', '=', account.email)
+    // Any baseline submission but the crowd-retrained account's counts as the plain baseline.
+    .where('users.email', account.email === CROWD_BASELINE_EMAIL ? '=' : '<>', CROWD_BASELINE_EMAIL)
     .where('submissions.challenge_id', '=', challengeId)
     .where('submissions.is_baseline', '=', 1)
     .$if(scoredOnly, (q) => q.where('submissions.status', '=', 'scored'))
