@@ -122,7 +122,9 @@ export interface CrowdLabel {
 /** Where the retrained models live: DATA_DIR/baselines-crowd/<slug>/{before,after,submission}. */
 export const crowdBaselineDir = (dataDir: string, slug: string) => path.join(dataDir, 'baselines-crowd', slug);
 
-export function checkRetrainOptions(o: { threshold?: number; aggregator?: string; seed?: number }): void {
+export function checkRetrainOptions(o: { threshold?: number; aggregator?: string; seed?: number; folds?: number; maxEpochs?: number }): void {
+  if (o.folds !== undefined && !(Number.isInteger(o.folds) && o.folds >= 2 && o.folds <= 20)) throw new UserError(400, 'bad_folds', `The number of folds must be a whole number from 2 to 20, got ${o.folds}.`);
+  if (o.maxEpochs !== undefined && !(Number.isInteger(o.maxEpochs) && o.maxEpochs >= 1)) throw new UserError(400, 'bad_epochs', `The epoch cap must be a positive whole number, got ${o.maxEpochs}.`);
   if (o.threshold !== undefined && !(o.threshold > 0 && o.threshold <= 1)) throw new UserError(400, 'bad_threshold', `The threshold must be a number in (0, 1], got ${o.threshold}.`);
   if (o.aggregator !== undefined && !Object.hasOwn(aggregators, o.aggregator)) throw new UserError(400, 'bad_aggregator', `Unknown aggregator '${o.aggregator}': use one of ${Object.keys(aggregators).join(', ')}.`);
   if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) throw new UserError(400, 'bad_seed', `The seed must be a whole number from 0 to 4294967295, got ${o.seed}.`);
