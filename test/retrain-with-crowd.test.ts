@@ -149,10 +149,15 @@ describe('baseline retrained with crowd labels (retrain --with-crowd)', function
     await org.agent.post('/challenges/xmm-sources/baseline/retrain-crowd').set('Accept', 'application/json').set('X-CSRF-Token', org.csrf).send({ threshold: '1.5' }).expect(400);
     const bad = await org.agent.post('/challenges/xmm-sources/baseline/retrain-crowd').set('Accept', 'application/json').set('X-CSRF-Token', org.csrf).send({ aggregator: 'oracle' }).expect(400);
     assert.match(JSON.stringify(bad.body), /aggregator/);
+    // A run whose process died (no heartbeat for 15 minutes) does not block the next one.
+    const challengeId = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!.id;
+    const old = new Date(Date.now() - 20 * 60_000).toISOString();
+    const dead = await ctx.handle.db.insertInto('baseline_crowd_retrains').values({ challenge_id: challengeId, status: 'running', aggregator: 'dawid_skene', threshold: 0.9, seed: 1, started_at: old, heartbeat_at: old }).returning('id').executeTakeFirstOrThrow();
     const started = await org.agent.post('/challenges/xmm-sources/baseline/retrain-crowd').set('Accept', 'application/json').set('X-CSRF-Token', org.csrf).send({ threshold: String(THRESHOLD) }).expect(202);
     const id = started.body.crowdRetrain.id as number;
     await org.agent.post('/challenges/xmm-sources/baseline/retrain-crowd').set('Accept', 'application/json').set('X-CSRF-Token', org.csrf).send({}).expect(409);
     const outcome = await activeTrainings.get(`crowd-${id}`);
+    assert.equal((await ctx.handle.db.selectFrom('baseline_crowd_retrains').select('status').where('id', '=', dead.id).executeTakeFirstOrThrow()).status, 'failed');
     delete process.env.SIFT_BASELINE_MAX_EPOCHS;
     assert.equal(outcome?.ok, true, outcome?.error);
     const page = await org.agent.get('/challenges/xmm-sources/baseline').expect(200);

@@ -25,7 +25,7 @@ import { bootstrapIntervals, formatDifference, pairedBootstrapDifferences, type 
 import { readCsvTable, type Table } from './data.js';
 import { argmaxRows } from './metrics.js';
 import { loadEnsembleFrom, predictTable, RECORD_FILE, specFor, trainOnTable, type BaselineRecord, type TrainOptions } from './train.js';
-import { CROWD_BASELINE, submitBaselineFrom } from './service.js';
+import { CROWD_BASELINE, STALE_RUN_MS, submitBaselineFrom } from './service.js';
 import type { SubmissionRow } from '../submissions/repo.js';
 import type { Selectable } from 'kysely';
 import type { BaselineCrowdRetrainsTable } from '../db/tables/baseline.js';
@@ -187,6 +187,14 @@ export function stackRows(header: string[], parts: Part[]): Table {
 }
 
 export async function startCrowdRetrain(db: Db, c: Challenge, o: { startedBy?: number | null; aggregator: string; threshold: number; seed: number; submit: boolean }): Promise<CrowdRetrainRow> {
+  // A run whose process was killed stops beating (every epoch): it must not block the next one forever.
+  await db
+    .updateTable('baseline_crowd_retrains')
+    .set({ status: 'failed', error: 'The retraining process stopped without finishing (no progress for 15 minutes).', finished_at: nowIso() })
+    .where('challenge_id', '=', c.id)
+    .where('status', '=', 'running')
+    .where('heartbeat_at', '<', new Date(Date.now() - STALE_RUN_MS).toISOString())
+    .execute();
   try {
     return await db
       .insertInto('baseline_crowd_retrains')
