@@ -19,7 +19,7 @@
  *
  * The "before" model (no crowd labels) does not depend on the crowd: it is trained once and reused.
  * Knobs: BENCH_LOOP_SEEDS (5), BENCH_LOOP_VOTES (4000), BENCH_LOOP_VOLUNTEERS (60),
- * BENCH_LOOP_FOLDS (3), BENCH_LOOP_EPOCHS (25), BENCH_LOOP_THRESHOLD (0.9), BENCH_LOOP_ARMS.
+ * BENCH_LOOP_FOLDS (3), BENCH_LOOP_EPOCHS (20), BENCH_LOOP_THRESHOLD (0.9), BENCH_LOOP_ARMS.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,7 +45,7 @@ const SEEDS = env('BENCH_LOOP_SEEDS', 5);
 const VOTES = env('BENCH_LOOP_VOTES', 4000);
 const VOLUNTEERS = env('BENCH_LOOP_VOLUNTEERS', 60);
 const FOLDS = env('BENCH_LOOP_FOLDS', 3);
-const EPOCHS = env('BENCH_LOOP_EPOCHS', 25);
+const EPOCHS = env('BENCH_LOOP_EPOCHS', 20);
 const THRESHOLD = env('BENCH_LOOP_THRESHOLD', 0.9);
 const MODEL_SEED = 42;
 type Arm = 'entropy' | 'random' | 'retirement';
