@@ -6,7 +6,8 @@
  * Phase 1 (ingest): the bench mints genuine serve tokens with the server's stored secret (as the
  * serve endpoint would) and POSTs votes from BENCH_CROWD_CONCURRENCY connections.
  * Phase 2 (round trip): volunteers alternate GET classify (serve) and POST vote, as browsers do.
- * Set TEST_DB=postgres to run on PostgreSQL (TEST_POSTGRES_URL).
+ * Set TEST_DB=postgres to run on PostgreSQL (TEST_POSTGRES_URL). BENCH_CROWD_ROUTING=entropy serves by
+ * entropy routing (default random share), every live subject carrying a seeded entropy.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -19,11 +20,15 @@ import { signUp, startSession, sessionUser } from '../src/accounts/service.js';
 import { SESSION_COOKIE } from '../src/web/middleware.js';
 import { createWorkflowForSlug } from '../src/crowd/setup.js';
 import { signServe, tokenSecret } from '../src/crowd/token.js';
+import { workflowById } from '../src/crowd/repo.js';
+import { setSubjectEntropy } from '../src/crowd/routing-entropy.js';
+import { seededRandom } from '../src/seeded-random.js';
 
 const VOLUNTEERS = Number(process.env.BENCH_CROWD_VOLUNTEERS ?? 40);
 const VOTES = Number(process.env.BENCH_CROWD_VOTES ?? 20_000);
 const ROUND_TRIPS = Number(process.env.BENCH_CROWD_ROUND_TRIPS ?? 3_000);
 const CONCURRENCY = Number(process.env.BENCH_CROWD_CONCURRENCY ?? 16);
+const ROUTING = process.env.BENCH_CROWD_ROUTING === 'entropy' ? 'entropy' : 'retirement';
 const CLASSES = ['AGN', 'Star', 'XRB', 'CV', 'Other'];
 
 const pct = (xs: number[], p: number) => {
@@ -96,7 +101,13 @@ async function serverMain(): Promise<void> {
 Object.assign(process.env, { CROWD_VOTES_PER_MINUTE_USER: '100000000', CROWD_VOTES_PER_MINUTE_IP: '100000000', CROWD_SERVES_PER_MINUTE_IP: '100000000', CROWD_MIN_VOTE_MS: '0' });
 // Production settings: the session cache on (the test helpers turn it off).
 const ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0, configOverrides: { SESSION_CACHE_MS: 2000 } });
-const wfId = await createWorkflowForSlug(ctx.handle, 'xray-sources', { retirement: 'fixed', retireCount: 20, trainingChances: [0.1] });
+const wfId = await createWorkflowForSlug(ctx.handle, 'xray-sources', { retirement: 'fixed', retireCount: 20, trainingChances: [0.1], routing: ROUTING });
+if (ROUTING === 'entropy') {
+  const wf = (await workflowById(ctx.handle.db, wfId))!;
+  const rand = seededRandom(1);
+  const names = await ctx.handle.db.selectFrom('crowd_subjects').select('external_id').where('workflow_id', '=', wfId).where('is_gold', '=', 0).where('gold_class', 'is', null).execute();
+  await setSubjectEntropy(ctx.handle, wf, new Map(names.map((n) => [n.external_id, CLASSES.map(() => rand())])));
+}
 const server = ctx.app.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -142,7 +153,7 @@ console.log(`  votes:     ${jobs.length} in ${secs.toFixed(2)} s = ${Math.round(
 console.log(`  latency:   p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms   (target p99 <= 50 ms)`);
 console.log(`  responses: ${Object.entries(status).map(([k, v]) => `${k}: ${v}`).join(', ')} (201 counted or stored; 409 would be duplicates); subjects retired: ${retired.n}`);
 
-console.log(`crowd serve + vote round trips (${CONCURRENCY} volunteers in parallel)`);
+console.log(`crowd serve + vote round trips (${CONCURRENCY} volunteers in parallel, ${ROUTING} routing)`);
 console.log(`  ${done} classifications in ${secs2.toFixed(2)} s = ${Math.round(done / secs2)}/s; round trip p50 ${pct(rtLat, 50).toFixed(1)} ms, p99 ${pct(rtLat, 99).toFixed(1)} ms`);
 
 server.close();

@@ -4,10 +4,15 @@ import { createWorkflow, type WorkflowOptions } from '../src/crowd/setup.js';
 import { loadCrowdConfig } from '../src/crowd/config.js';
 import { simulateCrowdVotes, type SimulateOptions } from '../src/crowd/simulate/service.js';
 
-/** Demo crowd workflows: the X-ray source challenges, when imported and without a workflow yet. */
+/**
+ * Demo crowd workflows: the X-ray source challenges, when imported and without a workflow yet. One
+ * routes by the baseline's doubt (entropy, with the default random share), the other by retirement,
+ * so the demo shows both. The demo's baselines are submitted after the crowd is seeded: until the
+ * first is scored (which sets the entropies) entropy routing serves by the retirement rule.
+ */
 export const CROWD_DEMO: Record<string, WorkflowOptions> = {
   'xmm-sources': { retirement: 'fixed', retireCount: 20 },
-  'xray-sources': { retirement: 'adaptive', adaptiveThreshold: 0.95, adaptiveMinVotes: 5 },
+  'xray-sources': { retirement: 'adaptive', adaptiveThreshold: 0.95, adaptiveMinVotes: 5, routing: 'entropy' },
 };
 
 /**

@@ -123,7 +123,7 @@ describe('crowd gamification: levels and expert sets through HTTP', function () 
   });
 });
 
-/** Votes with chosen days, inserted directly: `correct` null for a live vote. */
+/** Votes with chosen days, inserted directly: `correct` null for a live vote; `info` is the credit it earns (the boards' measure). */
 async function insertVotes(ctx: Ctx, userId: number, votes: Array<{ daysAgo: number; correct: boolean | null; info?: number }>) {
   const subjects = await ctx.handle.db.selectFrom('crowd_subjects').select(['id', 'is_gold', 'gold_class']).where('workflow_id', '=', ctx.workflowId).orderBy('id').execute();
   const goldLeft = subjects.filter((s) => s.is_gold);
@@ -137,7 +137,7 @@ async function insertVotes(ctx: Ctx, userId: number, votes: Array<{ daysAgo: num
       .insertInto('crowd_votes')
       .values({
         workflow_id: ctx.workflowId, subject_id: s.id, voter: `u:${userId}`, user_id: userId, anon_id: null, answer, is_gold: s.is_gold, correct: v.correct === null ? null : v.correct ? 1 : 0,
-        counted: v.correct === null ? 1 : 0, flagged: 0, info_bits: v.info ?? 0, time_ms: 4000, ip_hash: 'test', served_at: created, created_at: created, day: created.slice(0, 10),
+        counted: v.correct === null ? 1 : 0, flagged: 0, info_bits: v.info ?? 0, credit_bits: v.info ?? 0, time_ms: 4000, ip_hash: 'test', served_at: created, created_at: created, day: created.slice(0, 10),
       })
       .execute();
   }

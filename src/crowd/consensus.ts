@@ -96,22 +96,27 @@ async function* pagedCsv<R extends { id: number }>(header: string[], page: (afte
   }
 }
 
-/** One row per vote, in the Zooniverse classification-export spirit. */
+/**
+ * One row per vote, in the Zooniverse classification-export spirit. info_bits is what the vote added
+ * to its subject's posterior; credit_bits the credit its volunteer was shown; routed is 1 when entropy
+ * routing chose the subject, 0 when the retirement rule did (keep routed = 0 for a sample of subjects
+ * chosen without looking at the baseline).
+ */
 export function classificationsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
   return pagedCsv(
-    ['classification_id', 'user_id', 'user_name', 'simulated', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'weight', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'ip_hash'],
+    ['classification_id', 'user_id', 'user_name', 'simulated', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'weight', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'credit_bits', 'routed', 'ip_hash'],
     (after, limit) =>
       handle.db
         .selectFrom('crowd_votes as v')
         .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
         .leftJoin('users as u', 'u.id', 'v.user_id')
-        .select(['v.id', 'v.user_id', 'u.name as user_name', 'u.simulated', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.weight', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.ip_hash'])
+        .select(['v.id', 'v.user_id', 'u.name as user_name', 'u.simulated', 'v.anon_id', 'v.subject_id', 's.external_id', 'v.answer', 'v.is_gold', 's.gold_class', 'v.correct', 'v.counted', 'v.flagged', 'v.weight', 'v.time_ms', 'v.served_at', 'v.created_at', 'v.info_bits', 'v.credit_bits', 'v.routed', 'v.ip_hash'])
         .where('v.workflow_id', '=', wf.id)
         .where('v.id', '>', after)
         .orderBy('v.id')
         .limit(limit)
         .execute(),
-    (r) => [r.id, r.user_id, r.user_name, r.simulated === null ? 0 : 1, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.weight, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.ip_hash],
+    (r) => [r.id, r.user_id, r.user_name, r.simulated === null ? 0 : 1, r.anon_id, r.subject_id, r.external_id, wf.classes[r.answer], r.is_gold, r.is_gold && r.gold_class !== null ? wf.classes[r.gold_class] : '', r.correct, r.counted, r.flagged, r.weight, r.time_ms, r.served_at, r.created_at, r.info_bits.toFixed(6), r.credit_bits.toFixed(6), r.routed, r.ip_hash],
   );
 }
 

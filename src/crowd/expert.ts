@@ -21,21 +21,30 @@ export async function setExpertSet(db: Db, wf: Workflow, names: string[]): Promi
 }
 
 /**
- * The baseline's margin per source: its highest class probability minus the next one, read from the
- * proba_<class> columns of the latest scored baseline submission. A small margin is a source the
- * baseline is unsure of.
+ * The baseline's class probabilities per source (external id), in its proba_<class> column order,
+ * read from the latest scored baseline submission; 409 when there is none or it has no probabilities.
  */
-export async function baselineMargins(db: Db, wf: Workflow, dataDir: string): Promise<Map<string, number>> {
+export async function baselineProbabilities(db: Db, wf: Workflow, dataDir: string): Promise<Map<string, number[]>> {
   const c = await findChallengeById(db, wf.challengeId);
   const sub = c && (await latestBaselineSubmission(db, c.id, true));
   if (!c || !sub) throw new UserError(409, 'no_baseline', 'There is no scored baseline submission for this challenge yet.');
   const rows = readCsvRecords(path.join(dataDir, sub.file_path));
   const probaColumns = Object.keys(rows[0] ?? {}).filter((k) => k.startsWith('proba_'));
   if (probaColumns.length < 2) throw new UserError(409, 'no_probabilities', `Baseline submission #${sub.id} has no class probabilities (proba_<class> columns).`);
-  const margins = new Map<string, number>();
+  const proba = new Map<string, number[]>();
   for (const r of rows) {
-    const p = probaColumns.map((k) => Number(r[k])).sort((a, b) => b - a);
-    if (p.every(Number.isFinite)) margins.set(r[c.id_column], p[0] - p[1]);
+    const p = probaColumns.map((k) => Number(r[k]));
+    if (p.every(Number.isFinite)) proba.set(r[c.id_column], p);
+  }
+  return proba;
+}
+
+/** The baseline's margin per source: its highest class probability minus the next one. A small margin is a source the baseline is unsure of. */
+export async function baselineMargins(db: Db, wf: Workflow, dataDir: string): Promise<Map<string, number>> {
+  const margins = new Map<string, number>();
+  for (const [id, proba] of await baselineProbabilities(db, wf, dataDir)) {
+    const p = [...proba].sort((a, b) => b - a);
+    margins.set(id, p[0] - p[1]);
   }
   return margins;
 }

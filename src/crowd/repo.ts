@@ -3,7 +3,7 @@ import type { Db } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { Database } from '../db/schema.js';
 import { newConfusion } from './aggregators/index.js';
-import type { CrowdSubjectsTable, CrowdWorkflowsTable } from '../db/tables/crowd.js';
+import type { CrowdSubjectsTable, CrowdWorkflowsTable, RoutingMode } from '../db/tables/crowd.js';
 import type { Features } from './features.js';
 
 export type WorkflowRow = Selectable<CrowdWorkflowsTable>;
@@ -21,6 +21,9 @@ export interface Workflow {
   adaptiveThreshold: number;
   adaptiveMinVotes: number;
   trainingChances: number[];
+  /** See RoutingMode; randomShare is the share of serves left to the retirement rule under entropy routing. */
+  routing: RoutingMode;
+  randomShare: number;
   active: boolean;
 }
 
@@ -37,6 +40,8 @@ function toWorkflow(r: WorkflowRow & { slug: string; title: string }): Workflow 
     adaptiveThreshold: r.adaptive_threshold,
     adaptiveMinVotes: r.adaptive_min_votes,
     trainingChances: JSON.parse(r.training_chances_json),
+    routing: r.routing,
+    randomShare: r.random_share,
     active: r.active === 1,
   };
 }
@@ -50,6 +55,11 @@ export async function workflowBySlug(db: Db, slug: string): Promise<Workflow | u
 
 export async function workflowById(db: Db, id: number): Promise<Workflow | undefined> {
   const r = await wfQuery(db).where('w.id', '=', id).executeTakeFirst();
+  return r && toWorkflow(r);
+}
+
+export async function workflowOfChallenge(db: Db, challengeId: number): Promise<Workflow | undefined> {
+  const r = await wfQuery(db).where('w.challenge_id', '=', challengeId).executeTakeFirst();
   return r && toWorkflow(r);
 }
 
@@ -79,6 +89,12 @@ export async function workflowCounts(db: Db, workflowId: number) {
   const known = Number(r.known ?? 0);
   /** live: test rows; known: train rows served as live subjects (see setup.ts). */
   return { subjects: Number(r.subjects), gold, known, live: Number(r.subjects) - gold - known, retired: Number(r.retired ?? 0), votes: Number(r.votes ?? 0) };
+}
+
+/** Live subjects carrying a baseline entropy (those entropy routing can weigh). */
+export async function routedSubjectCount(db: Db, workflowId: number): Promise<number> {
+  const r = await db.selectFrom('crowd_subjects').select((eb) => eb.fn.countAll<number>().as('n')).where('workflow_id', '=', workflowId).where('is_gold', '=', 0).where('entropy', 'is not', null).executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 /** A volunteer's first row in a workflow: the prior confusion matrix, not an expert. */

@@ -6,7 +6,7 @@ import { requireUser, wantsJson } from '../web/middleware.js';
 import { enqueue } from '../jobs/queue.js';
 import { loadCrowdConfig } from './config.js';
 import { featureCard } from './features.js';
-import { featuresOf, listWorkflows, newVolunteerRow, subjectById, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
+import { featuresOf, listWorkflows, routedSubjectCount, newVolunteerRow, subjectById, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
 import { anonVoter, castVote, newAnonId, serveNext, userVoter, type Voter } from './service.js';
 import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
 import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
@@ -15,6 +15,7 @@ import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
+import { refreshRoutingEntropy } from './routing-entropy.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, commentsCsv, consensusCsv } from './consensus.js';
 import { compareWithSolution } from './compare.js';
 import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
@@ -249,7 +250,8 @@ export function crowdRoutes(ctx: AppContext): Router {
     const counts = await workflowCounts(ctx.db.db, wf.id);
     const jobs = await ctx.db.db.selectFrom('jobs').select(['id', 'status', 'created_at', 'updated_at', 'last_error']).where('kind', '=', CROWD_CONSENSUS_JOB).orderBy('id', 'desc').limit(5).execute();
     const experts = await ctx.db.db.selectFrom('crowd_subjects').select('external_id').where('workflow_id', '=', wf.id).where('expert', '=', 1).execute();
-    res.render('crowd/manage', { title: `Manage crowd · ${wf.title}`, wf, counts, jobs, experts: experts.map((e) => e.external_id).join('\n'), chances: wf.trainingChances.join(', ') });
+    const routed = await routedSubjectCount(ctx.db.db, wf.id);
+    res.render('crowd/manage', { title: `Manage crowd · ${wf.title}`, wf, counts, routed, jobs, experts: experts.map((e) => e.external_id).join('\n'), chances: wf.trainingChances.join(', ') });
   });
   r.post('/crowd/:slug/settings', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
@@ -272,6 +274,12 @@ export function crowdRoutes(ctx: AppContext): Router {
     const picked = await baselineUnsure(ctx.db.db, wf, ctx.config.dataDir, count);
     await setExpertSet(ctx.db.db, wf, picked.map((p) => p.name));
     if (wantsJson(req)) return res.json({ expert: picked });
+    res.redirect(303, `/crowd/${wf.slug}/manage`);
+  });
+  r.post('/crowd/:slug/routing/refresh', requireUser, async (req, res) => {
+    const wf = await organizedWorkflow(req);
+    const subjects = await refreshRoutingEntropy(ctx.db, wf, ctx.config.dataDir);
+    if (wantsJson(req)) return res.json({ subjects });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
   r.post('/crowd/:slug/consensus', requireUser, async (req, res) => {

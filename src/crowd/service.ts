@@ -3,9 +3,11 @@ import crypto from 'node:crypto';
 import type { DbHandle } from '../db/index.js';
 import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
-import { observeGold } from './aggregators/index.js';
+import { observeGold, uniformPrior } from './aggregators/index.js';
+import { expectedInformation } from './credit.js';
 import { ensureVolunteer, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
+import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
 
 /** Who is classifying: a signed-in user, or an anonymous browser (its cookie id). */
@@ -26,6 +28,8 @@ export interface Served {
   training: boolean;
   /** How many subjects this voter has answered in the workflow. */
   experience: number;
+  /** Entropy routing chose the subject (not the retirement rule). */
+  routed: boolean;
 }
 
 /** A new subject is drawn at random among the tied ones in this many of the next in line. */
@@ -69,7 +73,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     .selectFrom('crowd_serves as v')
     .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
     .selectAll('s')
-    .select('v.served_at as served_at_v')
+    .select(['v.served_at as served_at_v', 'v.routed as routed_v'])
     .select(({ exists, selectFrom }) => exists(selectFrom('crowd_votes as x').select('x.id').whereRef('x.voter', '=', 'v.voter').whereRef('x.subject_id', '=', 'v.subject_id')).as('answered'))
     .where('v.voter', '=', voter.key)
     .where('v.workflow_id', '=', wf.id)
@@ -79,9 +83,10 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     .executeTakeFirst();
   const open = latest && !latest.answered ? latest : undefined;
   if (open) {
-    const { served_at_v, answered: _answered, ...subject } = open;
+    const { served_at_v, routed_v, answered: _answered, ...subject } = open;
     const servedMs = Date.parse(served_at_v);
-    return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs }) };
+    const routed = routed_v === 1;
+    return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, routed, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs, routed }) };
   }
 
   let expertMember = false;
@@ -91,8 +96,9 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     else await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
   }
   const wantGold = rand() < trainingChance(wf.trainingChances, n);
-  const pick = async (gold: boolean) => {
-    let q = db
+  // Subjects this voter may be served: in the workflow, unretired, neither served to nor answered by them.
+  const eligible = (gold: boolean) => {
+    const q = db
       .selectFrom('crowd_subjects as s')
       .selectAll('s')
       .where('s.workflow_id', '=', wf.id)
@@ -100,31 +106,57 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .where('s.retired_at', 'is', null)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_serves as v').select('v.id').where('v.voter', '=', voter.key).whereRef('v.subject_id', '=', 's.id'))))
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').where('x.voter', '=', voter.key).whereRef('x.subject_id', '=', 's.id'))));
-    if (expertMember) q = q.orderBy('s.expert', 'desc');
-    else q = q.where('s.expert', '=', 0);
+    return expertMember ? q.orderBy('s.expert', 'desc') : q.where('s.expert', '=', 0);
+  };
+  const byRetirement = async (gold: boolean, entropy?: 'is null') => {
     // Live subjects closest to retirement first keeps the number of open subjects small. The index
     // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
     // all; ties among the first few are broken at random. The id breaks ties among candidates in a
     // fixed order (not the storage order, which PostgreSQL changes on update), so a seeded simulated
     // crowd is served the same subjects on every run.
-    const first = await q.orderBy('s.vote_count', gold ? 'asc' : 'desc').orderBy('s.id').limit(PICK_AMONG).execute();
+    const first = await eligible(gold)
+      .$if(entropy !== undefined, (q) => q.where('s.entropy', 'is', null))
+      .orderBy('s.vote_count', gold ? 'asc' : 'desc')
+      .orderBy('s.id')
+      .limit(PICK_AMONG)
+      .execute();
     const tied = first.filter((x) => x.vote_count === first[0].vote_count && x.expert === first[0].expert);
     return tied.length ? tied[Math.floor(rand() * tied.length)] : undefined;
   };
+  // Entropy routing (live subjects only): subjects the baseline has no prediction for (known sources,
+  // which are train rows) come first, by the retirement rule, as they do under retirement routing
+  // (their ids precede the test rows'), so the known-source tables fill under either routing; then one
+  // of the ROUTE_AMONG most doubtful, drawn in proportion to its entropy.
+  const byEntropy = async (): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
+    // Before any baseline is scored nothing has an entropy: the plain retirement rule, which walks its
+    // index, rather than sorting every live subject among those without one.
+    const anyEntropy = await db.selectFrom('crowd_subjects').select('id').where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('entropy', 'is not', null).limit(1).executeTakeFirst();
+    const unrouted = await byRetirement(false, anyEntropy ? 'is null' : undefined);
+    if (unrouted || !anyEntropy) return unrouted && { subject: unrouted, routed: false };
+    const top = await eligible(false).where('s.entropy', 'is not', null).orderBy('s.entropy', 'desc').orderBy('s.id').limit(ROUTE_AMONG).execute();
+    const best = top.filter((x) => x.expert === top[0]?.expert);
+    return best.length ? { subject: best[drawWeighted(best.map((x) => x.entropy ?? 0), rand())], routed: true } : undefined;
+  };
+  const pick = async (gold: boolean): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
+    if (!gold && wf.routing === 'entropy' && !(rand() < wf.randomShare)) return byEntropy();
+    const subject = await byRetirement(gold);
+    return subject && { subject, routed: false };
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
-    const subject = (await pick(wantGold)) ?? (await pick(!wantGold));
-    if (!subject) return null;
+    const picked = (await pick(wantGold)) ?? (await pick(!wantGold));
+    if (!picked) return null;
+    const { subject, routed } = picked;
     const servedAt = new Date(now()).toISOString();
-    const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt) });
-    if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token };
+    const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt), routed });
+    if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed };
     const inserted = await db
       .insertInto('crowd_serves')
-      .values({ workflow_id: wf.id, subject_id: subject.id, voter: voter.key, served_at: servedAt })
+      .values({ workflow_id: wf.id, subject_id: subject.id, voter: voter.key, served_at: servedAt, routed: routed ? 1 : 0 })
       .onConflict((oc) => oc.columns(['voter', 'subject_id']).doNothing())
       .returning('id')
       .executeTakeFirst();
     if (!inserted) continue; // served to this voter by a concurrent request: pick again
-    return { subject, servedAt, training: subject.is_gold === 1, experience: n, token };
+    return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed };
   }
   return null;
 }
@@ -147,11 +179,25 @@ export interface VoteResult {
   subjectId: number;
   externalId: string;
   answer: string;
+  /**
+   * The vote counts toward its subject. Under adaptive retirement it says only that the vote carries
+   * weight, not whether the subject retired between serve and vote (that depends on the other votes).
+   */
   counted: boolean;
   flagged: boolean;
   timeMs: number;
+  /**
+   * The credit the vote earns (credit.ts): on a live subject, the information a volunteer of this
+   * gold record is expected to give, the same whatever the answer; 0 for gold, anonymous and
+   * weightless votes. Never the information the vote added to the posterior, which would reveal
+   * whether the answer agreed with the other votes.
+   */
   infoBits: number;
-  retired: boolean;
+  /**
+   * Whether the vote retired its subject; null on a live subject under adaptive retirement, where
+   * retiring depends on the other votes (a fixed count reveals nothing).
+   */
+  retired: boolean | null;
   /** For gold subjects: the correct class and its clues. */
   feedback: { trueClass: string; correct: boolean; clues: string } | null;
 }
@@ -171,7 +217,7 @@ export function parseAnswer(wf: Workflow, answer: unknown): number {
  * (until an organizer restores it), nor any vote of a volunteer held for review: a volunteer is held
  * once their share of fast votes passes the rule, and their earlier votes lose their weight too.
  */
-export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, input: VoteInput, opts: VoteOptions): Promise<{ vote: VoteResult; subject: SubjectRow }> {
+export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, input: VoteInput, opts: VoteOptions): Promise<{ vote: VoteResult; subject: SubjectRow; retired: boolean }> {
   const claim = input.claim;
   if (!claim || claim.voter !== voter.key || claim.workflowId !== wf.id) {
     throw new UserError(403, 'not_served', 'This subject was not served to you. Classify the subject shown on the Classify page.');
@@ -185,7 +231,8 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   const flagged = timeMs < opts.minVoteMs;
   const now = new Date(nowMs).toISOString();
 
-  let outcome: { vote: VoteResult; subject: SubjectRow; newlyHeld: boolean };
+  // `retired` (the vote retired its subject) is for the server's own use, as the voter's VoteResult may withhold it.
+  let outcome: { vote: VoteResult; subject: SubjectRow; newlyHeld: boolean; retired: boolean };
   try {
     outcome = await batchedTransaction(handle, async (tx) => {
       // The volunteer's row first (as every weight change does), so this vote's count toward the fast
@@ -221,6 +268,9 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       // The volunteer's confusion matrix: a gold answer updates it, a live vote is weighed by it.
       const confusion = volunteer && weight > 0 ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
       let step: ReturnType<typeof onlineStep> | null = null;
+      // The credit of a live vote, fixed now from the volunteer's gold record alone; it earns on the
+      // boards while the vote carries weight (a restored fast vote, a released volunteer's).
+      const credit = !gold && volunteer ? expectedInformation(Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]), k, uniformPrior(k)) : 0;
       if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
       if (!gold && subject.retired_at === null && confusion) step = onlineStep(wf, Float64Array.from(JSON.parse(subject.posterior_json) as number[]), confusion, answer, subject.vote_count);
 
@@ -239,6 +289,8 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
           flagged: flagged ? 1 : 0,
           weight,
           info_bits: step?.infoBits ?? 0,
+          credit_bits: credit,
+          routed: claim.routed ? 1 : 0,
           time_ms: timeMs,
           ip_hash: input.ipHash,
           served_at: new Date(claim.servedAt).toISOString(),
@@ -264,20 +316,21 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
         await tx.updateTable('crowd_volunteers').set({ confusion_json: JSON.stringify(Array.from(confusion)) }).where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).execute();
       }
       const trueClass = gold ? wf.classes[subject.gold_class!] : null;
+      const adaptiveLive = !gold && wf.retirement === 'adaptive';
       const result: VoteResult = {
         voteId: vote.id,
         subjectId: subject.id,
         externalId: subject.external_id,
         answer: wf.classes[answer],
-        counted: !!step,
+        counted: adaptiveLive ? !!confusion : !!step,
         flagged,
         timeMs,
-        infoBits: step?.infoBits ?? 0,
-        retired: !!step?.retired,
+        infoBits: weight > 0 ? credit : 0,
+        retired: adaptiveLive ? null : !!step?.retired,
         feedback: trueClass ? { trueClass, correct: !!correct, clues: wf.clues[trueClass] ?? '' } : null,
       };
       // The subject as read before the vote (for the feedback page; its gold class never goes to the voter's JSON).
-      return { vote: result, subject, newlyHeld };
+      return { vote: result, subject, newlyHeld, retired: !!step?.retired };
     });
   } catch (err) {
     // A concurrent duplicate can also surface as a unique violation on PostgreSQL.
@@ -288,7 +341,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   }
   // Its own transaction, locking subjects in id order after the volunteer (see weights.ts).
   if (outcome.newlyHeld) await holdVolunteerVotes(handle, wf, voter.userId!);
-  return { vote: outcome.vote, subject: outcome.subject };
+  return { vote: outcome.vote, subject: outcome.subject, retired: outcome.retired };
 }
 
 export const newAnonId = (): string => crypto.randomBytes(12).toString('base64url');

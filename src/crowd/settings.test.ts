@@ -5,7 +5,7 @@ import { UserError } from '../web/errors.js';
 
 const wf: Workflow = {
   id: 1, challengeId: 1, slug: 'x', title: 'X', classes: ['A', 'B'], clues: {}, retirement: 'fixed', retireCount: 20,
-  adaptiveThreshold: 0.95, adaptiveMinVotes: 5, trainingChances: [1, 0.5, 0.1], active: true,
+  adaptiveThreshold: 0.95, adaptiveMinVotes: 5, trainingChances: [1, 0.5, 0.1], routing: 'retirement', randomShare: 0.2, active: true,
 };
 
 const problemsOf = (body: unknown): string[] => {
@@ -22,13 +22,16 @@ const problemsOf = (body: unknown): string[] => {
 describe('crowd workflow settings form', () => {
   it('keeps the current value of every field left blank or absent', () => {
     assert.deepEqual(workflowSettings({ retireCount: '', adaptiveThreshold: '' }, wf), {
-      retirement: 'fixed', retire_count: 20, adaptive_threshold: 0.95, adaptive_min_votes: 5, training_chances_json: '[1,0.5,0.1]', active: 1,
+      retirement: 'fixed', retire_count: 20, adaptive_threshold: 0.95, adaptive_min_votes: 5, training_chances_json: '[1,0.5,0.1]', routing: 'retirement', random_share: 0.2, active: 1,
     });
   });
 
   it('takes valid values, training chances as a comma list, and the active switch', () => {
-    const set = workflowSettings({ retirement: 'adaptive', retireCount: '30', adaptiveThreshold: '0.99', adaptiveMinVotes: '3', trainingChances: '1, 1, 0.2', active: '0' }, wf);
-    assert.deepEqual(set, { retirement: 'adaptive', retire_count: 30, adaptive_threshold: 0.99, adaptive_min_votes: 3, training_chances_json: '[1,1,0.2]', active: 0 });
+    const set = workflowSettings({ retirement: 'adaptive', retireCount: '30', adaptiveThreshold: '0.99', adaptiveMinVotes: '3', trainingChances: '1, 1, 0.2', routing: 'entropy', randomShare: '0.35', active: '0' }, wf);
+    assert.deepEqual(set, { retirement: 'adaptive', retire_count: 30, adaptive_threshold: 0.99, adaptive_min_votes: 3, training_chances_json: '[1,1,0.2]', routing: 'entropy', random_share: 0.35, active: 0 });
+    // The ends of the share are meaningful: 0 routes every live serve, 1 none.
+    assert.equal(workflowSettings({ randomShare: '0' }, wf).random_share, 0);
+    assert.equal(workflowSettings({ randomShare: 1 }, wf).random_share, 1);
   });
 
   it('refuses out-of-range or non-numeric values, naming every problem, instead of clamping them', () => {
@@ -41,5 +44,8 @@ describe('crowd workflow settings form', () => {
       'training chances: numbers',
     ]);
     assert.deepEqual(problemsOf({ adaptiveThreshold: '0.2', retireCount: '0' }).sort(), ['adaptive threshold: from 0.5', 'retire after: at least 1']);
+    assert.deepEqual(problemsOf({ routing: 'smart', randomShare: '1.5' }).sort(), ['random share: from 0 to 1', 'routing: retirement or entropy']);
+    assert.deepEqual(problemsOf({ randomShare: '-0.1' }), ['random share: from 0 to 1']);
+    assert.deepEqual(problemsOf({ randomShare: 'half' }), ['random share: a number from 0 to 1']);
   });
 });

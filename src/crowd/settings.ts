@@ -7,6 +7,11 @@ const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v
 /** A form field holding a whole number from 1 to 10,000 (blank: absent), its problems named after `what`. */
 export const wholeField = (what: string) => z.preprocess(blankToUndefined, z.coerce.number({ message: `${what}: a number` }).int(`${what}: a whole number`).min(1, `${what}: at least 1`).max(10_000, `${what}: at most 10,000`).optional());
 export const retirementField = z.preprocess(blankToUndefined, z.enum(['fixed', 'adaptive'], { message: 'retirement: fixed or adaptive' }).optional());
+export const routingField = z.preprocess(blankToUndefined, z.enum(['retirement', 'entropy'], { message: 'routing: retirement or entropy' }).optional());
+export const randomShareField = z.preprocess(
+  blankToUndefined,
+  z.coerce.number({ message: 'random share: a number from 0 to 1' }).min(0, 'random share: from 0 to 1').max(1, 'random share: from 0 to 1').optional(),
+);
 
 const chancesList = z.preprocess(
   (v) => (typeof v === 'string' ? (v.trim() === '' ? [] : v.split(',').map((x) => x.trim())) : v),
@@ -19,6 +24,8 @@ const form = z.object({
   adaptiveThreshold: z.preprocess(blankToUndefined, z.coerce.number({ message: 'adaptive threshold: a number' }).min(0.5, 'adaptive threshold: from 0.5').lt(1, 'adaptive threshold: below 1').optional()),
   adaptiveMinVotes: wholeField('adaptive minimum votes'),
   trainingChances: z.preprocess(blankToUndefined, chancesList.optional()),
+  routing: routingField,
+  randomShare: randomShareField,
   active: z.preprocess(blankToUndefined, z.union([z.boolean(), z.enum(['0', '1', 'true', 'false', 'on'])]).optional()),
 });
 
@@ -36,6 +43,8 @@ export function workflowSettings(body: unknown, wf: Workflow) {
     adaptive_threshold: b.adaptiveThreshold ?? wf.adaptiveThreshold,
     adaptive_min_votes: b.adaptiveMinVotes ?? wf.adaptiveMinVotes,
     training_chances_json: JSON.stringify(b.trainingChances ?? wf.trainingChances),
+    routing: b.routing ?? wf.routing,
+    random_share: b.randomShare ?? wf.randomShare,
     active: b.active === undefined ? (wf.active ? 1 : 0) : b.active === true || ['1', 'true', 'on'].includes(String(b.active)) ? 1 : 0,
   };
 }

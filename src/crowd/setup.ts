@@ -7,7 +7,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
-import type { RetirementMode } from '../db/tables/crowd.js';
+import type { RetirementMode, RoutingMode } from '../db/tables/crowd.js';
+import { DEFAULT_RANDOM_SHARE } from './routing.js';
 import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
 import { cell, num, type Features } from './features.js';
 import { uniformPrior } from './aggregators/index.js';
@@ -31,6 +32,10 @@ export interface WorkflowOptions {
   adaptiveThreshold?: number;
   adaptiveMinVotes?: number;
   trainingChances?: number[];
+  /** 'retirement' by default: without a baseline there is no entropy to route by (see routing.ts). */
+  routing?: RoutingMode;
+  /** Under entropy routing, the share of serves made by the retirement rule; DEFAULT_RANDOM_SHARE by default. */
+  randomShare?: number;
   clues?: Record<string, string>;
   /** Gold subjects per class taken from the train rows outside the evaluation split (evaluation-split.ts): all of a rare class, at most this many of each. */
   goldPerClass?: number;
@@ -111,6 +116,8 @@ export async function createWorkflow(handle: DbHandle, challenge: Challenge, opt
         adaptive_threshold: opts.adaptiveThreshold ?? 0.95,
         adaptive_min_votes: opts.adaptiveMinVotes ?? 5,
         training_chances_json: JSON.stringify(opts.trainingChances ?? DEFAULT_TRAINING_CHANCES),
+        routing: opts.routing ?? 'retirement',
+        random_share: opts.randomShare ?? DEFAULT_RANDOM_SHARE,
         created_at: now,
       })
       .returning('id')

@@ -84,12 +84,16 @@ export function streakLength(qualifying: Set<string>, today = Date.now()): numbe
   return n;
 }
 
-/** Sum of information per user since a time (all users with any), over votes that carry weight. */
+/**
+ * Sum of credit per user since a time (all users with any), over votes that carry weight. Credit, not
+ * the posterior-based info_bits: see credit.ts. `live` counts weighted live votes, not the stored
+ * counted flag, which under adaptive retirement depends on whether others retired the subject first.
+ */
 async function contributions(db: Db, since: string | null) {
   let q = db
     .selectFrom('crowd_votes as v')
     .innerJoin('users as u', 'u.id', 'v.user_id')
-    .select((eb) => ['v.user_id', 'u.name', 'u.simulated', eb.fn.sum<number>('v.info_bits').as('info'), eb.fn.countAll<number>().as('votes'), eb.fn.sum<number>('v.counted').as('counted'), eb.fn.sum<number>('v.is_gold').as('gold'), eb.fn.sum<number>('v.correct').as('gold_correct')])
+    .select((eb) => ['v.user_id', 'u.name', 'u.simulated', eb.fn.sum<number>('v.credit_bits').as('info'), eb.fn.countAll<number>().as('votes'), eb.fn.sum<number>(eb.case().when('v.is_gold', '=', 0).then(1).else(0).end()).as('counted'), eb.fn.sum<number>('v.is_gold').as('gold'), eb.fn.sum<number>('v.correct').as('gold_correct')])
     .where('v.weight', '>', 0)
     .groupBy(['v.user_id', 'u.name', 'u.simulated']);
   if (since) q = q.where('v.created_at', '>=', since);
@@ -166,7 +170,7 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, opts: { 
     .selectFrom('crowd_votes as v')
     .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
     .innerJoin('crowd_workflows as w', 'w.id', 'v.workflow_id')
-    .select(['v.answer', 'v.is_gold', 'v.correct', 'v.day', 'v.info_bits', 'v.created_at', 's.gold_class', 's.ra', 's.dec', 's.external_id', 'w.classes_json', 'w.id as wid'])
+    .select(['v.answer', 'v.is_gold', 'v.correct', 'v.day', 'v.credit_bits', 'v.created_at', 's.gold_class', 's.ra', 's.dec', 's.external_id', 'w.classes_json', 'w.id as wid'])
     .where('v.user_id', '=', userId)
     .where('v.weight', '>', 0)
     .orderBy('v.id')
@@ -183,7 +187,7 @@ export async function profile(db: Db, userId: number, cfg: CrowdConfig, opts: { 
       classesByWf.set(v.wid, (classes = JSON.parse(v.classes_json) as string[]));
       for (const c of classes) if (!classNames.includes(c)) classNames.push(c);
     }
-    info += v.info_bits;
+    info += v.credit_bits;
     const d = days.get(v.day) ?? { gold: 0, correct: 0 };
     days.set(v.day, d);
     if (v.is_gold && v.gold_class !== null) {

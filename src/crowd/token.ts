@@ -7,6 +7,8 @@ export interface ServeClaim {
   workflowId: number;
   subjectId: number;
   servedAt: number;
+  /** Entropy routing chose the subject (signed, so the vote records it as served; absent in older tokens: false). */
+  routed?: boolean;
 }
 
 /** The HMAC secret: CROWD_SECRET, or one generated once and kept in crowd_settings (shared by every process). */
@@ -21,7 +23,7 @@ export async function tokenSecret(db: Db, configured?: string): Promise<Buffer> 
 const mac = (secret: Buffer, body: string) => crypto.createHmac('sha256', secret).update(body).digest('base64url');
 
 export function signServe(secret: Buffer, c: ServeClaim): string {
-  const body = Buffer.from(JSON.stringify([c.voter, c.workflowId, c.subjectId, c.servedAt])).toString('base64url');
+  const body = Buffer.from(JSON.stringify([c.voter, c.workflowId, c.subjectId, c.servedAt, ...(c.routed ? [1] : [])])).toString('base64url');
   return `${body}.${mac(secret, body)}`;
 }
 
@@ -34,9 +36,9 @@ export function verifyServe(secret: Buffer, token: unknown): ServeClaim | null {
   const given = Buffer.from(sig);
   if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) return null;
   try {
-    const [voter, workflowId, subjectId, servedAt] = JSON.parse(Buffer.from(body, 'base64url').toString());
+    const [voter, workflowId, subjectId, servedAt, routed] = JSON.parse(Buffer.from(body, 'base64url').toString());
     if (typeof voter !== 'string' || !Number.isInteger(workflowId) || !Number.isInteger(subjectId) || !Number.isFinite(servedAt)) return null;
-    return { voter, workflowId, subjectId, servedAt };
+    return { voter, workflowId, subjectId, servedAt, routed: routed === 1 };
   } catch {
     return null;
   }

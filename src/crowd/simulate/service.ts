@@ -134,7 +134,7 @@ export async function simulateCrowdVotes(handle: DbHandle, slug: string, opts: S
     const answer = t >= 0 ? sample(rng, sim.confusion, t * k, k) : Math.floor(rng() * k);
     clock += Math.round(sim.pageMs[0] + (sim.pageMs[1] - sim.pageMs[0]) * rng());
     busyUntil[v] = clock;
-    const { vote } = await castVote(handle, wf, voter, { claim: verifyServe(secret, served.token), answer, ipHash }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES, now });
+    const { vote, retired } = await castVote(handle, wf, voter, { claim: verifyServe(secret, served.token), answer, ipHash }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES, now });
     summary.votes++;
     const b = summary.byProfile[sim.profile]!;
     b.votes++;
@@ -143,7 +143,7 @@ export async function simulateCrowdVotes(handle: DbHandle, slug: string, opts: S
       b.gold++;
       if (vote.feedback.correct) b.goldCorrect++;
     }
-    if (vote.retired) summary.retired++;
+    if (retired) summary.retired++;
     if (summary.votes % 500 === 0) opts.onProgress?.(summary.votes);
   }
   opts.onProgress?.(summary.votes);

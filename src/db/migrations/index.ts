@@ -10,6 +10,7 @@ import { uploadGuards } from './0007_upload_guards.js';
 import { crowdVoteWeight } from './0008_crowd_vote_weight.js';
 import { loginThrottle } from './0009_login_throttle.js';
 import { simulatedVolunteers } from './0010_simulated_volunteers.js';
+import { crowdRouting } from './0012_crowd_routing.js';
 import { crowdRetrains } from './0013_crowd_retrains.js';
 
 /** Every migration, in order; one file each. */
@@ -25,6 +26,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0008_crowd_vote_weight': crowdVoteWeight(),
     '0009_login_throttle': loginThrottle(),
     '0010_simulated_volunteers': simulatedVolunteers(),
+    '0012_crowd_routing': crowdRouting(),
     '0013_crowd_retrains': crowdRetrains(dialect),
   };
   return { getMigrations: async () => all };

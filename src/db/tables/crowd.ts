@@ -8,6 +8,9 @@ export interface CrowdSettingsTable {
 
 export type RetirementMode = 'fixed' | 'adaptive';
 
+/** How live subjects are chosen: closest to retirement first, or weighted by the baseline's predictive entropy (with a random share). */
+export type RoutingMode = 'retirement' | 'entropy';
+
 export interface CrowdWorkflowsTable {
   id: Generated<number>;
   challenge_id: number;
@@ -21,6 +24,9 @@ export interface CrowdWorkflowsTable {
   adaptive_min_votes: number;
   /** Zooniverse Designator's training_chances: chance that the n-th subject served is gold; the last entry is the floor. */
   training_chances_json: string;
+  routing: Generated<RoutingMode>;
+  /** Under entropy routing, the share of serves made by the retirement rule instead (0..1), so the crowd's accuracy can be estimated without the baseline's bias. */
+  random_share: Generated<number>;
   active: Generated<number>;
   created_at: string;
 }
@@ -51,6 +57,8 @@ export interface CrowdSubjectsTable {
   consensus_confidence: number | null;
   retired_at: string | null;
   created_at: string;
+  /** The baseline's predictive entropy on this subject, divided by log(k) (0: sure, 1: no idea); null without a baseline prediction (known sources). */
+  entropy: number | null;
 }
 
 export interface CrowdServesTable {
@@ -60,6 +68,8 @@ export interface CrowdServesTable {
   /** 'u:<user id>' or 'a:<anonymous cookie id>'. */
   voter: string;
   served_at: string;
+  /** 1 when entropy routing chose the subject (see crowd_votes.routed). */
+  routed: Generated<number>;
 }
 
 export interface CrowdVotesTable {
@@ -81,7 +91,12 @@ export interface CrowdVotesTable {
   /** The organizer who restored a fast vote, and when. */
   restored_by: number | null;
   restored_at: string | null;
+  /** Information the vote added to its subject's posterior (organizer exports only: it reveals agreement with the other votes). */
   info_bits: number;
+  /** 1 when entropy routing chose the subject; 0 when the retirement rule did (random share, retirement routing, gold, subjects without entropy). */
+  routed: Generated<number>;
+  /** The credit volunteers see: the information a volunteer of their gold record is expected to give, fixed at vote time. */
+  credit_bits: Generated<number>;
   time_ms: number;
   ip_hash: string;
   served_at: string;
