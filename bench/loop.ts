@@ -19,7 +19,7 @@
  *
  * The "before" model (no crowd labels) does not depend on the crowd: it is trained once and reused.
  * Knobs: BENCH_LOOP_SEEDS (5), BENCH_LOOP_VOTES (4000), BENCH_LOOP_VOLUNTEERS (60),
- * BENCH_LOOP_FOLDS (3), BENCH_LOOP_EPOCHS (20), BENCH_LOOP_THRESHOLD (0.9), BENCH_LOOP_ARMS.
+ * BENCH_LOOP_FOLDS (3), BENCH_LOOP_EPOCHS (20), BENCH_LOOP_THRESHOLD (0.9), BENCH_LOOP_RANDOM_SHARE (0.2), BENCH_LOOP_ARMS.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,6 +38,8 @@ import { classificationReport } from '../scorers/classification.js';
 import { seededRandom } from '../src/seeded-random.js';
 import { loadEnsembleFrom, predictFile } from '../src/baseline/train.js';
 import { crowdBaselineDir, retrainWithCrowd, type CrowdRetrainRecord } from '../src/baseline/retrain-with-crowd.js';
+import { setSubjectEntropy } from '../src/crowd/routing-entropy.js';
+import { DEFAULT_RANDOM_SHARE } from '../src/crowd/routing.js';
 
 const SLUG = 'xray-sources';
 const env = (name: string, fallback: number) => (process.env[name] === undefined ? fallback : Number(process.env[name]));
@@ -48,6 +50,8 @@ const FOLDS = env('BENCH_LOOP_FOLDS', 3);
 const EPOCHS = env('BENCH_LOOP_EPOCHS', 20);
 const THRESHOLD = env('BENCH_LOOP_THRESHOLD', 0.9);
 const MODEL_SEED = 42;
+/** Share of serves left to the retirement rule in the entropy-routed arms (the routing default). */
+const RANDOM_SHARE = env('BENCH_LOOP_RANDOM_SHARE', DEFAULT_RANDOM_SHARE);
 type Arm = 'entropy' | 'random' | 'retirement';
 const ARMS = (process.env.BENCH_LOOP_ARMS ?? 'entropy,random').split(',').map((s) => s.trim()) as Arm[];
 for (const a of ARMS) if (!['entropy', 'random', 'retirement'].includes(a)) throw new Error(`BENCH_LOOP_ARMS: unknown arm '${a}'`);
@@ -114,14 +118,12 @@ async function runOne(seed: number, arm: Arm): Promise<Outcome> {
   try {
     const c = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
     // Known sources are left out: under entropy routing they are served first (they have no entropy), which would spend the budget alike in every arm.
-    const opts: WorkflowOptions & { routing?: 'retirement' | 'entropy' } = { ...CROWD_DEMO[SLUG], knownPerClass: 0, routing: arm === 'retirement' ? 'retirement' : 'entropy' };
+    const opts: WorkflowOptions = { ...CROWD_DEMO[SLUG], knownPerClass: 0, routing: arm === 'retirement' ? 'retirement' : 'entropy', randomShare: RANDOM_SHARE };
     await createWorkflowForSlug(ctx.handle, SLUG, opts);
     const wf = (await workflowBySlug(ctx.handle.db, SLUG))!;
     if (arm !== 'retirement') {
       probaCache ??= await shippedProbabilities(c);
       const proba = arm === 'entropy' ? probaCache : randomProbabilities([...probaCache.keys()], wf.classes.length, seed);
-      const routingEntropy = '../src/crowd/routing-entropy.js';
-      const { setSubjectEntropy } = (await import(routingEntropy)) as { setSubjectEntropy: (h: typeof ctx.handle, w: typeof wf, p: Map<string, number[]>) => Promise<number> };
       await setSubjectEntropy(ctx.handle, wf, proba);
     }
     const cfg = loadCrowdConfig();
@@ -151,26 +153,26 @@ async function runOne(seed: number, arm: Arm): Promise<Outcome> {
 
 /** Mean and 95% Student t interval across seeds. */
 const T975: Record<number, number> = { 1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228 };
-function meanInterval(xs: number[]): string {
+function meanInterval(xs: number[], digits = 3): string {
   const v = xs.filter(Number.isFinite);
   const n = v.length;
   if (!n) return 'n/a';
   const m = v.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return `${m.toFixed(3)} [n/a]`;
+  if (n < 2) return `${m.toFixed(digits)} [n/a]`;
   const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
   const h = (T975[n - 1] ?? 1.96) * (sd / Math.sqrt(n));
-  return `${m >= 0 ? ' ' : ''}${m.toFixed(3)} [${(m - h).toFixed(3)}, ${(m + h).toFixed(3)}]`;
+  return `${m >= 0 ? ' ' : ''}${m.toFixed(digits)} [${(m - h).toFixed(digits)}, ${(m + h).toFixed(digits)}]`;
 }
 
 const started = performance.now();
-console.log(`bench:loop on ${SLUG}: ${SEEDS} crowd seeds x arms ${ARMS.join(', ')}; ${VOLUNTEERS} simulated volunteers (mixed profiles), ${VOTES} votes each (gold training included), demo retirement (${JSON.stringify(CROWD_DEMO[SLUG])}), no known sources`);
+console.log(`bench:loop on ${SLUG}: ${SEEDS} crowd seeds x arms ${ARMS.join(', ')}; ${VOLUNTEERS} simulated volunteers (mixed profiles), ${VOTES} votes each (gold training included), demo retirement (${JSON.stringify(CROWD_DEMO[SLUG])}), no known sources; entropy and random arms leave ${RANDOM_SHARE} of live serves to the retirement rule`);
 console.log(`retraining: ${FOLDS} folds, at most ${EPOCHS} epochs (the spec: 5 folds, 80 epochs), model seed ${MODEL_SEED}, Dawid–Skene posterior >= ${THRESHOLD} from >= ${loadCrowdConfig().CROWD_MIN_CONSENSUS_VOTES} votes; the "before" model is trained once and reused`);
 const results: Record<string, Outcome[]> = Object.fromEntries(ARMS.map((a) => [a, []]));
 for (let s = 1; s <= SEEDS; s++) {
   for (const arm of ARMS) {
     const o = await runOne(s, arm);
     results[arm].push(o);
-    console.log(`seed ${s} ${arm.padEnd(10)} crowd macro-F1 ${o.crowdF1.toFixed(3)} on ${o.crowdLabelled} test subjects; ${o.added} crowd labels added; retrained macro-F1 ${o.retrainedF1.toFixed(3)} (before ${o.record.before.macroF1.estimate?.toFixed(3)}), gain ${o.gain >= 0 ? '+' : ''}${o.gain.toFixed(3)} [${o.record.difference.macroF1.lo?.toFixed(3)}, ${o.record.difference.macroF1.hi?.toFixed(3)}]; ${o.seconds.toFixed(1)} s (crowd ${o.simSeconds.toFixed(1)} s, training ${(o.record.timings.beforeSeconds + o.record.timings.afterSeconds).toFixed(1)} s)`);
+    console.log(`seed ${s} ${arm.padEnd(10)} crowd macro-F1 ${o.crowdF1.toFixed(3)} on ${o.crowdLabelled} test subjects; ${o.added} crowd labels added; retrained macro-F1 ${o.retrainedF1.toFixed(3)} (before ${o.record.before.macroF1.estimate?.toFixed(3)}), gain ${o.gain >= 0 ? '+' : ''}${o.gain.toFixed(3)} [${o.record.difference.macroF1.lo?.toFixed(3)}, ${o.record.difference.macroF1.hi?.toFixed(3)}], ${o.record.counts.predictionsChanged} evaluation predictions changed; ${o.seconds.toFixed(1)} s (crowd ${o.simSeconds.toFixed(1)} s, training ${(o.record.timings.beforeSeconds + o.record.timings.afterSeconds).toFixed(1)} s)`);
   }
 }
 const first = results[ARMS[0]][0].record;
@@ -179,11 +181,11 @@ console.log(`\nmeans across ${SEEDS} seeds, 95% t intervals:`);
 console.log(`${'arm'.padEnd(11)} ${'crowd consensus macro-F1'.padEnd(26)} ${'retrained macro-F1'.padEnd(26)} ${'gain over no crowd labels'.padEnd(26)} crowd labels added`);
 for (const arm of ARMS) {
   const r = results[arm];
-  console.log(`${arm.padEnd(11)} ${meanInterval(r.map((o) => o.crowdF1)).padEnd(26)} ${meanInterval(r.map((o) => o.retrainedF1)).padEnd(26)} ${meanInterval(r.map((o) => o.gain)).padEnd(26)} ${meanInterval(r.map((o) => o.added))}`);
+  console.log(`${arm.padEnd(11)} ${meanInterval(r.map((o) => o.crowdF1)).padEnd(26)} ${meanInterval(r.map((o) => o.retrainedF1)).padEnd(26)} ${meanInterval(r.map((o) => o.gain)).padEnd(26)} ${meanInterval(r.map((o) => o.added), 1)}`);
 }
 if (ARMS.includes('entropy') && ARMS.includes('random')) {
   const paired = (f: (o: Outcome) => number) => meanInterval(results.entropy.map((o, i) => f(o) - f(results.random[i])));
-  console.log(`\npaired entropy − random (same crowd seed): crowd macro-F1 ${paired((o) => o.crowdF1)}, retrained macro-F1 ${paired((o) => o.retrainedF1)}, crowd labels added ${paired((o) => o.added)}`);
+  console.log(`\npaired entropy − random (same crowd seed): crowd macro-F1 ${paired((o) => o.crowdF1)}, retrained macro-F1 ${paired((o) => o.retrainedF1)}, crowd labels added ${meanInterval(results.entropy.map((o, i) => o.added - results.random[i].added), 1)}`);
 }
 console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 fs.rmSync(beforeStore, { recursive: true, force: true });

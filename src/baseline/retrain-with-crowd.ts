@@ -91,6 +91,8 @@ export interface CrowdRetrainRecord {
     belowThreshold: number;
     crowdLabelsAdded: number;
     perClassAdded: Record<string, number>;
+    /** Evaluation rows whose predicted class differs between the two models. */
+    predictionsChanged: number;
   };
   before: RetrainFigures;
   after: RetrainFigures;
@@ -343,6 +345,7 @@ async function retrain(handle: DbHandle, c: Challenge, wf: Workflow, opts: Retra
       belowThreshold: accepted.belowThreshold,
       crowdLabelsAdded: crowdTaken.length,
       perClassAdded,
+      predictionsChanged: predAfter.reduce((n, p, i) => n + (p !== predBefore[i] ? 1 : 0), 0),
     },
     before: { accuracy: bBefore.accuracy, macroF1: bBefore.macroF1 },
     after: { accuracy: bAfter.accuracy, macroF1: bAfter.macroF1 },
@@ -382,7 +385,7 @@ export function describeRetrain(r: CrowdRetrainRecord): string[] {
   return [
     `crowd labels added: ${r.counts.crowdLabelsAdded} (threshold ${r.threshold}, ${r.aggregator}, at least ${r.minVotes} votes); per class: ${Object.entries(r.counts.perClassAdded).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `left out: ${r.counts.tooFewVotes} with too few votes, ${r.counts.belowThreshold} below the threshold (of ${r.counts.consensusSubjects} test subjects with a consensus)`,
-    `evaluation set: ${r.counts.evaluationRows} labelled train rows, never served to the crowd; training rows ${r.counts.trainingBefore} before, ${r.counts.trainingAfter} after`,
+    `evaluation set: ${r.counts.evaluationRows} labelled train rows, never served to the crowd (${r.counts.predictionsChanged} predictions changed); training rows ${r.counts.trainingBefore} before, ${r.counts.trainingAfter} after`,
     `macro-F1 ${f(r.before.macroF1)} ${iv(r.before.macroF1)} → ${f(r.after.macroF1)} ${iv(r.after.macroF1)}; ${r.differenceText}`,
     `accuracy ${f(r.before.accuracy)} ${iv(r.before.accuracy)} → ${f(r.after.accuracy)} ${iv(r.after.accuracy)}`,
     `seed ${r.seed}, bootstrap ${r.bootstrap.resamples} resamples; ${r.timings.beforeSeconds.toFixed(1)} s before, ${r.timings.afterSeconds.toFixed(1)} s after${r.timings.submissionModelSeconds === null ? '' : `, ${r.timings.submissionModelSeconds.toFixed(1)} s submission model`}, ${r.timings.totalSeconds.toFixed(1)} s in all`,
