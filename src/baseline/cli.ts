@@ -5,7 +5,9 @@ import { openConfiguredDb } from '../db/open.js';
 import { findChallengeBySlug } from '../challenges/repo.js';
 import type { DbHandle } from '../db/index.js';
 import { startRun, submitBaseline, trainUnderRun } from './service.js';
-import { specFor, type BaselineRecord, type TrainOptions } from './train.js';
+import { baselineDir, recomputeOutOfFold, specFor, type BaselineRecord, type TrainOptions } from './train.js';
+import { writeOutOfFold } from './oof.js';
+import { DEFAULT_RETRAIN_AGGREGATOR, DEFAULT_RETRAIN_THRESHOLD, describeRetrain, retrainWithCrowd } from './retrain-with-crowd.js';
 
 /** A cli-progress bar per model: epochs, training loss, validation loss and metric. */
 export function progressBars(metricName: string): Pick<TrainOptions, 'onModelStart' | 'onEpoch' | 'onModelEnd'> {
@@ -77,6 +79,47 @@ export function registerBaselineCommands(program: Command): void {
           const { submission } = await submitBaseline(handle, config.dataDir, c);
           console.log(`submitted as the Baseline entry: submission ${submission.id}, queued for scoring`);
         }
+      });
+    });
+  baseline
+    .command('retrain <challenge>')
+    .description('retrain the baseline with the crowd\'s confident labels on test rows, and score it before and after on the evaluation split')
+    .requiredOption('--with-crowd', 'add test-row subjects whose crowd consensus passes the threshold, labelled with it')
+    .option('--threshold <p>', 'minimum consensus posterior', Number.parseFloat, DEFAULT_RETRAIN_THRESHOLD)
+    .option('--aggregator <name>', 'consensus aggregator (crowd_consensus, from the consensus job)', DEFAULT_RETRAIN_AGGREGATOR)
+    .option('--seed <n>', 'model and bootstrap seed (default: baseline.yaml model.seed)', (v) => Number.parseInt(v, 10))
+    .option('--epochs <n>', 'cap on epochs per model', (v) => Number.parseInt(v, 10))
+    .option('--folds <n>', 'models per ensemble (default: baseline.yaml model.folds)', (v) => Number.parseInt(v, 10))
+    .option('--submit', 'also train on all train rows plus the crowd rows and submit it as the "Baseline + crowd" entry')
+    .action(async (slug: string, opts: { threshold: number; aggregator: string; seed?: number; epochs?: number; folds?: number; submit?: boolean }) => {
+      await withChallenge(slug, async (handle, c, config) => {
+        const result = await retrainWithCrowd(handle, c, {
+          dataDir: config.dataDir,
+          datasetsDir: config.datasetsDir,
+          threshold: opts.threshold,
+          aggregator: opts.aggregator,
+          seed: opts.seed,
+          maxEpochs: opts.epochs,
+          folds: opts.folds,
+          submit: !!opts.submit,
+          log: (m) => console.log(m),
+        });
+        for (const line of describeRetrain(result.record)) console.log(line);
+        if (result.submission) console.log(`submitted as the "Baseline + crowd" entry: submission ${result.submission.id}, queued for scoring (a worker scores it)`);
+      });
+    });
+  baseline
+    .command('oof <challenge>')
+    .description('rebuild oof.csv (out-of-fold predictions) of a saved baseline from its fold models and its seeded fold split')
+    .option('--dir <dir>', 'the saved baseline (default: DATA_DIR/baselines/<challenge>)')
+    .action(async (slug: string, opts: { dir?: string }) => {
+      await withChallenge(slug, async (_handle, c, config) => {
+        const dir = opts.dir ?? baselineDir(config.dataDir, slug);
+        const r = await recomputeOutOfFold(c, dir, config.datasetsDir);
+        // Only a split that reproduces the recorded out-of-fold score is the one the models were trained on.
+        if (Math.abs(r.score - r.recorded) > 1e-4) throw new Error(`recomputed out-of-fold score ${r.score.toFixed(6)} differs from the recorded ${r.recorded.toFixed(6)}: oof.csv not written`);
+        writeOutOfFold(dir, r.ids, r.labels);
+        console.log(`wrote ${dir}/oof.csv: ${r.ids.length} rows, out-of-fold score ${r.score.toFixed(6)} (recorded ${r.recorded.toFixed(6)})`);
       });
     });
   baseline

@@ -9,7 +9,10 @@ import { canOrganize } from '../organizers/access.js';
 import { wantsJson } from '../web/middleware.js';
 import { formScalar, parseBody } from '../web/validate.js';
 import { logger } from '../log.js';
-import { latestRun, startRun, submitBaseline, type BaselineRun, type RunProgress } from './service.js';
+import { CROWD_BASELINE, latestBaselineSubmission, latestRun, startRun, submitBaseline, type BaselineRun, type RunProgress } from './service.js';
+import { DEFAULT_RETRAIN_AGGREGATOR, DEFAULT_RETRAIN_THRESHOLD, describeRetrain, latestCrowdRetrain, startCrowdRetrain, type CrowdRetrainRecord, type CrowdRetrainRow } from './retrain-with-crowd.js';
+import { aggregators } from '../crowd/aggregators/index.js';
+import { workflowBySlug } from '../crowd/repo.js';
 import { readRecord, specFor, type BaselineRecord } from './train.js';
 import { linePlot, type Series } from './svg.js';
 
@@ -21,12 +24,13 @@ async function managedChallenge(ctx: AppContext, req: Request): Promise<Challeng
   return c;
 }
 
-/** Trainings started by this process, by run id (tests await them). */
-export const activeTrainings = new Map<number, Promise<{ ok: boolean; submissionId?: number | null; error?: string }>>();
+/** Trainings started by this process, by run id (tests await them); crowd retrainings by `crowd-<id>`. */
+export const activeTrainings = new Map<number | string, Promise<{ ok: boolean; submissionId?: number | null; error?: string }>>();
 
-function startTrainingThread(ctx: AppContext, run: BaselineRun, submit: boolean): void {
+/** Starts `script` (the baseline training, or the crowd retraining) in a worker thread for run `run.id`. */
+function startTrainingThread(ctx: AppContext, run: { id: number }, submit: boolean, script = './worker-thread.js', key: number | string = run.id): void {
   const cap = Number(process.env.SIFT_BASELINE_MAX_EPOCHS);
-  const w = new Worker(new URL('./worker-thread.js', import.meta.url), {
+  const w = new Worker(new URL(script, import.meta.url), {
     workerData: { config: ctx.config, runId: run.id, submit, maxEpochs: Number.isFinite(cap) && cap > 0 ? cap : undefined },
   });
   const done = new Promise<{ ok: boolean; submissionId?: number | null; error?: string }>((resolve) => {
@@ -38,12 +42,12 @@ function startTrainingThread(ctx: AppContext, run: BaselineRun, submit: boolean)
     });
     w.on('exit', () => resolve(result ?? { ok: false, error: 'the training thread exited' }));
   }).then((r) => {
-    activeTrainings.delete(run.id);
+    activeTrainings.delete(key);
     if (r.ok && r.submissionId) ctx.nudgeWorkers();
     if (!r.ok) logger.warn({ runId: run.id, error: r.error }, 'baseline training failed');
     return r;
   });
-  activeTrainings.set(run.id, done);
+  activeTrainings.set(key, done);
 }
 
 function runJson(run: BaselineRun | undefined) {
@@ -98,6 +102,35 @@ function plots(run: BaselineRun | undefined, record: BaselineRecord | null, metr
 
 const trainForm = z.object({ submit: formScalar.optional() });
 
+/** The panel's form: empty fields take the defaults. */
+const retrainForm = z.object({
+  threshold: z.preprocess((v) => (v === '' || v === undefined ? undefined : Number(v)), z.number({ message: 'must be a number' }).gt(0, 'must be above 0').max(1, 'must be at most 1').optional()),
+  aggregator: z.preprocess((v) => (v === '' ? undefined : v), z.enum(Object.keys(aggregators) as [string, ...string[]], { message: `must be one of ${Object.keys(aggregators).join(', ')}` }).optional()),
+});
+
+function crowdRetrainJson(row: CrowdRetrainRow | undefined, slug: string) {
+  if (!row) return null;
+  const record = row.record_json ? (JSON.parse(row.record_json) as CrowdRetrainRecord) : null;
+  return {
+    id: row.id,
+    status: row.status,
+    aggregator: row.aggregator,
+    threshold: row.threshold,
+    seed: row.seed,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error,
+    evaluationRows: row.evaluation_rows,
+    labelsAdded: row.labels_added,
+    macroF1Before: row.macro_f1_before,
+    macroF1After: row.macro_f1_after,
+    submissionId: row.submission_id,
+    submissionUrl: row.submission_id ? `/challenges/${slug}/submissions/${row.submission_id}` : null,
+    record,
+    lines: record ? describeRetrain(record) : [],
+  };
+}
+
 export function baselineRoutes(ctx: AppContext): Router {
   const r = Router();
 
@@ -112,11 +145,19 @@ export function baselineRoutes(ctx: AppContext): Router {
     const c = await managedChallenge(ctx, req);
     const run = await latestRun(ctx.db.db, c.id);
     const record = readRecord(ctx.config.dataDir, c.slug);
-    if (wantsJson(req)) return res.json({ run: runJson(run), model: record && summary(record) });
+    if (wantsJson(req)) return res.json({ run: runJson(run), model: record && summary(record), crowdRetrain: crowdRetrainJson(await latestCrowdRetrain(ctx.db.db, c.id), c.slug) });
     const metricName = c.metric === 'ams' ? 'AMS' : c.metric === 'macro_f1' ? 'macro-F1' : c.metric;
     const { file } = specFor(c, ctx.config.datasetsDir);
+    const crowdRetrain = crowdRetrainJson(await latestCrowdRetrain(ctx.db.db, c.id), c.slug);
+    const crowdSubmission = await latestBaselineSubmission(ctx.db.db, c.id, false, CROWD_BASELINE);
     res.render('baseline', {
       title: `Baseline · ${c.title}`,
+      crowdRetrain,
+      crowdRetrainRunning: crowdRetrain?.status === 'running',
+      crowdEnabled: !!(await workflowBySlug(ctx.db.db, c.slug)),
+      crowdSubmissionUrl: crowdSubmission ? `/challenges/${c.slug}/submissions/${crowdSubmission.id}` : null,
+      aggregatorNames: Object.keys(aggregators),
+      defaultThreshold: DEFAULT_RETRAIN_THRESHOLD,
       challenge: publicChallenge(c),
       tab: 'baseline',
       run: runJson(run),
@@ -136,6 +177,17 @@ export function baselineRoutes(ctx: AppContext): Router {
     const run = await startRun(ctx.db.db, c, { startedBy: req.user!.id, seed: spec.model.seed });
     startTrainingThread(ctx, run, submit);
     if (wantsJson(req)) return res.status(202).json({ run: runJson(run) });
+    res.redirect(303, `/challenges/${c.slug}/baseline`);
+  });
+
+  r.post('/challenges/:slug/baseline/retrain-crowd', async (req, res) => {
+    const c = await managedChallenge(ctx, req);
+    const form = parseBody(retrainForm, req.body, 'bad_retrain_settings');
+    if (!(await workflowBySlug(ctx.db.db, c.slug))) throw new UserError(409, 'no_crowd_workflow', `'${c.slug}' has no crowd workflow, so it has no crowd labels to retrain with.`);
+    const { spec } = specFor(c, ctx.config.datasetsDir);
+    const run = await startCrowdRetrain(ctx.db.db, c, { startedBy: req.user!.id, aggregator: form.aggregator ?? DEFAULT_RETRAIN_AGGREGATOR, threshold: form.threshold ?? DEFAULT_RETRAIN_THRESHOLD, seed: spec.model.seed, submit: true });
+    startTrainingThread(ctx, run, true, './retrain-thread.js', `crowd-${run.id}`);
+    if (wantsJson(req)) return res.status(202).json({ crowdRetrain: crowdRetrainJson(run, c.slug) });
     res.redirect(303, `/challenges/${c.slug}/baseline`);
   });
 

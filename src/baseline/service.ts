@@ -11,13 +11,23 @@ import { hashPassword } from '../accounts/passwords.js';
 import { accept } from '../submissions/service.js';
 import type { SubmissionRow } from '../submissions/repo.js';
 import { UserError } from '../web/errors.js';
-import { readRecord, trainBaseline, writeSubmission, type BaselineRecord, type TrainOptions } from './train.js';
+import { baselineDir, readRecord, trainBaseline, writeSubmission, type BaselineRecord, type TrainOptions } from './train.js';
 import type { EpochInfo } from './model.js';
 
 export type BaselineRun = Selectable<BaselineRunsTable>;
 
 export const BASELINE_EMAIL = 'baseline@sift.local';
 export const BASELINE_NAME = 'Baseline';
+/** The second baseline account: the baseline retrained with crowd labels (`retrain --with-crowd --submit`). */
+export const CROWD_BASELINE_EMAIL = 'baseline-crowd@sift.local';
+export const CROWD_BASELINE_NAME = 'Baseline + crowd';
+
+export interface BaselineAccount {
+  email: string;
+  name: string;
+}
+export const PLAIN_BASELINE: BaselineAccount = { email: BASELINE_EMAIL, name: BASELINE_NAME };
+export const CROWD_BASELINE: BaselineAccount = { email: CROWD_BASELINE_EMAIL, name: CROWD_BASELINE_NAME };
 /** A running run whose heartbeat is older than this is taken for dead (its process was killed). */
 export const STALE_RUN_MS = 15 * 60_000;
 
@@ -30,18 +40,18 @@ export interface RunProgress {
   history: Array<{ model: number } & EpochInfo>;
 }
 
-/** The dedicated "Baseline" account that owns baseline submissions (created on first use). */
-export async function ensureBaselineUser(db: Db): Promise<{ id: number; name: string }> {
-  const found = await db.selectFrom('users').select(['id', 'name']).where('email', '=', BASELINE_EMAIL).executeTakeFirst();
+/** The dedicated "Baseline" (or "Baseline + crowd") account that owns baseline submissions (created on first use). */
+export async function ensureBaselineUser(db: Db, account: BaselineAccount = PLAIN_BASELINE): Promise<{ id: number; name: string }> {
+  const found = await db.selectFrom('users').select(['id', 'name']).where('email', '=', account.email).executeTakeFirst();
   if (found) return found;
   try {
     return await db
       .insertInto('users')
-      .values({ email: BASELINE_EMAIL, name: BASELINE_NAME, password_hash: await hashPassword(crypto.randomBytes(24).toString('base64url')), role: 'participant', created_at: nowIso() })
+      .values({ email: account.email, name: account.name, password_hash: await hashPassword(crypto.randomBytes(24).toString('base64url')), role: 'participant', created_at: nowIso() })
       .returning(['id', 'name'])
       .executeTakeFirstOrThrow();
   } catch (err) {
-    const again = await db.selectFrom('users').select(['id', 'name']).where('email', '=', BASELINE_EMAIL).executeTakeFirst();
+    const again = await db.selectFrom('users').select(['id', 'name']).where('email', '=', account.email).executeTakeFirst();
     if (again) return again; // created concurrently
     throw err;
   }
@@ -51,15 +61,21 @@ export async function latestRun(db: Db, challengeId: number): Promise<BaselineRu
   return db.selectFrom('baseline_runs').selectAll().where('challenge_id', '=', challengeId).orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
 
-/** The challenge's newest baseline submission (only a scored one with `scoredOnly`). */
-export async function latestBaselineSubmission(db: Db, challengeId: number, scoredOnly = false): Promise<SubmissionRow | undefined> {
+/**
+ * The challenge's newest submission of the plain Baseline account (only a scored one with
+ * `scoredOnly`); `account` CROWD_BASELINE gives the newest "Baseline + crowd" one instead.
+ */
+export async function latestBaselineSubmission(db: Db, challengeId: number, scoredOnly = false, account: BaselineAccount = PLAIN_BASELINE): Promise<SubmissionRow | undefined> {
   return db
     .selectFrom('submissions')
-    .selectAll()
-    .where('challenge_id', '=', challengeId)
-    .where('is_baseline', '=', 1)
-    .$if(scoredOnly, (q) => q.where('status', '=', 'scored'))
-    .orderBy('id', 'desc')
+    .selectAll('submissions')
+    .innerJoin('users', 'users.id', 'submissions.user_id')
+    // Any baseline submission but the crowd-retrained account's counts as the plain baseline.
+    .where('users.email', account.email === CROWD_BASELINE_EMAIL ? '=' : '<>', CROWD_BASELINE_EMAIL)
+    .where('submissions.challenge_id', '=', challengeId)
+    .where('submissions.is_baseline', '=', 1)
+    .$if(scoredOnly, (q) => q.where('submissions.status', '=', 'scored'))
+    .orderBy('submissions.id', 'desc')
     .executeTakeFirst();
 }
 
@@ -143,14 +159,25 @@ export async function trainUnderRun(handle: DbHandle, c: Challenge, run: Baselin
 /** Predicts the test file with the saved model and submits it as the Baseline account's entry. */
 export async function submitBaseline(handle: DbHandle, dataDir: string, c: Challenge): Promise<{ submission: SubmissionRow; record: BaselineRecord; file: string }> {
   if (!readRecord(dataDir, c.slug)) throw new UserError(409, 'baseline_not_trained', `No trained baseline for '${c.slug}' yet: train it first.`);
-  const { file, record } = await writeSubmission(c, dataDir);
-  const user = await ensureBaselineUser(handle.db);
+  const out = await submitBaselineFrom(handle, dataDir, c, baselineDir(dataDir, c.slug), PLAIN_BASELINE);
+  const latest = await handle.db.selectFrom('baseline_runs').select('id').where('challenge_id', '=', c.id).where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (latest) await handle.db.updateTable('baseline_runs').set({ submission_id: out.submission.id }).where('id', '=', latest.id).execute();
+  return out;
+}
+
+/**
+ * Predicts the test file with the model saved in `modelDir` and submits it, flagged as a baseline, as
+ * `account`. With `retrainedWith`, the message names it and leaves out the out-of-fold score: that
+ * score is then partly on crowd-labelled test rows, which is hidden while the challenge is open.
+ */
+export async function submitBaselineFrom(handle: DbHandle, dataDir: string, c: Challenge, modelDir: string, account: BaselineAccount, retrainedWith?: string): Promise<{ submission: SubmissionRow; record: BaselineRecord; file: string }> {
+  const { file, record } = await writeSubmission(c, dataDir, undefined, modelDir);
+  const user = await ensureBaselineUser(handle.db, account);
   const tmpPath = path.join(os.tmpdir(), `sift-baseline-${process.pid}-${crypto.randomBytes(6).toString('hex')}.csv`);
   fs.copyFileSync(file, tmpPath);
   const what = record.task === 'ams' ? `top ${(record.chosenFraction! * 100).toFixed(1)}% as signal` : 'arg-max class';
-  const message = `TensorFlow.js baseline: ${record.models.length}-model MLP ensemble (${record.backend}, seed ${record.seed}), ${what}; out-of-fold ${record.validation.metric} ${record.validation.score.toFixed(4)}`;
+  const model = `${record.models.length}-model MLP ensemble (${record.backend}, seed ${record.seed}), ${what}`;
+  const message = retrainedWith ? `TensorFlow.js baseline retrained with ${retrainedWith}: ${model}` : `TensorFlow.js baseline: ${model}; out-of-fold ${record.validation.metric} ${record.validation.score.toFixed(4)}`;
   const submission = await accept(handle, dataDir, c, user.id, { tmpPath, originalName: `baseline-${c.slug}.csv`, size: fs.statSync(tmpPath).size }, message, { isBaseline: true });
-  const latest = await handle.db.selectFrom('baseline_runs').select('id').where('challenge_id', '=', c.id).where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  if (latest) await handle.db.updateTable('baseline_runs').set({ submission_id: submission.id }).where('id', '=', latest.id).execute();
   return { submission, record, file };
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Challenge } from '../challenges/repo.js';
 import { loadTf, type BackendName } from './backend.js';
-import { readCsvTable } from './data.js';
+import { readCsvTable, type Table } from './data.js';
+import { writeOutOfFold } from './oof.js';
 import { amsCurve, amsSetup, argmaxRows, chooseFraction, fractionGrid, macroF1 } from './metrics.js';
 import { buildModel, fitModel, loadModel, predictMatrix, saveModel, type EpochInfo, type FitData, type LayersModel, type ModelSpec } from './model.js';
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.js';
@@ -126,6 +127,22 @@ export function effectiveBatchSize(n: number, spec: ModelSpec): number {
 
 /** Trains the challenge's baseline ensemble on its train.csv and saves it with its record. */
 export async function trainBaseline(c: Challenge, opts: TrainOptions): Promise<BaselineRecord> {
+  let table = readCsvTable(path.join(c.folder, c.train_file));
+  if (opts.subsample && opts.subsample < table.rows) {
+    const keep = table.rows;
+    const n = opts.subsample;
+    const t = table;
+    table = { header: t.header, rows: n, has: t.has, column: (name) => t.column(name).slice(0, Math.min(n, keep)) };
+  }
+  return trainOnTable(c, table, opts);
+}
+
+/**
+ * Trains the ensemble on any table with the train file's columns (the crowd retraining passes train
+ * rows plus crowd-labelled test rows): the preprocessing is fitted on this table only. Saves the
+ * models, the record and the out-of-fold predictions (`oof.csv`) into the output directory.
+ */
+export async function trainOnTable(c: Challenge, table: Table, opts: Omit<TrainOptions, 'subsample'>): Promise<BaselineRecord> {
   const started = Date.now();
   const { tf, backend } = await loadTf();
   const { spec, file: specFile } = specFor(c, opts.datasetsDir);
@@ -134,13 +151,6 @@ export async function trainBaseline(c: Challenge, opts: TrainOptions): Promise<B
   const maxEpochs = Math.min(spec.model.max_epochs, opts.maxEpochs ?? Infinity);
   const log = opts.log ?? (() => {});
 
-  let table = readCsvTable(path.join(c.folder, c.train_file));
-  if (opts.subsample && opts.subsample < table.rows) {
-    const keep = table.rows;
-    const n = opts.subsample;
-    const t = table;
-    table = { header: t.header, rows: n, has: t.has, column: (name) => t.column(name).slice(0, Math.min(n, keep)) };
-  }
   const reserved = [c.id_column, c.target_column, ...(c.weight_column ? [c.weight_column] : [])];
   const pre = fitPreprocessor(table, spec, reserved);
   const d = pre.columns.length;
@@ -239,6 +249,7 @@ export async function trainBaseline(c: Challenge, opts: TrainOptions): Promise<B
     chosenFraction,
   };
   fs.writeFileSync(path.join(tmp, RECORD_FILE), JSON.stringify(record, null, 2));
+  writeOutOfFold(tmp, table.column(c.id_column), outOfFoldLabels(record, oof));
   // Swap the finished model in at once, so a submit never reads half a model.
   const old = `${out}.old-${process.pid}-${Date.now()}`;
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -248,24 +259,78 @@ export async function trainBaseline(c: Challenge, opts: TrainOptions): Promise<B
   return record;
 }
 
+/** Class names of out-of-fold probabilities: arg-max; HiggsML: the chosen top fraction is the positive class. */
+export function outOfFoldLabels(record: BaselineRecord, oof: Float32Array): string[] {
+  if (record.task !== 'ams') return Array.from(argmaxRows(oof, record.classes.length), (j) => record.classes[j]);
+  const pos = record.positiveClass!;
+  const neg = record.classes.find((x) => x !== pos) ?? pos;
+  const n = oof.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => oof[b] - oof[a] || a - b);
+  const labels = new Array<string>(n).fill(neg);
+  for (let r = 0; r < Math.round((record.chosenFraction ?? 0) * n); r++) labels[order[r]] = pos;
+  return labels;
+}
+
+/**
+ * Rebuilds the out-of-fold predictions of a saved baseline that has none (models shipped before
+ * `oof.csv` existed): the same seeded stratified fold split of the same train file, each row
+ * predicted by the fold model that did not train on it. Returns the recomputed score beside the
+ * recorded one, so a caller can check it reproduces the record before writing the file.
+ */
+export async function recomputeOutOfFold(c: Challenge, dir: string, datasetsDir?: string): Promise<{ ids: string[]; labels: string[]; score: number; recorded: number }> {
+  const { tf } = await loadTf();
+  const { record, models } = await loadEnsembleFrom(dir);
+  const table = readCsvTable(path.join(c.folder, c.train_file));
+  if (table.rows !== record.trainRows) throw new Error(`${c.slug}: the train file has ${table.rows} rows, the saved baseline was trained on ${record.trainRows}`);
+  const { spec } = specFor(c, datasetsDir);
+  const x = transform(record.preprocessing, table);
+  const d = record.preprocessing.columns.length;
+  const rawW = c.weight_column && table.has(c.weight_column) ? Float32Array.from(table.column(c.weight_column), Number) : null;
+  const { data, classIdx, rawWeight } = prepareTargets(c, spec, table.column(c.target_column), rawW, x, d);
+  const k = data.k;
+  const fold = makeFolds(classIdx, record.models.length, record.seed);
+  const oof = new Float32Array(table.rows * k);
+  models.forEach((m, f) => {
+    const rows = Int32Array.from({ length: table.rows }, (_, i) => i).filter((i) => fold[i] === f);
+    const xf = new Float32Array(rows.length * d);
+    rows.forEach((i, r) => xf.set(x.subarray(i * d, i * d + d), r * d));
+    const p = predictMatrix(tf, m, xf, d);
+    rows.forEach((i, r) => oof.set(p.subarray(r * k, r * k + k), i * k));
+    m.dispose();
+  });
+  let score: number;
+  if (record.task === 'ams') {
+    const grid = fractionGrid(spec.selection.min, spec.selection.max);
+    score = chooseFraction(grid, amsCurve(oof, classIdx, rawWeight, amsSetup(c.metricOptions), grid), spec.selection.smooth).ams;
+  } else score = macroF1(classIdx, argmaxRows(oof, k), k);
+  return { ids: table.column(c.id_column), labels: outOfFoldLabels(record, oof), score, recorded: record.validation.score };
+}
+
 export function readRecord(dataDir: string, slug: string): BaselineRecord | null {
   const file = path.join(baselineDir(dataDir, slug), RECORD_FILE);
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BaselineRecord) : null;
 }
 
 export async function loadEnsemble(dataDir: string, slug: string): Promise<{ record: BaselineRecord; models: LayersModel[] }> {
-  const record = readRecord(dataDir, slug);
-  if (!record) throw new Error(`No trained baseline for '${slug}'. Run: sift baseline train ${slug}`);
+  if (!readRecord(dataDir, slug)) throw new Error(`No trained baseline for '${slug}'. Run: sift baseline train ${slug}`);
+  return loadEnsembleFrom(baselineDir(dataDir, slug));
+}
+
+/** The saved ensemble and its record in `dir` (the baseline's directory, or a retrained model's). */
+export async function loadEnsembleFrom(dir: string): Promise<{ record: BaselineRecord; models: LayersModel[] }> {
+  const record = JSON.parse(fs.readFileSync(path.join(dir, RECORD_FILE), 'utf8')) as BaselineRecord;
   const { tf } = await loadTf();
-  const dir = baselineDir(dataDir, slug);
   const models = await Promise.all(record.models.map((m) => loadModel(tf, path.join(dir, m.dir))));
   return { record, models };
 }
 
 /** The ensemble's mean class probabilities for a table's rows (n × k, or n for HiggsML's signal). */
 export async function predictFile(record: BaselineRecord, models: LayersModel[], file: string, idColumn: string): Promise<{ ids: string[]; proba: Float32Array; k: number }> {
+  return predictTable(record, models, readCsvTable(file), idColumn);
+}
+
+export async function predictTable(record: BaselineRecord, models: LayersModel[], t: Table, idColumn: string): Promise<{ ids: string[]; proba: Float32Array; k: number }> {
   const { tf } = await loadTf();
-  const t = readCsvTable(file);
   const x = transform(record.preprocessing, t);
   const d = record.preprocessing.columns.length;
   const k = record.task === 'ams' ? 1 : record.classes.length;
@@ -306,11 +371,11 @@ export function submissionCsv(c: Challenge, record: BaselineRecord, ids: string[
 }
 
 /** Predicts the challenge's test file and writes the submission CSV; returns its path. */
-export async function writeSubmission(c: Challenge, dataDir: string, outFile?: string): Promise<{ file: string; record: BaselineRecord }> {
-  const { record, models } = await loadEnsemble(dataDir, c.slug);
+export async function writeSubmission(c: Challenge, dataDir: string, outFile?: string, modelDir = baselineDir(dataDir, c.slug)): Promise<{ file: string; record: BaselineRecord }> {
+  const { record, models } = await loadEnsembleFrom(modelDir);
   const { ids, proba } = await predictFile(record, models, path.join(c.folder, c.test_file), c.id_column);
   models.forEach((m) => m.dispose());
-  const file = outFile ?? path.join(baselineDir(dataDir, c.slug), 'submission.csv');
+  const file = outFile ?? path.join(modelDir, 'submission.csv');
   fs.writeFileSync(file, submissionCsv(c, record, ids, proba));
   return { file, record };
 }

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import type { BoardRow } from '../leaderboards/service.js';
+import { BASELINE_NAME, CROWD_BASELINE_NAME } from '../baseline/service.js';
 import { crowdComparison, crowdVsMl, evaluationSet, figures, LIST_LIMIT, mlComparison, pickMlEntries, scoringClasses, type CrowdLabels, type EvalSubject } from './compare.js';
 
 const K3 = ['a', 'b', 'c'];
 const subjects = (truth: number[]): EvalSubject[] => truth.map((t, i) => ({ id: i + 1, name: `s${i + 1}`, truth: t }));
 const crowdOf = (labels: number[], confidence: number[] = labels.map(() => 0.5)): CrowdLabels => new Map(labels.map((l, i) => [i + 1, { label: l, confidence: confidence[i], votes: 3 }]));
 const mlOf = (labels: number[]) => new Map(labels.map((l, i) => [i + 1, l]));
-const row = (submissionId: number, rank: number | null, isBaseline = false): BoardRow => ({ rank, submissionId, userId: submissionId, name: `e${submissionId}`, teamId: null, members: [], score: 0.5, entries: 1, createdAt: '2026-01-01T00:00:00.000Z', isBaseline, rankChange: null });
+const row = (submissionId: number, rank: number | null, isBaseline = false, name = isBaseline ? BASELINE_NAME : `e${submissionId}`): BoardRow => ({ rank, submissionId, userId: submissionId, name, teamId: null, members: [], score: 0.5, entries: 1, createdAt: '2026-01-01T00:00:00.000Z', isBaseline, rankChange: null });
 
 describe('crowd comparison: pure functions', () => {
   it('scores over the workflow classes first, then the solution classes volunteers cannot choose, and says what differs', () => {
@@ -78,5 +79,8 @@ describe('crowd comparison: pure functions', () => {
     assert.deepEqual(pickMlEntries([row(1, null, true), row(2, 1), row(3, 2)]), { baseline: row(1, null, true), best: row(2, 1) });
     assert.deepEqual(pickMlEntries([row(1, null, true)]), { baseline: row(1, null, true), best: null });
     assert.deepEqual(pickMlEntries([]), { baseline: null, best: null });
+    // The "Baseline + crowd" row is a baseline too, but the comparison keeps the plain one.
+    assert.deepEqual(pickMlEntries([row(4, null, true, CROWD_BASELINE_NAME), row(1, null, true), row(2, 1)]), { baseline: row(1, null, true), best: row(2, 1) });
+    assert.deepEqual(pickMlEntries([row(4, null, true, CROWD_BASELINE_NAME), row(2, 1)]), { baseline: null, best: row(2, 1) });
   });
 });

@@ -17,6 +17,7 @@ import { findSubmission } from '../submissions/repo.js';
 import { parseStoredSubmission } from '../submissions/service.js';
 import { aggregators } from './aggregators/index.js';
 import type { Workflow } from './repo.js';
+import { CROWD_BASELINE_NAME } from '../baseline/service.js';
 
 /** The live online posterior kept on each subject, shown beside the batch aggregators. */
 export const LIVE_AGGREGATOR = 'live_swap';
@@ -241,7 +242,7 @@ export function crowdVsMl(
 
 /** The board BEST_ML_RULE reads, and the baseline and best competitor rows on it. */
 export function pickMlEntries(rows: BoardRow[]): { baseline: BoardRow | null; best: BoardRow | null } {
-  return { baseline: rows.find((r) => r.isBaseline) ?? null, best: rows.find((r) => !r.isBaseline && r.rank !== null) ?? null };
+  return { baseline: rows.find((r) => r.isBaseline && r.name !== CROWD_BASELINE_NAME) ?? null, best: rows.find((r) => !r.isBaseline && r.rank !== null) ?? null };
 }
 
 export const mlBoard = (c: Challenge): Board => (privateRevealed(c) ? 'private' : 'public');

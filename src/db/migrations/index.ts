@@ -12,6 +12,7 @@ import { loginThrottle } from './0009_login_throttle.js';
 import { simulatedVolunteers } from './0010_simulated_volunteers.js';
 import { consensusPriorStrength } from './0011_consensus_prior_strength.js';
 import { crowdRouting } from './0012_crowd_routing.js';
+import { crowdRetrains } from './0013_crowd_retrains.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0010_simulated_volunteers': simulatedVolunteers(),
     '0011_consensus_prior_strength': consensusPriorStrength(),
     '0012_crowd_routing': crowdRouting(),
+    '0013_crowd_retrains': crowdRetrains(dialect),
   };
   return { getMigrations: async () => all };
 }
