@@ -63,7 +63,7 @@ describe('crowd comparison: pure functions', () => {
     // crowd      a     b     b     a     a     c      confidence .6 .9 .7 .95 .99 .5
     // ML         b     a     b     c     b     c
     const s = subjects([0, 0, 1, 1, 2, 2]);
-    const r = crowdVsMl({ aggregator: 'dawid_skene', source: 'batch', labels: crowdOf([0, 1, 1, 0, 0, 2], [0.6, 0.9, 0.7, 0.95, 0.99, 0.5]) }, { submissionId: 3, name: 'e3' }, s, mlOf([1, 0, 1, 2, 1, 2]), K3);
+    const r = crowdVsMl({ aggregator: 'dawid_skene', source: 'batch', labels: crowdOf([0, 1, 1, 0, 0, 2], [0.6, 0.9, 0.7, 0.95, 0.99, 0.5]) }, { role: 'best', submissionId: 3, name: 'e3' }, s, mlOf([1, 0, 1, 2, 1, 2]), K3);
     assert.equal(r.n, 6);
     assert.equal(r.agreed, 2);
     assert.equal(r.agreement, 2 / 6);

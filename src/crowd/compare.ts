@@ -92,6 +92,8 @@ export interface CrowdVsMl {
   /** The crowd consensus used (dawid_skene or live_swap) and where it comes from. */
   aggregator: string;
   source: 'batch' | 'live';
+  /** The ML side: the best entry, or the baseline while no competitor has a scored entry. */
+  role: MlEntry['role'];
   submissionId: number;
   name: string;
   n: number;
@@ -202,7 +204,7 @@ export function mlComparison(entry: MlEntry, subjects: EvalSubject[], ml: Map<nu
  */
 export function crowdVsMl(
   crowd: { aggregator: string; source: 'batch' | 'live'; labels: CrowdLabels },
-  entry: Pick<MlEntry, 'submissionId' | 'name'>,
+  entry: Pick<MlEntry, 'submissionId' | 'name' | 'role'>,
   subjects: EvalSubject[],
   ml: Map<number, number>,
   classes: string[],
@@ -228,6 +230,7 @@ export function crowdVsMl(
   return {
     aggregator: crowd.aggregator,
     source: crowd.source,
+    role: entry.role,
     submissionId: entry.submissionId,
     name: entry.name,
     n,
@@ -403,7 +406,9 @@ export function solutionComparison(inputs: ComparisonInputs): ComparisonResult {
     result.ml[role] = cmp;
     result.summary.push({ method: role === 'baseline' ? `baseline (${ml.entry.name})` : `best ML (${ml.entry.name})`, kind: role === 'baseline' ? 'baseline' : 'ml', n: cmp.n, accuracy: cmp.accuracy, macroF1: cmp.macroF1, submissionId: ml.entry.submissionId });
   }
-  if (inputs.ml.best && result.ml.best) result.agreement = crowdVsMl(reference, result.ml.best, subjects, inputs.ml.best.labels, classes);
+  // Against the best entry; a new challenge (or the demo) has none yet, and its baseline is then the ML side.
+  const side = inputs.ml.best && result.ml.best ? { cmp: result.ml.best, labels: inputs.ml.best.labels } : inputs.ml.baseline && result.ml.baseline ? { cmp: result.ml.baseline, labels: inputs.ml.baseline.labels } : null;
+  if (side) result.agreement = crowdVsMl(reference, side.cmp, subjects, side.labels, classes);
   return result;
 }
 
