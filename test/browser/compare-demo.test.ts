@@ -7,15 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { serveToBrowser } from './serve.js';
+import { openSignedIn, organizerSession, serveToBrowser } from './serve.js';
 import { createTestContext, waitForTerminal, type TestContext } from '../helpers.js';
 import { seedCrowd } from '../../seeds/crowd.js';
 import { seedBaselines } from '../../seeds/baselines.js';
 import { findChallengeBySlug } from '../../src/challenges/repo.js';
 import { latestBaselineSubmission } from '../../src/baseline/service.js';
-import { signUp, startSession } from '../../src/accounts/service.js';
-import { addOrganizer } from '../../src/organizers/access.js';
-import { SESSION_COOKIE } from '../../src/web/middleware.js';
 
 const SLUG = 'xray-sources';
 /** "0.83 [0.71, 0.92]": a figure with its interval. */
@@ -39,9 +36,7 @@ describe('browser: the seeded demo comparison page (xray-sources)', function () 
     const baseline = await latestBaselineSubmission(ctx.handle.db, challenge.id);
     assert.ok(baseline, 'the demo seed submits the shipped baseline');
     assert.equal((await waitForTerminal(ctx.handle, baseline.id)).status, 'scored');
-    const org = await signUp(ctx.handle.db, { email: 'orla@example.org', name: 'Orla', password: 'correct horse battery' }, 'organizer');
-    await addOrganizer(ctx.handle, challenge.id, org.id);
-    session = await startSession(ctx.handle.db, org.id, 1);
+    session = await organizerSession(ctx.handle, challenge.id, 'orla@example.org');
     served = await serveToBrowser(ctx.app);
     ({ base, browser } = served);
   });
@@ -51,14 +46,7 @@ describe('browser: the seeded demo comparison page (xray-sources)', function () 
   });
 
   it('shows every panel with numbers in it', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addCookies([{ name: SESSION_COOKIE, value: session, url: base }]);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => r.status() >= 500 && errors.push(`${r.status()} ${r.url()}`));
-    await page.goto(`${base}/crowd/${SLUG}/compare`);
-    assert.deepEqual(errors, []);
+    const page = await openSignedIn(browser, base, session, `/crowd/${SLUG}/compare`, { width: 1280, height: 900 });
 
     for (const source of ['known', 'unknown']) {
       assert.ok(Number(await page.textContent(`[data-testid="source-${source}-subjects"]`)) >= 20, `${source} sources scored`);
@@ -85,6 +73,6 @@ describe('browser: the seeded demo comparison page (xray-sources)', function () 
     assert.match(first[0], /^2CXO J/);
     assert.match(first[6], /^\d+$/, 'votes');
     assert.match((await page.textContent('[data-testid="agreement"]'))!, /against the baseline/);
-    await context.close();
+    await page.context().close();
   });
 });

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { serveToBrowser } from './serve.js';
+import { openSignedIn, organizerSession, serveToBrowser } from './serve.js';
 import { crowdContext } from '../crowd-helpers.js';
 import { signedInAgent, waitForTerminal } from '../helpers.js';
 import { findChallengeBySlug } from '../../src/challenges/repo.js';
@@ -21,12 +21,9 @@ import { loadChallengeSolution } from '../../src/challenges/service.js';
 import { ensureBaselineUser } from '../../src/baseline/service.js';
 import { baselineDir } from '../../src/baseline/train.js';
 import { writeOutOfFold } from '../../src/baseline/oof.js';
-import { signUp, startSession } from '../../src/accounts/service.js';
 import { accept } from '../../src/submissions/service.js';
 import { loadCrowdConfig } from '../../src/crowd/config.js';
 import { simulateCrowdVotes } from '../../src/crowd/simulate/service.js';
-import { addOrganizer } from '../../src/organizers/access.js';
-import { SESSION_COOKIE } from '../../src/web/middleware.js';
 
 const SHOTS = '/tmp/compare-shots';
 const SLUG = 'xmm-sources';
@@ -64,10 +61,7 @@ describe('browser: the organizer reads the crowd-versus-ML comparison', function
     const res = await agent.post(`/challenges/${SLUG}/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', file('Star'), 'p.csv').expect(202);
     assert.equal((await waitForTerminal(ctx.handle, res.body.submission.id)).status, 'scored');
 
-    const org = await signUp(ctx.handle.db, { email: 'olga@example.org', name: 'Olga', password: 'correct horse battery' }, 'organizer');
-    await addOrganizer(ctx.handle, challenge.id, org.id);
-    session = await startSession(ctx.handle.db, org.id, 1);
-
+    session = await organizerSession(ctx.handle, challenge.id, 'olga@example.org');
     served = await serveToBrowser(ctx.app);
     ({ base, browser } = served);
   });
@@ -76,18 +70,7 @@ describe('browser: the organizer reads the crowd-versus-ML comparison', function
     await ctx?.close();
   });
 
-  async function organizerPage(width: number, height: number, mobile: boolean): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height }, isMobile: mobile, hasTouch: mobile });
-    await context.addCookies([{ name: SESSION_COOKIE, value: session, url: base }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => r.status() >= 500 && errors.push(`${r.status()} ${r.url()}`));
-    await page.goto(`${base}/crowd/${SLUG}/compare`);
-    assert.deepEqual(errors, []);
-    return page;
-  }
+  const organizerPage = (width: number, height: number, mobile: boolean): Promise<Page> => openSignedIn(browser, base, session, `/crowd/${SLUG}/compare`, { width, height, mobile });
 
   const texts = (page: Page, selector: string) => page.locator(selector).allTextContents();
 

@@ -1,7 +1,12 @@
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { chromium, type Browser } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { DbHandle } from '../../src/db/index.js';
+import { signUp, startSession } from '../../src/accounts/service.js';
+import { addOrganizer } from '../../src/organizers/access.js';
+import { SESSION_COOKIE } from '../../src/web/middleware.js';
 
 /** The app on a free local port and a headless Chromium (CHROMIUM_PATH) to drive it; `close` stops both. */
 export async function serveToBrowser(app: Express): Promise<{ server: Server; base: string; browser: Browser; close: () => Promise<void> }> {
@@ -10,4 +15,25 @@ export async function serveToBrowser(app: Express): Promise<{ server: Server; ba
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   return { server, base, browser, close: async () => void (await browser.close(), server.close()) };
+}
+
+/** A new organizer of the challenge, signed in: their session token, for a browser cookie. */
+export async function organizerSession(handle: DbHandle, challengeId: number, email: string): Promise<string> {
+  const org = await signUp(handle.db, { email, name: email.split('@')[0], password: 'correct horse battery' }, 'organizer');
+  await addOrganizer(handle, challengeId, org.id);
+  return startSession(handle.db, org.id, 1);
+}
+
+/** `path` opened with that session at this viewport; fails on a page error or any 5xx on the way. */
+export async function openSignedIn(browser: Browser, base: string, session: string, path: string, viewport: { width: number; height: number; mobile?: boolean }): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height }, isMobile: !!viewport.mobile, hasTouch: !!viewport.mobile });
+  await context.addCookies([{ name: SESSION_COOKIE, value: session, url: base }]);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => r.status() >= 500 && errors.push(`${r.status()} ${r.url()}`));
+  await page.goto(`${base}${path}`);
+  assert.deepEqual(errors, []);
+  return page;
 }
