@@ -38,5 +38,8 @@ describe('higgsClues', () => {
     assert.ok(Math.abs(wrapAngle(3 * Math.PI / 2) + Math.PI / 2) < 1e-12);
     assert.deepEqual(ids({ PRI_tau_phi: 3.0, PRI_lep_phi: -3.0, PRI_met_phi: -3.1 }), ['met-between:signal']);
     assert.deepEqual(ids({ PRI_tau_phi: 3.0, PRI_lep_phi: -3.0, PRI_met_phi: 1.5 }), ['met-outside:background']);
+    // nearly back to back (real event 100002: φ −2.093 and 1.052): no direction clue either way
+    assert.deepEqual(ids({ PRI_tau_phi: -2.093, PRI_lep_phi: 1.052, PRI_met_phi: -2.186 }), []);
+    assert.deepEqual(ids({ PRI_tau_phi: -2.093, PRI_lep_phi: 0.7, PRI_met_phi: -2.186 }), ['met-outside:background']);
   });
 });

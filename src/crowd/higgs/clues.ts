@@ -36,6 +36,9 @@ export const VISIBLE_MASS_HIGH_GEV = 120;
 // a W → ℓν decay puts the lepton and the neutrino back to back, with a transverse mass near the W's.
 export const TRANSVERSE_MASS_LOW_GEV = 40;
 export const TRANSVERSE_MASS_HIGH_GEV = 60;
+// When the tau and the lepton are nearly back to back, "the smaller angle between them" flips side with a
+// hundredth of a radian, so the MET direction says nothing: no clue within this much of π.
+export const BACK_TO_BACK_TOLERANCE_RAD = 0.15;
 // A Higgs produced with hard jets (vector-boson fusion, gluon radiation) recoils fast; backgrounds are softer.
 export const BOOSTED_PT_H_GEV = 100;
 
@@ -75,7 +78,8 @@ export function higgsClues(row: HiggsRow): HiggsClue[] {
   }
 
   const [tauPhi, lepPhi, metPhi] = [definedValue(row, 'PRI_tau_phi'), definedValue(row, 'PRI_lep_phi'), definedValue(row, 'PRI_met_phi')];
-  if (tauPhi !== null && lepPhi !== null && metPhi !== null) {
+  const backToBack = tauPhi !== null && lepPhi !== null && Math.PI - Math.abs(wrapAngle(lepPhi - tauPhi)) < BACK_TO_BACK_TOLERANCE_RAD;
+  if (tauPhi !== null && lepPhi !== null && metPhi !== null && !backToBack) {
     clues.push(
       phiBetween(metPhi, tauPhi, lepPhi)
         ? { id: 'met-between', points: 'signal', text: 'the missing energy points between the tau and the lepton, as when both taus\u2019 neutrinos follow them' }

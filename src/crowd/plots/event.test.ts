@@ -50,7 +50,8 @@ describe('transversePlaneSvg', () => {
   it('draws the MET dashed, omits absent objects, says "one jet" and names each object in a legend', () => {
     assert.equal(drawn.get('met')!.dashed, true);
     assert.equal(drawn.get('tau')!.dashed, false);
-    assert.deepEqual([...drawn.keys()], ['tau', 'lepton', 'leading-jet', 'met']);
+    // longest drawn first, so shorter arrows along the same direction stay visible on top
+    assert.deepEqual([...drawn.keys()], ['leading-jet', 'tau', 'met', 'lepton']);
     assert.doesNotMatch(svg, /subleading/);
     assert.match(svg, /one jet\./);
     for (const kind of drawn.keys()) assert.match(svg, new RegExp(`data-testid="legend-${kind}"`));
@@ -84,6 +85,8 @@ describe('etaPhiSvg', () => {
     assert.ok(Math.abs((jet / tau) ** 2 - 2) < 0.02);
     assert.ok(!drawn.has('met'));
     assert.match(svg, /<line [^>]*stroke-dasharray="6 4" class="object met-line" data-testid="etaphi-met"/);
+    assert.ok(svg.indexOf('etaphi-met') < svg.indexOf('etaphi-tau'), 'the MET line lies under the markers');
+    assert.ok(svg.indexOf('etaphi-leading-jet') < svg.indexOf('etaphi-lepton'), 'large markers under small ones');
   });
 
   it('shades the acceptance: |η| < 2.5 identified, to 5 measured, centred on η = 0', () => {

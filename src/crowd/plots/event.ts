@@ -74,7 +74,7 @@ export function transversePlaneSvg(event: HiggsEvent, opts: EventPlotOptions = {
   const width = 360;
   const radius = 130;
   const cx = width / 2;
-  const cy = 36 + radius;
+  const cy = 52 + radius;
   const legendTop = cy + radius + 28;
   const height = legendTop + Math.max(1, event.objects.length) * 16 + 24;
   const maxPt = Math.max(0, ...event.objects.map((o) => o.pt));
@@ -94,7 +94,8 @@ export function transversePlaneSvg(event: HiggsEvent, opts: EventPlotOptions = {
   parts.push(`<text x="${cx + radius + 10}" y="${cy + 4}" font-size="10" fill="#555555">φ=0</text>`);
   parts.push(`<text x="${cx + 4}" y="${cy - radius - 10}" font-size="10" fill="#555555">φ=π/2</text>`);
   parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="#333333" class="beam"><title>beam axis</title></circle>`);
-  for (const o of event.objects) {
+  // Longest first, so a short arrow along the same direction stays visible on top of a long one.
+  for (const o of [...event.objects].sort((a, b) => b.pt - a.pt)) {
     const r = length(o.pt);
     const [ux, uy] = [Math.cos(o.phi), -Math.sin(o.phi)]; // SVG's y grows downwards, so φ = π/2 points up
     const [x2, y2] = [cx + ux * r, cy + uy * r];
@@ -139,7 +140,9 @@ export function etaPhiSvg(event: HiggsEvent, opts: EventPlotOptions = {}): strin
   for (const [phi, label] of [[Math.PI, 'π'], [0, '0'], [-Math.PI, '−π']] as const) parts.push(`<text x="${left - 6}" y="${px(Y(phi) + 4)}" text-anchor="end" font-size="10" class="tick-label">${label}</text>`);
   parts.push(`<text x="${px((left + width - right) / 2)}" y="${bottom + 30}" text-anchor="middle" font-size="11" class="axis-label">η (pseudorapidity); shaded: |η| &lt; 2.5 identified, to 5 measured</text>`);
   parts.push(`<text x="12" y="${px(top + plotHeight / 2)}" font-size="11" class="axis-label" transform="rotate(-90 12 ${px(top + plotHeight / 2)})" text-anchor="middle">φ</text>`);
-  for (const o of event.objects) {
+  // The MET line first, so markers it crosses stay on top; then the largest markers, so small ones show.
+  const drawingOrder = [...event.objects].sort((a, b) => Number(a.eta !== null) - Number(b.eta !== null) || b.pt - a.pt);
+  for (const o of drawingOrder) {
     const common = `data-testid="etaphi-${o.kind}" data-pt="${o.pt}" data-phi="${o.phi}"`;
     if (o.eta === null) {
       parts.push(`<line x1="${left}" x2="${width - right}" y1="${px(Y(o.phi))}" y2="${px(Y(o.phi))}" stroke="${o.colour}" stroke-width="2" stroke-dasharray="${MET_DASH}" class="object met-line" ${common}><title>${escapeXml(describeObject(o))}</title></line>`);
