@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { amsFromSB, amsScore, AMS_DEFAULTS } from './ams.js';
+import { interval } from './bootstrap.js';
 import { amsCurve, amsWithInterval, chooseCrowdThreshold, crowdSelection, evenFractions } from './crowd-ams.js';
 import { seededRandom } from '../src/seeded-random.js';
 
@@ -156,6 +157,28 @@ describe('amsWithInterval', () => {
     assert.deepEqual(self.differences[0].difference, { estimate: 0, lo: 0, hi: 0, usable: 50 });
   });
 
+  it('matches a naive bootstrap that rescores each resample with amsScore', () => {
+    // The same draws, as weights multiplied by how often each event is drawn: amsScore then
+    // renormalises within the resample, as the AMS does on any scored set.
+    const events = [...subset.keys()].filter((i) => subset[i] === 1);
+    const resamples = 100;
+    const draw = seededRandom(9);
+    const samples = methods.map(() => new Float64Array(resamples));
+    const truth = Int32Array.from(sig);
+    for (let r = 0; r < resamples; r++) {
+      const count = new Float64Array(n);
+      for (let j = 0; j < events.length; j++) count[events[Math.floor(draw() * events.length)]]++;
+      const drawn = Uint8Array.from(count, (c) => (c > 0 ? 1 : 0));
+      const resampledWeight = w.map((x, i) => x * count[i]);
+      methods.forEach((m, k) => (samples[k][r] = amsScore(truth, Int32Array.from(m.selected), resampledWeight, 1, drawn).ams));
+    }
+    const result = amsWithInterval(methods, sig, w, subset, { seed: 9, resamples });
+    result.methods.forEach((method, k) => {
+      const naive = interval(method.ams.estimate!, samples[k], 0.95);
+      assert.ok(Math.abs(method.ams.lo! - naive.lo!) < 1e-9 && Math.abs(method.ams.hi! - naive.hi!) < 1e-9, `${method.name}: ${JSON.stringify([method.ams, naive])}`);
+    });
+  });
+
   it('is reproducible from its seed, and renormalises per resample', () => {
     assert.deepEqual(run(42), run(42));
     assert.notDeepEqual(run(42).methods[0].ams, run(43).methods[0].ams);
@@ -193,8 +216,10 @@ describe('amsCurve', () => {
   it('ranks by score (an ML RankOrder works too), missing scores last, within the given rows', () => {
     const rankOrder = Int32Array.from([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
     assert.deepEqual(amsCurve(rankOrder, isSignal, weights, evenFractions(10), undefined, handAms), amsCurve(posterior, isSignal, weights, evenFractions(10), undefined, handAms));
-    const withMissing = Float64Array.from(posterior, (p, i) => (i === 0 ? NaN : p));
-    assert.equal(amsCurve(withMissing, isSignal, weights, [0.1], undefined, handAms)[0].s, 2 * 1, 'the 0.8 signal comes first');
+    // Without a posterior, the 0.7 background event drops to the end: the top 3 are all signal.
+    const withMissing = Float64Array.from(posterior, (p, i) => (i === 2 ? NaN : p));
+    const [top3] = amsCurve(withMissing, isSignal, weights, [0.3], undefined, handAms);
+    assert.deepEqual([top3.selected, top3.s, top3.b], [3, 6, 0]);
     const firstHalf = Uint8Array.from({ length: 10 }, (_, i) => (i < 5 ? 1 : 0));
     const [half] = amsCurve(posterior, isSignal, weights, [1], firstHalf, handAms);
     assert.equal(half.selected, 5);
