@@ -177,7 +177,8 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[below] + (h - below) * (sorted[above] - sorted[below]);
 }
 
-function interval(estimate: number, values: Float64Array, level: number): Interval {
+/** The percentile interval of `values` (NaN entries are unusable resamples and skipped) around `estimate` (NaN: undefined). */
+export function interval(estimate: number, values: Float64Array, level: number): Interval {
   const usable = values.filter((v) => !Number.isNaN(v)).sort();
   const tail = (1 - level) / 2;
   return {
