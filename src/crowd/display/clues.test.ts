@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { evaluateClues, plainNumber } from './clues.js';
+import { derivedValue, evaluateClues, plainNumber } from './clues.js';
 import { parseCrowdConfig, type CrowdConfig } from './schema.js';
 
 function config(raw: unknown): CrowdConfig {
@@ -55,6 +55,26 @@ describe('crowd/display/clues: evaluateClues', () => {
     });
     assert.deepEqual(citedOf(higgs, { DER_mass_MMC: 124.3 }), { s: ['DER_mass_MMC is 124 GeV, between 110 and 140 GeV: close to the Higgs mass'] });
     assert.deepEqual(citedOf(higgs, { DER_mass_MMC: 91 }), { s: [] });
+  });
+
+  it('computes derived values, null when an input is missing or the formula undefined', () => {
+    assert.equal(derivedValue({ difference: ['W1', 'W2'] }, { W1: 10.5, W2: 9.5 }), 1);
+    assert.equal(derivedValue({ hardness: ['s', 'h'] }, { s: 1, h: 3 }), 0.5);
+    assert.equal(derivedValue({ hardness: ['s', 'h'] }, { s: 0, h: 0 }), null);
+    assert.equal(derivedValue({ log10: 'r' }, { r: 100 }), 2);
+    assert.equal(derivedValue({ log10: 'r' }, { r: 0 }), null);
+    assert.equal(derivedValue({ difference: ['a', 'b'] }, { a: 1, b: -999 }, [-999]), null);
+    // as src/crowd/features.ts: log10(1e-13) + 15 / 2.5 + 5.37 = 6 - 13 + 5.37
+    const fxo = derivedValue({ xray_to_optical: { fluxes: ['s', 'm', 'h'], mag: 'G' } }, { s: 4e-14, m: null, h: 6e-14, G: 15 });
+    assert.ok(fxo !== null && Math.abs(fxo - -1.63) < 1e-9, String(fxo));
+    assert.equal(derivedValue({ xray_to_optical: { fluxes: ['s'], mag: 'G' } }, { s: null, G: 15 }), null);
+  });
+
+  it('evaluates clues on derived values', () => {
+    const c = config({ derived: { logFxFo: { log10: 'F_x/F_o' } }, clues: { AGN: [{ column: 'logFxFo', between: [-1, 1], text: 'typical of AGN' }] } });
+    assert.deepEqual(citedOf(c, { 'F_x/F_o': 2 }), { AGN: ['logFxFo is 0.301, between −1 and 1: typical of AGN'] });
+    assert.deepEqual(citedOf(c, { 'F_x/F_o': 1000 }), { AGN: [] });
+    assert.deepEqual(citedOf(c, { 'F_x/F_o': null }), { AGN: [] });
   });
 
   it('writes numbers plainly', () => {

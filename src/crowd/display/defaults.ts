@@ -100,6 +100,7 @@ export function defaultCrowdConfig(input: DefaultConfigInput): CrowdConfig {
     .map((r) => r.column);
   const featureRows: CrowdFeature[] = features.map((column) => ({ column, format: isIntegerColumn(input.trainRows, column, missing) ? 'int' : 'auto' }));
   return {
+    derived: {},
     missing_values: [...missing],
     features: featureRows.length ? [{ label: 'Features', columns: featureRows }] : [],
     plots: ranked.length ? [{ kind: 'histograms', columns: ranked, bins: 20 }] : [],

@@ -46,7 +46,7 @@ describe('crowd/display/schema: parseCrowdConfig', () => {
   });
 
   it('takes an empty or null section as empty lists', () => {
-    assert.deepEqual(parsed(null), { missing_values: [], features: [], plots: [], classes: [], clues: {} });
+    assert.deepEqual(parsed(null), { derived: {}, missing_values: [], features: [], plots: [], classes: [], clues: {} });
     assert.deepEqual(parsed({}), parsed(null));
   });
 
@@ -102,6 +102,14 @@ describe('crowd/display/schema: parseCrowdConfig', () => {
     assert.deepEqual(problems({ clues: { AGN: [{ column: 'x', below: 1 }] } }), ['crowd.clues.AGN[0].text: is required']);
   });
 
+  it('checks derived values: one known formula each', () => {
+    const c = parsed({ derived: { hr: { hardness: ['s', 'h'] }, logr: { log10: 'r' }, col: { difference: ['a', 'b'] }, fxo: { xray_to_optical: { fluxes: ['s', 'h'], mag: 'G' } } } });
+    assert.deepEqual(Object.keys(c.derived), ['hr', 'logr', 'col', 'fxo']);
+    assert.deepEqual(problems({ derived: { hr: { ratio: ['s', 'h'] } } }), [
+      'crowd.derived.hr: must be one of { difference: [a, b] }, { hardness: [soft, hard] }, { log10: a }, { xray_to_optical: { fluxes, mag } }',
+    ]);
+  });
+
   it('writes paths as in the YAML', () => {
     assert.equal(crowdPath(['classes', 2, 'key']), 'crowd.classes[2].key');
     assert.equal(crowdPath([]), 'crowd');
@@ -136,6 +144,14 @@ describe('crowd/display/schema: checkCrowdConfig', () => {
       `crowd.classes[1].name: "Galaxy" is not one of the challenge's classes (AGN, Star, XRB)`,
       `crowd.clues.Star[0].column: no column "parallax" in the challenge's test data`,
       `crowd.clues.QSO: "QSO" is not one of the challenge's classes (AGN, Star, XRB)`,
+    ]);
+  });
+
+  it('takes derived names as columns, and checks their inputs and that they do not shadow a column', () => {
+    const c = parsed({ derived: { logRatio: { log10: 'fxo' }, F1: { difference: ['F1', 'F2'] } }, features: [{ label: 'g', columns: [{ column: 'logRatio' }] }], clues: { AGN: [{ column: 'logRatio', above: 0, text: 't' }] } });
+    assert.deepEqual(checkCrowdConfig(c, { columns, classes }), [
+      `crowd.derived.logRatio: no column "fxo" in the challenge's test data`,
+      `crowd.derived.F1: "F1" is already a column of the challenge; choose another name`,
     ]);
   });
 

@@ -112,8 +112,36 @@ export const clueRuleSchema = z
     if (r.between && r.between[0] > r.between[1]) ctx.addIssue({ code: 'custom', path: ['between'], message: `low (${r.between[0]}) must not be above high (${r.between[1]})` });
   });
 
+/**
+ * A value computed from columns, usable wherever a column name is (features, plots, clues), so
+ * the X-ray card's derived quantities stay expressible:
+ *   difference: [a, b]                 a − b (colours such as W1 − W2)
+ *   hardness: [soft, hard]             (hard − soft) / (hard + soft)
+ *   log10: a                           log₁₀ a (a > 0)
+ *   xray_to_optical: { fluxes, mag }   log₁₀(Σ fluxes) + mag / 2.5 + 5.37 (Maccacaro et al. 1988, as src/crowd/features.ts)
+ */
+export const derivedSchema = z.union(
+  [
+    z.strictObject({ difference: z.tuple([column, column], { message: 'must be a list of two columns' }) }),
+    z.strictObject({ hardness: z.tuple([column, column], { message: 'must be a list of two columns [soft, hard]' }) }),
+    z.strictObject({ log10: column }),
+    z.strictObject({ xray_to_optical: z.strictObject({ fluxes: z.array(column, { message: 'must be a list' }).min(1, { message: 'must list at least one column' }), mag: column }) }),
+  ],
+  { message: 'must be one of { difference: [a, b] }, { hardness: [soft, hard] }, { log10: a }, { xray_to_optical: { fluxes, mag } }' },
+);
+export type DerivedValue = z.output<typeof derivedSchema>;
+
+/** The columns a derived value reads. */
+export function derivedInputs(d: DerivedValue): string[] {
+  if ('difference' in d) return [...d.difference];
+  if ('hardness' in d) return [...d.hardness];
+  if ('log10' in d) return [d.log10];
+  return [...d.xray_to_optical.fluxes, d.xray_to_optical.mag];
+}
+
 export const crowdConfigSchema = z
   .strictObject({
+    derived: z.record(z.string().min(1), derivedSchema, { message: 'must be a mapping of name to a derived value' }).default({}),
     /** Cell values meaning "not measured" besides empty/NaN (HiggsML: -999). */
     missing_values: z.array(finite, { message: 'must be a list of numbers' }).default([]),
     features: z.array(featureGroupSchema, { message: 'must be a list' }).default([]),
@@ -179,7 +207,12 @@ export interface ChallengeColumns {
 /** Names in the configuration that the challenge does not have, one line each. */
 export function checkCrowdConfig(config: CrowdConfig, challenge: ChallengeColumns): string[] {
   const problems: string[] = [];
-  const known = new Set(challenge.columns);
+  const real = new Set(challenge.columns);
+  for (const [name, d] of Object.entries(config.derived)) {
+    if (real.has(name)) problems.push(`${crowdPath(['derived', name])}: ${JSON.stringify(name)} is already a column of the challenge; choose another name`);
+    for (const c of derivedInputs(d)) if (!real.has(c)) problems.push(`${crowdPath(['derived', name])}: no column ${JSON.stringify(c)} in the challenge's test data`);
+  }
+  const known = new Set([...challenge.columns, ...Object.keys(config.derived)]);
   const classes = new Set(challenge.classes);
   const needColumn = (name: string, path: PropertyKey[]) => {
     if (!known.has(name)) problems.push(`${crowdPath(path)}: no column ${JSON.stringify(name)} in the challenge's test data`);
