@@ -215,6 +215,21 @@ describe('challenges/definition: loadChallengeFolder', () => {
     assert.deepEqual(await readCsvHeader(def.files.test), ['id', 'size', 'colour']);
   });
 
+  it('reads a crowd section, and reports its problems with their paths and names missing from the test file', async () => {
+    const crowd = (body: string) => goodCopy((y) => `${y}crowd:\n${body}`);
+    const ok = await loadChallengeFolder(crowd('  classes:\n    - { name: apple, key: a }\n  features:\n    - { label: Size, columns: [{ column: size, unit: cm }] }\n'));
+    assert.deepEqual(ok.crowd?.classes, [{ name: 'apple', key: 'a' }]);
+    assert.equal((await loadChallengeFolder(fixture('good'))).crowd, null, 'no section: null');
+    assert.deepEqual(await problemsOf(crowd('  classes:\n    - { name: apple, key: a }\n    - { name: pear, key: a }\n')), [
+      `${path.join(tmpRoot, `c${tmpCount}`, 'challenge.yaml')}: crowd.classes[1].key: used twice ("a")`,
+    ]);
+    const dir = crowd('  classes: [{ name: plum }]\n  clues: { apple: [{ column: fruit, above: 1, text: leak }] }\n');
+    assert.deepEqual(await problemsOf(dir), [
+      `${path.join(dir, 'challenge.yaml')}: crowd.classes[0].name: "plum" is not one of the challenge's classes (apple, pear)`,
+      `${path.join(dir, 'challenge.yaml')}: crowd.clues.apple[0].column: no column "fruit" in the challenge's test data`,
+    ]);
+  });
+
   it('defaults higher_is_better from the metric', () => {
     assert.equal(defaultHigherIsBetter('log_loss'), false);
     for (const m of ['ams', 'accuracy', 'macro_f1', 'roc_auc']) assert.equal(defaultHigherIsBetter(m), true);

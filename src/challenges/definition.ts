@@ -20,6 +20,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ChallengeDefinition, SubmissionFormat } from './types.js';
 import { isGzipFile } from '../gzip.js';
+import { checkCrowdConfig, parseCrowdConfig, type CrowdConfig } from '../crowd/display/schema.js';
 
 /** Metric names accepted in challenge.yaml (they match scorers/registry.ts). */
 export const METRICS = ['ams', 'accuracy', 'macro_f1', 'log_loss', 'roc_auc'] as const;
@@ -101,6 +102,8 @@ export const challengeYamlShape = {
   daily_limit: z.int({ message: 'must be an integer' }).min(1, { message: 'must be at least 1' }),
   final_selections: z.int({ message: 'must be an integer' }).min(0, { message: 'must be at least 0' }),
   citation: nonEmpty.nullish(),
+  /** The volunteers' subject page (src/crowd/display/schema.ts), checked below with its own messages. */
+  crowd: z.unknown().optional(),
 };
 export const challengeYamlSchema = z.strictObject(challengeYamlShape);
 export type ChallengeYaml = z.infer<typeof challengeYamlSchema>;
@@ -282,6 +285,7 @@ export async function loadChallengeFolder(dir: string): Promise<ChallengeDefinit
     return r.success ? (r.data as z.output<(typeof challengeYamlShape)[K]>) : undefined;
   };
   let metricOptions: Record<string, unknown> = {};
+  let crowd: CrowdConfig | null = null;
 
   if (raw !== undefined) {
     const parsed = challengeYamlSchema.safeParse(raw, { error: (iss) => zodErrorMessage(iss as never) });
@@ -338,6 +342,12 @@ export async function loadChallengeFolder(dir: string): Promise<ChallengeDefinit
     if (metric && higherIsBetter !== undefined && higherIsBetter !== defaultHigherIsBetter(metric)) {
       yamlProblem('higher_is_better', `${metric} is ${defaultHigherIsBetter(metric) ? 'higher' : 'lower'}-is-better; set ${defaultHigherIsBetter(metric)} or leave the key out`);
     }
+    const rawCrowd = (raw as Record<string, unknown>).crowd;
+    if (rawCrowd !== undefined && rawCrowd !== null) {
+      const r = parseCrowdConfig(rawCrowd);
+      if (r.ok) crowd = r.config;
+      else for (const line of r.problems) problems.push(`${yamlPath}: ${line}`);
+    }
   }
 
   // ---- files
@@ -359,18 +369,23 @@ export async function loadChallengeFolder(dir: string): Promise<ChallengeDefinit
       await checkHeader(sampleSubmission, dir, problems, format === 'higgsml' ? [idColumn, 'RankOrder', 'Class'] : [idColumn, targetColumn]);
     }
   }
+  // The crowd shows test rows: its columns are the test file's (never the target or weight).
+  const classes = field('classes');
+  if (crowd && test && classes && !problems.length) {
+    const columns = await readCsvHeader(test);
+    for (const line of checkCrowdConfig(crowd, { columns: columns ?? [], classes })) problems.push(`${yamlPath}: ${line}`);
+  }
 
   if (problems.length || !def) throw new ChallengeFolderError(dir, problems.length ? problems : [`${yamlPath}: invalid`]);
 
-  const classes = def.classes;
   const formatDef: SubmissionFormat =
     def.format === 'higgsml'
-      ? { kind: 'higgsml', idColumn: def.id_column, classes }
+      ? { kind: 'higgsml', idColumn: def.id_column, classes: def.classes }
       : {
           kind: 'label',
           idColumn: def.id_column,
           targetColumn: def.target_column,
-          classes,
+          classes: def.classes,
           probabilities: PROBABILITY_METRICS.has(def.metric) ? 'required' : 'optional',
         };
 
@@ -381,7 +396,7 @@ export async function loadChallengeFolder(dir: string): Promise<ChallengeDefinit
     idColumn: def.id_column,
     targetColumn: def.target_column,
     weightColumn: def.weight_column ?? null,
-    classes,
+    classes: def.classes,
     format: formatDef,
     metric: def.metric,
     metricOptions,
@@ -392,5 +407,6 @@ export async function loadChallengeFolder(dir: string): Promise<ChallengeDefinit
     finalSelections: def.final_selections,
     files: { train: train!, test: test!, solution: solution!, sampleSubmission },
     citation: def.citation?.trim() ?? null,
+    crowd,
   };
 }

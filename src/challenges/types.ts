@@ -1,3 +1,5 @@
+import type { CrowdConfig } from '../crowd/display/schema.js';
+
 /** What a challenge's submission files must look like. Derived from challenge.yaml. */
 export type SubmissionFormat =
   | {
@@ -39,4 +41,6 @@ export interface ChallengeDefinition {
   /** Absolute paths of the folder's files; sampleSubmission may be generated when absent. */
   files: { train: string; test: string; solution: string; sampleSubmission: string | null };
   citation: string | null;
+  /** The `crowd:` section of challenge.yaml, when it has one (src/crowd/display/schema.ts). */
+  crowd?: CrowdConfig | null;
 }
