@@ -15,7 +15,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import zlib from 'node:zlib';
 import { parse } from 'csv-parse';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { readCsvHeader, USAGE_COLUMN } from '../challenges/definition.js';
 import { readCsvColumn } from '../challenges/solution.js';
 import { USAGE, type Solution } from '../../scorers/types.js';
@@ -204,8 +204,17 @@ export async function writeSampleSubmission(dir: string, spec: SampleSpec): Prom
 export function writeChallengeYaml(dir: string, yaml: Record<string, unknown>): void {
   // Written aside and renamed over, so a backup (a hard link: backupFolderFiles) keeps the old text.
   const file = path.join(dir, 'challenge.yaml');
-  fs.writeFileSync(`${file}.tmp`, `# Written by the Sift organizer console.\n${stringify(yaml, { lineWidth: 0 })}`);
+  // The crowd: section is not on the settings form: a save keeps the one already in the file.
+  const crowd = yaml.crowd === undefined ? crowdSectionOf(file) : undefined;
+  const written = crowd === undefined ? yaml : { ...yaml, crowd };
+  fs.writeFileSync(`${file}.tmp`, `# Written by the Sift organizer console.\n${stringify(written, { lineWidth: 0 })}`);
   fs.renameSync(`${file}.tmp`, file);
+}
+
+function crowdSectionOf(file: string): unknown {
+  if (!fs.existsSync(file)) return undefined;
+  const doc = parseYaml(fs.readFileSync(file, 'utf8')) as { crowd?: unknown } | null;
+  return doc?.crowd ?? undefined;
 }
 
 /** Every file of a challenge folder that the console writes or replaces. */
