@@ -154,6 +154,15 @@ describe('crowd: abuse', function () {
     assert.equal(Number(n.n), 0);
   });
 
+  it('lists each workflow under its challenge, with its classes and the comparison, in no one field’s words', async () => {
+    const page = await request(ctx.app).get('/crowd').expect(200);
+    assert.match(page.text, /<h1>Classify with the crowd<\/h1>/);
+    assert.doesNotMatch(page.text, /X-ray sources<\/h1>|sources to classify/);
+    assert.match(page.text, /href="\/challenges\/xmm-sources"/);
+    assert.match(page.text, /classes AGN, Star, XRB, CV, Other/);
+    assert.match(page.text, /href="\/crowd\/xmm-sources\/compare"/);
+  });
+
   it('stores anonymous votes without weight toward retirement', async () => {
     const anons: Agent[] = [];
     let target: number | null = null;
