@@ -25,7 +25,7 @@ import { bootstrapIntervals, formatDifference, pairedBootstrapDifferences, type 
 import { readCsvTable, type Table } from './data.js';
 import { argmaxRows } from './metrics.js';
 import { loadEnsembleFrom, predictTable, RECORD_FILE, specFor, trainOnTable, type BaselineRecord, type TrainOptions } from './train.js';
-import { CROWD_BASELINE, STALE_RUN_MS, submitBaselineFrom } from './service.js';
+import { CROWD_BASELINE, startSingleRun, submitBaselineFrom } from './service.js';
 import type { SubmissionRow } from '../submissions/repo.js';
 import type { Selectable } from 'kysely';
 import type { BaselineCrowdRetrainsTable } from '../db/tables/baseline.js';
@@ -189,25 +189,13 @@ export function stackRows(header: string[], parts: Part[]): Table {
 }
 
 export async function startCrowdRetrain(db: Db, c: Challenge, o: { startedBy?: number | null; aggregator: string; threshold: number; seed: number; submit: boolean }): Promise<CrowdRetrainRow> {
-  // A run whose process was killed stops beating (every epoch): it must not block the next one forever.
-  await db
-    .updateTable('baseline_crowd_retrains')
-    .set({ status: 'failed', error: 'The retraining process stopped without finishing (no progress for 15 minutes).', finished_at: nowIso() })
-    .where('challenge_id', '=', c.id)
-    .where('status', '=', 'running')
-    .where('heartbeat_at', '<', new Date(Date.now() - STALE_RUN_MS).toISOString())
-    .execute();
-  try {
-    return await db
+  return startSingleRun(db, 'baseline_crowd_retrains', c, { code: 'crowd_retrain_running', what: 'retraining with crowd labels', stalled: 'The retraining process stopped without finishing (no progress for 15 minutes).' }, () =>
+    db
       .insertInto('baseline_crowd_retrains')
       .values({ challenge_id: c.id, status: 'running', started_by: o.startedBy ?? null, aggregator: o.aggregator, threshold: o.threshold, seed: o.seed, submit: o.submit ? 1 : 0, started_at: nowIso(), heartbeat_at: nowIso() })
       .returningAll()
-      .executeTakeFirstOrThrow();
-  } catch (err) {
-    const running = await db.selectFrom('baseline_crowd_retrains').select(['id', 'started_at']).where('challenge_id', '=', c.id).where('status', '=', 'running').executeTakeFirst();
-    if (running) throw new UserError(409, 'crowd_retrain_running', `A retraining with crowd labels for '${c.slug}' is already running (run ${running.id}, started ${running.started_at}). Wait for it to finish.`, { runId: running.id });
-    throw err;
-  }
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 export async function latestCrowdRetrain(db: Db, challengeId: number, doneOnly = false): Promise<CrowdRetrainRow | undefined> {

@@ -83,33 +83,42 @@ export async function findRun(db: Db, id: number): Promise<BaselineRun | undefin
   return db.selectFrom('baseline_runs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Tables of runs of which at most one per challenge may be running (a partial unique index), kept alive by a heartbeat. */
+type SingleRunTable = 'baseline_runs' | 'baseline_crowd_retrains';
+
 /**
- * Records the start of a training run. At most one runs per challenge (a partial unique index
- * makes this atomic across processes); a second start is refused with 409.
+ * Starts a run in `table`: first marks failed any running row whose process stopped beating for
+ * STALE_RUN_MS (a killed process must not block the next run forever), then inserts the new row.
+ * The partial unique index makes the insert atomic across processes; a second start is refused with
+ * 409 `conflict.code`, naming the run in progress; a stalled row gets the `conflict.stalled` error.
  */
-export async function startRun(db: Db, c: Challenge, opts: { startedBy?: number | null; seed: number }): Promise<BaselineRun> {
-  const stale = new Date(Date.now() - STALE_RUN_MS).toISOString();
+export async function startSingleRun<T>(db: Db, table: SingleRunTable, c: Challenge, conflict: { code: string; what: string; stalled: string }, insert: () => Promise<T>): Promise<T> {
   await db
-    .updateTable('baseline_runs')
-    .set({ status: 'failed', error: 'The training process stopped without finishing (no progress for 15 minutes).', finished_at: nowIso() })
+    .updateTable(table)
+    .set({ status: 'failed', error: conflict.stalled, finished_at: nowIso() })
     .where('challenge_id', '=', c.id)
     .where('status', '=', 'running')
-    .where('heartbeat_at', '<', stale)
+    .where('heartbeat_at', '<', new Date(Date.now() - STALE_RUN_MS).toISOString())
     .execute();
-  const progress: RunProgress = { phase: 'starting', model: 0, models: 0, epoch: 0, maxEpochs: 0, history: [] };
   try {
-    return await db
+    return await insert();
+  } catch (err) {
+    const running = await db.selectFrom(table).select(['id', 'started_at']).where('challenge_id', '=', c.id).where('status', '=', 'running').executeTakeFirst();
+    if (running) throw new UserError(409, conflict.code, `A ${conflict.what} for '${c.slug}' is already running (run ${running.id}, started ${running.started_at}). Wait for it to finish.`, { runId: running.id });
+    throw err;
+  }
+}
+
+/** Records the start of a training run; a second one for the challenge is refused with 409 while one runs. */
+export async function startRun(db: Db, c: Challenge, opts: { startedBy?: number | null; seed: number }): Promise<BaselineRun> {
+  const progress: RunProgress = { phase: 'starting', model: 0, models: 0, epoch: 0, maxEpochs: 0, history: [] };
+  return startSingleRun(db, 'baseline_runs', c, { code: 'baseline_training_running', what: 'baseline training', stalled: 'The training process stopped without finishing (no progress for 15 minutes).' }, () =>
+    db
       .insertInto('baseline_runs')
       .values({ challenge_id: c.id, status: 'running', started_by: opts.startedBy ?? null, seed: opts.seed, progress_json: JSON.stringify(progress), started_at: nowIso(), heartbeat_at: nowIso() })
       .returningAll()
-      .executeTakeFirstOrThrow();
-  } catch (err) {
-    const running = await db.selectFrom('baseline_runs').selectAll().where('challenge_id', '=', c.id).where('status', '=', 'running').executeTakeFirst();
-    if (running) {
-      throw new UserError(409, 'baseline_training_running', `A baseline training for '${c.slug}' is already running (run ${running.id}, started ${running.started_at}). Wait for it to finish.`, { runId: running.id });
-    }
-    throw err;
-  }
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 async function saveProgress(db: Db, runId: number, p: RunProgress, backend?: string): Promise<void> {
