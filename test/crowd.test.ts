@@ -37,7 +37,8 @@ describe('crowd: workflow, serving and training', function () {
     assert.match(page.text, /X-ray to optical/);
     assert.match(page.text, /Gaia G/);
     for (const c of ['AGN', 'Star', 'XRB', 'CV', 'Other']) assert.match(page.text, new RegExp(`data-testid="answer-${c}"`));
-    assert.match(page.text, /Training source/);
+    assert.match(page.text, /Training subject/);
+    assert.match(page.text, /data-key="1" aria-keyshortcuts="1">AGN \(active galactic nucleus\) <kbd>1<\/kbd>/, "the button shows the class display name and its key");
     assert.match(page.text, /name="viewport"/);
   });
 
@@ -60,7 +61,7 @@ describe('crowd: workflow, serving and training', function () {
     // training chance at experience 3 is 0.5: either kind may come; force the check on a gold one
     if (s.training) {
       const page = await agent.post('/crowd/xmm-sources/votes').type('form').send({ _csrf: csrf, token: s.token, answer: 'AGN' }).expect(200);
-      assert.match(page.text, /This source is <strong data-testid="true-class">/);
+      assert.match(page.text, /The answer is <strong data-testid="true-class">/);
       assert.match(page.text, /Clues for/);
     } else {
       await agent.post('/crowd/xmm-sources/votes').type('form').send({ _csrf: csrf, token: s.token, answer: 'AGN' }).expect(303);

@@ -38,7 +38,8 @@ export async function importChallengeFolder(handle: DbHandle, dataDir: string, d
   if (await slugExists(handle.db, def.slug)) throw new Error(`A challenge with slug '${def.slug}' is already imported.`);
   const target = path.join(dataDir, 'challenges', def.slug);
   fs.mkdirSync(target, { recursive: true });
-  const files = [def.files.train, def.files.test, def.files.solution, def.files.sampleSubmission].filter((f): f is string => !!f);
+  // challenge.yaml travels too: its crowd: section declares the volunteers' page (src/crowd/display/store.ts).
+  const files = [path.join(dir, 'challenge.yaml'), def.files.train, def.files.test, def.files.solution, def.files.sampleSubmission].filter((f): f is string => !!f);
   const total = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   let copied = 0;
   for (const f of files) {

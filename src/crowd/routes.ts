@@ -5,13 +5,13 @@ import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import { enqueue } from '../jobs/queue.js';
 import { loadCrowdConfig } from './config.js';
-import { featureCard } from './features.js';
 import { featuresOf, listWorkflows, routedSubjectCount, newVolunteerRow, subjectById, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
 import { anonVoter, castVote, newAnonId, serveNext, userVoter, type Voter } from './service.js';
 import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
 import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
 import { hashIp, tokenSecret, verifyServe } from './token.js';
-import { spectrumSvg, skyMapSvg, CLASS_COLOURS } from './svg.js';
+import { crowdDisplayOf, type CrowdDisplay } from './display/store.js';
+import { classButtonsOf, renderSubject } from './display/render.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
@@ -27,20 +27,9 @@ import { parseBody } from '../web/validate.js';
 export const ANON_COOKIE = 'sift_crowd_anon';
 
 
-/** Subject as sent to volunteers: features and plots, never the gold class. */
-function subjectView(wf: Workflow, s: SubjectRow) {
-  const f = featuresOf(s);
-  return {
-    id: s.id,
-    name: s.external_id,
-    ra: s.ra,
-    dec: s.dec,
-    card: featureCard(f),
-    spectrum: spectrumSvg(f),
-    sky: s.ra !== null && s.dec !== null ? skyMapSvg([{ ra: s.ra, dec: s.dec, title: s.external_id }], 320) : '',
-    features: f,
-    talk: `/crowd/${wf.slug}/subjects/${s.id}`,
-  };
+/** Subject as sent to volunteers: its plots and features as the workflow's configuration shows them, never its class. */
+function subjectView(display: CrowdDisplay, wf: Workflow, s: SubjectRow) {
+  return { ...renderSubject(display, { id: s.id, name: s.external_id, values: featuresOf(s) }), talk: `/crowd/${wf.slug}/subjects/${s.id}` };
 }
 
 export function crowdRoutes(ctx: AppContext): Router {
@@ -125,22 +114,24 @@ export function crowdRoutes(ctx: AppContext): Router {
     const store = !!req.user || anonCookieOf(req) !== null;
     const voter = voterOf(req, res, true)!;
     const served = await serveNext(ctx.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store, knownShare: cfg.CROWD_KNOWN_SHARE });
+    const display = await crowdDisplayOf(ctx.db.db, wf);
+    const classes = classButtonsOf(display);
     if (wantsJson(req)) {
       if (!served) return res.json({ subject: null, done: true });
       const s = served.subject;
-      const features = featuresOf(s);
-      return res.json({ subject: { id: s.id, name: s.external_id, ra: s.ra, dec: s.dec, features, card: featureCard(features) }, token: served.token, training: served.training, experience: served.experience, classes: wf.classes });
+      const { plots: _plots, ...view } = subjectView(display, wf, s);
+      return res.json({ subject: { ...view, features: featuresOf(s) }, token: served.token, training: served.training, experience: served.experience, classes });
     }
     res.render('crowd/classify', {
       title: `Classify · ${wf.title}`,
       wf,
-      subject: served && subjectView(wf, served.subject),
+      subject: served && subjectView(display, wf, served.subject),
       token: served?.token,
       training: served?.training,
       experience: served?.experience ?? 0,
       anonymous: !req.user,
       thanks: req.query.thanks === '1',
-      classes: wf.classes.map((name, i) => ({ name, colour: CLASS_COLOURS[i % CLASS_COLOURS.length] })),
+      classes,
     });
   });
 
@@ -153,7 +144,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, body.token), answer: body.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES });
     if (wantsJson(req)) return res.status(201).json({ vote: result });
     if (!result.feedback) return res.redirect(303, `/crowd/${wf.slug}/classify?thanks=1`);
-    res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: subjectView(wf, subject) });
+    res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: subjectView(await crowdDisplayOf(ctx.db.db, wf), wf, subject) });
   });
 
   r.get('/crowd/leaderboard', async (req, res) => {
@@ -200,7 +191,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     const { wf, s } = await subjectOf(req);
     const [list, tagList, flags] = await Promise.all([comments(ctx.db.db, s.id), tags(ctx.db.db, s.id), flagCount(ctx.db.db, s.id)]);
     if (wantsJson(req)) return res.json({ subject: { id: s.id, name: s.external_id }, comments: list, tags: tagList, flags });
-    res.render('crowd/talk', { title: `Talk · ${s.external_id}`, wf, subject: subjectView(wf, s), comments: list, tags: tagList, flags });
+    res.render('crowd/talk', { title: `Talk · ${s.external_id}`, wf, subject: subjectView(await crowdDisplayOf(ctx.db.db, wf), wf, s), comments: list, tags: tagList, flags });
   });
   r.post('/crowd/:slug/subjects/:id/comments', requireUser, async (req, res) => {
     const { wf, s } = await subjectOf(req);

@@ -1,29 +1,52 @@
 /** Server-rendered SVG plots: an X-ray "spectrum" from band fluxes and Aitoff sky maps. */
-import { bandsOf, num, type Features } from './features.js';
+import { bandsOf, num, type Band, type Features } from './features.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Class colours, by class index (colour-blind-friendly Okabe–Ito palette). */
 export const CLASS_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#F0E442', '#000000'];
 
+export interface SpectrumOptions {
+  /** The bands to plot (the configuration's); by default the demo catalogues' columns found in the row. */
+  bands?: Band[];
+  energyUnit?: string;
+  fluxUnit?: string;
+  width?: number;
+  height?: number;
+}
+
+/** Tick values for a log axis from lo to hi: 1, 2, 5 × 10ⁿ. */
+function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let d = Math.floor(Math.log10(lo)); d <= Math.ceil(Math.log10(hi)); d++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** d;
+      if (v >= lo * 0.999 && v <= hi * 1.001) out.push(Number(v.toPrecision(3)));
+    }
+  }
+  return out;
+}
+
 /**
- * Flux density per keV in each band on log–log axes: an AGN's power law is a straight line
+ * Flux density per unit energy in each band on log–log axes: an AGN's power law is a straight line
  * sloping down, a soft star drops steeply, an absorbed source rises.
  */
-export function spectrumSvg(f: Features, width = 320, height = 200): string {
-  const bands = bandsOf(f);
+export function spectrumSvg(f: Features, opts: SpectrumOptions = {}): string {
+  const { bands = bandsOf(f), energyUnit = 'keV', fluxUnit = 'erg/cm²/s', width = 320, height = 200 } = opts;
   const pts = bands
     .map((b) => ({ b, flux: num(f, b.column) }))
-    .filter((p): p is { b: (typeof bands)[number]; flux: number } => p.flux !== null && p.flux > 0)
+    .filter((p): p is { b: Band; flux: number } => p.flux !== null && p.flux > 0)
     .map((p) => ({ x: Math.sqrt(p.b.lo * p.b.hi), lo: p.b.lo, hi: p.b.hi, y: p.flux / (p.b.hi - p.b.lo) }));
   const m = { l: 46, r: 10, t: 10, b: 34 };
   const w = width - m.l - m.r;
   const h = height - m.t - m.b;
-  const ex0 = Math.log10(0.2), ex1 = Math.log10(12);
+  const eLo = bands.length ? Math.min(...bands.map((b) => b.lo)) : 0.2;
+  const eHi = bands.length ? Math.max(...bands.map((b) => b.hi)) : 12;
+  const ex0 = Math.log10(eLo), ex1 = Math.log10(eHi);
   const X = (e: number) => m.l + ((Math.log10(e) - ex0) / (ex1 - ex0)) * w;
   let body = '';
   if (!pts.length) {
-    body = `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="muted">no X-ray band fluxes</text>`;
+    body = `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="muted">no band fluxes measured</text>`;
   } else {
     const ly = pts.map((p) => Math.log10(p.y));
     let y0 = Math.floor(Math.min(...ly) - 0.3), y1 = Math.ceil(Math.max(...ly) + 0.3);
@@ -36,18 +59,18 @@ export function spectrumSvg(f: Features, width = 320, height = 200): string {
     body += `<polyline points="${pts.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ')}" class="line"/>`;
     for (const p of pts) {
       body += `<line x1="${X(p.lo).toFixed(1)}" x2="${X(p.hi).toFixed(1)}" y1="${Y(p.y).toFixed(1)}" y2="${Y(p.y).toFixed(1)}" class="bar"/>`;
-      body += `<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="4" class="pt"><title>${p.lo}–${p.hi} keV: ${p.y.toExponential(2)} erg/cm²/s/keV</title></circle>`;
+      body += `<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="4" class="pt"><title>${p.lo}–${p.hi} ${esc(energyUnit)}: ${p.y.toExponential(2)} ${esc(fluxUnit)}/${esc(energyUnit)}</title></circle>`;
     }
   }
-  for (const e of [0.2, 0.5, 1, 2, 5, 10]) {
+  for (const e of logTicks(eLo, eHi)) {
     const xx = X(e).toFixed(1);
     body += `<line x1="${xx}" x2="${xx}" y1="${m.t + h}" y2="${m.t + h + 4}" class="axis"/><text x="${xx}" y="${m.t + h + 15}" text-anchor="middle" class="tick">${e}</text>`;
   }
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" class="plot spectrum" role="img" aria-label="X-ray spectrum from band fluxes">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" class="plot spectrum" role="img" aria-label="spectrum from band fluxes">` +
     `<rect x="${m.l}" y="${m.t}" width="${w}" height="${h}" class="frame"/>${body}` +
-    `<text x="${m.l + w / 2}" y="${height - 3}" text-anchor="middle" class="label">energy (keV)</text>` +
-    `<text x="10" y="${m.t + h / 2}" transform="rotate(-90 10 ${m.t + h / 2})" text-anchor="middle" class="label">flux / keV</text></svg>`
+    `<text x="${m.l + w / 2}" y="${height - 3}" text-anchor="middle" class="label">energy (${esc(energyUnit)})</text>` +
+    `<text x="10" y="${m.t + h / 2}" transform="rotate(-90 10 ${m.t + h / 2})" text-anchor="middle" class="label">flux / ${esc(energyUnit)}</text></svg>`
   );
 }
 

@@ -5,3 +5,13 @@ for (const t of document.querySelectorAll('time[datetime]')) {
 }
 const refreshing = document.querySelector('[data-refresh]');
 if (refreshing) setTimeout(() => location.reload(), Number(refreshing.dataset.refresh) * 1000);
+// Crowd answers: a class's key (shown on its button) answers without the mouse.
+const answerForm = document.querySelector('form.answers');
+if (answerForm) {
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+    if (e.target instanceof HTMLElement && e.target.closest('input, textarea, select, [contenteditable]')) return;
+    const button = [...answerForm.querySelectorAll('button[data-key]')].find((b) => b.dataset.key.toLowerCase() === e.key.toLowerCase());
+    if (button) { e.preventDefault(); button.click(); }
+  });
+}

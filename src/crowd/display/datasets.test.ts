@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { loadChallengeFolder, readCsvHeader } from '../../challenges/definition.js';
-import { cell, featureCard, type Features } from '../features.js';
-import { readCsvRecords } from '../setup.js';
-import { evaluateClues, withDerived } from './clues.js';
+import { evaluateClues } from './clues.js';
 import { checkCrowdConfig } from './schema.js';
 
 /** The `crowd:` sections shipped in datasets/, against each challenge's real test columns and classes. */
@@ -28,25 +26,8 @@ describe('crowd/display: the crowd sections of the demo challenges', () => {
     for (const c of [csc, xmm]) assert.ok(c.plots.some((p) => p.kind === 'sky' && p.ra === 'ra' && p.dec === 'dec'));
     // the card's computed rows (src/crowd/features.ts) as derived values
     assert.deepEqual(Object.keys(csc.derived), ['hardness', 'logFxFo', 'colour_BP_RP', 'colour_W1_W2']);
-    assert.deepEqual(Object.keys(xmm.derived), ['logFxFo']);
+    assert.deepEqual(Object.keys(xmm.derived), ['logFxFo', 'colour_BP_RP', 'colour_W1_W2']);
     assert.deepEqual(evaluateClues(xmm, { 'F_x/F_o': 0.5 }).AGN.map((m) => m.text), ['X-ray to optical ratio typical of AGN']);
-  });
-
-  it('the derived values of xray-sources agree with the X-ray card on the real test rows', async () => {
-    const def = await loadChallengeFolder('datasets/xray-sources');
-    const rows = readCsvRecords(def.files.test).slice(0, 200);
-    const cardRow = (f: Features, label: string) => featureCard(f).flatMap((g) => g.rows).find((r) => r.label === label)!.value;
-    let compared = 0;
-    for (const r of rows) {
-      const f: Features = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, cell(v)]));
-      const d = withDerived(def.crowd!, f);
-      for (const [name, label] of [['hardness', 'Hardness (hard−soft)/(hard+soft)'], ['logFxFo', 'log₁₀(F_X / F_optical)'], ['colour_BP_RP', 'Colour BP−RP'], ['colour_W1_W2', 'Colour W1−W2']]) {
-        const v = d[name];
-        assert.equal(typeof v === 'number' ? v.toFixed(2) : '—', cardRow(f, label), `${r.name} ${name}`);
-        if (typeof v === 'number') compared++;
-      }
-    }
-    assert.ok(compared > 200, `compared ${compared} values`);
   });
 
   it('higgsml: GeV units, an event plot, s and b named, and the MMC clue on -999-aware values', async () => {

@@ -69,7 +69,7 @@ describe('crowd/display/schema: parseCrowdConfig', () => {
       'crowd.classes[0].colour: must be a colour #rrggbb',
       'crowd.classes[1].key: must be exactly one character',
       'crowd.extra: unknown key',
-      'crowd.features[0].columns[0].format: must be auto, int, text, fixed:N or sci:N (N from 0 to 6)',
+      'crowd.features[0].columns[0].format: must be auto, int, text, flag, fixed:N or sci:N (N from 0 to 6)',
       'crowd.features[0].columns[1].colour: unknown key',
     ]);
   });

@@ -14,11 +14,12 @@
  *   int      rounded to an integer
  *   fixed:N  N decimals (0..6)
  *   sci:N    scientific notation with N decimals (0..6)
- *   text     the cell as it is (flags such as `sc_var_flag`)
+ *   text     the cell as it is
+ *   flag     yes/no from t/f, true/false, 1/0 (flags such as `sc_var_flag`)
  */
 import { z } from 'zod';
 
-export const NUMBER_FORMAT_RE = /^(auto|int|text|fixed:[0-6]|sci:[0-6])$/;
+export const NUMBER_FORMAT_RE = /^(auto|int|text|flag|fixed:[0-6]|sci:[0-6])$/;
 const COLOUR_RE = /^#[0-9a-fA-F]{6}$/;
 
 /** A zod error option: "is required" when the key is absent, `message` otherwise. */
@@ -34,7 +35,7 @@ export const featureSchema = z.strictObject({
   unit: text.optional(),
   format: z
     .string({ message: 'must be text' })
-    .regex(NUMBER_FORMAT_RE, { message: 'must be auto, int, text, fixed:N or sci:N (N from 0 to 6)' })
+    .regex(NUMBER_FORMAT_RE, { message: 'must be auto, int, text, flag, fixed:N or sci:N (N from 0 to 6)' })
     .optional(),
   hint: text.optional(),
 });

@@ -29,6 +29,8 @@ export interface CrowdWorkflowsTable {
   random_share: Generated<number>;
   active: Generated<number>;
   created_at: string;
+  /** The resolved subject-page configuration and class histograms (src/crowd/display/store.ts); null until first needed. */
+  display_json: string | null;
 }
 
 export interface CrowdSubjectsTable {

@@ -1,0 +1,109 @@
+/**
+ * Issue 11's acceptance test for the generic crowd: a challenge created from the web with arbitrary
+ * numeric columns, crowd turned on from the console, gets a working subject page from the default
+ * configuration (class histograms, every feature, one button per class) in no X-ray words.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { createTestContext, signedInAgent, type TestContext } from './helpers.js';
+import { JSON_, local, type Agent } from './organizer-helpers.js';
+import { seededRandom } from '../src/seeded-random.js';
+
+const CLASSES = ['alpha', 'beta', 'gamma'];
+const X_RAY_WORDS = /X-ray|spectrum|flux|keV|\bsources?\b|AGN|Gaia|sky/i;
+
+/** Fails with the words around the first X-ray word on the page's visible text and attributes. */
+function assertNoXrayWords(html: string): void {
+  const text = html.replace(/<link[^>]*>|<script[^>]*>[\s\S]*?<\/script>/g, '');
+  const m = X_RAY_WORDS.exec(text);
+  assert.equal(m, null, m ? `X-ray wording: …${text.slice(Math.max(0, m.index - 80), m.index + 40)}…` : '');
+}
+
+/** Train, test, solution and sample files of a made-up three-class problem with columns x1..x4. */
+export function writeGenericChallenge(dir: string): Record<string, string> {
+  const rng = seededRandom(11);
+  const row = (k: number) => [k * 2 + rng(), (k === 1 ? 5 : 0) + rng() * 2, Math.round(rng() * 10), -1 + rng()].map((v) => v.toFixed(3));
+  const train = ['id,x1,x2,x3,x4,label'];
+  for (let i = 0; i < 90; i++) train.push([`tr${i}`, ...row(i % 3), CLASSES[i % 3]].join(','));
+  const test = ['id,x1,x2,x3,x4'];
+  const solution = ['id,label,Usage'];
+  const sample = ['id,label'];
+  for (let i = 0; i < 30; i++) {
+    test.push([`te${i}`, ...row(i % 3)].join(','));
+    solution.push([`te${i}`, CLASSES[i % 3], i % 2 ? 'Public' : 'Private'].join(','));
+    sample.push(`te${i},alpha`);
+  }
+  const files: Record<string, string> = {};
+  for (const [name, lines] of Object.entries({ train, test, solution, sample_submission: sample })) {
+    files[name] = path.join(dir, `${name}.csv`);
+    fs.writeFileSync(files[name], lines.join('\n') + '\n');
+  }
+  return files;
+}
+
+describe('crowd: any challenge gets a working subject page', function () {
+  let ctx: TestContext;
+  let org: Agent;
+  let tmp: string;
+
+  before(async () => {
+    ctx = await createTestContext({ workers: 1 });
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-generic-'));
+    const admin = await signedInAgent(ctx.app, 'admin@example.org', 'Admin');
+    org = await signedInAgent(ctx.app, 'gina@example.org', 'Gina');
+    const gina = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'gina@example.org').executeTakeFirstOrThrow();
+    await admin.agent.post(`/admin/users/${gina.id}/role`).type('form').send({ _csrf: admin.csrf, role: 'organizer' }).expect(303);
+  });
+  after(async () => {
+    await ctx.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('from upload to a classified subject, with histograms and in no X-ray words', async () => {
+    const files = writeGenericChallenge(tmp);
+    const draft = org.agent.post(`/organize/new?_csrf=${org.csrf}`).set('Accept', JSON_).field('slug', 'generic').field('title', 'Three kinds of things');
+    for (const [field, file] of Object.entries(files)) draft.attach(field, file);
+    await draft.expect(201);
+    await org.agent
+      .post('/organize/generic/settings')
+      .set('Accept', JSON_)
+      .send({ _csrf: org.csrf, title: 'Three kinds of things', description: 'Tell alpha, beta and gamma apart.', id_column: 'id', target_column: 'label', weight_column: '', classes: CLASSES.join(', '), split: 'column', usage_column: 'Usage', metric: 'accuracy', format: 'label', opens_at: local(new Date(Date.now() - 86_400_000)), closes_at: local(new Date(Date.now() + 30 * 86_400_000)), daily_limit: '5', final_selections: '2', team_size: '1' })
+      .expect(200);
+    await org.agent.post('/organize/generic/publish').set('Accept', JSON_).send({ _csrf: org.csrf }).expect(200);
+    await org.agent.post('/organize/generic/crowd').set('Accept', JSON_).send({ _csrf: org.csrf, goldPerClass: '5' }).expect(200);
+
+    const listed = await request(ctx.app).get('/crowd').set('Accept', JSON_).expect(200);
+    assert.deepEqual(listed.body.workflows.map((w: { slug: string; classes: string[] }) => [w.slug, w.classes]), [['generic', CLASSES]]);
+
+    const volunteer = await signedInAgent(ctx.app, 'vera@example.org', 'Vera');
+    const page = await volunteer.agent.get('/crowd/generic/classify').expect(200);
+    assertNoXrayWords(page.text);
+    assert.match(page.text, /data-testid="plot-histograms"/);
+    // The default histograms: the columns that separate the classes best, each with this subject's value marked.
+    const histogramColumns = [...page.text.matchAll(/class="plot histogram"[^>]*data-column="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(histogramColumns.includes('x1') && histogramColumns.includes('x2'), `histograms of ${histogramColumns}`);
+    assert.equal((page.text.match(/data-testid="subject-value"/g) ?? []).length, histogramColumns.length);
+    for (const c of ['x1', 'x2', 'x3', 'x4']) assert.match(page.text, new RegExp(`<th scope="row">${c}</th><td class="num">[−\\d.]+</td>`), `the feature table shows ${c}`);
+    assert.doesNotMatch(page.text, /<th scope="row">(id|label|Usage)</, 'neither the id nor the answer is a feature');
+    for (const [i, c] of CLASSES.entries()) assert.match(page.text, new RegExp(`data-testid="answer-${c}" data-key="${i + 1}"`));
+
+    // The JSON API serves the same page model, and a vote on it counts.
+    const served = await volunteer.agent.get('/crowd/generic/classify').set('Accept', JSON_).expect(200);
+    assert.deepEqual(served.body.classes.map((k: { name: string }) => k.name), CLASSES);
+    assert.deepEqual(served.body.subject.groups[0].rows.map((r: { column: string }) => r.column), ['x1', 'x2', 'x3', 'x4']);
+    const voted = await volunteer.agent.post('/crowd/generic/votes').set('Accept', JSON_).set('X-CSRF-Token', volunteer.csrf).send({ token: served.body.token, answer: 'beta' }).expect(201);
+    assert.equal(voted.body.vote.answer, 'beta');
+
+    // A training answer's feedback shows the subject again, in the same words.
+    const next = await volunteer.agent.get('/crowd/generic/classify').set('Accept', JSON_).expect(200);
+    const feedback = await volunteer.agent.post('/crowd/generic/votes').type('form').send({ _csrf: volunteer.csrf, token: next.body.token, answer: 'gamma' });
+    assert.ok([200, 303].includes(feedback.status), `feedback status ${feedback.status}`);
+    if (feedback.status === 200) {
+      assert.match(feedback.text, /data-testid="plot-histograms"/);
+      assertNoXrayWords(feedback.text);
+    }
+  });
+});
