@@ -106,4 +106,39 @@ describe('crowd: any challenge gets a working subject page', function () {
       assertNoXrayWords(feedback.text);
     }
   });
+
+  it("edits the volunteers' page from the console: checked like an import, applied at the next serve, reset to the default", async () => {
+    const form = await org.agent.get('/organize/generic/crowd-page').expect(200);
+    assert.match(form.text, /has no <code>crowd:<\/code> section/);
+    assert.match(form.text, /kind: histograms/, 'the default is shown as YAML to start from');
+
+    const broken = await org.agent.post('/organize/generic/crowd-page').set('Accept', JSON_).send({ _csrf: org.csrf, yaml: 'features:\n  - label: [unclosed' }).expect(400);
+    assert.equal(broken.body.error.code, 'bad_yaml');
+    assert.match(broken.body.error.problems[0], /^line \d+, column \d+: /);
+
+    const wrong = await org.agent
+      .post('/organize/generic/crowd-page')
+      .set('Accept', JSON_)
+      .send({ _csrf: org.csrf, yaml: 'features:\n  - label: Shape\n    columns:\n      - { column: x9 }\nclasses:\n  - { name: delta }\n' })
+      .expect(400);
+    assert.equal(wrong.body.error.code, 'bad_crowd_section');
+    assert.deepEqual(wrong.body.error.problems, ['crowd.features[0].columns[0].column: no column "x9" in the challenge\'s test data', 'crowd.classes[0].name: "delta" is not one of the challenge\'s classes (alpha, beta, gamma)']);
+    const page = await org.agent.post('/organize/generic/crowd-page').type('form').send({ _csrf: org.csrf, yaml: 'features: oops' }).expect(400);
+    assert.match(page.text, /data-testid="crowd-page-error"/);
+    assert.match(page.text, /features: oops/, 'the text is kept for the organizer to fix');
+
+    const custom = ['features:', '  - label: Shape', '    columns:', '      - { column: x1, label: Length, unit: cm, format: "fixed:1" }', 'classes:', '  - { name: beta, display: Beta things, colour: "#123456", key: b }', 'clues:', '  alpha:', '    - { column: x1, below: 1, text: alphas are short }'].join('\n');
+    await org.agent.post('/organize/generic/crowd-page').set('Accept', JSON_).send({ _csrf: org.csrf, yaml: custom }).expect(200);
+    const volunteer = await signedInAgent(ctx.app, 'walt@example.org', 'Walt');
+    const shown = await volunteer.agent.get('/crowd/generic/classify').expect(200);
+    assert.match(shown.text, /<caption>Shape<\/caption>\s*<tr><th scope="row">Length<\/th><td class="num">[−\d.]+ cm<\/td>/);
+    assert.doesNotMatch(shown.text, /data-testid="plot-histograms"/, 'no plots declared, none drawn');
+    assert.match(shown.text, /data-testid="answer-beta" data-key="b"[^>]*>Beta things <kbd>b<\/kbd>/);
+    assert.match(shown.text, /data-testid="answer-alpha" data-key="1"/, 'an unstyled class keeps its default key');
+
+    await org.agent.post('/organize/generic/crowd-page').set('Accept', JSON_).send({ _csrf: org.csrf, reset: '1' }).expect(200);
+    const again = await volunteer.agent.get('/crowd/generic/classify').expect(200);
+    assert.match(again.text, /data-testid="plot-histograms"/);
+    await request(ctx.app).get('/organize/generic/crowd-page').expect((r) => assert.ok([302, 303, 401, 403].includes(r.status), `anonymous got ${r.status}`));
+  });
 });

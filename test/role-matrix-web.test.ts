@@ -93,6 +93,7 @@ describe('role matrix: every organizer console and admin route', function () {
     '/organize/:slug/open-data': { audience: 'thisChallenge', ok: 200, setup: async () => void (await ctx.handle.db.updateTable('challenges').set({ state: 'closed' }).where('slug', '=', 'xr').execute()) },
     '/organize/:slug/organizers': { audience: 'thisChallenge', ok: 404, body: { email: 'nobody@example.org' } },
     '/organize/:slug/crowd': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/crowd-page': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/rescore': { audience: 'thisChallenge', ok: 202, setup: resetRuns },
     '/organize/:slug/rescore/:id': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/export/leaderboard.csv': { audience: 'thisChallenge', ok: 200, query: 'board=private' },
@@ -103,7 +104,7 @@ describe('role matrix: every organizer console and admin route', function () {
     '/admin/users/:id/role': { audience: 'admin', ok: 200, body: { role: 'participant' } },
   };
   // POST /organize/new with an empty form: allowed roles get the validation error.
-  const postOk: Partial<Record<string, number>> = { '/organize/new': 400, '/organize/:slug/settings': 400 };
+  const postOk: Partial<Record<string, number>> = { '/organize/new': 400, '/organize/:slug/settings': 400, '/organize/:slug/crowd-page': 400 };
 
   it('lists a case for every route, and the list is exactly the app\'s /organize and /admin routes', () => {
     for (const [, path] of ORGANIZER_ROUTES) assert.ok(cases[path], `no role-matrix case for ${path}`);

@@ -19,6 +19,8 @@ import { getRun, listRuns, startRescore } from './rescore.js';
 import type { DataKind } from './setup.js';
 import { forgetUserSessions } from '../accounts/session-cache.js';
 import { baselineSummary, crowdSummary, enableCrowd } from './companions.js';
+import { crowdPageForm, saveCrowdPage } from './crowd-page.js';
+import { clearCrowdDisplay } from '../crowd/display/store.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -44,6 +46,8 @@ export const ORGANIZER_ROUTES = [
   ['POST', '/organize/:slug/open-data'],
   ['POST', '/organize/:slug/organizers'],
   ['POST', '/organize/:slug/crowd'],
+  ['GET', '/organize/:slug/crowd-page'],
+  ['POST', '/organize/:slug/crowd-page'],
   ['POST', '/organize/:slug/rescore'],
   ['GET', '/organize/:slug/rescore/:id'],
   ['GET', '/organize/:slug/export/leaderboard.csv'],
@@ -57,6 +61,7 @@ export const ORGANIZER_ROUTES = [
 // Bodies of the console's forms. The services check what each field means; these make sure it is text.
 const newChallengeForm = z.object({ slug: formText(200), title: formText(1000) });
 const openDataForm = z.object({ publish: formScalar.optional(), doi: formString(200).optional() });
+const crowdPageFormBody = z.object({ yaml: formString(200_000).optional(), reset: formScalar.optional() });
 const organizersForm = z.object({ remove: idField('a user id').optional(), email: formText(200) });
 const rescoreForm = z.object({ reason: formString(2000).optional() });
 const roleForm = z.object({ role: formText(20) });
@@ -170,10 +175,37 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.post('/organize/:slug/settings', organizes, async (req, res) => {
     try {
       const c = await org.configure(ctx.db, req.challenge!, parseBody(formFields, req.body));
+      // Columns or classes may have changed: the volunteers' page is resolved again from the new files.
+      await clearCrowdDisplay(ctx.db.db, c.id);
       done(req, res, c, { preview: await org.preview(c) });
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
       await settingsPage(req, res, { error: err.message, problems: (err.details as { problems?: string[] })?.problems }, err.status);
+    }
+  });
+
+  const crowdPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const c = req.challenge!;
+    const form = await crowdPageForm(c);
+    const crowd = await crowdSummary(ctx.db.db, c);
+    res.status(status).render('organizer-crowd-page', { title: `Volunteers' page · ${c.title}`, c: { slug: c.slug, title: c.title }, form, crowdOn: crowd.enabled, ...extra });
+  };
+  r.get('/organize/:slug/crowd-page', organizes, async (req, res) => {
+    if (wantsJson(req)) return res.json({ crowdPage: await crowdPageForm(req.challenge!) });
+    await crowdPage(req, res);
+  });
+  r.post('/organize/:slug/crowd-page', organizes, async (req, res) => {
+    const { yaml, reset } = parseBody(crowdPageFormBody, req.body);
+    if (yaml === undefined && !reset) throw new UserError(400, 'no_yaml', 'Send the crowd section as the field yaml (an empty text removes it), or reset=1 for the default page.');
+    const text = reset ? '' : (yaml ?? '');
+    try {
+      const saved = await saveCrowdPage(ctx.db.db, req.challenge!, text);
+      if (wantsJson(req)) return res.json({ saved: true, removed: saved.removed });
+      await crowdPage(req, res, { saved: saved.removed ? 'Removed: volunteers now see the default page.' : 'Saved: volunteers see this page from their next subject.' });
+    } catch (err) {
+      if (!(err instanceof UserError) || wantsJson(req)) throw err;
+      const form = { ...(await crowdPageForm(req.challenge!)), yaml: text };
+      await crowdPage(req, res, { form, error: err.message, problems: (err.details as { problems?: string[] })?.problems }, err.status);
     }
   });
 

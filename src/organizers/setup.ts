@@ -202,12 +202,24 @@ export async function writeSampleSubmission(dir: string, spec: SampleSpec): Prom
 }
 
 export function writeChallengeYaml(dir: string, yaml: Record<string, unknown>): void {
-  // Written aside and renamed over, so a backup (a hard link: backupFolderFiles) keeps the old text.
   const file = path.join(dir, 'challenge.yaml');
   // The crowd: section is not on the settings form: a save keeps the one already in the file.
   const crowd = yaml.crowd === undefined ? crowdSectionOf(file) : undefined;
-  const written = crowd === undefined ? yaml : { ...yaml, crowd };
-  fs.writeFileSync(`${file}.tmp`, `# Written by the Sift organizer console.\n${stringify(written, { lineWidth: 0 })}`);
+  writeYamlFile(file, crowd === undefined ? yaml : { ...yaml, crowd });
+}
+
+/** Replaces (or, given null, removes) the crowd: key of the folder's challenge.yaml, keeping every other key. */
+export function writeCrowdSection(dir: string, section: unknown): void {
+  const file = path.join(dir, 'challenge.yaml');
+  const doc = { ...((parseYaml(fs.readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>) };
+  if (section === null) delete doc.crowd;
+  else doc.crowd = section;
+  writeYamlFile(file, doc);
+}
+
+function writeYamlFile(file: string, doc: Record<string, unknown>): void {
+  // Written aside and renamed over, so a backup (a hard link: backupFolderFiles) keeps the old text.
+  fs.writeFileSync(`${file}.tmp`, `# Written by the Sift organizer console.\n${stringify(doc, { lineWidth: 0 })}`);
   fs.renameSync(`${file}.tmp`, file);
 }
 
