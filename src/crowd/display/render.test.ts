@@ -67,7 +67,8 @@ describe('crowd display: rendering a subject from the configuration', () => {
     const jet = view.groups.flatMap((g) => g.rows).find((r) => r.column === 'PRI_jet_leading_pt')!;
     assert.equal(jet.value, '—');
     const histograms = view.plots.find((p) => p.kind === 'histograms')!;
-    assert.deepEqual(histograms.figures.map((f) => f.caption.length > 0), [true, true, true, true]);
+    assert.equal(histograms.figures.length, 4);
+    assert.deepEqual(histograms.legend, [{ label: 'Higgs signal', colour: '#d55e00' }, { label: 'Background', colour: '#0072b2' }]);
     assert.deepEqual(classButtonsOf(display).map((b) => [b.name, b.label, b.key]), [['s', 'Higgs signal', 's'], ['b', 'Background', 'b']]);
   });
 

@@ -34,6 +34,8 @@ export interface PlotView {
   title?: string;
   /** Rows shown beside the figures (the event display's derived quantities). */
   side?: ValueRow[];
+  /** Colour key of the classes (histograms). */
+  legend?: Array<{ label: string; colour: string }>;
   note?: string;
 }
 
@@ -137,10 +139,11 @@ function renderPlot(plot: CrowdPlot, display: CrowdDisplay, values: SubjectValue
       const label = feature?.label ?? h.column;
       const value = numericValue(values, h.column, missing);
       const valueText = value === null ? '—' : feature ? formatValue(value, feature, missing) : plainNumber(value);
-      return { svg: histogramSvg(h, { label, colours, names, value, valueText }), caption: label };
+      // The axis title inside the figure names the feature: no caption repeats it.
+      return { svg: histogramSvg(h, { label, colours, names, value, valueText }), caption: '' };
     });
-  const legend = display.config.classes.map((k) => k.display ?? k.name).join(', ');
-  return { kind: plot.kind, title: plot.title ?? 'Where this subject lies among the training examples of each class', figures, note: `Lines: the share of each class's training examples (${legend}) in each range; the black line marks this subject.` };
+  const legend = display.config.classes.map((k) => ({ label: k.display ?? k.name, colour: k.colour ?? '#555555' }));
+  return { kind: plot.kind, title: plot.title ?? 'Where this subject lies among the training examples of each class', figures, legend, note: "Each line is the share of one class's training examples in each range; the black line marks this subject." };
 }
 
 /** The subject's page model. `values` are its feature cells (never its class). */
