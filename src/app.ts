@@ -37,6 +37,8 @@ export function buildApp(ctx: AppContext): express.Express {
 
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } } }));
   app.use('/static', express.static(path.join(repoRoot, 'views', 'static'), { maxAge: '1h' }));
+  // Browsers and crawlers ask for /favicon.ico whatever the page links; the icon is an SVG.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
   app.use(cookieParser());
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(express.json({ limit: '100kb' }));

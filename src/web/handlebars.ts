@@ -3,6 +3,14 @@ import { create } from 'express-handlebars';
 import Handlebars from 'handlebars';
 import { formatScore } from './render.js';
 
+const HUMAN_UTC = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+
+/** "30 Nov 2026, 09:15 UTC": how a page prints a time before its script shows it in the reader's zone. */
+export function humanTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${HUMAN_UTC.format(d)} UTC`;
+}
+
 export function viewEngine(viewsDir: string) {
   const engine = create({
     extname: '.hbs',
@@ -16,8 +24,7 @@ export function viewEngine(viewsDir: string) {
       /** A UTC time that the page's script rewrites into the viewer's zone. */
       time: (iso: unknown) => {
         if (typeof iso !== 'string' || !iso) return '—';
-        const shown = iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
-        return new Handlebars.SafeString(`<time datetime="${iso}">${shown}</time>`);
+        return new Handlebars.SafeString(`<time datetime="${Handlebars.escapeExpression(iso)}">${Handlebars.escapeExpression(humanTime(iso))}</time>`);
       },
       pct: (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—'),
       fixed: (v: unknown, d: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(typeof d === 'number' ? d : 3) : '—'),

@@ -1,0 +1,49 @@
+/** Issue 12's small fixes, each as a user meets it. */
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { createTestContext, type TestContext } from './helpers.js';
+import { ensureBaselineUser } from '../src/baseline/service.js';
+import { findChallengeBySlug } from '../src/challenges/repo.js';
+import { humanTime } from '../src/web/handlebars.js';
+
+describe('rough edges (issue 12)', function () {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0 });
+  });
+  after(async () => ctx.close());
+
+  it('answers /favicon.ico with the icon every page links', async () => {
+    const res = await request(ctx.app).get('/favicon.ico').expect(301);
+    assert.equal(res.headers.location, '/static/favicon.svg');
+    const icon = await request(ctx.app).get('/static/favicon.svg').expect(200);
+    assert.match(icon.headers['content-type'], /image\/svg\+xml/);
+    const page = await request(ctx.app).get('/').expect(200);
+    assert.match(page.text, /<link rel="icon" href="\/static\/favicon.svg"/);
+  });
+
+  it('prints times in a human form, in UTC until the page script shows the reader\'s zone', async () => {
+    assert.equal(humanTime('2026-03-05T07:04:09.123Z'), '5 Mar 2026, 07:04 UTC');
+    const page = await request(ctx.app).get('/challenges/xray-sources').expect(200);
+    const times = [...page.text.matchAll(/<time datetime="([^"]+)">([^<]+)<\/time>/g)];
+    assert.ok(times.length > 0, 'the overview shows dates');
+    for (const [, iso, shown] of times) assert.equal(shown, humanTime(iso));
+  });
+
+  it('names the baseline row once, with its badge', async () => {
+    const c = (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!;
+    const base = await ensureBaselineUser(ctx.handle.db);
+    await ctx.handle.db
+      .insertInto('submissions')
+      .values({
+        challenge_id: c.id, user_id: base.id, team_id: null, file_path: 'x', original_name: 'x.csv', sha256: 'x', size_bytes: 1, row_count: 1, message: null,
+        status: 'scored', error: null, warnings_json: null, public_score: 0.5, private_score: 0.5, details_json: null, scorer_version: 'macro_f1@1',
+        solution_sha256: 'x', selected: 0, is_baseline: 1, created_at: new Date().toISOString(), scored_at: null,
+      })
+      .execute();
+    const page = await request(ctx.app).get('/challenges/xray-sources/leaderboard').expect(200);
+    const row = /<tr class="baseline">[\s\S]*?<\/tr>/.exec(page.text)?.[0] ?? '';
+    assert.match(row, /data-testid="baseline-badge">Baseline<\/span>/);
+    assert.equal(row.match(/Baseline/g)?.length, 1, row);
+  });
+});
