@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createTestContext, type TestContext } from './helpers.js';
 import { ensureBaselineUser } from '../src/baseline/service.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
-import { humanTime } from '../src/web/handlebars.js';
+import { humanTime, timeLeft } from '../src/web/render.js';
 
 describe('rough edges (issue 12)', function () {
   let ctx: TestContext;
@@ -45,5 +45,35 @@ describe('rough edges (issue 12)', function () {
     const row = /<tr class="baseline">[\s\S]*?<\/tr>/.exec(page.text)?.[0] ?? '';
     assert.match(row, /data-testid="baseline-badge">Baseline<\/span>/);
     assert.equal(row.match(/Baseline/g)?.length, 1, row);
+  });
+});
+
+describe('rough edges (issue 12): the private board before the reveal', function () {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0 });
+  });
+  after(async () => ctx.close());
+
+  it('counts down in words', () => {
+    const now = Date.parse('2026-03-01T00:00:00Z');
+    assert.equal(timeLeft('2026-03-04T05:30:00Z', now), '3 days 5 hours');
+    assert.equal(timeLeft('2026-03-01T02:00:00Z', now), '2 hours');
+    assert.equal(timeLeft('2026-03-01T01:01:00Z', now), '1 hour 1 minute');
+    assert.equal(timeLeft('2026-03-01T00:00:30Z', now), 'less than a minute');
+    assert.equal(timeLeft('2026-02-28T00:00:00Z', now), 'now');
+  });
+
+  it('shows the hidden private board inside the challenge frame, with its reveal date and a countdown', async () => {
+    const closes = new Date(Date.now() + 3 * 86_400_000 + 2 * 3_600_000 + 120_000).toISOString();
+    await ctx.handle.db.updateTable('challenges').set({ closes_at: closes }).where('slug', '=', 'xray-sources').execute();
+    const page = await request(ctx.app).get('/challenges/xray-sources/leaderboard/private').expect(403);
+    assert.match(page.text, /<nav class="tabs">/, 'the challenge tabs are there');
+    assert.match(page.text, /<a href="\/challenges\/xray-sources\/leaderboard\/private" class="active">/);
+    assert.match(page.text, new RegExp(`revealed on <time datetime="${closes}">${humanTime(closes)}</time></strong>, <span data-countdown="${closes}">in 3 days 2 hours</span>`));
+    assert.doesNotMatch(page.text, /data-testid="leaderboard"/, 'no table, not even an empty one');
+    const api = await request(ctx.app).get('/challenges/xray-sources/leaderboard/private').set('Accept', 'application/json').expect(403);
+    assert.equal(api.body.error.code, 'private_hidden');
+    assert.equal(api.body.error.message, `The private leaderboard is revealed when the challenge closes, on ${humanTime(closes)}.`);
   });
 });

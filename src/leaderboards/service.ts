@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db, DbHandle } from '../db/index.js';
 import { privateRevealed } from '../challenges/service.js';
 import { canOrganize } from '../organizers/access.js';
+import { humanTime } from '../web/render.js';
 import { UserError } from '../web/errors.js';
 import type { Challenge } from '../challenges/repo.js';
 import { memberNames } from '../teams/repo.js';
@@ -144,7 +145,7 @@ async function rankedBoard(db: Db, c: Challenge, which: Board, withRankChange: b
 export async function boardView(handle: DbHandle, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1]) {
   const revealed = privateRevealed(c);
   if (which === 'private' && !revealed && !(await canOrganize(handle, viewer, c))) {
-    throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes (${c.closes_at}).`, { revealsAt: c.closes_at });
+    throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes, on ${humanTime(c.closes_at)}.`, { revealsAt: c.closes_at });
   }
   const frozenAt = which === 'public' && !revealed ? (c.public_frozen_at ?? null) : null;
   return { board: which, revealed, frozenAt, rows: await board(handle.db, c, which, revealed) };

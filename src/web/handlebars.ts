@@ -1,15 +1,7 @@
 import path from 'node:path';
 import { create } from 'express-handlebars';
 import Handlebars from 'handlebars';
-import { formatScore } from './render.js';
-
-const HUMAN_UTC = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
-
-/** "30 Nov 2026, 09:15 UTC": how a page prints a time before its script shows it in the reader's zone. */
-export function humanTime(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${HUMAN_UTC.format(d)} UTC`;
-}
+import { formatScore, humanTime } from './render.js';
 
 export function viewEngine(viewsDir: string) {
   const engine = create({

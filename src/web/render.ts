@@ -16,3 +16,25 @@ export function formatScore(v: unknown, digits = 5): string {
   const n = Number(v);
   return Number.isFinite(n) ? n.toFixed(digits) : '—';
 }
+
+const HUMAN_UTC = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+
+/** "30 Nov 2026, 09:15 UTC": how a page or message prints a time (a page's script then shows the reader's zone). */
+export function humanTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${HUMAN_UTC.format(d)} UTC`;
+}
+
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** The time until `iso` in the two largest units ("3 days 4 hours", "12 minutes"); "now" once passed. */
+export function timeLeft(iso: string, now = Date.now()): string {
+  const ms = Date.parse(iso) - now;
+  if (!(ms > 0)) return 'now';
+  const minutes = Math.floor(ms / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  if (days > 0) return hours ? `${plural(days, 'day')} ${plural(hours, 'hour')}` : plural(days, 'day');
+  if (hours > 0) return minutes % 60 ? `${plural(hours, 'hour')} ${plural(minutes % 60, 'minute')}` : plural(hours, 'hour');
+  return minutes > 0 ? plural(minutes, 'minute') : 'less than a minute';
+}

@@ -15,3 +15,15 @@ if (answerForm) {
     if (button) { e.preventDefault(); button.click(); }
   });
 }
+// Countdowns ("in 3 days 4 hours") kept current; the server wrote the first value.
+const countdowns = document.querySelectorAll('[data-countdown]');
+const plural = (n, unit) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+const tick = () => {
+  for (const el of countdowns) {
+    const minutes = Math.floor((Date.parse(el.dataset.countdown) - Date.now()) / 60000);
+    if (Number.isNaN(minutes)) continue;
+    const d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), m = minutes % 60;
+    el.textContent = minutes < 0 ? 'now (reload the page)' : d ? `in ${plural(d, 'day')}${h ? ' ' + plural(h, 'hour') : ''}` : h ? `in ${plural(h, 'hour')}${m ? ' ' + plural(m, 'minute') : ''}` : m ? `in ${plural(m, 'minute')}` : 'in less than a minute';
+  }
+};
+if (countdowns.length) setInterval(tick, 30000);
