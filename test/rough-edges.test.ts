@@ -1,7 +1,10 @@
 /** Issue 12's small fixes, each as a user meets it. */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
-import { createTestContext, type TestContext } from './helpers.js';
+import { createTestContext, datasetFile, signedInAgent, type TestContext } from './helpers.js';
+import { JSON_ } from './organizer-helpers.js';
 import { ensureBaselineUser } from '../src/baseline/service.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { humanTime, timeLeft } from '../src/web/render.js';
@@ -75,5 +78,49 @@ describe('rough edges (issue 12): the private board before the reveal', function
     const api = await request(ctx.app).get('/challenges/xray-sources/leaderboard/private').set('Accept', 'application/json').expect(403);
     assert.equal(api.body.error.code, 'private_hidden');
     assert.equal(api.body.error.message, `The private leaderboard is revealed when the challenge closes, on ${humanTime(closes)}.`);
+  });
+});
+
+describe('rough edges (issue 12): upload forms carry their CSRF token in the body, not the URL', function () {
+  let ctx: TestContext;
+  let agent: Awaited<ReturnType<typeof signedInAgent>>['agent'];
+  let csrf: string;
+  const sample = datasetFile('xray-sources', 'sample_submission.csv.gz');
+  const uploadsDir = () => path.join(ctx.config.dataDir, 'uploads');
+  const stored = async () => Number((await ctx.handle.db.selectFrom('submissions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  before(async () => {
+    ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0 });
+    ({ agent, csrf } = await signedInAgent(ctx.app, 'una@example.org', 'Una'));
+  });
+  after(async () => ctx.close());
+
+  it('puts the token in a hidden field ahead of the file, and nowhere in the form URL', async () => {
+    const page = await agent.get('/challenges/xray-sources/submit').expect(200);
+    const form = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"[^>]*>([\s\S]*?)<\/form>/.exec(page.text)!;
+    assert.equal(form[1], '/challenges/xray-sources/submissions');
+    assert.ok(form[2].indexOf('name="_csrf"') >= 0 && form[2].indexOf('name="_csrf"') < form[2].indexOf('type="file"'));
+  });
+
+  it('accepts an upload whose token field comes first', async () => {
+    await agent.post('/challenges/xray-sources/submissions').set('Accept', JSON_).field('_csrf', csrf).attach('file', sample, 'sample.csv.gz').expect(202);
+  });
+
+  it('refuses, before storing a byte, an upload without its token or with the token after the file', async () => {
+    const before = await stored();
+    const files = fs.readdirSync(uploadsDir()).length;
+    const none = await agent.post('/challenges/xray-sources/submissions').set('Accept', JSON_).attach('file', sample, 'sample.csv.gz').expect(403);
+    assert.equal(none.body.error.code, 'csrf');
+    const late = await agent.post('/challenges/xray-sources/submissions').set('Accept', JSON_).attach('file', sample, 'sample.csv.gz').field('_csrf', csrf).expect(403);
+    assert.equal(late.body.error.code, 'csrf');
+    const wrong = await agent.post('/challenges/xray-sources/submissions').set('Accept', JSON_).field('_csrf', 'x'.repeat(csrf.length)).field('message', 'hi').expect(403);
+    assert.equal(wrong.body.error.code, 'csrf');
+    assert.equal(await stored(), before);
+    assert.equal(fs.readdirSync(uploadsDir()).length, files, 'no temporary file left behind');
+  });
+
+  it('lets only the upload routes take the token from a multipart body', async () => {
+    const res = await agent.post('/teams/none/leave').set('Accept', JSON_).field('_csrf', csrf).expect(403);
+    assert.equal(res.body.error.code, 'csrf');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import request from 'supertest';
-import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
+import { createTestContext, csrfFrom, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
 
 /** An independent AMS, straight from the HiggsML documentation, over the CSV text itself. */
 function amsByHand(solutionCsv: string, submissionCsv: string, usage: 'Public' | 'Private'): number {
@@ -85,7 +85,7 @@ describe('upload to leaderboard (HiggsML demo)', function () {
     await signedInAgent(ctx.app, 'root@example.org', 'Root'); // the first account is the admin: Alice is a participant
     const { agent } = await signedInAgent(ctx.app, 'alice@example.org', 'Alice');
     const form = await agent.get('/challenges/higgsml/submit').expect(200);
-    const csrf = /_csrf=([^"&]+)/.exec(form.text)![1];
+    const csrf = csrfFrom(form.text);
     const sample = fs.readFileSync(datasetFile('higgsml', 'sample_submission.csv.gz'));
     const res = await agent.post(`/challenges/higgsml/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', sample, 'sample_submission.csv.gz').field('message', 'simple window').expect(202);
     assert.equal(res.body.submission.status, 'queued');

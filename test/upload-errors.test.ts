@@ -448,7 +448,7 @@ describe('malformed uploads (HTTP)', function () {
     const body = edited({ 3: setField(CLASS, 'S'), 5: setField(RANK, 'NaN') });
     const res = await post('higgsml').attach('file', Buffer.from(body), 'predictions.csv').expect(422).expect('Content-Type', /html/);
     const html = res.text;
-    assert.match(html, /<form method="post" action="\/challenges\/higgsml\/submissions\?_csrf=/, 'the upload form is shown again');
+    assert.match(html, /<form method="post" action="\/challenges\/higgsml\/submissions" enctype="multipart\/form-data"/, 'the upload form is shown again');
     assert.match(html, /data-testid="upload-error"/);
     assert.match(html, /The file has 3 problems; nothing was stored\./);
     const table = /<table class="errors">([\s\S]*?)<\/table>/.exec(html);

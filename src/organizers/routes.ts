@@ -10,7 +10,7 @@ import { publicChallenge } from '../challenges/routes.js';
 import { findUserByEmail } from '../accounts/repo.js';
 import type { Role } from '../db/schema.js';
 import { UserError } from '../web/errors.js';
-import { requireUser, wantsJson } from '../web/middleware.js';
+import { checkDeferredCsrf, deferredCsrfFileFilter, requireUser, wantsJson } from '../web/middleware.js';
 import { formFields, formScalar, formString, formText, idField, parseBody, parseInput } from '../web/validate.js';
 import { listTeams } from '../teams/service.js';
 import { addOrganizer, canCreateChallenges, canOrganize, organizedChallengeIds, organizersOf } from './access.js';
@@ -74,11 +74,11 @@ export function organizerRoutes(ctx: AppContext): Router {
   fs.mkdirSync(tmpDir, { recursive: true });
   // Challenge data files are big: streamed to disk by multer, up to 4 GB each, whatever MAX_UPLOAD_MB says for submissions.
   const maxBytes = Math.max(ctx.config.MAX_UPLOAD_MB, 4096) * 1024 * 1024;
-  const files = multer({ dest: tmpDir, limits: { fileSize: maxBytes, files: 4, fields: 20 } }).fields(KINDS.map((name) => ({ name, maxCount: 1 })));
+  const files = multer({ dest: tmpDir, limits: { fileSize: maxBytes, files: 4, fields: 20 }, fileFilter: deferredCsrfFileFilter }).fields(KINDS.map((name) => ({ name, maxCount: 1 })));
   const receive = (req: Request, res: Response, next: NextFunction) =>
     files(req, res, (err: unknown) => {
       if (err instanceof multer.MulterError) return next(new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}').`));
-      next(err);
+      next(err ?? checkDeferredCsrf(req) ?? undefined);
     });
   const uploaded = (req: Request): Partial<Record<DataKind, string>> => {
     const f = (req.files ?? {}) as Record<string, Express.Multer.File[]>;

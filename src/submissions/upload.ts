@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../app.js';
 import { UserError } from '../web/errors.js';
 import { formString } from '../web/validate.js';
+import { checkDeferredCsrf, deferredCsrfFileFilter } from '../web/middleware.js';
 import { admitUpload, recordRejection } from './service.js';
 
 /** What a client may send as Idempotency-Key (header, or the web form's hidden field): a UUID fits. */
@@ -52,10 +53,10 @@ export async function discardUpload(req: Request): Promise<void> {
  */
 export function receivePrediction(ctx: AppContext, opts: { deferErrors?: boolean } = {}) {
   const config = ctx.config;
-  const upload = multer({ dest: ctx.uploads.tmpDir, limits: { fileSize: ctx.uploads.limits.maxUploadBytes, files: 1, fields: 10 } }).single('file');
+  const upload = multer({ dest: ctx.uploads.tmpDir, limits: { fileSize: ctx.uploads.limits.maxUploadBytes, files: 1, fields: 10 }, fileFilter: deferredCsrfFileFilter }).single('file');
   return (req: Request, res: Response, next: NextFunction) =>
     upload(req, res, (err: unknown) => {
-      if (!(err instanceof multer.MulterError)) return next(err);
+      if (!(err instanceof multer.MulterError)) return next(err ?? checkDeferredCsrf(req) ?? undefined);
       const error =
         err.code === 'LIMIT_FILE_SIZE'
           ? new UserError(413, 'file_too_large', `The file is larger than the ${config.MAX_UPLOAD_MB} MB limit.`)

@@ -12,6 +12,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     user?: User;
     csrfToken?: string;
+    /** The CSRF token is in the multipart body, checked by the upload parser (checkDeferredCsrf). */
+    csrfDeferred?: boolean;
   }
 }
 
@@ -34,9 +36,23 @@ export function loadUser(handle: DbHandle, cacheMs = 0) {
 }
 
 /**
+ * Upload forms whose CSRF token travels in the multipart body, ahead of the file fields: it is
+ * checked by the upload's own parser (checkDeferredCsrf) when the first file part arrives, before
+ * a byte of it is stored, so no URL carries the token and no cross-site form can make us store a file.
+ * Only these routes may defer: any other multipart request needs its token in the query or header.
+ */
+const UPLOAD_PATHS = [/^\/challenges\/[^/]+\/submissions$/, /^\/organize\/new$/, /^\/organize\/[^/]+\/files$/];
+
+function tokenMatches(sent: unknown, expected: string): boolean {
+  return typeof sent === 'string' && sent.length === expected.length && crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+}
+
+const CSRF_FAILED = () => new UserError(403, 'csrf', 'The form expired or came from another site. Reload the page and try again.');
+
+/**
  * CSRF protection for forms. Signed-in users carry their session's token; anonymous forms
- * (sign-up, log-in) use a double-submit cookie. The token comes in the body, the query string
- * (multipart forms, checked before the upload is read) or the X-CSRF-Token header.
+ * (sign-up, log-in) use a double-submit cookie. The token comes in the body, the X-CSRF-Token
+ * header or the query string; on the upload routes, in the multipart body (see UPLOAD_PATHS).
  */
 export function csrf(secureCookies: boolean) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -54,13 +70,32 @@ export function csrf(secureCookies: boolean) {
     // cookie), which a cross-site form cannot send, so CSRF tokens do not apply there.
     if (req.path.startsWith('/api/')) return next();
     const sent = req.body?._csrf ?? req.query?._csrf ?? req.get('x-csrf-token');
-    const expected = req.csrfToken!;
-    if (typeof sent !== 'string' || sent.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(expected))) {
-      return next(new UserError(403, 'csrf', 'The form expired or came from another site. Reload the page and try again.'));
+    if (sent === undefined && req.is('multipart/form-data') && UPLOAD_PATHS.some((p) => p.test(req.path))) {
+      req.csrfDeferred = true;
+      return next();
     }
+    if (!tokenMatches(sent, req.csrfToken!)) return next(CSRF_FAILED());
     next();
   };
 }
+
+/**
+ * For an upload parser: the deferred token, from the body fields read so far. Called by multer's
+ * fileFilter at the first file part and again when the body is read (a form with no file).
+ */
+export function checkDeferredCsrf(req: Request): UserError | null {
+  if (!req.csrfDeferred) return null;
+  if (!tokenMatches((req.body as Record<string, unknown> | undefined)?._csrf, req.csrfToken!)) return CSRF_FAILED();
+  req.csrfDeferred = false;
+  return null;
+}
+
+/** Multer's fileFilter: refuses the first file of a form whose deferred token is wrong or missing. */
+export const deferredCsrfFileFilter = (req: Request, _file: unknown, cb: (error: Error | null, accept?: boolean) => void): void => {
+  const failed = checkDeferredCsrf(req);
+  if (failed) cb(failed);
+  else cb(null, true);
+};
 
 export function requireUser(req: Request, _res: Response, next: NextFunction) {
   if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
