@@ -37,7 +37,7 @@ import { parseStoredSubmission } from '../../submissions/service.js';
 import { amsCurveSvg, type AmsCurveSeries } from '../plots/ams-curve.js';
 import { LIVE_AGGREGATOR } from '../compare.js';
 import type { Workflow } from '../repo.js';
-import type { MethodsNote } from './page.js';
+import { BASELINE_METHOD, BEST_METHOD, type MethodsNote } from './page.js';
 import { BOOTSTRAP_LEVEL, DEFAULT_BOOTSTRAP, type BootstrapSettings } from './tables.js';
 
 export const AMS_METRIC = 'ams';
@@ -174,10 +174,7 @@ export function computeAms(inputs: AmsInputs, bootstrap: BootstrapSettings = DEF
     });
     subsets.push({ subset, events, methods: figures, differences: crowdSelected ? cmp.differences : [], curves });
   }
-  const result = { threshold, subsets, notes };
-  if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
-  memo.set(key, result);
-  return result;
+  return remember(memo, key, { threshold, subsets, notes }, MEMO_LIMIT);
 }
 
 /** Keeps at most `limit` entries, dropping the oldest. */
@@ -299,8 +296,8 @@ export async function loadAmsInputs(
 
   const ml: AmsInputs['ml'] = [];
   const entries = [
-    { kind: 'baseline' as const, name: 'baseline', id: methods.baseline?.submissionId ?? null },
-    { kind: 'ml' as const, name: 'best ML', id: methods.best?.submissionId ?? null },
+    { kind: 'baseline' as const, name: BASELINE_METHOD, id: methods.baseline?.submissionId ?? null },
+    { kind: 'ml' as const, name: BEST_METHOD, id: methods.best?.submissionId ?? null },
   ];
   for (const e of entries) {
     if (e.id === null) {
