@@ -241,7 +241,7 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
 
   it('names the panels when asked for one that does not exist', async () => {
     const res = await participant.get(`/crowd/${SLUG}/compare/nope.csv`).set('Accept', 'application/json').expect(404);
-    assert.match(res.body.error.message, /summary, tables, intervals, differences, calibration, disagreements, methods/);
+    assert.match(res.body.error.message, /summary, tables, intervals, differences, calibration, ams, disagreements, methods/);
     await participant.get(`/crowd/${SLUG}/compare/tables.xlsx`).set('Accept', 'application/json').expect(404);
     const api = await request(ctx.app).get(`/api/v1/crowd/${SLUG}/compare/nope`).expect(400);
     assert.match(JSON.stringify(api.body), /must be a comparison panel/);

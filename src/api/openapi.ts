@@ -383,7 +383,7 @@ export const openApiDocument = {
         operationId: 'getComparisonPanel',
         summary: "One panel of the crowd-versus-ML comparison page (the same data as its JSON export)",
         description:
-          'Panels: `summary` (accuracy and macro-F1 per method and source, with intervals), `tables` (CLAXSON tables: rows the predicted class, columns the true class), `intervals` (95% seeded bootstrap intervals), `differences` (paired crowd − ML differences), `disagreements` (crowd × ML on test rows), `methods` (the methods note). Known-source results are public. Results on the test rows (unknown sources) use the hidden solution: they are included for the challenge\'s organizers while it is open and for everyone once its private leaderboard is revealed; `disagreements` is refused (403 `hidden_until_close`) until then.',
+          'Panels: `summary` (accuracy and macro-F1 per method and source, with intervals), `tables` (CLAXSON tables: rows the predicted class, columns the true class), `intervals` (95% seeded bootstrap intervals), `differences` (paired crowd − ML differences), `calibration` (reliability on known sources), `ams` (challenges scored by AMS only, else 404 `panel_not_applicable`: the crowd\'s selection, by a threshold on its posterior of the signal class chosen on known sources, scored with the AMS next to the baseline\'s and the best entry\'s on the same test events, per subset, with paired bootstrap intervals and AMS-against-fraction-selected curves), `disagreements` (crowd × ML on test rows), `methods` (the methods note). Known-source results are public. Results on the test rows (unknown sources) use the hidden solution: they are included for the challenge\'s organizers while it is open and for everyone once its private leaderboard is revealed; `disagreements` and `ams` are refused (403 `hidden_until_close`) until then.',
         security: optionalBearer,
         parameters: [param('slug'), param('comparePanel')],
         responses: {
@@ -460,7 +460,7 @@ export const openApiDocument = {
       TooMany: { description: 'Daily submission limit reached (`daily_limit`, with `quota`), too many requests (`rate_limited`), too many uploads at once (`too_many_uploads_in_flight`) or rejected files this hour (`too_many_rejected_uploads`); the last two send `Retry-After`', content: json(ref('Error'), { error: { code: 'daily_limit', message: 'Daily submission limit reached (5 per UTC day). The next slot frees at 2025-03-02T00:00:00.000Z.', quota: { limit: 5, used: 5, left: 0, nextSlotAt: '2025-03-02T00:00:00.000Z' } } }) },
     },
     schemas: {
-      ComparisonPanel: { type: 'object', description: 'Keyed by the panel: `summary`, `tables` (with `classes`), `intervals` (with `bootstrap`), `differences`, `agreement` or `methods`; figures are null where undefined', additionalProperties: true },
+      ComparisonPanel: { type: 'object', description: 'Keyed by the panel: `summary`, `tables` (with `classes`), `intervals` (with `bootstrap`), `differences`, `calibration`, `ams`, `agreement` or `methods`; figures are null where undefined', additionalProperties: true },
       Error: {
         type: 'object',
         required: ['error'],

@@ -12,6 +12,7 @@ import type { Workflow } from '../repo.js';
 import type { CrowdConfig } from '../config.js';
 import { calibrationPanel, calibrationRows } from '../calibration.js';
 import type { ComparisonView } from './visibility.js';
+import type { AmsPanel } from './ams.js';
 import { SOURCE_TITLES } from './page.js';
 import type { MethodTable, SourcePanel } from './tables.js';
 
@@ -32,6 +33,8 @@ export interface Panel {
   title: string;
   /** True when every figure in it is scored against the hidden solution. */
   hiddenOnly: boolean;
+  /** Why the panel has no meaning for this challenge (answered with a 404), or null; absent: it always has. */
+  inapplicable?(view: ComparisonView): string | null;
   json(view: ComparisonView, ctx: PanelContext): unknown;
   csv(view: ComparisonView, ctx: PanelContext): CsvTable | Promise<CsvTable>;
 }
@@ -155,14 +158,47 @@ const calibration: Panel = {
   csv: async (_v, ctx) => calibrationRows(await calibrationPanel(ctx.handle, ctx.wf, ctx.crowd)),
 };
 
+/** The AMS figures of the view; visiblePanel has already refused viewers without them. */
+function amsOf(v: ComparisonView): AmsPanel {
+  if (!v.ams?.scoredByAms || !v.ams.panel) throw new UserError(403, 'hidden_until_close', HIDDEN_AMS);
+  return v.ams.panel;
+}
+
+const HIDDEN_AMS = 'The ams panel is scored against the hidden solution: only this challenge\'s organizers see it until its private leaderboard is revealed.';
+
+/** Crowd AMS next to ML AMS: selections, thresholds and curves all use test labels and weights. */
+const ams: Panel = {
+  name: 'ams',
+  title: 'AMS of the crowd\'s selection next to the baseline\'s and the best entry\'s, per subset, with curves',
+  hiddenOnly: true,
+  inapplicable: (v) => (v.ams?.scoredByAms ? null : `The ams panel is only for challenges scored by AMS; this one is scored by another metric.`),
+  json: (v) => ({ ams: amsOf(v) }),
+  csv: (v) => {
+    const p = amsOf(v);
+    const t = p.threshold;
+    return {
+      header: ['subset', 'method', 'kind', 'submission_id', 'events', 'selected', 's', 'b', 'ams', 'ams_lo', 'ams_hi', 'usable_resamples', 'threshold'],
+      rows: [
+        ...(t ? [['known sources', 'crowd threshold', 'crowd', null, t.gold, t.selected, t.s, t.b, t.ams, null, null, null, t.threshold]] : []),
+        ...p.subsets.flatMap((s) => [
+          ...s.methods.map((m) => [s.subset, m.name, m.kind, m.submissionId, s.events, m.selected, m.s, m.b, m.ams.estimate, m.ams.lo, m.ams.hi, m.ams.usable, m.kind === 'crowd' ? t?.threshold : null]),
+          ...s.differences.map((d) => [s.subset, d.name, 'difference', null, s.events, null, null, null, d.difference.estimate, d.difference.lo, d.difference.hi, d.difference.usable, null]),
+        ]),
+      ],
+    };
+  },
+};
+
 /** Every panel, in page order. */
-export const PANELS: Panel[] = [summary, tables, intervals, differences, calibration, disagreements, methods];
+export const PANELS: Panel[] = [summary, tables, intervals, differences, calibration, ams, disagreements, methods];
 
 export const panelNames = (): string[] => PANELS.map((p) => p.name);
 export const findPanel = (name: string): Panel | undefined => PANELS.find((p) => p.name === name);
 
-/** The panel, or a 403 when it is made only of results the viewer may not see yet. */
+/** The panel, or a 404 where it has no meaning for the challenge (ams without AMS), or a 403 when it is made only of results the viewer may not see yet. */
 export function visiblePanel(panel: Panel, view: ComparisonView): Panel {
+  const inapplicable = panel.inapplicable?.(view);
+  if (inapplicable) throw new UserError(404, 'panel_not_applicable', inapplicable);
   if (panel.hiddenOnly && !view.hiddenShown) throw new UserError(403, 'hidden_until_close', `The ${panel.name} panel is scored against the hidden solution: only this challenge's organizers see it until its private leaderboard is revealed.`);
   return panel;
 }

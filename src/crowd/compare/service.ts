@@ -8,6 +8,7 @@ import type { ClaxsonTable } from '../../../scorers/claxson.js';
 import { confusionHeatmapSvg } from '../plots/heatmap.js';
 import { forestPlotSvg } from '../plots/forest.js';
 import type { Workflow } from '../repo.js';
+import { amsPageModel, amsView } from './ams.js';
 import { buildComparison, SOURCE_TITLES } from './page.js';
 import { PANELS } from './panels.js';
 import type { MethodTable, SourcePanel } from './tables.js';
@@ -15,7 +16,7 @@ import { forViewer, HIDDEN_RULE, seesHiddenResults, type ComparisonView } from '
 
 export async function comparisonView(handle: DbHandle, wf: Workflow, dataDir: string, user: { id: number; role: string } | null | undefined, minConsensusVotes: number): Promise<ComparisonView> {
   const [full, shown] = await Promise.all([buildComparison(handle, wf, dataDir, { minConsensusVotes }), seesHiddenResults(handle, wf.challengeId, user)]);
-  return forViewer(full, shown);
+  return { ...forViewer(full, shown), ams: await amsView(handle, wf, dataDir, full.methods, shown, minConsensusVotes) };
 }
 
 const two = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(2));
@@ -57,6 +58,7 @@ export function pageModel(view: ComparisonView, wf: Workflow) {
     hiddenRule: HIDDEN_RULE,
     mlEntries: view.solution ? [view.solution.ml.baseline, view.solution.ml.best].filter((e) => e !== null) : [],
     forestSvg: view.forest.length ? forestPlotSvg(view.forest, { title: 'Per-class F1 with 95% bootstrap intervals', width: 680 }) : null,
-    exports: PANELS.filter((p) => view.hiddenShown || !p.hiddenOnly).map((p) => ({ name: p.name, title: p.title, csvUrl: `/crowd/${wf.slug}/compare/${p.name}.csv`, jsonUrl: `/crowd/${wf.slug}/compare/${p.name}.json` })),
+    ams: view.ams?.scoredByAms && view.ams.panel ? amsPageModel(view.ams.panel) : null,
+    exports: PANELS.filter((p) => (view.hiddenShown || !p.hiddenOnly) && !p.inapplicable?.(view)).map((p) => ({ name: p.name, title: p.title, csvUrl: `/crowd/${wf.slug}/compare/${p.name}.csv`, jsonUrl: `/crowd/${wf.slug}/compare/${p.name}.json` })),
   };
 }

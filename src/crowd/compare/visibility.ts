@@ -15,6 +15,7 @@ import type { ForestRow } from '../plots/forest.js';
 import type { ComparisonResult } from '../compare.js';
 import type { FullComparison, MethodsNote } from './page.js';
 import type { SourcePanel } from './tables.js';
+import type { AmsView } from './ams.js';
 
 export const HIDDEN_RULE = 'Unknown-source results use the hidden solution: they are shown to this challenge\u2019s organizers while it is open, and to everyone once its private leaderboard is revealed.';
 
@@ -30,6 +31,8 @@ export interface ComparisonView {
   /** Known-source rows, then unknown-source rows when shown. */
   forest: ForestRow[];
   notes: string[];
+  /** The crowd-versus-ML AMS panel (ams.ts), added by comparisonView: its figures only where hiddenShown. */
+  ams?: AmsView;
 }
 
 /**
