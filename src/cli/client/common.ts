@@ -19,7 +19,8 @@ export function client(): ApiClient {
 export const slugPath = (slug: string) => `/api/v1/challenges/${encodeURIComponent(slug)}`;
 
 function issuesTable(issues: Issue[]): string {
-  return table(['Line', 'Column', 'Value', 'Problem'], issues.map((i) => [i.line ?? '', i.column ?? '', i.value ?? '', i.message]));
+  // The whole message, wrapped to the terminal (100 columns when not a terminal), never cut.
+  return table(['Line', 'Column', 'Value', 'Problem'], issues.map((i) => [i.line ?? '', i.column ?? '', i.value ?? '', i.message]), { wrapLastTo: process.stderr.columns || 100 });
 }
 
 export function quotaLine(q: Quota): string {
