@@ -44,6 +44,10 @@ describe('browser: a new volunteer trains, classifies, and sees the profile and 
     await signUp(page, 'vera@example.org', 'Vera Rubin');
     await page.goto(`${base}/crowd`);
     await page.click('[data-testid="start-xmm-sources"]');
+    // A first visit begins with the tutorial.
+    await page.waitForSelector('[data-testid="tutorial"]');
+    assert.ok((await page.locator('[data-testid="tutorial-step"]').count()) >= 2);
+    await page.click('[data-testid="start"]');
 
     for (let i = 0; i < 3; i++) {
       await page.waitForSelector('[data-testid="training"]');
