@@ -51,7 +51,7 @@ describe('crowd/training/feedback', () => {
     });
     // MMC 124 GeV, small transverse mass, visible mass 90 GeV; the MET (φ = 2) lies outside the tau (0) – lepton (1) angle.
     const event = { DER_mass_MMC: 124, DER_mass_transverse_met_lep: 20, DER_mass_vis: 90, PRI_tau_phi: 0, PRI_lep_phi: 1, PRI_met_phi: 2, DER_pt_h: -999 };
-    const f = trainingFeedback({ ...higgs, classes: [{ name: 's', display: 'Higgs signal' }, { name: 'b', display: 'b' }] }, event, 's', 'b');
+    const f = trainingFeedback({ ...higgs, classes: [{ name: 's', display: 'Higgs signal' }, { name: 'b', display: 'b (background)' }] }, event, 's', 'b');
     assert.deepEqual([f.trueDisplay, f.answerDisplay], ['Higgs signal', null]);
     assert.deepEqual(f.supporting, [
       'DER_mass_MMC is 124, between 110 and 140: close to the Higgs mass of 125 GeV',

@@ -14,7 +14,7 @@ import type { HiggsRow } from '../higgs/event.js';
 export interface TrainingFeedback {
   trueClass: string;
   answer: string;
-  /** The classes' display names from the configuration, when they say more than the class name. */
+  /** The classes' display names from the configuration, when they do not just repeat the class name. */
   trueDisplay: string | null;
   answerDisplay: string | null;
   correct: boolean;
@@ -76,9 +76,10 @@ export function trainingFeedback(config: CrowdConfig, values: SubjectValues, tru
   const clues = citedClues(config, values);
   const correct = trueClass === answer;
   const supporting = clues.get(trueClass) ?? [];
+  // "X-ray binary" says more than "XRB"; "AGN (active galactic nucleus)" after "AGN" would say it twice.
   const display = (name: string) => {
     const d = config.classes.find((c) => c.name === name)?.display;
-    return d && d !== name ? d : null;
+    return d && d !== name && !d.startsWith(`${name} `) ? d : null;
   };
   return {
     trueClass,
