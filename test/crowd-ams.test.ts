@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { createTestContext, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
-import { organizerAgent, runConsensusJob, serve, vote, type Agent } from './crowd-helpers.js';
+import { NO_TRAINING_GATE, organizerAgent, runConsensusJob, serve, setPromotion, vote, type Agent } from './crowd-helpers.js';
 import { repoRoot } from '../src/app.js';
 import { importChallengeFolder, loadChallengeSolution } from '../src/challenges/service.js';
 import { findChallengeBySlug, type Challenge } from '../src/challenges/repo.js';
@@ -239,6 +239,8 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
     await importChallengeFolder(ctx.handle, ctx.config.dataDir, folder);
     challenge = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
     workflowId = await createWorkflowForSlug(ctx.handle, SLUG, { goldPerClass: 2, knownPerClass: 14, trainingChances: [0], retireCount: 10 });
+    // Volunteers go straight to live events: this test is about the selection, not training.
+    await setPromotion(ctx, workflowId, NO_TRAINING_GATE);
     org = await organizerAgent(ctx, 'org@example.org', SLUG);
 
     const base = await ensureBaselineUser(ctx.handle.db);

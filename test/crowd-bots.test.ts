@@ -140,12 +140,16 @@ describe('crowd bots: the anonymous classify page is bounded', function () {
 
   it('50 anonymous GETs with one cookie make one voter and one serve; 50 without a cookie store none', async () => {
     const agent = request.agent(ctx.app);
+    // The first visit goes to the tutorial, and stores nothing.
+    await agent.get('/crowd/xmm-sources/classify').expect(303).expect('Location', '/crowd/xmm-sources/tutorial');
+    await agent.get('/crowd/xmm-sources/tutorial').expect(200);
     for (let i = 0; i < 50; i++) await agent.get('/crowd/xmm-sources/classify').expect(200);
     const serves = await ctx.handle.db.selectFrom('crowd_serves').select(['voter', 'subject_id']).where('voter', 'like', 'a:%').execute();
     assert.equal(new Set(serves.map((s) => s.voter)).size, 1);
     assert.equal(serves.length, 1);
     // A client that keeps no cookie gets a page (and a fresh cookie) each time, but adds no rows.
-    for (let i = 0; i < 50; i++) await request(ctx.app).get('/crowd/xmm-sources/classify').expect(200);
+    // (It comes from the tutorial's link each time: a client without cookies cannot be remembered as having seen it.)
+    for (let i = 0; i < 50; i++) await request(ctx.app).get('/crowd/xmm-sources/classify?tutorial=seen').expect(200);
     const after = await ctx.handle.db.selectFrom('crowd_serves').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     assert.equal(Number(after.n), 1);
   });
@@ -161,8 +165,8 @@ describe('crowd bots: the anonymous classify page is bounded', function () {
   });
 
   it('answers 429 with Retry-After past the per-address limit, cookie or not', async () => {
-    let last = await request(ctx.app).get('/crowd/xmm-sources/classify');
-    for (let i = 0; i < 20 && last.status === 200; i++) last = await request(ctx.app).get('/crowd/xmm-sources/classify').set('Cookie', `${ANON_COOKIE}=fresh${i}xxxxxxxxxxxxxxx`);
+    let last = await request(ctx.app).get('/crowd/xmm-sources/classify?tutorial=seen');
+    for (let i = 0; i < 20 && last.status === 200; i++) last = await request(ctx.app).get('/crowd/xmm-sources/classify?tutorial=seen').set('Cookie', `${ANON_COOKIE}=fresh${i}xxxxxxxxxxxxxxx`);
     assert.equal(last.status, 429);
     assert.ok(Number(last.headers['retry-after']) > 0, 'Retry-After');
     const json = await request(ctx.app).get('/crowd/xmm-sources/classify').set('Accept', JSON_).expect(429);

@@ -46,6 +46,10 @@ describe('crowd: any challenge gets a working subject page', function () {
     assert.deepEqual(listed.body.workflows.map((w: { slug: string; classes: string[] }) => [w.slug, w.classes]), [['generic', CLASSES]]);
 
     const volunteer = await signedInAgent(ctx.app, 'vera@example.org', 'Vera');
+    // A first visit starts with the tutorial, in the challenge's own words too.
+    await volunteer.agent.get('/crowd/generic/classify').expect(303).expect('Location', '/crowd/generic/tutorial');
+    const tutorial = await volunteer.agent.get('/crowd/generic/tutorial').expect(200);
+    assertNoXrayWords(tutorial.text);
     const page = await volunteer.agent.get('/crowd/generic/classify').expect(200);
     assertNoXrayWords(page.text);
     assert.match(page.text, /data-testid="plot-histograms"/);
@@ -97,14 +101,14 @@ describe('crowd: any challenge gets a working subject page', function () {
     const custom = ['features:', '  - label: Shape', '    columns:', '      - { column: x1, label: Length, unit: cm, format: "fixed:1" }', 'classes:', '  - { name: beta, display: Beta things, colour: "#123456", key: b }', 'clues:', '  alpha:', '    - { column: x1, below: 1, text: alphas are short }'].join('\n');
     await org.agent.post('/organize/generic/crowd-page').set('Accept', JSON_).send({ _csrf: org.csrf, yaml: custom }).expect(200);
     const volunteer = await signedInAgent(ctx.app, 'walt@example.org', 'Walt');
-    const shown = await volunteer.agent.get('/crowd/generic/classify').expect(200);
+    const shown = await volunteer.agent.get('/crowd/generic/classify?tutorial=seen').expect(200);
     assert.match(shown.text, /<caption>Shape<\/caption>\s*<tr><th scope="row">Length<\/th><td class="num">[−\d.]+ cm<\/td>/);
     assert.doesNotMatch(shown.text, /data-testid="plot-histograms"/, 'no plots declared, none drawn');
     assert.match(shown.text, /data-testid="answer-beta" data-key="b"[^>]*>Beta things <kbd>b<\/kbd>/);
     assert.match(shown.text, /data-testid="answer-alpha" data-key="1"/, 'an unstyled class keeps its default key');
 
     await org.agent.post('/organize/generic/crowd-page').set('Accept', JSON_).send({ _csrf: org.csrf, reset: '1' }).expect(200);
-    const again = await volunteer.agent.get('/crowd/generic/classify').expect(200);
+    const again = await volunteer.agent.get('/crowd/generic/classify?tutorial=seen').expect(200);
     assert.match(again.text, /data-testid="plot-histograms"/);
     await request(ctx.app).get('/organize/generic/crowd-page').expect((r) => assert.ok([302, 303, 401, 403].includes(r.status), `anonymous got ${r.status}`));
   });

@@ -8,17 +8,34 @@ import { SESSION_COOKIE } from '../src/web/middleware.js';
 
 export type Agent = ReturnType<typeof request.agent>;
 
+/** A promotion rule from training to live subjects (crowd_workflows.promote_*). */
+export interface PromotionRule {
+  correct: number;
+  window: number;
+  eachClass?: boolean;
+}
+
+/** Window 0: no training gate, every volunteer is served as before earned promotion (tests not about training). */
+export const NO_TRAINING_GATE: PromotionRule = { correct: 0, window: 0 };
+
+export async function setPromotion(ctx: TestContext, workflowId: number, rule: PromotionRule) {
+  await ctx.handle.db.updateTable('crowd_workflows').set({ promote_correct: rule.correct, promote_window: rule.window, promote_each_class: rule.eachClass === false ? 0 : 1 }).where('id', '=', workflowId).execute();
+}
+
 /**
  * A test app with the xmm-sources crowd workflow; CROWD_* variables apply while the app is built.
- * Tests vote at machine speed, so no vote is too fast unless a test sets CROWD_MIN_VOTE_MS.
+ * Tests vote at machine speed, so no vote is too fast unless a test sets CROWD_MIN_VOTE_MS. The
+ * workflow has no training gate unless `promotion` gives one.
  */
-export async function crowdContext(opts: WorkflowOptions = {}, env: Record<string, string> = {}): Promise<TestContext & { workflowId: number }> {
+export async function crowdContext(opts: WorkflowOptions & { promotion?: PromotionRule } = {}, env: Record<string, string> = {}): Promise<TestContext & { workflowId: number }> {
+  const { promotion = NO_TRAINING_GATE, ...workflowOpts } = opts;
   env = { CROWD_VOTES_PER_MINUTE_USER: '100000', CROWD_VOTES_PER_MINUTE_IP: '100000', CROWD_SERVES_PER_MINUTE_IP: '100000', CROWD_MIN_VOTE_MS: '0', ...env };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   try {
     const ctx = await createTestContext({ challenges: ['xmm-sources'] });
-    const workflowId = await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 40, goldPerClass: 8, knownPerClass: 0, ...opts });
+    const workflowId = await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 40, goldPerClass: 8, knownPerClass: 0, ...workflowOpts });
+    await setPromotion(ctx, workflowId, promotion);
     return { ...ctx, workflowId };
   } finally {
     for (const [k, v] of Object.entries(saved)) {

@@ -21,6 +21,10 @@ export interface Workflow {
   adaptiveThreshold: number;
   adaptiveMinVotes: number;
   trainingChances: number[];
+  /** Promotion from training: promoteCorrect correct among the last promoteWindow gold answers (window 0: no gate), and one per class when promoteEachClass. */
+  promoteCorrect: number;
+  promoteWindow: number;
+  promoteEachClass: boolean;
   /** See RoutingMode; randomShare is the share of serves left to the retirement rule under entropy routing. */
   routing: RoutingMode;
   randomShare: number;
@@ -40,6 +44,9 @@ function toWorkflow(r: WorkflowRow & { slug: string; title: string }): Workflow 
     adaptiveThreshold: r.adaptive_threshold,
     adaptiveMinVotes: r.adaptive_min_votes,
     trainingChances: JSON.parse(r.training_chances_json),
+    promoteCorrect: r.promote_correct,
+    promoteWindow: r.promote_window,
+    promoteEachClass: r.promote_each_class === 1,
     routing: r.routing,
     randomShare: r.random_share,
     active: r.active === 1,

@@ -15,6 +15,9 @@ import { classButtonsOf, renderSubject } from './display/render.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
+import { trainingFeedback } from './training/feedback.js';
+import { shouldShowTutorial, trainingStatus } from './training/service.js';
+import { TUTORIAL_COOKIE } from './training/tutorial.js';
 import { refreshRoutingEntropy } from './routing-entropy.js';
 import { CROWD_CONSENSUS_JOB, classificationsCsv, commentsCsv, consensusCsv } from './consensus.js';
 import { comparisonView, pageModel } from './compare/service.js';
@@ -110,6 +113,8 @@ export function crowdRoutes(ctx: AppContext): Router {
 
   r.get('/crowd/:slug/classify', perIpServes, async (req, res) => {
     const wf = await workflowOf(req);
+    // A first visit starts with the tutorial (which then says "seen": by the volunteer's row, or a cookie).
+    if (!wantsJson(req) && req.query.tutorial !== 'seen' && (await shouldShowTutorial(ctx.db.db, wf, voterOf(req, res, false), req.cookies?.[TUTORIAL_COOKIE]))) return res.redirect(303, `/crowd/${wf.slug}/tutorial`);
     // A serve is stored once the browser shows it keeps the anonymous cookie, so one that keeps none adds no rows.
     const store = !!req.user || anonCookieOf(req) !== null;
     const voter = voterOf(req, res, true)!;
@@ -120,7 +125,7 @@ export function crowdRoutes(ctx: AppContext): Router {
       if (!served) return res.json({ subject: null, done: true });
       const s = served.subject;
       const { plots: _plots, ...view } = subjectView(display, wf, s);
-      return res.json({ subject: { ...view, features: featuresOf(s) }, token: served.token, training: served.training, experience: served.experience, classes });
+      return res.json({ subject: { ...view, features: featuresOf(s) }, token: served.token, training: served.training, experience: served.experience, classes, status: served.status });
     }
     res.render('crowd/classify', {
       title: `Classify · ${wf.title}`,
@@ -129,6 +134,7 @@ export function crowdRoutes(ctx: AppContext): Router {
       token: served?.token,
       training: served?.training,
       experience: served?.experience ?? 0,
+      trainingStatus: served?.status,
       anonymous: !req.user,
       thanks: req.query.thanks === '1',
       classes,
@@ -142,9 +148,13 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (!voter) throw new UserError(403, 'not_served', 'This subject was not served to you.');
     const body = parseBody(bodies.vote, req.body, 'bad_vote');
     const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, body.token), answer: body.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES });
-    if (wantsJson(req)) return res.status(201).json({ vote: result });
+    // A training answer teaches: the clues in this subject's own values (training/feedback.ts), and where the voter now stands.
+    const display = await crowdDisplayOf(ctx.db.db, wf);
+    const feedback = result.feedback && trainingFeedback(display.config, featuresOf(subject), result.feedback.trueClass, result.answer, wf.clues);
+    const training = result.feedback ? await trainingStatus(ctx.db.db, wf, voter) : undefined;
+    if (wantsJson(req)) return res.status(201).json({ vote: feedback ? { ...result, feedback: { ...result.feedback, ...feedback } } : result, ...(training && { training }) });
     if (!result.feedback) return res.redirect(303, `/crowd/${wf.slug}/classify?thanks=1`);
-    res.render('crowd/feedback', { title: 'Training feedback', wf, result, subject: subjectView(await crowdDisplayOf(ctx.db.db, wf), wf, subject) });
+    res.render('crowd/feedback', { title: 'Training feedback', wf, result, feedback, training, subject: subjectView(display, wf, subject) });
   });
 
   r.get('/crowd/leaderboard', async (req, res) => {

@@ -9,6 +9,7 @@ import { ensureVolunteer, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
+import { goldClassOrder, trainingState, type TrainingView } from './training/service.js';
 
 /** Who is classifying: a signed-in user, or an anonymous browser (its cookie id). */
 export interface Voter {
@@ -30,6 +31,8 @@ export interface Served {
   experience: number;
   /** Entropy routing chose the subject (not the retirement rule). */
   routed: boolean;
+  /** Where the voter stands in training (gold only until promoted). */
+  status: TrainingView;
 }
 
 /** A new subject is drawn at random among the tied ones in this many of the next in line. */
@@ -66,13 +69,18 @@ export interface ServeOptions {
 
 /**
  * The subject to show: the one served and not yet answered (within the reserve window, so a reload
- * shows the same subject), else a new one this voter has been neither served nor has answered. Gold
- * comes with the workflow's training chance for the voter's experience. Null when nothing is left.
+ * shows the same subject), else a new one this voter has been neither served nor has answered.
+ * A voter in training (not yet promoted, training/promotion.ts) is served gold only; once promoted,
+ * gold comes with the workflow's training chance for the voter's experience. Gold is drawn from the
+ * class the voter has answered least gold of. A voter still in training who has answered every gold
+ * subject left to them gets live subjects: their votes are weighed by the confusion matrix their
+ * gold answers taught, as anyone's, so a poor record counts for little. Null when nothing is left.
  */
 export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, secret: Buffer, opts: ServeOptions): Promise<Served | null> {
   const db = handle.db;
   const { reserveMinutes, rand = Math.random, now = Date.now } = opts;
   const n = await experience(handle, wf, voter);
+  const { view: status, answers: goldAnswered } = await trainingState(db, wf, voter, { now });
   const cutoff = new Date(now() - reserveMinutes * 60_000).toISOString();
   // A new subject is served only when none is open, so the open one, if any, is the latest serve.
   const latest = await db
@@ -92,7 +100,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     const { served_at_v, routed_v, answered: _answered, ...subject } = open;
     const servedMs = Date.parse(served_at_v);
     const routed = routed_v === 1;
-    return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, routed, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs, routed }) };
+    return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, routed, status, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs, routed }) };
   }
 
   let expertMember = false;
@@ -101,7 +109,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     if (v) expertMember = v.expert === 1;
     else await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
   }
-  const wantGold = rand() < trainingChance(wf.trainingChances, n);
+  const wantGold = !status.promoted || rand() < trainingChance(wf.trainingChances, n);
   // Subjects this voter may be served: in the workflow, unretired, neither served to nor answered by them.
   const eligible = (gold: boolean) => {
     const q = db
@@ -114,7 +122,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').where('x.voter', '=', voter.key).whereRef('x.subject_id', '=', 's.id'))));
     return expertMember ? q.orderBy('s.expert', 'desc') : q.where('s.expert', '=', 0);
   };
-  const byRetirement = async (gold: boolean, knownOnly = false) => {
+  const byRetirement = async (gold: boolean, knownOnly = false, goldClass?: number) => {
     // Live subjects closest to retirement first keeps the number of open subjects small. The index
     // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
     // all; ties among the first few are broken at random. The id breaks ties among candidates in a
@@ -122,6 +130,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     // crowd is served the same subjects on every run.
     const first = await eligible(gold)
       .$if(knownOnly, (q) => q.where('s.gold_class', 'is not', null))
+      .$if(goldClass !== undefined, (q) => q.where('s.gold_class', '=', goldClass!))
       .orderBy('s.vote_count', gold ? 'asc' : 'desc')
       .orderBy('s.id')
       .limit(PICK_AMONG)
@@ -141,13 +150,22 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     const subject = await byRetirement(false);
     return subject && { subject, routed: false };
   };
+  // Gold stratified by class: the class this voter has answered least gold of, then the retirement rule within it.
+  const byClass = async (): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
+    for (const cls of await goldClassOrder(db, wf, voter, rand, goldAnswered)) {
+      const subject = await byRetirement(true, false, cls);
+      if (subject) return { subject, routed: false };
+    }
+    return undefined;
+  };
   const pick = async (gold: boolean): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
-    if (!gold && opts.knownShare && rand() < opts.knownShare) {
+    if (gold) return byClass();
+    if (opts.knownShare && rand() < opts.knownShare) {
       const known = await byRetirement(false, true);
       if (known) return { subject: known, routed: false };
     }
-    if (!gold && wf.routing === 'entropy' && !(rand() < wf.randomShare)) return byEntropy();
-    const subject = await byRetirement(gold);
+    if (wf.routing === 'entropy' && !(rand() < wf.randomShare)) return byEntropy();
+    const subject = await byRetirement(false);
     return subject && { subject, routed: false };
   };
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -156,7 +174,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     const { subject, routed } = picked;
     const servedAt = new Date(now()).toISOString();
     const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt), routed });
-    if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed };
+    if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed, status };
     const inserted = await db
       .insertInto('crowd_serves')
       .values({ workflow_id: wf.id, subject_id: subject.id, voter: voter.key, served_at: servedAt, routed: routed ? 1 : 0 })
@@ -164,7 +182,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
       .returning('id')
       .executeTakeFirst();
     if (!inserted) continue; // served to this voter by a concurrent request: pick again
-    return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed };
+    return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed, status };
   }
   return null;
 }

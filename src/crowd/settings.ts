@@ -27,16 +27,27 @@ const form = z.object({
   routing: routingField,
   randomShare: randomShareField,
   active: z.preprocess(blankToUndefined, z.union([z.boolean(), z.enum(['0', '1', 'true', 'false', 'on'])]).optional()),
+  promoteCorrect: wholeField('promotion: correct answers'),
+  promoteWindow: wholeField('promotion: last gold answers'),
+  promoteEachClass: z.preprocess(blankToUndefined, z.union([z.boolean(), z.enum(['0', '1', 'true', 'false'])], { message: 'promotion: one per class is yes (1) or no (0)' }).optional()),
 });
+
+const yes = (v: boolean | string) => v === true || ['1', 'true', 'on'].includes(String(v));
+
+/** The promotion rule after the form: correct answers cannot outnumber the answers they are counted among. */
+function promotionProblems(correct: number, window: number, submitted: boolean): string[] {
+  if (!submitted || window === 0) return [];
+  return correct > window ? [`promotion: correct answers (${correct}) must not exceed the last gold answers counted (${window})`] : [];
+}
 
 /** The columns to update, from the submitted form over the current settings; 400 listing every problem. */
 export function workflowSettings(body: unknown, wf: Workflow) {
   const parsed = form.safeParse(body ?? {});
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => i.message);
-    throw new UserError(400, 'bad_settings', `The settings were not saved: ${problems.join('; ')}.`, { problems });
-  }
   const b = parsed.data;
+  const promoteCorrect = b?.promoteCorrect ?? wf.promoteCorrect;
+  const promoteWindow = b?.promoteWindow ?? wf.promoteWindow;
+  const problems = [...(parsed.error?.issues.map((i) => i.message) ?? []), ...promotionProblems(promoteCorrect, promoteWindow, b !== undefined && (b.promoteCorrect !== undefined || b.promoteWindow !== undefined))];
+  if (!b || problems.length) throw new UserError(400, 'bad_settings', `The settings were not saved: ${problems.join('; ')}.`, { problems });
   return {
     retirement: b.retirement ?? wf.retirement,
     retire_count: b.retireCount ?? wf.retireCount,
@@ -45,6 +56,9 @@ export function workflowSettings(body: unknown, wf: Workflow) {
     training_chances_json: JSON.stringify(b.trainingChances ?? wf.trainingChances),
     routing: b.routing ?? wf.routing,
     random_share: b.randomShare ?? wf.randomShare,
-    active: b.active === undefined ? (wf.active ? 1 : 0) : b.active === true || ['1', 'true', 'on'].includes(String(b.active)) ? 1 : 0,
+    active: b.active === undefined ? (wf.active ? 1 : 0) : yes(b.active) ? 1 : 0,
+    promote_correct: promoteCorrect,
+    promote_window: promoteWindow,
+    promote_each_class: b.promoteEachClass === undefined ? (wf.promoteEachClass ? 1 : 0) : yes(b.promoteEachClass) ? 1 : 0,
   };
 }

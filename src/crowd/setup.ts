@@ -19,7 +19,7 @@ import { isEvaluationRow } from './evaluation-split.js';
 export const DEFAULT_CLUES: Record<string, string> = {
   AGN: 'brighter in X-rays than its optical counterpart suggests for a star; X-ray-to-optical ratio between −1 and 1; spectrum a straight line sloping down (photon index about 1.5–2); WISE W1−W2 above about 0.8; no parallax or distance.',
   Star: 'a bright optical and infrared counterpart; X-ray-to-optical ratio below about −2; a soft X-ray spectrum that drops steeply at high energy; a measured distance or significant parallax; flares can make it variable.',
-  XRB: 'X-ray bright and hard; a high X-ray-to-optical ratio; often strongly variable; usually in the Galactic plane, near the middle line of the sky map.',
+  XRB: 'X-ray bright and hard; a high X-ray-to-optical ratio; often strongly variable; usually close to the plane of the Milky Way.',
   CV: 'a hard X-ray spectrum with a faint, blue optical counterpart; X-ray-to-optical ratio around 0 to 1; variable; nearby, often with a measured distance.',
   Other: 'an isolated neutron star: X-rays with little or no optical counterpart (a very high X-ray-to-optical ratio), often a very soft thermal spectrum or a pulsar.',
 };

@@ -69,6 +69,11 @@ describe('browser: a volunteer classifies a HiggsML event and a generic subject'
     it(`classifies a HiggsML event at ${vp.width} px`, async () => {
       const user = await signUp(ctx.handle.db, { email: `higgs-${vp.name}@example.org`, name: `Higgs ${vp.name}`, password: 'correct horse battery' });
       const page = await openSignedIn(browser, base, await startSession(ctx.handle.db, user.id, 1), '/crowd/higgsml/classify', vp);
+      // A first visit opens the tutorial; its button leads to the first event.
+      await page.getByTestId('tutorial').waitFor();
+      assert.match(await page.getByTestId('tutorial').innerText(), /Higgs/);
+      await assertFitsAndButtonsReachable(page, [], `higgsml-${vp.name}-tutorial`);
+      await page.getByTestId('start').click();
       await page.getByTestId('plot-event').waitFor();
       assert.equal(await page.locator('[data-testid="plot-event"] svg').count(), 2, 'transverse plane and η–φ views');
       assert.match(await page.getByTestId('derived-panel').innerText(), /Estimated Higgs-candidate mass \(MMC\)/);
@@ -87,6 +92,8 @@ describe('browser: a volunteer classifies a HiggsML event and a generic subject'
     it(`classifies a subject of a web-created challenge at ${vp.width} px`, async () => {
       const user = await signUp(ctx.handle.db, { email: `generic-${vp.name}@example.org`, name: `Generic ${vp.name}`, password: 'correct horse battery' });
       const page = await openSignedIn(browser, base, await startSession(ctx.handle.db, user.id, 1), '/crowd/generic/classify', vp);
+      await page.getByTestId('start').click();
+      await page.getByTestId('answers').waitFor();
       assert.ok((await page.locator('svg.histogram').count()) >= 2, 'class histograms');
       await assertFitsAndButtonsReachable(page, ['alpha', 'beta', 'gamma'], `generic-${vp.name}`);
       await page.getByTestId('answer-beta').click();

@@ -44,6 +44,10 @@ describe('browser: a new volunteer trains, classifies, and sees the profile and 
     await signUp(page, 'vera@example.org', 'Vera Rubin');
     await page.goto(`${base}/crowd`);
     await page.click('[data-testid="start-xmm-sources"]');
+    // A first visit begins with the tutorial.
+    await page.waitForSelector('[data-testid="tutorial"]');
+    assert.ok((await page.locator('[data-testid="tutorial-step"]').count()) >= 2);
+    await page.click('[data-testid="start"]');
 
     for (let i = 0; i < 3; i++) {
       await page.waitForSelector('[data-testid="training"]');
@@ -74,6 +78,33 @@ describe('browser: a new volunteer trains, classifies, and sees the profile and 
     const weekly = (await page.textContent('[data-testid="weekly"]'))!;
     assert.match(weekly, /Vera Rubin/);
     assert.match((await page.textContent('[data-testid="all-time"]'))!, /Vera Rubin\s*\S+\s*6/);
+    await context.close();
+  });
+
+  it('shows the training feedback beside the subject on a wide screen, and above it on a phone', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signUp(page, 'wide@example.org', 'Wide Screen');
+    await page.goto(`${base}/crowd/xmm-sources/tutorial`);
+    await page.click('[data-testid="start"]');
+    const answerAndMeasure = async () => {
+      await page.waitForSelector('[data-testid="training"]');
+      await page.click('[data-testid="answer-AGN"]');
+      await page.waitForSelector('[data-testid="feedback-subject"]');
+      const feedback = (await page.locator('[data-testid="feedback"]').boundingBox())!;
+      const subject = (await page.locator('[data-testid="feedback-subject"]').boundingBox())!;
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(await page.locator('[data-testid="feedback-subject"] svg.spectrum').isVisible(), 'the subject is shown, not folded away');
+      return { feedback, subject, width };
+    };
+    const wide = await answerAndMeasure();
+    assert.ok(wide.subject.x >= wide.feedback.x + wide.feedback.width - 1, `side by side: feedback ends at ${wide.feedback.x + wide.feedback.width}, subject starts at ${wide.subject.x}`);
+    assert.ok(wide.width <= 1282, `page is ${wide.width}px wide`);
+    await page.click('[data-testid="next"]');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const narrow = await answerAndMeasure();
+    assert.ok(narrow.subject.y >= narrow.feedback.y + narrow.feedback.height - 1, 'stacked on a phone');
+    assert.ok(narrow.width <= 392, `page is ${narrow.width}px wide on a 390px screen`);
     await context.close();
   });
 });

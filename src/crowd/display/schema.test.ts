@@ -110,6 +110,20 @@ describe('crowd/display/schema: parseCrowdConfig', () => {
     ]);
   });
 
+  it('takes an optional tutorial of { title, text } steps, and names what is wrong in a step', () => {
+    assert.equal(parsed(VALID).tutorial, undefined);
+    const steps = [{ title: 'What you see', text: 'A spectrum and a sky map.' }, { title: 'The classes', text: 'AGN are distant galaxies.\n\nStars are near.' }];
+    assert.deepEqual(parsed({ ...VALID, tutorial: steps }).tutorial, steps);
+    assert.deepEqual(problems({ tutorial: [{ title: 'Only a title' }, { title: ' ', text: 'x', extra: 1 }, 'a step'] }).sort(), [
+      'crowd.tutorial[0].text: is required',
+      'crowd.tutorial[1].extra: unknown key',
+      'crowd.tutorial[1].title: must not be empty',
+      'crowd.tutorial[2]: must be a mapping, got string',
+    ]);
+    assert.deepEqual(problems({ tutorial: [] }), ['crowd.tutorial: must list at least one step']);
+    assert.deepEqual(problems({ tutorial: 'read the guide' }), ['crowd.tutorial: must be a list of steps { title, text }']);
+  });
+
   it('writes paths as in the YAML', () => {
     assert.equal(crowdPath(['classes', 2, 'key']), 'crowd.classes[2].key');
     assert.equal(crowdPath([]), 'crowd');

@@ -113,6 +113,9 @@ export const clueRuleSchema = z
     if (r.between && r.between[0] > r.between[1]) ctx.addIssue({ code: 'custom', path: ['between'], message: `low (${r.between[0]}) must not be above high (${r.between[1]})` });
   });
 
+/** One step of the first-visit tutorial: a short title and a paragraph or two of plain text (blank lines separate paragraphs). */
+export const tutorialStepSchema = z.strictObject({ title: text, text });
+
 /**
  * A value computed from columns, usable wherever a column name is (features, plots, clues), so
  * the X-ray card's derived quantities stay expressible:
@@ -149,6 +152,8 @@ export const crowdConfigSchema = z
     plots: z.array(plotSchema, { message: 'must be a list' }).default([]),
     classes: z.array(classDisplaySchema, { message: 'must be a list' }).default([]),
     clues: z.record(z.string(), z.array(clueRuleSchema, { message: 'must be a list of rules' }), { message: 'must be a mapping of class name to rules' }).default({}),
+    /** The first-visit tutorial's steps, in order (absent: one is built from the rest of the configuration). */
+    tutorial: z.array(tutorialStepSchema, { message: 'must be a list of steps { title, text }' }).min(1, { message: 'must list at least one step' }).optional(),
   })
   .superRefine((c, ctx) => {
     const seenName = new Map<string, number>();
@@ -168,6 +173,7 @@ export type CrowdFeatureGroup = z.output<typeof featureGroupSchema>;
 export type CrowdPlot = z.output<typeof plotSchema>;
 export type CrowdClass = z.output<typeof classDisplaySchema>;
 export type ClueRule = z.output<typeof clueRuleSchema>;
+export type TutorialStep = z.output<typeof tutorialStepSchema>;
 
 /** `['classes', 2, 'key']` as `crowd.classes[2].key`. */
 export function crowdPath(path: readonly PropertyKey[]): string {

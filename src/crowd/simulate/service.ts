@@ -171,6 +171,7 @@ export async function deleteSimulatedCrowd(handle: DbHandle, slug: string): Prom
       votes += gone.length;
       for (const g of gone) if (!g.is_gold) touched.add(g.subject_id);
       await tx.deleteFrom('crowd_serves').where('voter', 'in', part.map((id) => userVoter(id).key)).execute();
+      await tx.deleteFrom('crowd_promotions').where('voter', 'in', part.map((id) => userVoter(id).key)).execute();
       await tx.deleteFrom('crowd_volunteers').where('user_id', 'in', part).execute();
       await tx.deleteFrom('users').where('id', 'in', part).execute();
     }

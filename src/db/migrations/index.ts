@@ -14,6 +14,7 @@ import { consensusPriorStrength } from './0011_consensus_prior_strength.js';
 import { crowdRouting } from './0012_crowd_routing.js';
 import { crowdRetrains } from './0013_crowd_retrains.js';
 import { crowdDisplay } from './0014_crowd_display.js';
+import { crowdTraining } from './0015_crowd_training.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -32,6 +33,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0012_crowd_routing': crowdRouting(),
     '0013_crowd_retrains': crowdRetrains(dialect),
     '0014_crowd_display': crowdDisplay(),
+    '0015_crowd_training': crowdTraining(),
   };
   return { getMigrations: async () => all };
 }

@@ -24,6 +24,11 @@ export interface CrowdWorkflowsTable {
   adaptive_min_votes: number;
   /** Zooniverse Designator's training_chances: chance that the n-th subject served is gold; the last entry is the floor. */
   training_chances_json: string;
+  /** Promotion from training to live subjects: this many correct among the last promote_window gold answers (0: no gate). */
+  promote_correct: Generated<number>;
+  promote_window: Generated<number>;
+  /** 1: promotion also needs a correct gold answer in every class that has gold. */
+  promote_each_class: Generated<number>;
   routing: Generated<RoutingMode>;
   /** Under entropy routing, the share of serves made by the retirement rule instead (0..1), so the crowd's accuracy can be estimated without the baseline's bias. */
   random_share: Generated<number>;
@@ -122,6 +127,15 @@ export interface CrowdVolunteersTable {
   /** Votes and fast votes since the last release (or ever): the fast share that decides a hold. */
   votes_since_review: Generated<number>;
   fast_since_review: Generated<number>;
+  /** When the volunteer saw the workflow's tutorial (null: not yet; the classify page shows it first). */
+  tutorial_seen_at: string | null;
+}
+
+/** A voter ('u:<user id>' or 'a:<anonymous cookie id>') who earned live subjects, and when; never revoked. */
+export interface CrowdPromotionsTable {
+  workflow_id: number;
+  voter: string;
+  promoted_at: string;
 }
 
 export interface CrowdCommentsTable {
@@ -172,6 +186,7 @@ export interface CrowdTables {
   crowd_serves: CrowdServesTable;
   crowd_votes: CrowdVotesTable;
   crowd_volunteers: CrowdVolunteersTable;
+  crowd_promotions: CrowdPromotionsTable;
   crowd_comments: CrowdCommentsTable;
   crowd_tags: CrowdTagsTable;
   crowd_flags: CrowdFlagsTable;
