@@ -13,6 +13,7 @@ import { simulatedVolunteers } from './0010_simulated_volunteers.js';
 import { consensusPriorStrength } from './0011_consensus_prior_strength.js';
 import { crowdRouting } from './0012_crowd_routing.js';
 import { crowdRetrains } from './0013_crowd_retrains.js';
+import { crowdLivePick } from './0017_crowd_live_pick.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0011_consensus_prior_strength': consensusPriorStrength(),
     '0012_crowd_routing': crowdRouting(),
     '0013_crowd_retrains': crowdRetrains(dialect),
+    '0017_crowd_live_pick': crowdLivePick(),
   };
   return { getMigrations: async () => all };
 }
