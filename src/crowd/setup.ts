@@ -68,20 +68,37 @@ export function readCsvRecords(file: string): Record<string, string>[] {
 }
 
 /**
- * The rows of a CSV file (plain or gzip) as records keyed by header, read as a stream: memory stays
- * that of the rows the caller keeps, and a caller that stops early reads no further.
+ * The rows of a CSV file (plain or gzip) as arrays of cells, the header first, read as a stream:
+ * memory stays that of the rows the caller keeps, and a caller that stops early reads no further.
+ * Arrays rather than records: on a 550,000-row test file they halve the parsing time.
  */
-export async function* streamCsvRecords(file: string): AsyncGenerator<Record<string, string>> {
-  const parser = parseStream(CSV_OPTIONS);
+export async function* streamCsvCells(file: string): AsyncGenerator<string[]> {
+  const parser = parseStream({ skip_empty_lines: true, bom: true, relax_column_count: true });
   const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   // The parser reports a read or gunzip error; stopping early destroys the parser, and pipeline then the rest.
   const done = () => undefined;
   if (await isGzipFile(file)) pipeline(raw, zlib.createGunzip(), parser, done);
   else pipeline(raw, parser, done);
   try {
-    for await (const record of parser) yield record as Record<string, string>;
+    for await (const cells of parser) yield cells as string[];
   } finally {
     parser.destroy();
+  }
+}
+
+/** One row's cells keyed by the header (a short row has fewer keys, as csv-parse's columns option gives). */
+export function recordOf(header: string[], cells: string[]): Record<string, string> {
+  const r: Record<string, string> = {};
+  for (let i = 0; i < Math.min(header.length, cells.length); i++) r[header[i]] = cells[i];
+  return r;
+}
+
+/** The rows of a CSV file (plain or gzip) as records keyed by header, streamed (streamCsvCells). */
+export async function* streamCsvRecords(file: string): AsyncGenerator<Record<string, string>> {
+  let header: string[] | null = null;
+  for await (const cells of streamCsvCells(file)) {
+    if (header) yield recordOf(header, cells);
+    else header = cells;
   }
 }
 
@@ -92,10 +109,11 @@ export function liveRank(id: string): number {
 
 /**
  * The live subjects among the test rows, in file order: the first `maxLive`, or the `liveLimit` rows
- * of smallest liveRank (ties by position), or all. The sample is kept in one pass: candidates are
- * trimmed to the best `liveLimit` whenever twice that many are held, so memory stays O(liveLimit).
+ * whose ids (`idOf`) have the smallest liveRank (ties by position), or all. The sample is kept in one
+ * pass: candidates are trimmed to the best `liveLimit` whenever twice that many are held, so memory
+ * stays O(liveLimit).
  */
-export async function chooseLiveRows<R extends Record<string, string>>(rows: AsyncIterable<R>, idColumn: string, opts: { maxLive?: number; liveLimit?: number }): Promise<R[]> {
+export async function chooseLiveRows<R>(rows: AsyncIterable<R>, idOf: (row: R) => string, opts: { maxLive?: number; liveLimit?: number }): Promise<R[]> {
   const { maxLive, liveLimit } = opts;
   const kept: Array<{ row: R; rank: number; at: number }> = [];
   let cutoff = Infinity;
@@ -103,7 +121,7 @@ export async function chooseLiveRows<R extends Record<string, string>>(rows: Asy
   const byRank = (a: { rank: number; at: number }, b: { rank: number; at: number }) => a.rank - b.rank || a.at - b.at;
   for await (const row of rows) {
     if (maxLive && at >= maxLive) break;
-    const rank = liveLimit === undefined ? 0 : liveRank(row[idColumn]);
+    const rank = liveLimit === undefined ? 0 : liveRank(idOf(row));
     // A rank equal to the cutoff loses: the row held at the cutoff came first.
     if (rank < cutoff) kept.push({ row, rank, at });
     at++;
@@ -199,7 +217,10 @@ export async function createWorkflow(handle: DbHandle, challenge: Challenge, opt
   const knownPerClass = opts.knownPerClass ?? Math.round(goldPerClass / 2);
   const crowdRows = await takeTrainRows(streamCsvRecords(path.join(challenge.folder, challenge.train_file)), idCol, target, classes, goldPerClass + knownPerClass);
   const { gold, known } = splitGoldAndKnown(crowdRows, target, classes, goldPerClass, knownPerClass);
-  const live = await chooseLiveRows(streamCsvRecords(path.join(challenge.folder, challenge.test_file)), idCol, opts);
+  const testRows = streamCsvCells(path.join(challenge.folder, challenge.test_file));
+  const testHeader = (await testRows.next()).value ?? [];
+  const testId = testHeader.indexOf(idCol);
+  const live = (await chooseLiveRows(testRows, (cells) => cells[testId] ?? '', opts)).map((cells) => recordOf(testHeader, cells));
   const prior = JSON.stringify(Array.from(uniformPrior(classes.length)));
   const now = nowIso();
 
