@@ -5,14 +5,25 @@ import { loadCrowdConfig } from '../src/crowd/config.js';
 import { simulateCrowdVotes, type SimulateOptions } from '../src/crowd/simulate/service.js';
 
 /**
- * Demo crowd workflows: the X-ray source challenges, when imported and without a workflow yet. One
- * routes by the baseline's doubt (entropy, with the default random share), the other by retirement,
- * so the demo shows both. The demo's baselines are submitted after the crowd is seeded: until the
- * first is scored (which sets the entropies) entropy routing serves by the retirement rule.
+ * Demo crowd workflows, for each demo challenge imported and without a workflow yet. Of the X-ray
+ * source challenges one routes by the baseline's doubt (entropy, with the default random share), the
+ * other by retirement, so the demo shows both. The demo's baselines are submitted after the crowd is
+ * seeded: until the first is scored (which sets the entropies) entropy routing serves by the
+ * retirement rule.
+ *
+ * HiggsML: test events are the subjects, training events the gold set, classes s and b. Its live
+ * subjects are HIGGS_DEMO_LIVE events sampled by id hash from the 11,889 test events (setup.ts
+ * liveLimit). The simulated crowd's votes retire a few hundred of them at 3 votes each, so a few
+ * thousand keep the pool far from exhausted while the workflow, its page and the comparison stay
+ * quick to build; all 11,889 would add rows that no simulated vote reaches. Three votes per event,
+ * as Higgs Hunters' two classes need fewer than CLAXSON's five, give the crowd AMS hundreds of events.
  */
+export const HIGGS_DEMO_LIVE = 2000;
+
 export const CROWD_DEMO: Record<string, WorkflowOptions> = {
   'xmm-sources': { retirement: 'fixed', retireCount: 20 },
   'xray-sources': { retirement: 'adaptive', adaptiveThreshold: 0.95, adaptiveMinVotes: 5, routing: 'entropy' },
+  higgsml: { retirement: 'fixed', retireCount: 3, liveLimit: HIGGS_DEMO_LIVE },
 };
 
 /**

@@ -7,9 +7,10 @@ import { leaderboardRoutes } from './leaderboards/routes.js';
 import { baselineRoutes } from './baseline/routes.js';
 import { crowdRoutes } from './crowd/routes.js';
 import { trainingRoutes } from './crowd/training/routes.js';
+import { crowdGuideRoutes } from './crowd/guide-routes.js';
 import { apiRoutes } from './api/routes.js';
 import { teamRoutes } from './teams/routes.js';
 import { organizerRoutes } from './organizers/routes.js';
 
 /** Every domain's routes, in mounting order. Later domains add one line here. */
-export const domainRoutes: Array<(ctx: AppContext) => Router> = [accountRoutes, challengeRoutes, submissionRoutes, leaderboardRoutes, apiRoutes, crowdRoutes, trainingRoutes, teamRoutes, organizerRoutes, baselineRoutes];
+export const domainRoutes: Array<(ctx: AppContext) => Router> = [accountRoutes, challengeRoutes, submissionRoutes, leaderboardRoutes, apiRoutes, crowdRoutes, trainingRoutes, crowdGuideRoutes, teamRoutes, organizerRoutes, baselineRoutes];

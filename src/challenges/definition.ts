@@ -375,6 +375,7 @@ export async function loadChallengeFolder(dir: string): Promise<ChallengeDefinit
     const columns = await readCsvHeader(test);
     for (const line of checkCrowdConfig(crowd, { columns: columns ?? [], classes })) problems.push(`${yamlPath}: ${line}`);
   }
+  if (crowd?.field_guide && !isFile(path.join(dir, crowd.field_guide))) problems.push(`${yamlPath}: crowd.field_guide: no file ${JSON.stringify(crowd.field_guide)} in the challenge folder`);
 
   if (problems.length || !def) throw new ChallengeFolderError(dir, problems.length ? problems : [`${yamlPath}: invalid`]);
 

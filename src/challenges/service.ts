@@ -38,8 +38,9 @@ export async function importChallengeFolder(handle: DbHandle, dataDir: string, d
   if (await slugExists(handle.db, def.slug)) throw new Error(`A challenge with slug '${def.slug}' is already imported.`);
   const target = path.join(dataDir, 'challenges', def.slug);
   fs.mkdirSync(target, { recursive: true });
-  // challenge.yaml travels too: its crowd: section declares the volunteers' page (src/crowd/display/store.ts).
-  const files = [path.join(dir, 'challenge.yaml'), def.files.train, def.files.test, def.files.solution, def.files.sampleSubmission].filter((f): f is string => !!f);
+  // challenge.yaml and the crowd's field guide travel too: pages read the crowd: section and the guide from the copy.
+  const extras = [path.join(dir, 'challenge.yaml'), ...(def.crowd?.field_guide ? [path.join(dir, def.crowd.field_guide)] : [])];
+  const files = [def.files.train, def.files.test, def.files.solution, def.files.sampleSubmission, ...extras].filter((f): f is string => !!f);
   const total = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   let copied = 0;
   for (const f of files) {

@@ -11,6 +11,7 @@ import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
 import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
 import { hashIp, tokenSecret, verifyServe } from './token.js';
 import { crowdDisplayOf, type CrowdDisplay } from './display/store.js';
+import { viewableWorkflow } from './access.js';
 import { classButtonsOf, renderSubject } from './display/render.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
@@ -72,8 +73,7 @@ export function crowdRoutes(ctx: AppContext): Router {
       if (wfCache.size > 1000) wfCache.clear();
       wfCache.set(slug, { wf, at: Date.now() });
     }
-    if (!wf || (!wf.active && !(await canOrganize(ctx.db, req.user, { id: wf.challengeId })))) throw new UserError(404, 'not_found', `No crowd workflow for '${req.params.slug}'.`);
-    return wf;
+    return viewableWorkflow(ctx.db, wf, slug, req.user);
   }
 
   /** The workflow of the URL, for its challenge's organizers (and admins) only. */
@@ -138,6 +138,7 @@ export function crowdRoutes(ctx: AppContext): Router {
       anonymous: !req.user,
       thanks: req.query.thanks === '1',
       classes,
+      fieldGuide: display.config.field_guide ? `/crowd/${wf.slug}/guide` : null,
     });
   });
 

@@ -124,6 +124,16 @@ describe('crowd/display/schema: parseCrowdConfig', () => {
     assert.deepEqual(problems({ tutorial: 'read the guide' }), ['crowd.tutorial: must be a list of steps { title, text }']);
   });
 
+  it('takes a field guide as a bare markdown file name, never a path out of the folder', () => {
+    assert.equal(parsed(withEdit((c) => (c.field_guide = 'field-guide.md'))).field_guide, 'field-guide.md');
+    assert.equal(parsed(VALID).field_guide, undefined);
+    for (const bad of ['../secret.md', '/etc/passwd.md', 'guides/higgs.md', 'guide.txt', '.hidden.md', 'a\\b.md']) {
+      const [line] = problems(withEdit((c) => (c.field_guide = bad)));
+      assert.match(line, /^crowd\.field_guide: must be the name of a markdown file in the challenge folder/, bad);
+    }
+    assert.deepEqual(problems(withEdit((c) => (c.field_guide = 7 as never))), ['crowd.field_guide: must be a file name']);
+  });
+
   it('writes paths as in the YAML', () => {
     assert.equal(crowdPath(['classes', 2, 'key']), 'crowd.classes[2].key');
     assert.equal(crowdPath([]), 'crowd');

@@ -21,6 +21,7 @@ import { z } from 'zod';
 
 export const NUMBER_FORMAT_RE = /^(auto|int|text|flag|fixed:[0-6]|sci:[0-6])$/;
 const COLOUR_RE = /^#[0-9a-fA-F]{6}$/;
+const FIELD_GUIDE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.md$/;
 
 /** A zod error option: "is required" when the key is absent, `message` otherwise. */
 const expected = (message: string) => ({ error: (iss: { input?: unknown }) => (iss.input === undefined ? 'is required' : message) });
@@ -148,6 +149,8 @@ export const crowdConfigSchema = z
     derived: z.record(z.string().min(1), derivedSchema, { message: 'must be a mapping of name to a derived value' }).default({}),
     /** Cell values meaning "not measured" besides empty/NaN (HiggsML: -999). */
     missing_values: z.array(finite, { message: 'must be a list of numbers' }).default([]),
+    /** A markdown file of the challenge folder, served at /crowd/<slug>/guide. A bare name, so it cannot point outside the folder; that it exists is checked on import. */
+    field_guide: z.string({ message: 'must be a file name' }).regex(FIELD_GUIDE_RE, { message: 'must be the name of a markdown file in the challenge folder, such as field-guide.md (letters, digits, . _ -, ending in .md; no folders)' }).optional(),
     features: z.array(featureGroupSchema, { message: 'must be a list' }).default([]),
     plots: z.array(plotSchema, { message: 'must be a list' }).default([]),
     classes: z.array(classDisplaySchema, { message: 'must be a list' }).default([]),

@@ -10,8 +10,22 @@ export type ProfileChoice = Profile | 'mixed';
 /** Shares of each profile in a mixed crowd: mostly skilled, some of every other kind. */
 export const MIXED_SHARES: Record<Profile, number> = { expert: 0.1, skilled: 0.5, noisy: 0.15, biased: 0.15, spammer: 0.1 };
 
-/** Per-class accuracy ranges (the issue's: skilled 0.5 to 0.9). */
+/** Per-class accuracy ranges (the issue's: skilled 0.5 to 0.9), for five classes; accuracyRange lifts them above chance for fewer. */
 const ACCURACY: Record<'expert' | 'skilled' | 'noisy', [number, number]> = { expert: [0.95, 0.99], skilled: [0.5, 0.9], noisy: [0, 0.45] };
+
+/**
+ * A profile's per-class accuracy range with k classes. Noisy volunteers sit between chance and 0.45,
+ * worse than skilled but better than a coin; skilled ones at least 0.1 above chance. With two classes
+ * (HiggsML's s and b) chance is 0.5, so the five-class ranges would make noisy volunteers worse than a
+ * coin and some skilled ones no better: there noisy is 0.55 to 0.65 and skilled 0.6 to 0.9.
+ */
+export function accuracyRange(profile: 'expert' | 'skilled' | 'noisy', k: number): [number, number] {
+  const chance = 1 / k;
+  const [lo, hi] = ACCURACY[profile];
+  if (profile === 'noisy') return [chance + 0.05, Math.max(hi, chance + 0.15)];
+  if (profile === 'skilled') return [Math.max(lo, chance + 0.1), hi];
+  return [lo, hi];
+}
 
 export interface SimulatedVolunteer {
   profile: Profile;
@@ -71,12 +85,7 @@ export function drawVolunteer(rng: () => number, profile: Profile, classes: stri
     case 'expert':
     case 'skilled':
     case 'noisy':
-      for (let t = 0; t < k; t++) {
-        // Noisy volunteers sit between chance and 0.45: worse than skilled, better than a coin.
-        const [lo, hi] = ACCURACY[profile];
-        const acc = profile === 'noisy' ? between(rng, [Math.min(1 / k + 0.05, hi), hi]) : between(rng, [lo, hi]);
-        setRow(t, accuracyRow(rng, k, t, acc));
-      }
+      for (let t = 0; t < k; t++) setRow(t, accuracyRow(rng, k, t, between(rng, accuracyRange(profile, k))));
       note = profile;
       if (profile === 'expert') pageMs = [floor + 8000, floor + 45_000];
       break;

@@ -1,10 +1,8 @@
 /** The first-visit tutorial of a workflow: GET /crowd/:slug/tutorial (a plain page; no JavaScript needed). */
 import { Router } from 'express';
 import type { AppContext } from '../../app.js';
-import { UserError } from '../../web/errors.js';
 import { wantsJson } from '../../web/middleware.js';
-import { canOrganize } from '../../organizers/access.js';
-import { workflowBySlug } from '../repo.js';
+import { workflowForViewer } from '../access.js';
 import { crowdDisplayOf } from '../display/store.js';
 import { tutorialSeen } from './service.js';
 import { TUTORIAL_COOKIE, tutorialSteps, withSeenWorkflow } from './tutorial.js';
@@ -15,9 +13,7 @@ export function trainingRoutes(ctx: AppContext): Router {
 
   r.get('/crowd/:slug/tutorial', async (req, res) => {
     const slug = String(req.params.slug);
-    const wf = await workflowBySlug(ctx.db.db, slug);
-    // An inactive workflow is its organizers' only, as on the classify page.
-    if (!wf || (!wf.active && !(await canOrganize(ctx.db, req.user, { id: wf.challengeId })))) throw new UserError(404, 'not_found', `No crowd workflow for '${slug}'.`);
+    const wf = await workflowForViewer(ctx.db, slug, req.user);
     const { config } = await crowdDisplayOf(ctx.db.db, wf);
     const steps = tutorialSteps(config, wf);
     // Seen once shown: the classify page then stops sending this visitor here.

@@ -15,6 +15,7 @@ import { crowdRouting } from './0012_crowd_routing.js';
 import { crowdRetrains } from './0013_crowd_retrains.js';
 import { crowdDisplay } from './0014_crowd_display.js';
 import { crowdTraining } from './0015_crowd_training.js';
+import { crowdLivePick } from './0017_crowd_live_pick.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -34,6 +35,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0013_crowd_retrains': crowdRetrains(dialect),
     '0014_crowd_display': crowdDisplay(),
     '0015_crowd_training': crowdTraining(),
+    '0017_crowd_live_pick': crowdLivePick(),
   };
   return { getMigrations: async () => all };
 }
