@@ -139,7 +139,7 @@ describe('baseline retrained with crowd labels (retrain --with-crowd)', function
     assert.equal((await latestBaselineSubmission(ctx.handle.db, c.id))!.id, plain.id);
     assert.equal((await latestBaselineSubmission(ctx.handle.db, c.id, false, CROWD_BASELINE))!.id, crowdSub.id);
     const page = await request(ctx.app).get('/challenges/xmm-sources/leaderboard').expect(200);
-    assert.match(page.text, /Baseline \+ crowd <span class="badge">Baseline<\/span>/);
+    assert.match(page.text, /Baseline \+ crowd <span class="badge" data-testid="baseline-badge">Baseline<\/span>/);
     assert.equal((await latestCrowdRetrain(ctx.handle.db, c.id))!.submission_id, crowdSub.id);
   });
 

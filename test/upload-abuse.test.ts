@@ -75,6 +75,8 @@ function bigChallengeFolder(root: string, n: number): { dir: string; submission:
   fs.writeFileSync(path.join(dir, 'train.csv'), `${header('train.csv.gz')}\n`);
   const yaml = fs.readFileSync(path.join(src, 'challenge.yaml'), 'utf8').replace(/^slug: .*$/m, 'slug: higgsml-big').replace(/^daily_limit: .*$/m, 'daily_limit: 100');
   fs.writeFileSync(path.join(dir, 'challenge.yaml'), yaml);
+  // The crowd: section names the field guide, which must be in the folder too.
+  fs.copyFileSync(path.join(src, 'field-guide.md'), path.join(dir, 'field-guide.md'));
   return { dir, submission: Buffer.from(`${sub.join('\n')}\n`) };
 }
 

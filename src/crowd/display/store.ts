@@ -102,10 +102,17 @@ export async function resolveCrowdDisplay(c: Challenge): Promise<CrowdDisplay> {
   return { config, histograms, source, problems };
 }
 
-const cache = new Map<number, { display: CrowdDisplay; at: number }>();
+/** Per database (a process may hold several, as the tests do), per workflow id. */
+const caches = new WeakMap<Db, Map<number, { display: CrowdDisplay; at: number }>>();
+function cacheOf(db: Db): Map<number, { display: CrowdDisplay; at: number }> {
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = new Map()));
+  return cache;
+}
 
 /** The workflow's subject page: from memory, else the stored copy, else resolved from the challenge folder and stored. */
 export async function crowdDisplayOf(db: Db, wf: { id: number; challengeId: number }): Promise<CrowdDisplay> {
+  const cache = cacheOf(db);
   const hit = cache.get(wf.id);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.display;
   const row = await db.selectFrom('crowd_workflows').select('display_json').where('id', '=', wf.id).executeTakeFirst();
@@ -125,6 +132,6 @@ export async function crowdDisplayOf(db: Db, wf: { id: number; challengeId: numb
 /** Forgets the challenge's stored subject page (its crowd: section or its files changed): the next page resolves it again. */
 export async function clearCrowdDisplay(db: Db, challengeId: number): Promise<void> {
   const wfs = await db.selectFrom('crowd_workflows').select('id').where('challenge_id', '=', challengeId).execute();
-  for (const w of wfs) cache.delete(w.id);
+  for (const w of wfs) cacheOf(db).delete(w.id);
   await db.updateTable('crowd_workflows').set({ display_json: null }).where('challenge_id', '=', challengeId).execute();
 }
