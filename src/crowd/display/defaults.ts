@@ -102,6 +102,7 @@ export function defaultCrowdConfig(input: DefaultConfigInput): CrowdConfig {
   return {
     derived: {},
     missing_values: [...missing],
+    show_id: false,
     features: featureRows.length ? [{ label: 'Features', columns: featureRows }] : [],
     plots: ranked.length ? [{ kind: 'histograms', columns: ranked, bins: 20 }] : [],
     classes: defaultClassButtons(input.classes),

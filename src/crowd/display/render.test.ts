@@ -14,7 +14,9 @@ const XRAY_CLASSES = ['AGN', 'Star', 'XRB', 'CV', 'Other'];
 const datasetChallenge = (slug: string, over: Partial<Challenge> = {}) =>
   ({ folder: `${repo}datasets/${slug}`, test_file: 'test.csv.gz', train_file: 'train.csv.gz', classes: XRAY_CLASSES, id_column: 'name', target_column: 'Class', weight_column: null, ...over }) as Challenge;
 
-describe('crowd display: rendering a subject from the configuration', () => {
+describe('crowd display: rendering a subject from the configuration', function () {
+  // Reads the demo data files (up to 50,000 training rows each).
+  this.timeout(60_000);
   it('formats values as each feature declares, with a true minus sign and "—" for missing', () => {
     assert.equal(formatValue(-0.456, { format: 'fixed:2' }), '−0.46');
     assert.equal(formatValue(1.23e-14, { format: 'sci:2', unit: 'erg/cm²/s' }), '1.23e-14 erg/cm²/s');
@@ -59,6 +61,7 @@ describe('crowd display: rendering a subject from the configuration', () => {
     const cells = '350000,124.5,20.1,80.2,40.3,2.9,35.2,0.5,1.2,40.1,-0.3,-2.0,25.5,3.0,0,-999,-999,-999'.split(',');
     const values: Features = Object.fromEntries(header.map((h, i) => [h, cell(cells[i])]));
     const view = renderSubject(display, { id: 9, name: '350000', values });
+    assert.equal(view.name, 'Subject 9', 'EventIds would tell training events from test events');
     const event = view.plots.find((p) => p.kind === 'event')!;
     assert.equal(event.figures.length, 2);
     assert.match(event.figures[0].caption, /no jets/);

@@ -155,7 +155,8 @@ export function renderSubject(display: CrowdDisplay, subject: { id: number; name
     ...(g.hint ? { hint: g.hint } : {}),
     rows: g.columns.map((f) => ({ column: f.column, label: f.label ?? f.column, value: formatValue(values[f.column], f, missing), ...(f.hint ? { hint: f.hint } : {}) })),
   }));
-  return { id: subject.id, name: subject.name, plots: display.config.plots.map((p) => renderPlot(p, display, values, subject.name)), groups };
+  const name = display.config.show_id === false ? `Subject ${subject.id}` : subject.name;
+  return { id: subject.id, name, plots: display.config.plots.map((p) => renderPlot(p, display, values, name)), groups };
 }
 
 /** RA/Dec of a subject for the sky plots of other pages (the Talk map), from the configuration's sky plot. */

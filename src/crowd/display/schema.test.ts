@@ -45,8 +45,10 @@ describe('crowd/display/schema: parseCrowdConfig', () => {
     assert.deepEqual(c.clues.AGN[0].between, [-1, 1]);
   });
 
-  it('takes an empty or null section as empty lists', () => {
-    assert.deepEqual(parsed(null), { derived: {}, missing_values: [], features: [], plots: [], classes: [], clues: {} });
+  it('takes an empty or null section as empty lists, with ids hidden', () => {
+    assert.deepEqual(parsed(null), { derived: {}, missing_values: [], show_id: false, features: [], plots: [], classes: [], clues: {} });
+    assert.equal(parsed({ show_id: true }).show_id, true);
+    assert.deepEqual(problems({ show_id: 'yes' }), ['crowd.show_id: must be true or false']);
     assert.deepEqual(parsed({}), parsed(null));
   });
 

@@ -149,6 +149,13 @@ export const crowdConfigSchema = z
     derived: z.record(z.string().min(1), derivedSchema, { message: 'must be a mapping of name to a derived value' }).default({}),
     /** Cell values meaning "not measured" besides empty/NaN (HiggsML: -999). */
     missing_values: z.array(finite, { message: 'must be a list of numbers' }).default([]),
+    /**
+     * Show each subject's id from the data as its name (catalogue names such as 2CXO J000150.5+233015);
+     * otherwise "Subject <n>". Off unless declared: ids often tell training rows from test rows
+     * (HiggsML's EventId ranges, "tr12" against "te12"), and known sources, training rows served as
+     * live subjects, must look like any test row.
+     */
+    show_id: z.boolean({ message: 'must be true or false' }).default(false),
     /** A markdown file of the challenge folder, served at /crowd/<slug>/guide. A bare name, so it cannot point outside the folder; that it exists is checked on import. */
     field_guide: z.string({ message: 'must be a file name' }).regex(FIELD_GUIDE_RE, { message: 'must be the name of a markdown file in the challenge folder, such as field-guide.md (letters, digits, . _ -, ending in .md; no folders)' }).optional(),
     features: z.array(featureGroupSchema, { message: 'must be a list' }).default([]),
