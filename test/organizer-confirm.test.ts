@@ -57,6 +57,9 @@ describe('organizer confirmations and closed challenges', function () {
     for (const action of ['freeze', 'close', 'rescore']) assert.match(console_, new RegExp(`<form method="get" action="/organize/${SLUG}/confirm/${action}"`), action);
     // No button on the console posts these actions directly.
     for (const action of ['freeze', 'close', 'rescore', 'publish']) assert.doesNotMatch(console_, new RegExp(`method="post" action="/organize/${SLUG}/${action}"`), action);
+    // The console's other lasting actions say what they do next to their buttons.
+    assert.match(console_, /data-testid="replace-note"[^>]*>An upload replaces the current file for good/);
+    assert.match(console_, /data-testid="organizers-note"[^>]*>[^<]*loses this console at once/);
     await admin.agent.get(`/organize/${SLUG}/confirm/delete`).set('Accept', JSON_).expect(404);
     // Participants get no confirmation page.
     await pat.agent.get(`/organize/${SLUG}/confirm/close`).set('Accept', JSON_).expect(403);
@@ -136,6 +139,7 @@ describe('organizer confirmations and closed challenges', function () {
     assert.equal((await challenge()).public_frozen_at, frozenAt);
     await admin.agent.get(`/organize/${SLUG}/confirm/close`).set('Accept', JSON_).expect(409);
     await admin.agent.get(`/organize/${SLUG}/confirm/freeze`).set('Accept', JSON_).expect(409);
+    assert.match(console_, /data-testid="open-data-note"[^>]*>Publishing lets anyone download the full solution/);
     // Re-scoring stays possible after the close (a late fix of the solution), with its confirmation.
     await admin.agent.get(`/organize/${SLUG}/confirm/rescore`).expect(200);
   });
