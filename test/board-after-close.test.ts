@@ -26,7 +26,7 @@ describe('the public board after a freeze and the close', function () {
 
   it('shows every submission once closed: the board, its export and the submitter agree', async () => {
     const first = await submit(fs.readFileSync(datasetFile('xray-sources', 'sample_submission.csv.gz')), 'sample.csv.gz');
-    await admin.agent.post('/organize/xray-sources/freeze').set('Accept', JSON_).send({ _csrf: admin.csrf }).expect(200);
+    await admin.agent.post('/organize/xray-sources/freeze').set('Accept', JSON_).send({ _csrf: admin.csrf, confirm: 1 }).expect(200);
     await new Promise((r) => setTimeout(r, 5));
     const truth = rowsOf(datasetFile('xray-sources', 'solution.csv.gz'));
     const better = await submit(Buffer.from(truth.map((r) => `${r[0]},${r[1]}`).join('\n') + '\n'), 'truth.csv');
@@ -34,7 +34,7 @@ describe('the public board after a freeze and the close', function () {
     const frozen = await request(ctx.app).get('/challenges/xray-sources/leaderboard').set('Accept', JSON_).expect(200);
     assert.equal(frozen.body.rows[0].submissionId, first.id, 'while frozen, the board shows the pre-freeze entry');
 
-    await admin.agent.post('/organize/xray-sources/close').set('Accept', JSON_).send({ _csrf: admin.csrf }).expect(200);
+    await admin.agent.post('/organize/xray-sources/close').set('Accept', JSON_).send({ _csrf: admin.csrf, confirm: 1, slug: 'xray-sources' }).expect(200);
 
     const board = await request(ctx.app).get('/challenges/xray-sources/leaderboard').set('Accept', JSON_).expect(200);
     assert.equal(board.body.frozenAt, null);

@@ -48,7 +48,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
     return req.expect(201);
   };
   const save = (slug: string, settings: Record<string, string>) => org.agent.post(`/organize/${slug}/settings`).set('Accept', JSON_).send({ _csrf: org.csrf, ...settings });
-  const publish = (slug: string) => org.agent.post(`/organize/${slug}/publish`).set('Accept', JSON_).send({ _csrf: org.csrf });
+  const publish = (slug: string) => org.agent.post(`/organize/${slug}/publish`).set('Accept', JSON_).send({ _csrf: org.csrf, confirm: 1 });
   const problemsOf = (res: request.Response): string[] => res.body.error.problems;
 
   before(async () => {

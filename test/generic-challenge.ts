@@ -39,6 +39,6 @@ export async function createGenericChallengeFromWeb(org: Agent, dir: string, slu
     .set('Accept', JSON_)
     .send({ _csrf: org.csrf, title: 'Three kinds of things', description: 'Tell alpha, beta and gamma apart.', id_column: 'id', target_column: 'label', weight_column: '', classes: CLASSES.join(', '), split: 'column', usage_column: 'Usage', metric: 'accuracy', format: 'label', opens_at: local(new Date(Date.now() - 86_400_000)), closes_at: local(new Date(Date.now() + 30 * 86_400_000)), daily_limit: '5', final_selections: '2', team_size: '1' })
     .expect(200);
-  await org.agent.post(`/organize/${slug}/publish`).set('Accept', JSON_).send({ _csrf: org.csrf }).expect(200);
+  await org.agent.post(`/organize/${slug}/publish`).set('Accept', JSON_).send({ _csrf: org.csrf, confirm: 1 }).expect(200);
   await org.agent.post(`/organize/${slug}/crowd`).set('Accept', JSON_).send({ _csrf: org.csrf, goldPerClass: '5' }).expect(200);
 }

@@ -43,7 +43,7 @@ describe('organizer console', function () {
     assert.match(form.text, /<option selected>name<\/option>/);
     assert.match(form.text, /<option selected>Usage<\/option>/);
     // Publishing before the settings are saved is refused.
-    const early = await org.agent.post('/organize/xr/publish').set('Accept', JSON_).send({ _csrf: org.csrf }).expect(409);
+    const early = await org.agent.post('/organize/xr/publish').set('Accept', JSON_).send({ _csrf: org.csrf, confirm: 1 }).expect(409);
     assert.equal(early.body.error.code, 'not_configured');
     // A bad mapping lists the problems (as a folder import would).
     const bad = await org.agent.post('/organize/xr/settings').set('Accept', JSON_).send({ _csrf: org.csrf, ...xraySettings({ classes: 'AGN, Star' }) }).expect(400);
@@ -57,7 +57,7 @@ describe('organizer console', function () {
     const dash = await org.agent.get('/organize/xr').expect(200);
     assert.match(dash.text, /data-testid="preview"/);
 
-    await org.agent.post('/organize/xr/publish').set('Accept', JSON_).send({ _csrf: org.csrf }).expect(200);
+    await org.agent.post('/organize/xr/publish').set('Accept', JSON_).send({ _csrf: org.csrf, confirm: 1 }).expect(200);
     const c = (await findChallengeBySlug(ctx.handle.db, 'xr'))!;
     assert.equal(c.state, 'published');
     assert.equal(c.team_size, 3);
@@ -96,7 +96,7 @@ describe('organizer console', function () {
     const up = await org.agent.post(`/organize/xr/files?_csrf=${org.csrf}`).set('Accept', JSON_).attach('solution', Buffer.from(changed), 'solution-v2.csv').expect(200);
     assert.notEqual(up.body.solutionSha256, before.solution_sha256);
 
-    const start = await org.agent.post('/organize/xr/rescore').set('Accept', JSON_).send({ _csrf: org.csrf, reason: 'new labels' }).expect(202);
+    const start = await org.agent.post('/organize/xr/rescore').set('Accept', JSON_).send({ _csrf: org.csrf, confirm: 1, reason: 'new labels' }).expect(202);
     const runId = start.body.runId;
     let run;
     for (let i = 0; i < 400; i++) {
@@ -143,7 +143,7 @@ describe('organizer console', function () {
   });
 
   it('freezes the public board: later submissions do not show until unfrozen', async () => {
-    await org.agent.post('/organize/xr/freeze').set('Accept', JSON_).send({ _csrf: org.csrf }).expect(200);
+    await org.agent.post('/organize/xr/freeze').set('Accept', JSON_).send({ _csrf: org.csrf, confirm: 1 }).expect(200);
     await new Promise((r) => setTimeout(r, 5));
     const late = await signedInAgent(ctx.app, 'late@example.org', 'Late');
     const sample = fs.readFileSync(datasetFile('xray-sources', 'sample_submission.csv.gz'));
@@ -191,7 +191,7 @@ describe('organizer console', function () {
   it('reveals the private board with the close button, then publishes the solution as open data', async () => {
     await pat.agent.get('/challenges/xr/leaderboard/private').set('Accept', JSON_).expect(403);
     await org.agent.post('/organize/xr/open-data').set('Accept', JSON_).send({ _csrf: org.csrf }).expect(409);
-    await org.agent.post('/organize/xr/close').set('Accept', JSON_).send({ _csrf: org.csrf }).expect(200);
+    await org.agent.post('/organize/xr/close').set('Accept', JSON_).send({ _csrf: org.csrf, confirm: 1, slug: 'xr' }).expect(200);
     const priv = await pat.agent.get('/challenges/xr/leaderboard/private').set('Accept', JSON_).expect(200);
     assert.equal(priv.body.revealed, true);
     await request(ctx.app).get('/challenges/xr/data/solution.csv').expect(404);

@@ -60,7 +60,7 @@ describe('role matrix: every organizer console and admin route', function () {
     // Olga creates and publishes 'xr'; Otto organizes another challenge.
     await createXrayDraft(agents.organizerOfThis, 'xr').expect(201);
     await agents.organizerOfThis.agent.post('/organize/xr/settings').set('Accept', 'application/json').send({ _csrf: agents.organizerOfThis.csrf, ...xraySettings() }).expect(200);
-    await agents.organizerOfThis.agent.post('/organize/xr/publish').set('Accept', 'application/json').send({ _csrf: agents.organizerOfThis.csrf }).expect(200);
+    await agents.organizerOfThis.agent.post('/organize/xr/publish').set('Accept', 'application/json').send({ _csrf: agents.organizerOfThis.csrf, confirm: 1 }).expect(200);
     const other = (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!;
     const otto = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'otto@example.org').executeTakeFirstOrThrow();
     await addOrganizer(ctx.handle, other.id, otto.id);
@@ -80,21 +80,23 @@ describe('role matrix: every organizer console and admin route', function () {
     '/organize': { audience: 'creators', ok: 200 },
     '/organize/new': { audience: 'creators', ok: 200 },
     '/organize/:slug': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/confirm/:action': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/settings': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/files': { audience: 'thisChallenge', ok: 400 },
-    '/organize/:slug/publish': { audience: 'thisChallenge', ok: 200 },
-    '/organize/:slug/freeze': { audience: 'thisChallenge', ok: 200 },
+    '/organize/:slug/publish': { audience: 'thisChallenge', ok: 200, body: { confirm: 1 } },
+    '/organize/:slug/freeze': { audience: 'thisChallenge', ok: 200, body: { confirm: 1 } },
     '/organize/:slug/unfreeze': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/close': {
       audience: 'thisChallenge',
       ok: 200,
+      body: { confirm: 1, slug: 'xr' },
       setup: async () => void (await ctx.handle.db.updateTable('challenges').set({ state: 'published', closes_at: new Date(Date.now() + 86_400_000).toISOString() }).where('slug', '=', 'xr').execute()),
     },
     '/organize/:slug/open-data': { audience: 'thisChallenge', ok: 200, setup: async () => void (await ctx.handle.db.updateTable('challenges').set({ state: 'closed' }).where('slug', '=', 'xr').execute()) },
     '/organize/:slug/organizers': { audience: 'thisChallenge', ok: 404, body: { email: 'nobody@example.org' } },
     '/organize/:slug/crowd': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/crowd-page': { audience: 'thisChallenge', ok: 200 },
-    '/organize/:slug/rescore': { audience: 'thisChallenge', ok: 202, setup: resetRuns },
+    '/organize/:slug/rescore': { audience: 'thisChallenge', ok: 202, body: { confirm: 1 }, setup: resetRuns },
     '/organize/:slug/rescore/:id': { audience: 'thisChallenge', ok: 200 },
     '/organize/:slug/export/leaderboard.csv': { audience: 'thisChallenge', ok: 200, query: 'board=private' },
     '/organize/:slug/export/leaderboard.json': { audience: 'thisChallenge', ok: 200 },
@@ -126,7 +128,7 @@ describe('role matrix: every organizer console and admin route', function () {
           const xr = (await findChallengeBySlug(ctx.handle.db, 'xr'))!;
           runId = (await ctx.handle.db.insertInto('rescore_runs').values({ challenge_id: xr.id, status: 'queued', total: 0, done: 0, before_json: '{"public":[],"private":[]}', after_json: null, reason: null, error: null, created_by: null, created_at: new Date().toISOString(), finished_at: null }).returning('id').executeTakeFirstOrThrow()).id;
         }
-        const url = path.replace(':slug', 'xr').replace(':id', String(path.startsWith('/admin') ? spareUser : runId));
+        const url = path.replace(':slug', 'xr').replace(':id', String(path.startsWith('/admin') ? spareUser : runId)).replace(':action', 'rescore');
         const { agent, csrf } = agents[role];
         const full = `${url}?_csrf=${csrf}${cs.query ? `&${cs.query}` : ''}`;
         const res = method === 'GET' ? await agent.get(full).set('Accept', 'application/json') : await agent.post(full).set('Accept', 'application/json').send({ _csrf: csrf, ...cs.body });

@@ -21,6 +21,7 @@ import { forgetUserSessions } from '../accounts/session-cache.js';
 import { baselineSummary, crowdSummary, enableCrowd } from './companions.js';
 import { crowdPageForm, saveCrowdPage } from './crowd-page.js';
 import { clearCrowdDisplay } from '../crowd/display/store.js';
+import { actionUnavailable, explainAction, finishedSubmissionCount, isConfirmedAction, requireConfirmation, CONFIRMED_ACTIONS, type ConfirmedAction } from './confirm.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -36,6 +37,7 @@ export const ORGANIZER_ROUTES = [
   ['GET', '/organize/new'],
   ['POST', '/organize/new'],
   ['GET', '/organize/:slug'],
+  ['GET', '/organize/:slug/confirm/:action'],
   ['GET', '/organize/:slug/settings'],
   ['POST', '/organize/:slug/settings'],
   ['POST', '/organize/:slug/files'],
@@ -65,6 +67,7 @@ const crowdPageFormBody = z.object({ yaml: formString(200_000).optional(), reset
 const organizersForm = z.object({ remove: idField('a user id').optional(), email: formText(200) });
 const rescoreForm = z.object({ reason: formString(2000).optional() });
 const roleForm = z.object({ role: formText(20) });
+const confirmQuery = z.object({ reason: formString(2000).optional() });
 const runParams = z.object({ id: idField('a re-score run id') });
 const userParams = z.object({ id: idField('a user id') });
 
@@ -227,11 +230,36 @@ export function organizerRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.json({ workflowId: id, manage: `/crowd/${c.slug}/manage` });
     res.redirect(303, `/crowd/${c.slug}/manage`);
   });
-  r.post('/organize/:slug/publish', organizes, async (req, res) => {
+  // Publish, freeze, close and re-score ask first: the console's buttons lead to this page, whose form posts with confirm=1.
+  const explanationOf = async (c: Challenge, action: ConfirmedAction) => explainAction(action, c, action === 'rescore' ? await finishedSubmissionCount(ctx.db, c) : 0);
+  const confirmPage = async (req: Request, res: Response, action: ConfirmedAction, extra: Record<string, unknown> = {}, status = 200) => {
+    const c = req.challenge!;
+    const explanation = await explanationOf(c, action);
+    res.status(status).render('organizer-confirm', { title: `${explanation.heading} · ${c.title}`, challenge: { slug: c.slug, title: c.title }, action, ...explanation, ...extra });
+  };
+  r.get('/organize/:slug/confirm/:action', organizes, async (req, res) => {
+    const action = String(req.params.action);
+    if (!isConfirmedAction(action)) throw new UserError(404, 'unknown_action', `No action '${action}' to confirm: one of ${CONFIRMED_ACTIONS.join(', ')}.`);
+    const unavailable = actionUnavailable(action, req.challenge!);
+    if (unavailable) throw new UserError(409, 'action_unavailable', unavailable);
+    if (wantsJson(req)) return res.json({ action, ...(await explanationOf(req.challenge!, action)), confirmWith: action === 'close' ? { confirm: 1, slug: req.challenge!.slug } : { confirm: 1 } });
+    await confirmPage(req, res, action, { reason: parseInput(confirmQuery, req.query, 'query').reason });
+  });
+  /** Lets a confirmed request through; a browser's unconfirmed one gets the confirmation page again, with what was missing. */
+  const confirmed = (action: ConfirmedAction) => async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      requireConfirmation(action, req.challenge!, req.body);
+    } catch (err) {
+      if (!(err instanceof UserError) || wantsJson(req)) throw err;
+      return confirmPage(req, res, action, { error: err.message, reason: rescoreForm.safeParse(req.body).data?.reason }, err.status);
+    }
+    next();
+  };
+  r.post('/organize/:slug/publish', organizes, confirmed('publish'), async (req, res) => {
     await org.publish(ctx.db, req.challenge!);
     done(req, res, await reload(req.challenge!));
   });
-  r.post('/organize/:slug/freeze', organizes, async (req, res) => {
+  r.post('/organize/:slug/freeze', organizes, confirmed('freeze'), async (req, res) => {
     await org.setFrozen(ctx.db, req.challenge!, true);
     done(req, res, await reload(req.challenge!));
   });
@@ -239,7 +267,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     await org.setFrozen(ctx.db, req.challenge!, false);
     done(req, res, await reload(req.challenge!));
   });
-  r.post('/organize/:slug/close', organizes, async (req, res) => {
+  r.post('/organize/:slug/close', organizes, confirmed('close'), async (req, res) => {
     await org.closeNow(ctx.db, req.challenge!);
     done(req, res, await reload(req.challenge!));
   });
@@ -265,7 +293,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     done(req, res, req.challenge!);
   });
 
-  r.post('/organize/:slug/rescore', organizes, async (req, res) => {
+  r.post('/organize/:slug/rescore', organizes, confirmed('rescore'), async (req, res) => {
     const id = await startRescore(ctx.db, req.challenge!, req.user!.id, parseBody(rescoreForm, req.body).reason ?? null);
     ctx.nudgeWorkers();
     if (wantsJson(req)) return res.status(202).json({ ok: true, runId: id });

@@ -356,7 +356,11 @@ export async function closeNow(handle: DbHandle, c: Challenge): Promise<void> {
   await handle.db.updateTable('challenges').set({ state: 'closed', closes_at: c.closes_at < now ? c.closes_at : now }).where('id', '=', c.id).execute();
 }
 
+/** Freezes or unfreezes the public board while the challenge runs; the close ends any freeze, so neither is offered after it. */
 export async function setFrozen(handle: DbHandle, c: Challenge, frozen: boolean): Promise<void> {
+  if (c.state !== 'draft' && phase(c) === 'closed') {
+    throw new UserError(409, 'challenge_closed', `This challenge has closed: the freeze ended at the close and the public leaderboard shows every submission, so it can no longer be ${frozen ? 'frozen' : 'unfrozen'}.`);
+  }
   await handle.db.updateTable('challenges').set({ public_frozen_at: frozen ? (c.public_frozen_at ?? nowIso()) : null }).where('id', '=', c.id).execute();
 }
 

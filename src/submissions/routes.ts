@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
-import { privateRevealed } from '../challenges/service.js';
+import { phase, privateRevealed } from '../challenges/service.js';
 import type { Challenge } from '../challenges/repo.js';
 import { UserError, setRetryAfter } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
@@ -65,7 +65,10 @@ export function submissionRoutes(ctx: AppContext): Router {
   const submitPage = async (c: Challenge, userId: number) => ({
     title: `Submit · ${c.title}`,
     challenge: publicChallenge(c),
-    quota: await quota(ctx.db, c, userId),
+    // A closed challenge takes no uploads: its Submit tab says when it closed and what is still there instead of the form.
+    closed: phase(c) === 'closed',
+    openData: c.open_data === 1,
+    quota: phase(c) === 'closed' ? null : await quota(ctx.db, c, userId),
     // A fresh key per page: a retried post of this form returns its first submission instead of a second one.
     idempotencyKey: crypto.randomUUID(),
     tab: 'submit',

@@ -100,7 +100,11 @@ describe('organizer in the browser (Chromium)', function () {
     assert.match(preview[0][2], /AGN 155/);
     assert.equal((await page.getByTestId('state').textContent())?.trim(), 'draft');
     await page.screenshot({ path: path.join(SHOTS, '03-preview.png'), fullPage: true });
+    // Publishing asks first, on a page that says what it will do; the console then shows the new state.
     await page.getByTestId('publish').click();
+    await page.waitForURL(`${base}/organize/xray-browser/confirm/publish?`);
+    assert.match((await page.getByTestId('confirm-undo').textContent()) ?? '', /cannot be undone/i);
+    await page.getByTestId('confirm').click();
     await page.waitForURL(`${base}/organize/xray-browser`);
     assert.equal((await page.getByTestId('state').textContent())?.trim(), 'published');
     await page.screenshot({ path: path.join(SHOTS, '04-published.png'), fullPage: true });
