@@ -7,6 +7,7 @@ import { UserError } from '../web/errors.js';
 import type { Challenge } from '../challenges/repo.js';
 import { memberNames } from '../teams/repo.js';
 import { entrantKey } from '../submissions/repo.js';
+import { teamIdOf } from '../teams/repo.js';
 
 export type Board = 'public' | 'private';
 
@@ -149,4 +150,33 @@ export async function boardView(handle: DbHandle, c: Challenge, which: Board, vi
   }
   const frozenAt = which === 'public' && !revealed ? (c.public_frozen_at ?? null) : null;
   return { board: which, revealed, frozenAt, rows: await board(handle.db, c, which, revealed) };
+}
+
+/**
+ * The public board's figures' data, as the board shows it: every scored submission's public score
+ * with when it was sent (entrants' and the Baseline's apart), up to the freeze while the board is
+ * frozen; the board's ranked scores; the viewer's own (their team's) score when they have a row; and
+ * where the history ends (the freeze, or now until the close). Never a private score.
+ */
+export async function publicPlotData(handle: DbHandle, c: Challenge, rows: BoardRow[], viewer: { id: number } | undefined, now = new Date().toISOString()) {
+  const frozenAt = !privateRevealed(c) ? (c.public_frozen_at ?? null) : null;
+  const { db } = handle;
+  let q = db
+    .selectFrom('submissions')
+    .select(['public_score', 'created_at', 'is_baseline'])
+    .where('challenge_id', '=', c.id)
+    .where('status', '=', 'scored')
+    .where('public_score', 'is not', null);
+  if (frozenAt) q = q.where('created_at', '<=', frozenAt);
+  const scored = await q.orderBy('created_at').orderBy('id').execute();
+  const timed = (baseline: boolean) => scored.filter((s) => !!Number(s.is_baseline) === baseline).map((s) => ({ at: s.created_at, score: Number(s.public_score) }));
+  const ranked = rows.filter((r) => !r.isBaseline);
+  let mine: number | null = null;
+  if (viewer) {
+    const teamId = await teamIdOf(db, c.id, viewer.id);
+    const own = ranked.find((r) => entrantKey(r.userId, r.teamId) === entrantKey(viewer.id, teamId));
+    mine = own ? own.score : null;
+  }
+  const end = frozenAt ?? (c.closes_at < now ? c.closes_at : now);
+  return { top: timed(false), baseline: timed(true), scores: ranked.map((r) => r.score), mine, end };
 }
