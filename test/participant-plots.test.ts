@@ -108,4 +108,25 @@ describe('participant plots: my submissions and the public leaderboard', functio
       await setChallenge({ higher_is_better: 1 });
     }
   });
+
+  it("marks a team member's row: the team's best, not the member's own submissions", async () => {
+    const db = ctx.handle.db;
+    const rae = await signedInAgent(ctx.app, 'rae@example.org', 'Rae');
+    const id = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
+    const [quinnId, raeId] = [await id('quinn@example.org'), await id('rae@example.org')];
+    const now = new Date().toISOString();
+    const team = await db.insertInto('teams').values({ challenge_id: challengeId, name: 'Rays', created_by: quinnId, created_at: now }).returning('id').executeTakeFirstOrThrow();
+    for (const user of [quinnId, raeId]) await db.insertInto('team_members').values({ team_id: team.id, challenge_id: challengeId, user_id: user, joined_at: now }).execute();
+    await db.updateTable('submissions').set({ team_id: team.id }).where('user_id', '=', quinnId).execute();
+    const html = (await rae.agent.get(`/challenges/${SLUG}/leaderboard`).expect(200)).text;
+    assert.deepEqual(attr(html, /class="mine-marker" data-score="([\d.]+)"/g), [LATE_PUBLIC]);
+  });
+
+  it('once closed, shows every submission in the history even after a freeze, and draws nothing on the private board', async () => {
+    await setChallenge({ public_frozen_at: day(4.5), closes_at: day(9) });
+    const html = (await pat.agent.get(`/challenges/${SLUG}/leaderboard`).expect(200)).text;
+    assert.deepEqual(historySteps(html, 'Top score'), [0.41, 0.55, LATE_PUBLIC]);
+    const privateBoard = (await pat.agent.get(`/challenges/${SLUG}/leaderboard/private`).expect(200)).text;
+    assert.doesNotMatch(privateBoard, /score-history|score-histogram/);
+  });
 });
