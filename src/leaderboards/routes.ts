@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import type { Challenge } from '../challenges/repo.js';
 import { wantsJson } from '../web/middleware.js';
 import { UserError } from '../web/errors.js';
 import { timeLeft } from '../web/render.js';
-import { boardView, type Board } from './service.js';
+import { boardView, publicPlotData, type Board, type BoardRow } from './service.js';
+import { bestSoFar, histogramSvg, historySvg, type TimedScore } from './plots.js';
 
 export function leaderboardRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -20,6 +22,7 @@ export function leaderboardRoutes(ctx: AppContext): Router {
     }
     if (wantsJson(req)) return res.json(view);
     const { rows, revealed, frozenAt } = view;
+    const plots = which === 'public' ? await publicPlots(c, rows, req.user) : null;
     res.render('leaderboard', {
       title: `${which === 'public' ? 'Public' : 'Private'} leaderboard · ${c.title}`,
       challenge: publicChallenge(c),
@@ -28,8 +31,19 @@ export function leaderboardRoutes(ctx: AppContext): Router {
       isPublic: which === 'public',
       revealed,
       frozenAt,
+      plots,
       tab: which === 'public' ? 'leaderboard' : 'private',
     });
+  };
+  /** The public board's figures (public scores only), with the running best's steps as a table for those who cannot see the plot. */
+  const publicPlots = async (c: Challenge, rows: BoardRow[], viewer: { id: number } | undefined) => {
+    const data = await publicPlotData(ctx.db, c, rows, viewer);
+    const o = { metric: c.metric, higherIsBetter: c.higherIsBetter };
+    const steps = (name: string, s: TimedScore[]) => bestSoFar(s, c.higherIsBetter).map((p) => ({ series: name, ...p }));
+    const history = historySvg({ top: data.top, baseline: data.baseline }, { ...o, end: data.end });
+    const histogram = histogramSvg(data.scores, { ...o, mine: data.mine });
+    if (!history && !histogram) return null;
+    return { history, histogram, steps: [...steps('Top score', data.top), ...steps('Baseline', data.baseline)], mine: data.mine };
   };
   r.get('/challenges/:slug/leaderboard', show('public'));
   r.get('/challenges/:slug/leaderboard/private', show('private'));

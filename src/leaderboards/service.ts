@@ -7,6 +7,7 @@ import { UserError } from '../web/errors.js';
 import type { Challenge } from '../challenges/repo.js';
 import { memberNames } from '../teams/repo.js';
 import { entrantKey } from '../submissions/repo.js';
+import { teamIdOf } from '../teams/repo.js';
 
 export type Board = 'public' | 'private';
 
@@ -149,4 +150,38 @@ export async function boardView(handle: DbHandle, c: Challenge, which: Board, vi
   }
   const frozenAt = which === 'public' && !revealed ? (c.public_frozen_at ?? null) : null;
   return { board: which, revealed, frozenAt, rows: await board(handle.db, c, which, revealed) };
+}
+
+/**
+ * The public board's figures' data, as the board shows it: the public scores that improved on every
+ * earlier one, with when they were sent (entrants' and the Baseline's apart), up to the freeze while the board is
+ * frozen; the board's ranked scores; the viewer's own (their team's) score when they have a row; and
+ * where the history ends (the freeze, or now until the close). Never a private score.
+ */
+export async function publicPlotData(handle: DbHandle, c: Challenge, rows: BoardRow[], viewer: { id: number } | undefined, now = new Date().toISOString()) {
+  const frozenAt = !privateRevealed(c) ? (c.public_frozen_at ?? null) : null;
+  const { db } = handle;
+  const frozen = frozenAt ? sql`AND created_at <= ${frozenAt}` : sql``;
+  // Only the submissions that beat every earlier one (of entrants, or of the Baseline) come back: the step line's corners.
+  const runningBest = sql.raw(c.higherIsBetter ? 'MAX' : 'MIN');
+  const beats = sql.raw(c.higherIsBetter ? '>' : '<');
+  const { rows: scored } = await sql<{ public_score: number; created_at: string; is_baseline: number }>`
+    SELECT public_score, created_at, is_baseline FROM (
+      SELECT id, public_score, created_at, is_baseline,
+        ${runningBest}(public_score) OVER (PARTITION BY is_baseline ORDER BY created_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best_before
+      FROM submissions
+      WHERE challenge_id = ${c.id} AND status = 'scored' AND public_score IS NOT NULL ${frozen}
+    ) t
+    WHERE best_before IS NULL OR public_score ${beats} best_before
+    ORDER BY created_at, id`.execute(db);
+  const timed = (baseline: boolean) => scored.filter((s) => !!Number(s.is_baseline) === baseline).map((s) => ({ at: s.created_at, score: Number(s.public_score) }));
+  const ranked = rows.filter((r) => !r.isBaseline);
+  let mine: number | null = null;
+  if (viewer) {
+    const teamId = await teamIdOf(db, c.id, viewer.id);
+    const own = ranked.find((r) => entrantKey(r.userId, r.teamId) === entrantKey(viewer.id, teamId));
+    mine = own ? own.score : null;
+  }
+  const end = frozenAt ?? (c.closes_at < now ? c.closes_at : now);
+  return { top: timed(false), baseline: timed(true), scores: ranked.map((r) => r.score), mine, end };
 }

@@ -9,7 +9,8 @@ import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
 import { parseInput } from '../web/validate.js';
 import { admitUploads, discardUpload, receivePrediction, submissionFields } from './upload.js';
-import { findViewableSubmission, mySubmissions, quota, setSelected, submit, type ScoreDetails } from './service.js';
+import { findViewableSubmission, mySubmissions, publicBoardBest, quota, setSelected, submit, type ScoreDetails } from './service.js';
+import { myScoresSvg } from './plots.js';
 import { canOrganize } from '../organizers/access.js';
 
 /** Who is looking at a submission: its challenge's organizers see everything, at any time. */
@@ -119,7 +120,11 @@ export function submissionRoutes(ctx: AppContext): Router {
     const submissions = mine.rows.map((s) => submissionView(s, c, audience));
     const q = mine.quota;
     if (wantsJson(req)) return res.json({ submissions, quota: q });
-    res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
+    const plot = myScoresSvg(
+      submissions.filter((s) => s.status === 'scored' && s.publicScore !== null).map((s) => ({ id: s.id, at: s.createdAt, publicScore: Number(s.publicScore) })),
+      { boardBest: await publicBoardBest(ctx.db, c), metric: c.metric, higherIsBetter: c.higherIsBetter },
+    );
+    res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, plot, hiddenAfterFreeze: submissions.some((s) => s.publicHidden), pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
   });
 
   r.get('/challenges/:slug/submissions/:id', requireUser, async (req, res) => {

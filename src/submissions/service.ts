@@ -19,6 +19,7 @@ import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
 import { teamIdOf } from '../teams/repo.js';
 import { canOrganize } from '../organizers/access.js';
 import * as repo from './repo.js';
+import { board } from '../leaderboards/service.js';
 
 export const SCORE_JOB = 'score-submission';
 
@@ -49,6 +50,12 @@ export async function mySubmissions(handle: DbHandle, c: Challenge, userId: numb
   const teamId = await teamIdOf(handle.db, c.id, userId);
   const [rows, q] = await Promise.all([repo.listEntrantSubmissions(handle.db, c.id, userId, teamId), quota(handle, c, userId, teamId)]);
   return { rows, quota: q };
+}
+
+/** The public leaderboard's top (ranked) score as participants see the board now (up to a freeze), or null with none. */
+export async function publicBoardBest(handle: DbHandle, c: Challenge): Promise<number | null> {
+  const top = (await board(handle.db, c, 'public', false)).find((r) => r.rank === 1);
+  return top ? top.score : null;
 }
 
 /** A submission of this challenge the user may see (theirs, or their team's); 404 otherwise. */
