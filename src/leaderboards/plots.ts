@@ -43,9 +43,9 @@ export function historySvg(series: { top: TimedScore[]; baseline: TimedScore[] }
   const f = frameOf(o.width ?? 480, o.height ?? 270, { left: 64, right: 16, top: 30, bottom: 40 });
   const start = all.reduce((a, s) => (s.at < a ? s.at : a), all[0].at);
   const end = all.reduce((a, s) => (s.at > a ? s.at : a), o.end);
-  const yAxis = scoreAxisY(f, all.map((s) => s.score), `Public ${o.metric}`);
+  const yAxis = scoreAxisY(f, all.map((s) => s.score), `Public ${o.metric} (${direction(o.higherIsBetter)})`);
   const xAxis = timeAxisX(f, start, end);
-  const parts = [yAxis.svg, xAxis.svg, xAxisTitle(f, `Time (${direction(o.higherIsBetter)})`)];
+  const parts = [yAxis.svg, xAxis.svg, xAxisTitle(f, "Time (UTC)")];
 
   const line = (steps: TimedScore[], name: string, colour: string, dash: string, index: number) => {
     if (steps.length === 0) return;

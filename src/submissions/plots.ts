@@ -28,9 +28,9 @@ export function myScoresSvg(points: ScoredSubmission[], o: MyScoresOptions): str
   if (drawn.length === 0) return '';
   const f = frameOf(o.width ?? 480, o.height ?? 250);
   const scores = drawn.map((p) => p.publicScore);
-  const yAxis = scoreAxisY(f, o.boardBest === null ? scores : [...scores, o.boardBest], `Public ${o.metric}`);
+  const yAxis = scoreAxisY(f, o.boardBest === null ? scores : [...scores, o.boardBest], `Public ${o.metric} (${direction(o.higherIsBetter)})`);
   const xAxis = timeAxisX(f, drawn[0].at, drawn[drawn.length - 1].at, 0.04);
-  const parts = [yAxis.svg, xAxis.svg, xAxisTitle(f, `Submitted (${direction(o.higherIsBetter)})`)];
+  const parts = [yAxis.svg, xAxis.svg, xAxisTitle(f, "Submitted (UTC)")];
 
   if (o.boardBest !== null) {
     const y = px(yAxis.y(o.boardBest));
