@@ -104,6 +104,30 @@ describe('API docs page', function () {
     for (const [, name] of page.matchAll(/href="#schema-(\w+)"/g)) assert.ok(ids.includes(`schema-${name}`), `#schema-${name}`);
   });
 
+  it("accounts for every documented status of an operation: its own in its table, shared errors as links to one description", () => {
+    const ids = new Set([...page.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
+    for (const o of specOperations(doc)) {
+      const section = elementAt(page, `<section class="endpoint" id="${o.id}"`);
+      for (const [code, r] of Object.entries(o.op.responses as Json)) {
+        const shared = /^#\/components\/responses\/(\w+)$/.exec((r as Json).$ref ?? '')?.[1];
+        if (shared) {
+          assert.ok(section.includes(`<a href="#error-${shared}"><code>${code}</code></a>`), `${o.id}: no link for ${code} ${shared}`);
+          assert.ok(ids.has(`error-${shared}`), `${o.id}: #error-${shared} is not on the page`);
+        } else {
+          assert.ok(section.includes(`<tr><td><code>${code}</code></td>`), `${o.id}: ${code} is not in its responses table`);
+        }
+      }
+    }
+    // The shared errors are described once each, with their example.
+    const errors = elementAt(page, '<section class="api-group" id="errors"');
+    for (const [name, r] of Object.entries(doc.components.responses as Json)) {
+      if (!page.includes(`href="#error-${name}"`)) continue;
+      assert.equal(errors.split(`id="error-${name}"`).length - 1, 1, name);
+      const example = (r as Json).content?.['application/json']?.example;
+      if (example) assert.ok(unescape(errors).includes(JSON.stringify(example, null, 2)), `${name}: its example is not shown`);
+    }
+  });
+
   it('gives each operation a curl line with its method, token and example path', () => {
     for (const o of specOperations(doc)) {
       const section = elementAt(page, `<section class="endpoint" id="${o.id}"`);

@@ -82,6 +82,21 @@ function curlLine(baseUrl: string, method: string, examplePath: string, sendsTok
   return curl.join(' ');
 }
 
+/** The name of a shared response (`#/components/responses/NotFound` → NotFound), if `r` refers to one. */
+const sharedResponseName = (r: Json): string | undefined => (typeof r.$ref === 'string' && r.$ref.startsWith('#/components/responses/') ? refName(r) : undefined);
+
+function responseView(doc: Json, r: Json) {
+  const resolved = resolveRef(doc, r);
+  const [mediaType, media] = (Object.entries(resolved.content ?? {})[0] ?? []) as [string | undefined, Json | undefined];
+  return {
+    descriptionHtml: inlineMarkdown(resolved.description),
+    mediaType,
+    ...typeOf(media?.schema),
+    headers: Object.entries((resolved.headers ?? {}) as Json).map(([name, h]) => ({ name, descriptionHtml: inlineMarkdown((h as Json).description) })),
+    example: pretty(media?.example),
+  };
+}
+
 function operationView(doc: Json, baseUrl: string, p: string, method: (typeof METHODS)[number], op: Json) {
   const params = ((op.parameters ?? []) as Json[]).map((x) => resolveRef(doc, x));
   const security = (op.security ?? doc.security ?? []) as Json[];
@@ -91,19 +106,11 @@ function operationView(doc: Json, baseUrl: string, p: string, method: (typeof ME
   const bodyType = body ? Object.keys(body.content ?? {})[0] : undefined;
   const bodyMedia = bodyType ? (body!.content[bodyType] as Json) : undefined;
   const bodyFields = fieldsOf(bodyMedia ? resolveRef(doc, bodyMedia.schema) : undefined);
-  const responses = Object.entries(op.responses as Json).map(([code, r]) => {
-    const resolved = resolveRef(doc, r as Json);
-    const [mediaType, media] = (Object.entries(resolved.content ?? {})[0] ?? []) as [string | undefined, Json | undefined];
-    return {
-      code,
-      success: /^2/.test(code),
-      descriptionHtml: inlineMarkdown(resolved.description),
-      mediaType,
-      ...typeOf(media?.schema),
-      headers: Object.entries((resolved.headers ?? {}) as Json).map(([name, h]) => ({ name, descriptionHtml: inlineMarkdown((h as Json).description) })),
-      example: pretty(media?.example),
-    };
-  });
+  const all = Object.entries(op.responses as Json);
+  // Errors shared by many operations (`#/components/responses/…`) are described once, under Errors;
+  // an operation lists them as links and keeps its own responses in its table.
+  const sharedErrors = all.filter(([, r]) => sharedResponseName(r as Json)).map(([code, r]) => ({ code, name: sharedResponseName(r as Json)! }));
+  const responses = all.filter(([, r]) => !sharedResponseName(r as Json)).map(([code, r]) => ({ code, success: /^2/.test(code), ...responseView(doc, r as Json) }));
   const examplePath = p.replace(/\{(\w+)\}/g, (_m, name: string) => String(params.find((x) => x.name === name)?.example ?? name));
   return {
     id: op.operationId as string,
@@ -122,6 +129,7 @@ function operationView(doc: Json, baseUrl: string, p: string, method: (typeof ME
     bodyExample: bodyType === 'application/json' ? pretty(bodyMedia?.example) : undefined,
     // The first success with an example is shown open; the others (errors mostly) fold away.
     responses,
+    sharedErrors,
     responseExample: responses.find((r) => r.success && r.example),
     otherExamples: responses.filter((r) => r.example && r !== responses.find((x) => x.success && x.example)),
     curl: curlLine(baseUrl, method, examplePath, needsToken || optionalToken, bodyType, bodyFields, bodyMedia?.example),
@@ -151,6 +159,12 @@ export function docsModel(baseUrl: string, doc: Json = openApiDocument) {
       if (op) groupOf(((op.tags ?? []) as string[])[0]).operations.push(operationView(doc, baseUrl, p, method, op));
     }
   }
+  // Each shared error once, with the status codes the operations answer it with.
+  const errorCodes = new Map<string, Set<string>>();
+  for (const op of groups.flatMap((g) => g.operations)) for (const e of op.sharedErrors) errorCodes.set(e.name, (errorCodes.get(e.name) ?? new Set()).add(e.code));
+  const errors = Object.entries((doc.components?.responses ?? {}) as Json)
+    .filter(([name]) => errorCodes.has(name))
+    .map(([name, r]) => ({ name, codes: [...errorCodes.get(name)!].sort().join(', '), ...responseView(doc, r as Json) }));
   const schemas = Object.entries((doc.components?.schemas ?? {}) as Json).map(([name, s]) => ({
     name,
     descriptionHtml: inlineMarkdown((s as Json).description),
@@ -159,6 +173,7 @@ export function docsModel(baseUrl: string, doc: Json = openApiDocument) {
   return {
     info: { title: doc.info?.title as string, version: doc.info?.version as string, descriptionHtml: markdown(doc.info?.description) },
     groups: groups.filter((g) => g.operations.length > 0),
+    errors,
     schemas,
   };
 }
