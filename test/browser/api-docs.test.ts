@@ -96,6 +96,24 @@ describe('API docs in the browser (Chromium)', function () {
     });
   }
 
+  it('links and assets all answer 2xx or 3xx', async () => {
+    const context = await served!.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${served!.base}/api/docs`);
+      const urls = await page.evaluate(() => [...new Set([...document.querySelectorAll<HTMLAnchorElement | HTMLLinkElement>('a[href], link[href]')].map((a) => a.href.split('#')[0]).concat([...document.querySelectorAll('script[src]')].map((s) => (s as HTMLScriptElement).src)))]);
+      assert.ok(urls.some((u) => u.endsWith('/static/api-docs.css')), 'the page links its stylesheet');
+      const failed: string[] = [];
+      for (const url of urls) {
+        const res = await page.request.get(url, { maxRedirects: 0 });
+        if (res.status() >= 400) failed.push(`${res.status()} ${url}`);
+      }
+      assert.deepEqual(failed, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('folds a group without JavaScript', async () => {
     const context = await served!.browser.newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled: false });
     try {
