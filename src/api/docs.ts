@@ -111,6 +111,8 @@ function operationView(doc: Json, baseUrl: string, p: string, method: (typeof ME
   // an operation lists them as links and keeps its own responses in its table.
   const sharedErrors = all.filter(([, r]) => sharedResponseName(r as Json)).map(([code, r]) => ({ code, name: sharedResponseName(r as Json)! }));
   const responses = all.filter(([, r]) => !sharedResponseName(r as Json)).map(([code, r]) => ({ code, success: /^2/.test(code), ...responseView(doc, r as Json) }));
+  // The first success with an example is shown open; the others (a 422's list of problems) fold away.
+  const responseExample = responses.find((r) => r.success && r.example);
   const examplePath = p.replace(/\{(\w+)\}/g, (_m, name: string) => String(params.find((x) => x.name === name)?.example ?? name));
   return {
     id: op.operationId as string,
@@ -127,11 +129,10 @@ function operationView(doc: Json, baseUrl: string, p: string, method: (typeof ME
     bodyType,
     bodyFields,
     bodyExample: bodyType === 'application/json' ? pretty(bodyMedia?.example) : undefined,
-    // The first success with an example is shown open; the others (errors mostly) fold away.
     responses,
     sharedErrors,
-    responseExample: responses.find((r) => r.success && r.example),
-    otherExamples: responses.filter((r) => r.example && r !== responses.find((x) => x.success && x.example)),
+    responseExample,
+    otherExamples: responses.filter((r) => r.example && r !== responseExample),
     curl: curlLine(baseUrl, method, examplePath, needsToken || optionalToken, bodyType, bodyFields, bodyMedia?.example),
   };
 }
