@@ -128,7 +128,7 @@ describe('API docs page', function () {
     }
   });
 
-  it('gives each operation a curl line with its method, token and example path', () => {
+  it('gives each operation a curl line and a Python call with its method, token and example path', () => {
     for (const o of specOperations(doc)) {
       const section = elementAt(page, `<section class="endpoint" id="${o.id}"`);
       const curl = unescape(/<pre class="api-code api-shell" data-testid="curl"><code>([^<]*)<\/code><\/pre>/.exec(section)?.[1] ?? '');
@@ -142,6 +142,12 @@ describe('API docs page', function () {
       assert.match(url, pathPattern, `${o.id}: ${url}`);
       const jsonBody = o.op.requestBody?.content?.['application/json'];
       if (jsonBody) assert.ok(curl.includes(`-d '${JSON.stringify(jsonBody.example)}'`), `${o.id}: the body example is not sent: ${curl}`);
+      // The same call in Python: same method and URL, the token from the environment, the body as json= or files=.
+      const python = unescape(/data-testid="python"><code>([^<]*)<\/code>/.exec(section)?.[1] ?? '');
+      assert.ok(python.includes(`r = requests.${o.method}(\n    "${url}",`), `${o.id}: ${python}`);
+      assert.equal(python.includes(`headers={"Authorization": f"Bearer {os.environ['SIFT_TOKEN']}"}`), takesToken, `${o.id}: ${python}`);
+      if (jsonBody) assert.match(python, /\n {4}json=\{.+\},\n/, `${o.id}: ${python}`);
+      if (o.op.requestBody?.content?.['multipart/form-data']) assert.ok(python.includes('files={"file": open("predictions.csv", "rb")}'), python);
     }
     const submit = unescape(elementAt(page, '<section class="endpoint" id="submit"'));
     assert.match(submit, /-F file=@predictions\.csv/);

@@ -68,11 +68,23 @@ function fieldsOf(schema: Json | undefined) {
   }));
 }
 
+/** What a request example is built from: the operation with example values in its path and body. */
+interface CallExample {
+  baseUrl: string;
+  method: string;
+  examplePath: string;
+  sendsToken: boolean;
+  bodyType: string | undefined;
+  bodyFields: Array<{ name: string; type: string }>;
+  bodyExample: unknown;
+  answersJson: boolean;
+}
+
 /**
  * One `curl` line that runs as printed once SIFT_TOKEN is exported: the method, the token when the
  * operation takes one, the body from the spec's example and the path with its example parameters.
  */
-function curlLine(baseUrl: string, method: string, examplePath: string, sendsToken: boolean, bodyType: string | undefined, bodyFields: Array<{ name: string; type: string }>, bodyExample: unknown): string {
+function curlLine({ baseUrl, method, examplePath, sendsToken, bodyType, bodyFields, bodyExample }: CallExample): string {
   const curl = ['curl'];
   if (method !== 'get') curl.push(`-X ${method.toUpperCase()}`);
   if (sendsToken) curl.push(`-H "Authorization: Bearer $SIFT_TOKEN"`);
@@ -80,6 +92,29 @@ function curlLine(baseUrl: string, method: string, examplePath: string, sendsTok
   if (bodyType === 'application/json') curl.push(`-H "Content-Type: application/json" -d '${JSON.stringify(bodyExample ?? {})}'`);
   curl.push(`${baseUrl}${examplePath}`);
   return curl.join(' ');
+}
+
+/** A JSON value as a Python literal (true → True, null → None); JSON's string escapes are Python's too. */
+function pythonLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (Array.isArray(v)) return `[${v.map(pythonLiteral).join(', ')}]`;
+  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pythonLiteral(x)}`).join(', ')}}`;
+  return JSON.stringify(v);
+}
+
+/** The same call with Python's requests, as most competitors script it. */
+function pythonSnippet({ baseUrl, method, examplePath, sendsToken, bodyType, bodyFields, bodyExample, answersJson }: CallExample): string {
+  const args = [`    ${JSON.stringify(`${baseUrl}${examplePath}`)},`];
+  if (sendsToken) args.push(`    headers={"Authorization": f"Bearer {os.environ['SIFT_TOKEN']}"},`);
+  if (bodyType === 'multipart/form-data') {
+    const files = bodyFields.filter((f) => f.type === 'file').map((f) => `${JSON.stringify(f.name)}: open("predictions.csv", "rb")`);
+    const data = bodyFields.filter((f) => f.type !== 'file').map((f) => `${JSON.stringify(f.name)}: "…"`);
+    if (files.length) args.push(`    files={${files.join(', ')}},`);
+    if (data.length) args.push(`    data={${data.join(', ')}},`);
+  }
+  if (bodyType === 'application/json') args.push(`    json=${pythonLiteral(bodyExample ?? {})},`);
+  return [`import os, requests`, ``, `r = requests.${method}(`, ...args, `)`, `r.raise_for_status()`, answersJson ? `print(r.json())` : `print(r.text)`].join('\n');
 }
 
 /** The name of a shared response (`#/components/responses/NotFound` → NotFound), if `r` refers to one. */
@@ -114,6 +149,8 @@ function operationView(doc: Json, baseUrl: string, p: string, method: (typeof ME
   // The first success with an example is shown open; the others (a 422's list of problems) fold away.
   const responseExample = responses.find((r) => r.success && r.example);
   const examplePath = p.replace(/\{(\w+)\}/g, (_m, name: string) => String(params.find((x) => x.name === name)?.example ?? name));
+  const answersJson = responses.find((r) => r.success)?.mediaType === 'application/json';
+  const call: CallExample = { baseUrl, method, examplePath, sendsToken: needsToken || optionalToken, bodyType, bodyFields, bodyExample: bodyMedia?.example, answersJson };
   return {
     id: op.operationId as string,
     method: method.toUpperCase(),
@@ -133,7 +170,8 @@ function operationView(doc: Json, baseUrl: string, p: string, method: (typeof ME
     sharedErrors,
     responseExample,
     otherExamples: responses.filter((r) => r.example && r !== responseExample),
-    curl: curlLine(baseUrl, method, examplePath, needsToken || optionalToken, bodyType, bodyFields, bodyMedia?.example),
+    curl: curlLine(call),
+    python: pythonSnippet(call),
   };
 }
 
