@@ -87,18 +87,18 @@ export const openApiDocument = {
   },
   servers: [{ url: '/', description: 'This Sift server' }],
   tags: [
-    { name: 'account', description: 'Who a token belongs to' },
-    { name: 'challenges', description: 'Challenges and daily quota' },
-    { name: 'submissions', description: 'Upload predictions and follow their scoring' },
-    { name: 'leaderboards', description: 'Public and private leaderboards' },
-    { name: 'teams', description: 'Teams: create, invite, accept, leave, merge (Kaggle rules)' },
-    { name: 'crowd', description: 'Crowd versus ML: the comparison page\'s panels' },
-    { name: 'meta', description: 'This description' },
+    { name: 'Account', description: 'Who a token belongs to' },
+    { name: 'Challenges', description: 'Challenges and daily quota' },
+    { name: 'Submissions', description: 'Upload predictions and follow their scoring' },
+    { name: 'Leaderboards', description: 'Public and private leaderboards' },
+    { name: 'Teams', description: 'Teams: create, invite, accept, leave, merge (Kaggle rules)' },
+    { name: 'Crowd', description: 'Crowd versus ML: the comparison page\'s panels' },
+    { name: 'Documentation', description: 'This reference, as a page and as an OpenAPI document' },
   ],
   paths: {
     '/api/v1/me': {
       get: {
-        tags: ['account'],
+        tags: ['Account'],
         operationId: 'getMe',
         summary: 'The user the token belongs to',
         security: bearer,
@@ -110,7 +110,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges': {
       get: {
-        tags: ['challenges'],
+        tags: ['Challenges'],
         operationId: 'listChallenges',
         summary: 'Published and closed challenges',
         security: optionalBearer,
@@ -122,7 +122,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}': {
       get: {
-        tags: ['challenges'],
+        tags: ['Challenges'],
         operationId: 'getChallenge',
         summary: 'One challenge, with your quota when a token is sent',
         security: optionalBearer,
@@ -135,7 +135,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/quota': {
       get: {
-        tags: ['challenges'],
+        tags: ['Challenges'],
         operationId: 'getQuota',
         summary: 'Submissions left today and when the next slot frees',
         description: 'The daily limit counts per UTC day. `nextSlotAt` is now when a slot is left, otherwise the next UTC midnight.',
@@ -149,7 +149,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/submissions': {
       get: {
-        tags: ['submissions'],
+        tags: ['Submissions'],
         operationId: 'listMySubmissions',
         summary: 'Your submissions to a challenge, newest first',
         security: bearer,
@@ -160,7 +160,7 @@ export const openApiDocument = {
         },
       },
       post: {
-        tags: ['submissions'],
+        tags: ['Submissions'],
         operationId: 'submit',
         summary: 'Upload a prediction file',
         description:
@@ -168,7 +168,7 @@ export const openApiDocument = {
           'is not stored and takes no daily slot. A valid file takes one slot and is queued for scoring (202); poll its status. ' +
           'Send an `Idempotency-Key` to retry safely: the same key with the same file within 24 hours returns the first submission (200, `Idempotent-Replayed: true`) and takes no slot; ' +
           'with a different file it is refused (422 `idempotency_key_reused`). ' +
-          'Per user, at most UPLOADS_IN_FLIGHT_PER_USER uploads at once (per server process) and REJECTED_UPLOADS_PER_HOUR rejected files an hour are accepted; past either, 429 with `Retry-After`.',
+          'Per user, at most `UPLOADS_IN_FLIGHT_PER_USER` uploads at once (per server process) and `REJECTED_UPLOADS_PER_HOUR` rejected files an hour (both server settings) are accepted; past either, 429 with `Retry-After`.',
         security: bearer,
         parameters: [
           param('slug'),
@@ -217,7 +217,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/submissions/{id}': {
       get: {
-        tags: ['submissions'],
+        tags: ['Submissions'],
         operationId: 'getSubmission',
         summary: 'Status, scores and errors of one of your submissions',
         description:
@@ -232,7 +232,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/submissions/{id}/selection': {
       put: {
-        tags: ['submissions'],
+        tags: ['Submissions'],
         operationId: 'selectSubmission',
         summary: 'Select or unselect a scored submission for the private leaderboard',
         security: bearer,
@@ -246,7 +246,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/leaderboard': {
       get: {
-        tags: ['leaderboards'],
+        tags: ['Leaderboards'],
         operationId: 'getPublicLeaderboard',
         summary: 'The public leaderboard',
         description: "Each entrant's best public score; ties go to the earlier submission. Baseline rows are unranked (rank null).",
@@ -265,21 +265,29 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/leaderboard/private': {
       get: {
-        tags: ['leaderboards'],
+        tags: ['Leaderboards'],
         operationId: 'getPrivateLeaderboard',
         summary: 'The private leaderboard (after close, or for organizers)',
         description: "Hidden (403 `private_hidden`) until the challenge closes, except to the challenge's organizers and admins. Each entrant's selected final submissions count; with none selected, their best public ones do.",
         security: optionalBearer,
         parameters: [param('slug')],
         responses: {
-          '200': ok('The board, with the rank change from the public one', ref('Leaderboard')),
+          '200': ok('The board, with the rank change from the public one', ref('Leaderboard'), {
+            board: 'private',
+            revealed: true,
+            frozenAt: null,
+            rows: [
+              { rank: 1, submissionId: 57, userId: 9, name: 'Bob', teamId: null, members: [], score: 3.6418, entries: 11, createdAt: '2025-03-04T08:30:00.000Z', isBaseline: false, rankChange: 1 },
+              { rank: 2, submissionId: 42, userId: 7, name: 'Ridge Runners', teamId: 3, members: ['Ada', 'Bob'], score: 3.5902, entries: 3, createdAt: '2025-03-01T12:00:00.000Z', isBaseline: false, rankChange: -1 },
+            ],
+          }),
           ...errors(400, 401, 403, 404, 429),
         },
       },
     },
     '/api/v1/challenges/{slug}/teams': {
       get: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'listTeams',
         summary: 'The teams of a challenge, with their members',
         security: optionalBearer,
@@ -292,7 +300,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/team': {
       get: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'getMyTeam',
         summary: 'Your team in a challenge (null when you compete alone) and its pending merge requests',
         security: bearer,
@@ -303,7 +311,7 @@ export const openApiDocument = {
         },
       },
       post: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'createTeam',
         summary: 'Create a team with you as its first member',
         description: 'Your earlier submissions and today\'s quota use move to the team. One team per user per challenge.',
@@ -318,7 +326,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/team/invites': {
       post: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'createInvite',
         summary: 'Create an invitation token for your team (members only)',
         description: 'Give the token to the person you invite; they accept it with `POST /api/v1/invites/{token}/accept`. It is shown once.',
@@ -332,7 +340,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/team/leave': {
       post: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'leaveTeam',
         summary: 'Leave your team (not once you have submitted for it)',
         security: bearer,
@@ -345,7 +353,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/team/merges': {
       post: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'mergeTeams',
         summary: 'Ask for, or agree to, merging one team into another',
         description:
@@ -362,7 +370,7 @@ export const openApiDocument = {
     },
     '/api/v1/challenges/{slug}/team/merges/cancel': {
       post: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'cancelMerge',
         summary: 'Withdraw a merge request your team made, before the other team agrees',
         description:
@@ -379,7 +387,7 @@ export const openApiDocument = {
     },
     '/api/v1/crowd/{slug}/compare/{panel}': {
       get: {
-        tags: ['crowd'],
+        tags: ['Crowd'],
         operationId: 'getComparisonPanel',
         summary: "One panel of the crowd-versus-ML comparison page (the same data as its JSON export)",
         description:
@@ -394,20 +402,20 @@ export const openApiDocument = {
     },
     '/api/v1/invites/{token}': {
       get: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'getInvite',
         summary: 'The team and challenge an invitation leads to',
         security: bearer,
         parameters: [param('inviteToken')],
         responses: {
-          '200': ok('The invitation', ref('InviteInfo')),
+          '200': ok('The invitation', ref('InviteInfo'), { team: exampleTeam, challenge: exampleChallenge, expiresAt: '2025-03-08T12:00:00.000Z' }),
           ...errors(400, 401, 404, 410, 429),
         },
       },
     },
     '/api/v1/invites/{token}/accept': {
       post: {
-        tags: ['teams'],
+        tags: ['Teams'],
         operationId: 'acceptInvite',
         summary: 'Join the team of an invitation',
         description: 'Under the merge rules; your earlier submissions move to the team. A member of a bigger team must ask for a merge instead.',
@@ -421,16 +429,16 @@ export const openApiDocument = {
     },
     '/api/openapi.json': {
       get: {
-        tags: ['meta'],
+        tags: ['Documentation'],
         operationId: 'getOpenApi',
         summary: 'This OpenAPI 3.0 document',
         security: [{}],
-        responses: { '200': ok('The document', { type: 'object' }) },
+        responses: { '200': ok('The document (abridged here)', { type: 'object' }, { openapi: '3.0.3', info: { title: 'Sift API', version: '1.0.0' }, paths: { '/api/v1/me': { get: { operationId: 'getMe', summary: 'The user the token belongs to' } } } }) },
       },
     },
     '/api/docs': {
       get: {
-        tags: ['meta'],
+        tags: ['Documentation'],
         operationId: 'getDocs',
         summary: 'This documentation as a web page',
         security: [{}],
@@ -454,8 +462,8 @@ export const openApiDocument = {
       Forbidden: { description: 'Not allowed (`private_hidden`, `challenge_not_open`, `challenge_closed`, `not_a_member`)', content: json(ref('Error'), { error: { code: 'private_hidden', message: 'The private leaderboard is revealed when the challenge closes (2030-01-01T00:00:00.000Z).' } }) },
       NotFound: { description: 'No such challenge, submission of yours, team, merge request or invitation (`not_found`, `not_in_team`, `team_not_found`, `merge_request_not_found`, `invite_not_found`)', content: json(ref('Error'), { error: { code: 'not_found', message: "No challenge 'nope'." } }) },
       Conflict: { description: 'Not in a state that allows it (`not_scored`, `too_many_selected`, `already_in_team`, `team_name_taken`, `merge_not_allowed`, `cannot_leave`, `team_locked`)', content: json(ref('Error'), { error: { code: 'already_in_team', message: 'You are already in a team in this challenge; leave it first.' } }) },
-      Gone: { description: 'The invitation has expired (`invite_expired`)', content: json(ref('Error')) },
-      TooLarge: { description: 'The upload is over the size limit (`file_too_large`)', content: json(ref('Error')) },
+      Gone: { description: 'The invitation has expired (`invite_expired`)', content: json(ref('Error'), { error: { code: 'invite_expired', message: 'This invitation expired at 2025-03-08T12:00:00.000Z; ask the team for a new link.' } }) },
+      TooLarge: { description: 'The upload is over the size limit (`file_too_large`)', content: json(ref('Error'), { error: { code: 'file_too_large', message: 'The file is larger than the 200 MB limit.' } }) },
       RateLimited: { description: 'Too many requests for this token (`rate_limited`); see Retry-After', content: json(ref('Error'), { error: { code: 'rate_limited', message: 'Too many requests: at most 300 per 60 s for each token. Retry in 12 s.', retryAfterSeconds: 12 } }) },
       TooMany: { description: 'Daily submission limit reached (`daily_limit`, with `quota`), too many requests (`rate_limited`), too many uploads at once (`too_many_uploads_in_flight`) or rejected files this hour (`too_many_rejected_uploads`); the last two send `Retry-After`', content: json(ref('Error'), { error: { code: 'daily_limit', message: 'Daily submission limit reached (5 per UTC day). The next slot frees at 2025-03-02T00:00:00.000Z.', quota: { limit: 5, used: 5, left: 0, nextSlotAt: '2025-03-02T00:00:00.000Z' } } }) },
     },
@@ -483,7 +491,7 @@ export const openApiDocument = {
           line: { type: 'integer', nullable: true, description: '1-based line (the header is line 1); null for file-wide problems' },
           column: { type: 'string', nullable: true },
           value: { type: 'string', nullable: true },
-          code: { type: 'string', description: 'Stable issue code, e.g. unknown_id, duplicate_rank, invalid_class' },
+          code: { type: 'string', description: 'Stable issue code, e.g. `unknown_id`, `duplicate_rank`, `invalid_class`' },
           message: { type: 'string' },
         },
       },
