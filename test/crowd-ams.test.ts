@@ -124,8 +124,10 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
       const s = await serve(agent, SLUG);
       if (!s.subject || s.training) break;
       if (votes === 0 && confusion[who]) await ctx.handle.db.updateTable('crowd_volunteers').set({ confusion_json: JSON.stringify(confusion[who]) }).where('workflow_id', '=', workflowId).where('user_id', '=', user.id).execute();
-      const signal = truth.get(s.subject.name)!;
-      const answer = flips[who](Number(s.subject.name)) ? !signal : signal;
+      // The page names a HiggsML event "Subject n" (its EventId would tell training from test events): the test reads it from the database.
+      const { external_id: eventId } = await ctx.handle.db.selectFrom('crowd_subjects').select('external_id').where('id', '=', s.subject.id).executeTakeFirstOrThrow();
+      const signal = truth.get(eventId)!;
+      const answer = flips[who](Number(eventId)) ? !signal : signal;
       await vote(agent, csrf, s.token, answer ? 's' : 'b', SLUG).expect(201);
       votes++;
     }

@@ -65,6 +65,10 @@ describe('crowd: any challenge gets a working subject page', function () {
     const served = await volunteer.agent.get('/crowd/generic/classify').set('Accept', JSON_).expect(200);
     assert.deepEqual(served.body.classes.map((k: { name: string }) => k.name), CLASSES);
     assert.deepEqual(served.body.subject.groups[0].rows.map((r: { column: string }) => r.column), ['x1', 'x2', 'x3', 'x4']);
+    // Ids like "tr10" and "te10" would tell a known source (a training row served live) from a test row: the default hides them.
+    assert.match(served.body.subject.name, /^Subject \d+$/);
+    assert.equal(served.body.subject.features.id, undefined);
+    assert.doesNotMatch(JSON.stringify(served.body), /"t[re]\d+"/);
     const voted = await volunteer.agent.post('/crowd/generic/votes').set('Accept', JSON_).set('X-CSRF-Token', volunteer.csrf).send({ token: served.body.token, answer: 'beta' }).expect(201);
     assert.equal(voted.body.vote.answer, 'beta');
 

@@ -12,7 +12,7 @@ import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, revie
 import { hashIp, tokenSecret, verifyServe } from './token.js';
 import { crowdDisplayOf, type CrowdDisplay } from './display/store.js';
 import { viewableWorkflow } from './access.js';
-import { classButtonsOf, renderSubject } from './display/render.js';
+import { classButtonsOf, renderSubject, visibleFeatures } from './display/render.js';
 import { canOrganize, organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
 import { workflowSettings } from './settings.js';
@@ -125,7 +125,7 @@ export function crowdRoutes(ctx: AppContext): Router {
       if (!served) return res.json({ subject: null, done: true });
       const s = served.subject;
       const { plots: _plots, ...view } = subjectView(display, wf, s);
-      return res.json({ subject: { ...view, features: featuresOf(s) }, token: served.token, training: served.training, experience: served.experience, classes, status: served.status });
+      return res.json({ subject: { ...view, features: visibleFeatures(display, featuresOf(s)) }, token: served.token, training: served.training, experience: served.experience, classes, status: served.status });
     }
     res.render('crowd/classify', {
       title: `Classify · ${wf.title}`,

@@ -167,3 +167,10 @@ export function skyPositionOf(display: CrowdDisplay, values: SubjectValues): { r
   const dec = num(values as Features, sky.dec);
   return ra === null || dec === null ? null : { ra, dec };
 }
+
+/** A subject's raw feature cells as the classify JSON sends them: without its id when the page hides ids (show_id). */
+export function visibleFeatures<T extends Record<string, unknown>>(display: CrowdDisplay, features: T): T {
+  if (display.config.show_id || !display.idColumn || !(display.idColumn in features)) return features;
+  const { [display.idColumn]: _id, ...rest } = features;
+  return rest as T;
+}

@@ -29,6 +29,8 @@ export interface CrowdDisplay {
    * checked at import and in the console, so only a file edited by hand can get here).
    */
   problems: string[];
+  /** The challenge's id column: left out of the raw features sent to volunteers unless the configuration shows ids. */
+  idColumn?: string;
 }
 
 /** Training rows read for the default's column ranking and the histograms: enough for stable shapes, bounded for HiggsML's 250,000. */
@@ -99,7 +101,7 @@ export async function resolveCrowdDisplay(c: Challenge): Promise<CrowdDisplay> {
   config ??= defaultCrowdConfig({ columns, idColumn: c.id_column, targetColumn: c.target_column, weightColumn: c.weight_column, classes: c.classes, trainRows: train });
   config = { ...config, classes: classButtons(config, c.classes) };
   const histograms = config.plots.flatMap((p) => (p.kind === 'histograms' ? classHistograms(train, p.columns, { targetColumn: c.target_column, classes: c.classes, bins: p.bins, config }) : []));
-  return { config, histograms, source, problems };
+  return { config, histograms, source, problems, idColumn: c.id_column };
 }
 
 /** Per database (a process may hold several, as the tests do), per workflow id. */
