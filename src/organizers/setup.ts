@@ -17,6 +17,7 @@ import zlib from 'node:zlib';
 import { parse } from 'csv-parse';
 import { parse as parseYaml, stringify } from 'yaml';
 import { readCsvHeader, USAGE_COLUMN } from '../challenges/definition.js';
+import { crowdSectionOfFolder } from '../crowd/display/store.js';
 import { readCsvColumn } from '../challenges/solution.js';
 import { USAGE, type Solution } from '../../scorers/types.js';
 import { isGzipFile } from '../gzip.js';
@@ -204,7 +205,7 @@ export async function writeSampleSubmission(dir: string, spec: SampleSpec): Prom
 export function writeChallengeYaml(dir: string, yaml: Record<string, unknown>): void {
   const file = path.join(dir, 'challenge.yaml');
   // The crowd: section is not on the settings form: a save keeps the one already in the file.
-  const crowd = yaml.crowd === undefined ? crowdSectionOf(file) : undefined;
+  const crowd = yaml.crowd === undefined ? crowdSectionOfFolder(dir) : undefined;
   writeYamlFile(file, crowd === undefined ? yaml : { ...yaml, crowd });
 }
 
@@ -221,12 +222,6 @@ function writeYamlFile(file: string, doc: Record<string, unknown>): void {
   // Written aside and renamed over, so a backup (a hard link: backupFolderFiles) keeps the old text.
   fs.writeFileSync(`${file}.tmp`, `# Written by the Sift organizer console.\n${stringify(doc, { lineWidth: 0 })}`);
   fs.renameSync(`${file}.tmp`, file);
-}
-
-function crowdSectionOf(file: string): unknown {
-  if (!fs.existsSync(file)) return undefined;
-  const doc = parseYaml(fs.readFileSync(file, 'utf8')) as { crowd?: unknown } | null;
-  return doc?.crowd ?? undefined;
 }
 
 /** Every file of a challenge folder that the console writes or replaces. */

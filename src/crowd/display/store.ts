@@ -6,13 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { parse } from 'csv-parse';
 import { parse as parseYaml } from 'yaml';
 import type { Db } from '../../db/index.js';
 import { findChallengeById, type Challenge } from '../../challenges/repo.js';
 import { readCsvHeader } from '../../challenges/definition.js';
-import { isGzipFile } from '../../gzip.js';
+import { streamCsvRecords } from '../setup.js';
 import { checkCrowdConfig, parseCrowdConfig, type CrowdConfig } from './schema.js';
 import { defaultClassButtons, defaultCrowdConfig } from './defaults.js';
 import { classHistograms, type ColumnHistogram } from './histograms.js';
@@ -38,24 +36,12 @@ export const DISPLAY_TRAIN_ROWS = 50_000;
 /** How long a process trusts its copy before reading the stored one again (another process may have cleared it). */
 const CACHE_MS = 30_000;
 
-async function csvStream(file: string) {
-  const raw = fs.createReadStream(file);
-  const input = (await isGzipFile(file)) ? raw.pipe(zlib.createGunzip()) : raw;
-  const parser = input.pipe(parse({ columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }));
-  return { parser, close: () => raw.destroy() };
-}
-
 /** The first `limit` records of a CSV file (plain or gzip), read as a stream. */
 export async function readCsvHead(file: string, limit: number): Promise<Record<string, string>[]> {
-  const { parser, close } = await csvStream(file);
   const rows: Record<string, string>[] = [];
-  try {
-    for await (const r of parser as AsyncIterable<Record<string, string>>) {
-      rows.push(r);
-      if (rows.length >= limit) break;
-    }
-  } finally {
-    close();
+  for await (const r of streamCsvRecords(file)) {
+    rows.push(r);
+    if (rows.length >= limit) break;
   }
   return rows;
 }
