@@ -13,7 +13,7 @@ import { workflowById } from '../src/crowd/repo.js';
 import { anonVoter, serveNext } from '../src/crowd/service.js';
 import { tokenSecret } from '../src/crowd/token.js';
 import { ROUTE_AMONG, normalisedEntropy } from '../src/crowd/routing.js';
-import { setSubjectEntropy } from '../src/crowd/routing-entropy.js';
+import { refreshRoutingAfterScoring, setSubjectEntropy } from '../src/crowd/routing-entropy.js';
 import { loadCrowdConfig } from '../src/crowd/config.js';
 import { simulateCrowdVotes } from '../src/crowd/simulate/service.js';
 import { seededRandom } from '../src/seeded-random.js';
@@ -222,6 +222,23 @@ describe('crowd routing: entropy routing with a random share', function () {
       await ctx.handle.db.updateTable('crowd_subjects').set({ entropy: null }).where('workflow_id', '=', ctx.workflowId).execute();
       assert.equal((await refresh().expect(200)).body.subjects, live.length);
       assert.ok((await testRows(ctx)).every((s) => s.entropy !== null));
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('a baseline without class probabilities leaves the routing alone, quietly (no warning, no entropy)', async () => {
+    const ctx = await crowdContext({ routing: 'entropy', maxLive: 6 });
+    try {
+      const names = zlib.gunzipSync(fs.readFileSync(datasetFile('xmm-sources', 'test.csv.gz'))).toString().trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+      const file = path.join(os.tmpdir(), `routing-labels-only-${process.pid}.csv`);
+      fs.writeFileSync(file, `name,Class\n${names.map((n) => `${n},AGN`).join('\n')}\n`);
+      const c = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
+      const bot = await signUp(ctx.handle.db, { email: 'baseline-labels@example.org', name: 'Baseline', password: 'correct horse battery' }, 'participant');
+      const sub = await accept(ctx.handle, ctx.config.dataDir, c, bot.id, { tmpPath: file, originalName: 'baseline.csv', size: fs.statSync(file).size }, null, { isBaseline: true });
+      assert.equal((await waitForTerminal(ctx.handle, sub.id)).status, 'scored');
+      assert.equal(await refreshRoutingAfterScoring(ctx.handle, ctx.config.dataDir, sub.id), null);
+      assert.ok((await testRows(ctx)).every((s) => s.entropy === null));
     } finally {
       await ctx.close();
     }

@@ -1,6 +1,7 @@
 /** The baseline's predictive entropy stored on each live subject, which entropy routing serves by (routing.ts). */
 import type { DbHandle } from '../db/index.js';
 import { findSubmission } from '../submissions/repo.js';
+import { UserError } from '../web/errors.js';
 import { baselineProbabilities } from './expert.js';
 import type { Workflow } from './repo.js';
 import { workflowOfChallenge } from './repo.js';
@@ -40,5 +41,12 @@ export async function refreshRoutingAfterScoring(handle: DbHandle, dataDir: stri
   const sub = await findSubmission(handle.db, submissionId);
   if (!sub || sub.is_baseline !== 1 || sub.status !== 'scored') return null;
   const wf = await workflowOfChallenge(handle.db, sub.challenge_id);
-  return wf ? refreshRoutingEntropy(handle, wf, dataDir) : null;
+  if (!wf) return null;
+  try {
+    return await refreshRoutingEntropy(handle, wf, dataDir);
+  } catch (err) {
+    // A baseline that ranks without class probabilities (HiggsML's RankOrder) leaves the routing as it is: nothing to warn about.
+    if (err instanceof UserError && err.code === 'no_probabilities') return null;
+    throw err;
+  }
 }

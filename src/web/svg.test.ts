@@ -22,4 +22,13 @@ describe('the score plots frame', () => {
     assert.equal(x('2026-03-11T00:00:00.000Z'), f.right);
     assert.equal(x('2026-03-06T00:00:00.000Z'), (f.left + f.right) / 2);
   });
+
+  it('labels a span under an hour with four different times, ending at the last one', () => {
+    const f = frameOf(400, 200);
+    const { x, svg } = timeAxisX(f, '2026-11-30T11:43:00.000Z', '2026-11-30T11:43:30.000Z');
+    const labels = [...svg.matchAll(/class="x-tick">([^<]+)</g)].map((m) => m[1]);
+    assert.equal(new Set(labels).size, 4, labels.join(' | '));
+    assert.equal(labels[3], '30 Nov 11:43');
+    assert.equal(x('2026-11-30T11:43:30.000Z'), f.right);
+  });
 });

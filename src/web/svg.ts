@@ -71,6 +71,7 @@ export function scoreAxisY(f: Frame, values: number[], title: string): { y: (v: 
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const DAY_LABEL = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 const HOUR_LABEL = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
 
@@ -78,10 +79,8 @@ const HOUR_LABEL = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '
 export function timeAxisX(f: Frame, fromIso: string, toIso: string, pad = 0): { x: (iso: string) => number; svg: string } {
   let from = Date.parse(fromIso);
   let to = Date.parse(toIso);
-  if (!(to > from)) {
-    from -= 3_600_000;
-    to += 3_600_000;
-  }
+  // Under an hour the four tick labels (to the minute) would repeat, so the axis spans at least the hour before the last time.
+  if (to - from < HOUR_MS) from = to - HOUR_MS;
   // A margin on both sides keeps the first and last marks off the axis lines.
   const margin = (to - from) * pad;
   from -= margin;
