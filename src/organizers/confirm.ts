@@ -99,7 +99,7 @@ export function explainAction(action: ConfirmedAction, c: Challenge, facts: Acti
           `The challenge closes now instead of at ${humanTime(c.closes_at)}: uploads are refused from this moment, and final selections are locked.`,
           `Everyone, signed in or not, sees the private leaderboard; each of the ${n(facts.entrants, 'entrant')} sees the private scores and the score details (per subset) of their own submissions (${n(facts.scored, 'scored submission')}).`,
           'A freeze of the public leaderboard ends: it shows every submission.',
-          ...(facts.waiting ? [`The ${n(facts.waiting, 'submission')} still waiting to be scored are scored as usual, and count on both boards.`] : []),
+          ...(facts.waiting ? [`${n(facts.waiting, 'submission')} still waiting to be scored ${facts.waiting === 1 ? 'is' : 'are'} scored as usual, and count${facts.waiting === 1 ? 's' : ''} on both boards.`] : []),
           'After the close you can publish the full solution as open data.',
         ],
         irreversible: true,
@@ -113,7 +113,7 @@ export function explainAction(action: ConfirmedAction, c: Challenge, facts: Acti
         button: 'Re-score all',
         effects: [
           `Every finished submission (${facts.finished} so far) is scored again with the current solution and scorer, as a job; its page shows the progress and, at the end, which ranks changed on both boards.`,
-          `That is ${n(facts.scored, 'scored submission')} and ${n(facts.failed, 'failed one')} (the Baseline's included) from ${n(facts.entrants, 'entrant')}${facts.waiting ? `; the ${n(facts.waiting, 'submission')} still waiting are scored once, as usual` : ''}.`,
+          `That is ${n(facts.scored, 'scored submission')} and ${n(facts.failed, 'failed one')} (the Baseline's included) from ${n(facts.entrants, 'entrant')}${facts.waiting ? `; ${n(facts.waiting, 'submission')} still waiting ${facts.waiting === 1 ? 'is' : 'are'} scored once, as usual` : ''}.`,
           'Scores on both leaderboards may change. Participants see new public scores as they come; private scores stay hidden until the close.',
         ],
         irreversible: true,
