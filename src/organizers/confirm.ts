@@ -97,7 +97,7 @@ export function explainAction(action: ConfirmedAction, c: Challenge, facts: Acti
         button: 'Close now and reveal',
         effects: [
           `The challenge closes now instead of at ${humanTime(c.closes_at)}: uploads are refused from this moment, and final selections are locked.`,
-          `Everyone, signed in or not, sees the private leaderboard; each of the ${n(facts.entrants, 'entrant')} sees the private scores and the score details (per subset) of their own submissions (${n(facts.scored, 'scored submission')}).`,
+          `Everyone sees the private leaderboard, signed in or not; each of the ${n(facts.entrants, 'entrant')} sees the private scores and the score details (per subset) of their own submissions (${n(facts.scored, 'scored submission')}).`,
           'A freeze of the public leaderboard ends: it shows every submission.',
           ...(facts.waiting ? [`${n(facts.waiting, 'submission')} still waiting to be scored ${facts.waiting === 1 ? 'is' : 'are'} scored as usual, and count${facts.waiting === 1 ? 's' : ''} on both boards.`] : []),
           'After the close you can publish the full solution as open data.',

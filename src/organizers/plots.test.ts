@@ -78,6 +78,7 @@ describe('organizer console plots', () => {
     it('draws a bar per status with its count, and says how long the oldest queued job waited', () => {
       const svg = jobQueueSvg({ queued: 2, running: 1, done: 40, failed: 3 }, '2026-03-02T09:30:00Z', { now });
       assert.deepEqual(marks(svg, 'job-bar').map((b) => `${b['data-status']}=${b['data-count']}`), ['queued=2', 'running=1', 'done=40', 'failed=3']);
+      assert.match(svg, />Oldest queued: 2 hours 30 minutes</);
       assert.match(svg, /aria-label="Job queue for this challenge: 2 queued, 1 running, 40 done, 3 failed; the oldest queued job has waited 2 hours 30 minutes"/);
       const widths = Object.fromEntries(marks(svg, 'job-bar').map((b) => [b['data-status'], Number(b.width)]));
       assert.ok(widths.done > widths.failed && widths.failed > widths.queued);

@@ -60,7 +60,7 @@ const SERIES = [
 /** New entrants and submissions per UTC day as grouped bars. '' without days. */
 export function activitySvg(days: DayCount[], o: { width?: number; height?: number } = {}): string {
   if (days.length === 0) return '';
-  const f = frameOf(o.width ?? 560, o.height ?? 240, { left: 48, right: 16, top: 28, bottom: 40 });
+  const f = frameOf(o.width ?? 480, o.height ?? 240, { left: 48, right: 16, top: 28, bottom: 40 });
   const yAxis = countAxisY(f, Math.max(...days.map((d) => Math.max(d.entrants, d.submissions))), 'Per day');
   const band = (f.right - f.left) / days.length;
   const barWidth = Math.max(0.5, (band * 0.8) / SERIES.length);
@@ -115,7 +115,7 @@ export function scoreBins(publicScores: number[], privateScores: number[]): Scor
  */
 export function scoreDistributionSvg(bins: ScoreBin[], o: ScoreDistributionOptions): string {
   if (bins.length === 0) return '';
-  const f = frameOf(o.width ?? 560, o.height ?? 240, { left: 48, right: 16, top: 28, bottom: 40 });
+  const f = frameOf(o.width ?? 480, o.height ?? 240, { left: 48, right: 16, top: 28, bottom: 40 });
   const yAxis = countAxisY(f, Math.max(...bins.map((b) => Math.max(b.public, b.private))), 'Entrants');
   const x = (v: number) => f.left + ((v - bins[0].lo) / (bins[bins.length - 1].hi - bins[0].lo)) * (f.right - f.left);
   const series = [
@@ -173,7 +173,8 @@ export function jobQueueSvg(counts: JobCounts, oldestQueuedAt: string | null, o:
     );
   });
   const oldest = oldestQueuedAt ? `the oldest queued job has waited ${ageOf(oldestQueuedAt, o.now ?? Date.now())}` : 'nothing waits in the queue';
-  parts.push(`<text x="${f.left}" y="${f.bottom + 24}" font-size="11" class="axis-label">${escapeXml(`Jobs (scoring, re-scoring, crowd consensus); ${oldest}`)}</text>`);
+  const waited = oldestQueuedAt ? `Oldest queued: ${ageOf(oldestQueuedAt, o.now ?? Date.now())}` : 'Nothing queued';
+  parts.push(`<text x="${f.left}" y="${f.bottom + 24}" font-size="11" class="axis-label oldest-queued">${escapeXml(waited)}</text>`);
   const label = `Job queue for this challenge: ${JOB_STATUSES.map((s) => `${counts[s]} ${s}`).join(', ')}; ${oldest}`;
   return svgFigure(f, { className: 'console-jobs', testid: 'job-queue-plot', label, description: `${plural(total, 'job')} in all.` }, parts.join(''));
 }
