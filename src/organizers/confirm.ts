@@ -82,7 +82,7 @@ export function explainAction(action: ConfirmedAction, c: Challenge, facts: Acti
         heading: 'Freeze the public leaderboard?',
         button: 'Freeze the public leaderboard',
         effects: [
-          `From now on the public leaderboard shows only submissions made before this moment: the ${n(facts.entrants, 'entrant')} who submitted so far keep the rows they have now.`,
+          `From now on the public leaderboard shows only submissions made before this moment${facts.entrants ? `: the ${n(facts.entrants, 'entrant')} who submitted so far keep the rows they have now` : ' (no participant has submitted yet)'}.`,
           'Participants can still submit; they do not see the public score of what they send after the freeze.',
           'Private scores stay hidden until the close as before. At the close the freeze ends: the public board then shows every submission.',
         ],
@@ -97,7 +97,9 @@ export function explainAction(action: ConfirmedAction, c: Challenge, facts: Acti
         button: 'Close now and reveal',
         effects: [
           `The challenge closes now instead of at ${humanTime(c.closes_at)}: uploads are refused from this moment, and final selections are locked.`,
-          `Everyone sees the private leaderboard, signed in or not; each of the ${n(facts.entrants, 'entrant')} sees the private scores and the score details (per subset) of their own submissions (${n(facts.scored, 'scored submission')}).`,
+          facts.entrants
+            ? `Everyone sees the private leaderboard, signed in or not; each of the ${n(facts.entrants, 'entrant')} sees the private scores and the score details (per subset) of their own submissions (${n(facts.scored, 'scored submission')} in all).`
+            : 'Everyone sees the private leaderboard, signed in or not; no participant has submitted yet, so it holds the Baseline at most.',
           'A freeze of the public leaderboard ends: it shows every submission.',
           ...(facts.waiting ? [`${n(facts.waiting, 'submission')} still waiting to be scored ${facts.waiting === 1 ? 'is' : 'are'} scored as usual, and count${facts.waiting === 1 ? 's' : ''} on both boards.`] : []),
           'After the close you can publish the full solution as open data.',
@@ -113,7 +115,9 @@ export function explainAction(action: ConfirmedAction, c: Challenge, facts: Acti
         button: 'Re-score all',
         effects: [
           `Every finished submission (${facts.finished} so far) is scored again with the current solution and scorer, as a job; its page shows the progress and, at the end, which ranks changed on both boards.`,
-          `That is ${n(facts.scored, 'scored submission')} and ${n(facts.failed, 'failed one')} (the Baseline's included) from ${n(facts.entrants, 'entrant')}${facts.waiting ? `; ${n(facts.waiting, 'submission')} still waiting ${facts.waiting === 1 ? 'is' : 'are'} scored once, as usual` : ''}.`,
+          facts.finished === 0
+            ? 'No submission has finished yet, so nothing is scored again now.'
+            : `That is ${n(facts.scored, 'scored submission')} and ${n(facts.failed, 'failed one')} (the Baseline's included) from ${n(facts.entrants, 'entrant')}${facts.waiting ? `; ${n(facts.waiting, 'submission')} still waiting ${facts.waiting === 1 ? 'is' : 'are'} scored once, as usual` : ''}.`,
           'Scores on both leaderboards may change. Participants see new public scores as they come; private scores stay hidden until the close.',
         ],
         irreversible: true,
