@@ -154,6 +154,16 @@ describe('organizer console: sections, status lines and charts', function () {
     assert.match(testid(html, 'rescore-note'), /cannot be brought back/);
   });
 
+  it('says when the crowd workflow is on, and when a challenge has no baseline', async () => {
+    await admin.agent.post(`/organize/${SLUG}/crowd`).set('Accept', JSON_).send({ _csrf: admin.csrf, liveSubjects: '40', goldPerClass: '2' }).expect(200);
+    const html = await consolePage();
+    assert.match(testid(html, 'status-crowd'), /^Workflow live · 40 subjects · 0 retired · 0 volunteers$/);
+    const other = (await admin.agent.get(`/organize/${OTHER}`).set('Accept', JSON_).expect(200)).body;
+    assert.equal(other.status.baseline, 'Not trained');
+    assert.equal(other.status.participants, '1 entrant, 0 teams, 1 submission (1 waiting to be scored)', 'the one seeded there');
+    assert.equal(other.jobs.queued, 1, "the job seeded for the other challenge's submission counts there");
+  });
+
   it('keeps the console, its charts and private scores from participants and visitors', async () => {
     const refused = await pat.agent.get(`/organize/${SLUG}`).expect(403);
     const refusedJson = await pat.agent.get(`/organize/${SLUG}`).set('Accept', JSON_).expect(403);
