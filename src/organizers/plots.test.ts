@@ -36,7 +36,7 @@ describe('organizer console plots', () => {
     it('draws one bar per series and day with data, with its count, and none for zeros', () => {
       const svg = activitySvg(days);
       const bars = marks(svg, 'day-bar').map((b) => `${b['data-series']} ${b['data-day']} ${b['data-count']}`);
-      assert.deepEqual(bars, ['entrants 2026-03-02 1', 'submissions 2026-03-02 3', 'entrants 2026-03-04 1', 'submissions 2026-03-04 1']);
+      assert.deepEqual(bars, ['submissions 2026-03-02 3', 'entrants 2026-03-02 1', 'submissions 2026-03-04 1', 'entrants 2026-03-04 1']);
     });
 
     it('is an image with a label that gives the totals and the span', () => {
@@ -46,9 +46,18 @@ describe('organizer console plots', () => {
       assert.match(svg, /The busiest day was 2 Mar with 3 submissions/);
     });
 
+    it('keeps the bars of a challenge that runs for years visible, and dates its axis with the year', () => {
+      const long = dailySeries([{ day: '2025-06-01', count: 4 }], ['2025-06-01'], '2025-01-01T00:00:00Z', '2026-11-30T00:00:00Z');
+      assert.equal(long.length, 699);
+      const svg = activitySvg(long);
+      assert.ok(marks(svg, 'day-bar').every((b) => Number(b.width) >= 1.5));
+      assert.deepEqual(marks(svg, 'x-tick').map((t) => t['data-day']), ['2025-01-01', '2025-12-16', '2026-11-30']);
+      assert.match(svg, />1 Jan 2025</);
+    });
+
     it('puts taller bars higher, and draws nothing without days', () => {
       const svg = activitySvg(days);
-      const [, three, , one] = marks(svg, 'day-bar').map((b) => Number(b.height));
+      const [three, , one] = marks(svg, 'day-bar').map((b) => Number(b.height));
       assert.ok(three > one);
       assert.equal(activitySvg([]), '');
     });

@@ -10,10 +10,11 @@ import { timeLeft } from '../web/render.js';
 
 const DAY_MS = 86_400_000;
 const DAY_LABEL = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const DAY_YEAR_LABEL = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const plural = (n: number, unit: string) => `${n.toLocaleString('en-GB')} ${unit}${n === 1 ? '' : 's'}`;
 
-/** "5 Mar" for a UTC day (YYYY-MM-DD). */
-export const dayLabel = (day: string): string => DAY_LABEL.format(Date.parse(`${day}T00:00:00Z`));
+/** "5 Mar" for a UTC day (YYYY-MM-DD); "5 Mar 2026" with the year. */
+export const dayLabel = (day: string, withYear = false): string => (withYear ? DAY_YEAR_LABEL : DAY_LABEL).format(Date.parse(`${day}T00:00:00Z`));
 
 export interface DayCount {
   /** UTC day, YYYY-MM-DD. */
@@ -44,36 +45,41 @@ export function dailySeries(submissions: Array<{ day: string; count: number }>, 
 /** Day labels under a band axis: every day when few, else the first, middle and last. */
 function dayTicks(f: Frame, days: string[], centre: (i: number) => number): string {
   const shown = days.length <= 7 ? days.map((_, i) => i) : [0, Math.floor((days.length - 1) / 2), days.length - 1];
+  // Past a few months, a bare "5 Mar" could be either year.
+  const withYear = days.length > 90;
   return shown
     .map((i) => {
       const anchor = days.length > 7 && i === 0 ? 'start' : days.length > 7 && i === days.length - 1 ? 'end' : 'middle';
-      return `<text x="${px(centre(i))}" y="${f.bottom + 16}" text-anchor="${anchor}" font-size="10" class="x-tick" data-day="${days[i]}">${dayLabel(days[i])}</text>`;
+      return `<text x="${px(centre(i))}" y="${f.bottom + 16}" text-anchor="${anchor}" font-size="10" class="x-tick" data-day="${days[i]}">${dayLabel(days[i], withYear)}</text>`;
     })
     .join('');
 }
 
+/** Submissions as the wide bar, and on top of it the day's new entrants (never more: each entrant's first submission is among them). */
 const SERIES = [
-  { key: 'entrants', name: 'New entrants', colour: PLOT_COLOURS.highlight },
-  { key: 'submissions', name: 'Submissions', colour: PLOT_COLOURS.primary },
+  { key: 'submissions', name: 'Submissions', colour: PLOT_COLOURS.primary, share: 0.8 },
+  { key: 'entrants', name: 'New entrants', colour: PLOT_COLOURS.highlight, share: 0.4 },
 ] as const;
 
-/** New entrants and submissions per UTC day as grouped bars. '' without days. */
+/**
+ * New entrants and submissions per UTC day: a bar per day, the entrants' narrower bar on top of the
+ * submissions'. A bar stays at least 1.5 px wide, so a challenge that runs for years still shows its busy days. '' without days.
+ */
 export function activitySvg(days: DayCount[], o: { width?: number; height?: number } = {}): string {
   if (days.length === 0) return '';
   const f = frameOf(o.width ?? 480, o.height ?? 240, { left: 48, right: 16, top: 28, bottom: 40 });
   const yAxis = countAxisY(f, Math.max(...days.map((d) => Math.max(d.entrants, d.submissions))), 'Per day');
   const band = (f.right - f.left) / days.length;
-  const barWidth = Math.max(0.5, (band * 0.8) / SERIES.length);
   const parts = [yAxis.svg, legend(f, SERIES.map((s) => ({ name: s.name, colour: s.colour })))];
   days.forEach((d, i) => {
-    SERIES.forEach((s, j) => {
+    for (const s of SERIES) {
       const count = d[s.key];
-      if (count === 0) return;
-      const x = f.left + i * band + band * 0.1 + j * barWidth;
+      if (count === 0) continue;
+      const width = Math.max(1.5, band * s.share);
       parts.push(
-        `<rect x="${px(x)}" y="${px(yAxis.y(count))}" width="${px(barWidth)}" height="${px(f.bottom - yAxis.y(count))}" fill="${s.colour}" class="day-bar" data-series="${s.key}" data-day="${d.day}" data-count="${count}"><title>${escapeXml(`${dayLabel(d.day)}: ${plural(count, s.key === 'entrants' ? 'new entrant' : 'submission')}`)}</title></rect>`,
+        `<rect x="${px(f.left + (i + 0.5) * band - width / 2)}" y="${px(yAxis.y(count))}" width="${px(width)}" height="${px(f.bottom - yAxis.y(count))}" fill="${s.colour}" class="day-bar" data-series="${s.key}" data-day="${d.day}" data-count="${count}"><title>${escapeXml(`${dayLabel(d.day)}: ${plural(count, s.key === 'entrants' ? 'new entrant' : 'submission')}`)}</title></rect>`,
       );
-    });
+    }
   });
   parts.push(dayTicks(f, days.map((d) => d.day), (i) => f.left + (i + 0.5) * band), xAxisTitle(f, 'Day (UTC)'));
   const entrants = days.reduce((a, d) => a + d.entrants, 0);
@@ -103,10 +109,11 @@ export interface ScoreBin {
 export function scoreBins(publicScores: number[], privateScores: number[]): ScoreBin[] {
   const pub = publicScores.filter(Number.isFinite);
   const priv = privateScores.filter(Number.isFinite);
-  const bins = histogramBins([...pub, ...priv]).map((b) => ({ lo: b.lo, hi: b.hi, count: 0, public: 0, private: 0 }));
-  for (const s of pub) bins[binOf(bins, s)].public++;
-  for (const s of priv) bins[binOf(bins, s)].private++;
-  return bins.map(({ lo, hi, public: p, private: q }) => ({ lo, hi, public: p, private: q }));
+  const edges = histogramBins([...pub, ...priv]);
+  const bins = edges.map((b) => ({ lo: b.lo, hi: b.hi, public: 0, private: 0 }));
+  for (const s of pub) bins[binOf(edges, s)].public++;
+  for (const s of priv) bins[binOf(edges, s)].private++;
+  return bins;
 }
 
 /**
