@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import request from 'supertest';
 import { createTestContext, datasetFile, signedInAgent, type TestContext } from './helpers.js';
-import { JSON_, type Agent } from './organizer-helpers.js';
+import { createXrayDraft, JSON_, xraySettings, type Agent } from './organizer-helpers.js';
 import { DAY_MS, LATE_PUBLIC, PRIVATE, seedPlotBoard } from './participant-plots-seed.js';
 import { nowIso } from '../src/db/index.js';
 import { SCORE_JOB } from '../src/submissions/service.js';
@@ -162,6 +162,24 @@ describe('organizer console: sections, status lines and charts', function () {
     assert.equal(other.status.baseline, 'Not trained');
     assert.equal(other.status.participants, '1 entrant, 0 teams, 1 submission (1 waiting to be scored)', 'the one seeded there');
     assert.equal(other.jobs.queued, 1, "the job seeded for the other challenge's submission counts there");
+  });
+
+  it('shows a draft as a draft: what publishing does, no boards and no score chart yet', async () => {
+    await createXrayDraft(admin, 'xd').expect(201);
+    let html = (await admin.agent.get('/organize/xd').expect(200)).text;
+    assert.equal(testid(html, 'status-setup'), 'Draft · columns and metric not saved yet');
+    await admin.agent.post('/organize/xd/settings').set('Accept', JSON_).send({ _csrf: admin.csrf, ...xraySettings() }).expect(200);
+    html = (await admin.agent.get('/organize/xd').expect(200)).text;
+    assert.equal(testid(html, 'status-setup'), 'Draft · ready to publish · metric macro_f1');
+    assert.match(testid(html, 'publish-note'), /cannot be undone/);
+    assert.equal(testid(html, 'status-leaderboards'), 'No leaderboards yet: the challenge is a draft');
+    assert.equal(testid(html, 'status-participants'), '0 entrants, 0 teams, 0 submissions');
+    assert.equal(testid(html, 'status-baseline'), 'Not trained');
+    assert.match(testid(html, 'baseline-note'), /every participant sees/);
+    assert.match(testid(html, 'crowd-note'), /paused from its manage page, but not removed/);
+    assert.match(testid(html, 'status-data'), /solution\.csv [\d.]+ (KiB|MiB|bytes) \(hidden\)/);
+    assert.doesNotMatch(html, /score-distribution-plot|job-queue-plot/);
+    assert.match(html, /data-testid="activity-plot"/, 'the days since the opening, all quiet');
   });
 
   it('keeps the console, its charts and private scores from participants and visitors', async () => {
