@@ -179,7 +179,8 @@ describe('organizer console: sections, status lines and charts', function () {
     assert.match(testid(html, 'crowd-note'), /paused from its manage page, but not removed/);
     assert.match(testid(html, 'status-data'), /solution\.csv [\d.]+ (KiB|MiB|bytes) \(hidden\)/);
     assert.doesNotMatch(html, /score-distribution-plot|job-queue-plot/);
-    assert.match(html, /data-testid="activity-plot"/, 'the days since the opening, all quiet');
+    assert.doesNotMatch(html, /data-testid="activity-plot"/);
+    assert.match(testid(html, 'activity-empty'), /No participant has submitted yet/);
   });
 
   it('keeps the console, its charts and private scores from participants and visitors', async () => {

@@ -110,7 +110,7 @@ export async function consoleOverview(
       data: dataStatus(files),
     },
     participants: people,
-    activity: { days: days.filter((d) => d.entrants || d.submissions), allDays: days.length, svg: activitySvg(days) },
+    activity: { days: days.filter((d) => d.entrants || d.submissions), allDays: days.length, svg: people.submissions ? activitySvg(days) : '' },
     scores: { bins, svg: scoreDistributionSvg(bins, { metric: c.metric, higherIsBetter: c.higherIsBetter }) },
     jobs: { counts, rows: JOB_STATUSES.map((s) => ({ status: s, count: counts[s] })), oldestQueuedAt: jobs.oldestQueuedAt, oldestAge: jobs.oldestQueuedAt ? ageOf(jobs.oldestQueuedAt, now) : null, svg: jobQueueSvg(counts, jobs.oldestQueuedAt, { now }) },
     files,
