@@ -7,18 +7,19 @@ import { createWorkflow, type WorkflowOptions } from '../crowd/setup.js';
 import { retirementField, wholeField } from '../crowd/settings.js';
 import { workflowCounts } from '../crowd/repo.js';
 import { UserError } from '../web/errors.js';
+import { volunteerCount } from './repo.js';
 
 export async function baselineSummary(db: Db, c: Challenge) {
   const run = await latestRun(db, c.id);
   const latest = await latestBaselineSubmission(db, c.id);
-  const sub = latest && { id: latest.id, status: latest.status, public_score: latest.public_score };
+  const sub = latest && { id: latest.id, status: latest.status, public_score: latest.public_score, created_at: latest.created_at };
   return { page: `/challenges/${c.slug}/baseline`, run: run ? { id: run.id, status: run.status, startedAt: run.started_at, finishedAt: run.finished_at } : null, submission: sub ?? null };
 }
 
 export async function crowdSummary(db: Db, c: Challenge) {
   const wf = await db.selectFrom('crowd_workflows').select(['id', 'active']).where('challenge_id', '=', c.id).executeTakeFirst();
   if (!wf) return { enabled: false as const, canEnable: c.classes.length >= 2 };
-  return { enabled: true as const, active: wf.active === 1, manage: `/crowd/${c.slug}/manage`, ...(await workflowCounts(db, wf.id)) };
+  return { enabled: true as const, active: wf.active === 1, manage: `/crowd/${c.slug}/manage`, ...(await workflowCounts(db, wf.id)), volunteers: await volunteerCount(db, wf.id) };
 }
 
 /**

@@ -11,6 +11,7 @@ import { phase } from '../challenges/service.js';
 import { UserError } from '../web/errors.js';
 import { humanTime } from '../web/render.js';
 import { formScalar, formString } from '../web/validate.js';
+import { submissionCounts } from './repo.js';
 
 export const CONFIRMED_ACTIONS = ['publish', 'freeze', 'close', 'rescore'] as const;
 export type ConfirmedAction = (typeof CONFIRMED_ACTIONS)[number];
@@ -45,7 +46,21 @@ export function actionUnavailable(action: ConfirmedAction, c: Challenge): string
   return null;
 }
 
-export function explainAction(action: ConfirmedAction, c: Challenge, finishedSubmissions: number): ActionExplanation {
+/** What the explanations count: the challenge's participants' submissions as they stand (the Baseline's left out of `entrants`). */
+export interface ActionFacts {
+  /** Scored or failed: what a re-score scores again. */
+  finished: number;
+  scored: number;
+  failed: number;
+  /** Queued or being scored. */
+  waiting: number;
+  entrants: number;
+}
+
+const NO_FACTS: ActionFacts = { finished: 0, scored: 0, failed: 0, waiting: 0, entrants: 0 };
+const n = (count: number, unit: string, units = `${unit}s`) => `${count.toLocaleString('en-GB')} ${count === 1 ? unit : units}`;
+
+export function explainAction(action: ConfirmedAction, c: Challenge, facts: ActionFacts = NO_FACTS): ActionExplanation {
   const base = { typeSlug: false, askReason: false };
   switch (action) {
     case 'publish':
@@ -67,7 +82,7 @@ export function explainAction(action: ConfirmedAction, c: Challenge, finishedSub
         heading: 'Freeze the public leaderboard?',
         button: 'Freeze the public leaderboard',
         effects: [
-          'From now on the public leaderboard shows only submissions made before this moment.',
+          `From now on the public leaderboard shows only submissions made before this moment${facts.entrants ? `: the ${n(facts.entrants, 'entrant')} who submitted so far keep the rows they have now` : ' (no participant has submitted yet)'}.`,
           'Participants can still submit; they do not see the public score of what they send after the freeze.',
           'Private scores stay hidden until the close as before. At the close the freeze ends: the public board then shows every submission.',
         ],
@@ -82,8 +97,11 @@ export function explainAction(action: ConfirmedAction, c: Challenge, finishedSub
         button: 'Close now and reveal',
         effects: [
           `The challenge closes now instead of at ${humanTime(c.closes_at)}: uploads are refused from this moment, and final selections are locked.`,
-          'Everyone sees the private leaderboard; every submitter sees the private scores and the score details (per subset) of their submissions.',
+          facts.entrants
+            ? `Everyone sees the private leaderboard, signed in or not; each of the ${n(facts.entrants, 'entrant')} sees the private scores and the score details (per subset) of their own submissions (${n(facts.scored, 'scored submission')} in all).`
+            : 'Everyone sees the private leaderboard, signed in or not; no participant has submitted yet, so it holds the Baseline at most.',
           'A freeze of the public leaderboard ends: it shows every submission.',
+          ...(facts.waiting ? [`${n(facts.waiting, 'submission')} still waiting to be scored ${facts.waiting === 1 ? 'is' : 'are'} scored as usual, and count${facts.waiting === 1 ? 's' : ''} on both boards.`] : []),
           'After the close you can publish the full solution as open data.',
         ],
         irreversible: true,
@@ -96,7 +114,10 @@ export function explainAction(action: ConfirmedAction, c: Challenge, finishedSub
         heading: 'Re-score every submission?',
         button: 'Re-score all',
         effects: [
-          `Every finished submission (${finishedSubmissions} so far) is scored again with the current solution and scorer, as a job; its page shows the progress and, at the end, which ranks changed on both boards.`,
+          `Every finished submission (${facts.finished} so far) is scored again with the current solution and scorer, as a job; its page shows the progress and, at the end, which ranks changed on both boards.`,
+          facts.finished === 0
+            ? 'No submission has finished yet, so nothing is scored again now.'
+            : `That is ${n(facts.scored, 'scored submission')} and ${n(facts.failed, 'failed one')} (the Baseline's included) from ${n(facts.entrants, 'entrant')}${facts.waiting ? `; ${n(facts.waiting, 'submission')} still waiting ${facts.waiting === 1 ? 'is' : 'are'} scored once, as usual` : ''}.`,
           'Scores on both leaderboards may change. Participants see new public scores as they come; private scores stay hidden until the close.',
         ],
         irreversible: true,
@@ -123,8 +144,8 @@ export function requireConfirmation(action: ConfirmedAction, c: Challenge, body:
   if (typed !== c.slug) throw new UserError(400, 'slug_mismatch', `The slug typed in the field slug ('${typed}') is not this challenge's ('${c.slug}'). Nothing was changed.`);
 }
 
-/** How many submissions a re-score would score again (the same filter as the re-score job). */
-export async function finishedSubmissionCount(handle: DbHandle, c: Challenge): Promise<number> {
-  const row = await handle.db.selectFrom('submissions').select((eb) => eb.fn.countAll<number>().as('n')).where('challenge_id', '=', c.id).where('status', 'in', ['scored', 'failed']).executeTakeFirstOrThrow();
-  return Number(row.n);
+/** The counts the explanations quote, with the re-score job's filter for `finished` (the Baseline's submissions included). */
+export async function actionFacts(handle: DbHandle, c: Challenge): Promise<ActionFacts> {
+  const { participants: p, baseline: b } = await submissionCounts(handle.db, c.id);
+  return { finished: p.scored + p.failed + b.scored + b.failed, scored: p.scored + b.scored, failed: p.failed + b.failed, waiting: p.waiting + b.waiting, entrants: p.entrants };
 }

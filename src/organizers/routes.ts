@@ -20,8 +20,9 @@ import type { DataKind } from './setup.js';
 import { forgetUserSessions } from '../accounts/session-cache.js';
 import { baselineSummary, crowdSummary, enableCrowd } from './companions.js';
 import { crowdPageForm, saveCrowdPage } from './crowd-page.js';
+import { consoleOverview } from './overview.js';
 import { clearCrowdDisplay } from '../crowd/display/store.js';
-import { actionUnavailable, explainAction, finishedSubmissionCount, isConfirmedAction, requireConfirmation, CONFIRMED_ACTIONS, type ConfirmedAction } from './confirm.js';
+import { actionUnavailable, explainAction, actionFacts, isConfirmedAction, requireConfirmation, CONFIRMED_ACTIONS, type ConfirmedAction } from './confirm.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -155,8 +156,9 @@ export function organizerRoutes(ctx: AppContext): Router {
       baseline: await baselineSummary(ctx.db.db, c),
       crowd: await crowdSummary(ctx.db.db, c),
     };
-    if (wantsJson(req)) return res.json(data);
-    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, isDraft: c.state === 'draft', isClosed: phase(c) === 'closed', canRemoveOrganizers: data.organizers.length > 1, noOrganizers: data.organizers.length === 0 });
+    const overview = await consoleOverview(ctx.db, c, data);
+    if (wantsJson(req)) return res.json({ ...data, status: overview.status, participants: overview.participants, activity: overview.activity.days, scoreBins: overview.scores.bins, jobs: overview.jobs.counts, oldestQueuedJobAt: overview.jobs.oldestQueuedAt });
+    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, overview, facts: await actionFacts(ctx.db, c), isDraft: c.state === 'draft', isClosed: phase(c) === 'closed', canRemoveOrganizers: data.organizers.length > 1, noOrganizers: data.organizers.length === 0 });
   };
   r.get('/organize/:slug', organizes, dashboard);
 
@@ -231,7 +233,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     res.redirect(303, `/crowd/${c.slug}/manage`);
   });
   // Publish, freeze, close and re-score ask first: the console's buttons lead to this page, whose form posts with confirm=1.
-  const explanationOf = async (c: Challenge, action: ConfirmedAction) => explainAction(action, c, action === 'rescore' ? await finishedSubmissionCount(ctx.db, c) : 0);
+  const explanationOf = async (c: Challenge, action: ConfirmedAction) => explainAction(action, c, await actionFacts(ctx.db, c));
   const confirmPage = async (req: Request, res: Response, action: ConfirmedAction, extra: Record<string, unknown> = {}, status = 200) => {
     const c = req.challenge!;
     const explanation = await explanationOf(c, action);

@@ -111,3 +111,27 @@ export function svgFigure(f: Frame, o: { className: string; testid: string; labe
 
 /** "higher is better" / "lower is better", as the axis titles say it. */
 export const direction = (higherIsBetter: boolean): string => (higherIsBetter ? 'higher is better' : 'lower is better');
+
+/** Counts on the vertical axis, from 0 (bottom) to a nice top at or above `maxCount`: whole-number ticks, grid lines and a title. */
+export function countAxisY(f: Frame, maxCount: number, title: string): { y: (count: number) => number; svg: string } {
+  const top = niceDomain(0, Math.max(1, maxCount), 4);
+  const y = (c: number) => f.bottom - (c / top.hi) * (f.bottom - f.top);
+  const parts = top.ticks.filter(Number.isInteger).map(
+    (t) =>
+      `<line x1="${f.left}" x2="${f.right}" y1="${px(y(t))}" y2="${px(y(t))}" class="grid" stroke="#e6e9ed"/>` +
+      `<text x="${f.left - 6}" y="${px(y(t) + 3.5)}" text-anchor="end" font-size="10" class="y-tick" data-value="${t}">${t}</text>`,
+  );
+  const mid = px((f.top + f.bottom) / 2);
+  parts.push(`<text x="12" y="${mid}" text-anchor="middle" font-size="11" transform="rotate(-90 12 ${mid})" class="axis-label">${escapeXml(title)}</text>`);
+  parts.push(`<line x1="${f.left}" x2="${f.right}" y1="${f.bottom}" y2="${f.bottom}" class="axis" stroke="#666666"/>`);
+  return { y, svg: parts.join('') };
+}
+
+/** A legend of coloured squares along the top of the plot area. */
+export const legend = (f: Frame, entries: Array<{ name: string; colour: string }>, spacing = 130): string =>
+  entries
+    .map((e, i) => {
+      const x = f.left + i * spacing;
+      return `<rect x="${x}" y="6" width="12" height="12" fill="${e.colour}"/><text x="${x + 17}" y="16" font-size="11" class="legend-label">${escapeXml(e.name)}</text>`;
+    })
+    .join('');
