@@ -150,6 +150,24 @@ export interface SubmitOptions {
 
 class KeyTaken extends Error {}
 
+/** Whether the challenge takes uploads after its close (Kaggle's late submissions; on unless the organizers turned it off). */
+export const lateSubmissionsAllowed = (c: Challenge): boolean => c.late_submissions !== 0;
+
+/**
+ * Whether an upload now would be late (the challenge has closed and takes late submissions); throws
+ * 403 when the challenge takes no upload now: not open yet, or closed without late submissions.
+ */
+export function uploadIsLate(c: Challenge, now = new Date()): boolean {
+  const p = phase(c, now);
+  if (p === 'open') return false;
+  if (p === 'closed' && lateSubmissionsAllowed(c)) return true;
+  throw new UserError(
+    403,
+    'challenge_not_open',
+    p === 'closed' ? 'This challenge is closed and its organizers do not take late submissions; submissions are no longer accepted.' : `This challenge opens at ${c.opens_at}.`,
+  );
+}
+
 async function fileSha256(file: string): Promise<string> {
   const hash = crypto.createHash('sha256');
   await pipeline(fs.createReadStream(file), hash);
@@ -190,8 +208,8 @@ export async function submit(
       const prior = await repo.findIdempotencyKey(handle.db, userId, key, keySince());
       if (prior) return { submission: await replay(handle, prior, await fileSha256(upload.tmpPath)), replayed: true };
     }
-    const p = phase(c);
-    if (p !== 'open') throw new UserError(403, 'challenge_not_open', p === 'closed' ? 'This challenge is closed; submissions are no longer accepted.' : `This challenge opens at ${c.opens_at}.`);
+    // Decided once, here, by the server clock: a re-score never changes whether a submission is late.
+    const late = uploadIsLate(c);
     // Submissions and daily limits belong to the user's team when they have one.
     const teamId = opts.teamId !== undefined ? opts.teamId : await teamIdOf(handle.db, c.id, userId);
     const before = await quota(handle, c, userId, teamId);
@@ -244,6 +262,7 @@ export async function submit(
             warnings_json: outcome.warnings.length ? JSON.stringify(outcome.warnings) : null,
             selected: 0,
             is_baseline: opts.isBaseline ? 1 : 0,
+            late: late ? 1 : 0,
             created_at: now,
           })
           .returningAll()
