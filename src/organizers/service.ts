@@ -287,6 +287,7 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
       closes_at: closesAt,
       daily_limit: dailyLimit,
       final_selections: finalSelections,
+      late_submissions: lateSubmissions !== 0,
       ...(str('citation') ? { citation: str('citation') } : {}),
     });
     await saveChallenge(handle, saved.def, c.folder, saved.solution.sha256, { state: c.state, id: c.id });
@@ -298,7 +299,7 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
   await backup.discard();
   await handle.db
     .updateTable('challenges')
-    .set({ team_size: teamSize, merge_deadline: mergeDeadline ? new Date(mergeDeadline).toISOString() : null, setup_json: JSON.stringify(setup), doi: str('doi') || c.doi, late_submissions: lateSubmissions ?? 1 })
+    .set({ team_size: teamSize, merge_deadline: mergeDeadline ? new Date(mergeDeadline).toISOString() : null, setup_json: JSON.stringify(setup), doi: str('doi') || c.doi })
     .where('id', '=', c.id)
     .execute();
   return (await findChallengeById(handle.db, c.id))!;

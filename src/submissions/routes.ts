@@ -10,7 +10,7 @@ import * as repo from './repo.js';
 import { parseInput } from '../web/validate.js';
 import { admitUploads, discardUpload, receivePrediction, submissionFields } from './upload.js';
 import { findViewableSubmission, lateSubmissionsAllowed, mySubmissions, publicBoardBest, quota, setSelected, submit, type ScoreDetails } from './service.js';
-import { myScoresSvg } from './plots.js';
+import { myScoresSvg, subsetFiguresSvg } from './plots.js';
 import { canOrganize } from '../organizers/access.js';
 
 /** Who is looking at a submission: its challenge's organizers see everything, at any time. */
@@ -142,7 +142,9 @@ export function submissionRoutes(ctx: AppContext): Router {
     const revealed = privateRevealed(c);
     const submission = submissionView(s, c, audience);
     if (wantsJson(req)) return res.json({ submission });
-    res.render('submission', { title: `Submission #${s.id} · ${c.title}`, challenge: publicChallenge(c), submission, revealed, showPrivate: revealed || audience.organizer, tab: 'submissions' });
+    // Figures come from the details, so a participant gets none before the close.
+    const figures = { public: subsetFiguresSvg(submission.details?.public, c.metric, 'public'), private: subsetFiguresSvg(submission.details?.private, c.metric, 'private') };
+    res.render('submission', { title: `Submission #${s.id} · ${c.title}`, challenge: publicChallenge(c), submission, revealed, figures, showPrivate: revealed || audience.organizer, tab: 'submissions' });
   });
 
   r.post('/challenges/:slug/submissions/:id/select', requireUser, async (req, res) => {

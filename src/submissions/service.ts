@@ -16,6 +16,7 @@ import { DEFAULT_MAX_BYTES, parseSubmission, type ParseOutcome } from './parse.j
 import type { UploadRuntime } from './upload-runtime.js';
 import { inlineValidator } from './validation.js';
 import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
+import { subsetFigures } from './figures.js';
 import { teamIdOf } from '../teams/repo.js';
 import { canOrganize } from '../organizers/access.js';
 import * as repo from './repo.js';
@@ -344,10 +345,11 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
   }
 
   const metric = getMetric(c.metric);
+  const rows = { public: subsetMask(solution.usage, 'public'), private: subsetMask(solution.usage, 'private') };
   let pub, priv;
   try {
-    pub = metric.score(prediction, solution, subsetMask(solution.usage, 'public'), c.metricOptions);
-    priv = metric.score(prediction, solution, subsetMask(solution.usage, 'private'), c.metricOptions);
+    pub = metric.score(prediction, solution, rows.public, c.metricOptions);
+    priv = metric.score(prediction, solution, rows.private, c.metricOptions);
   } catch (err) {
     return markFailed(handle, sub.id, unscorableMessage(metric.name, 'the scorer could not score this file'), `Scoring failed: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -360,6 +362,14 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
       `The ${metric.name} score is undefined: public ${pub.score}${why(pub)}, private ${priv.score}${why(priv)}.`,
     );
   }
+  const withFigures = (details: Record<string, unknown>, subset: 'public' | 'private') => {
+    try {
+      return { ...details, ...subsetFigures(metric.name, prediction, solution, rows[subset], details) };
+    } catch {
+      // A figure is a bonus: the score stands without it, and the page says it is not available.
+      return details;
+    }
+  };
   await handle.db
     .updateTable('submissions')
     .set({
@@ -367,7 +377,7 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
       error: null,
       public_score: pub.score,
       private_score: priv.score,
-      details_json: JSON.stringify({ public: pub.details, private: priv.details }),
+      details_json: JSON.stringify({ public: withFigures(pub.details, 'public'), private: withFigures(priv.details, 'private') }),
       scorer_version: metric.version,
       solution_sha256: solution.sha256,
       scored_at: nowIso(),
