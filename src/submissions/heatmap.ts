@@ -26,8 +26,9 @@ export function confusionHeatmapSvg(classes: string[], confusion: number[][], o:
   const cellW = Math.min(120, (f.right - f.left) / k);
   const cellH = Math.max(34, Math.min(64, cellW * 0.7));
   const height = f.top + cellH * k + 12;
-  const frame = { ...f, height, bottom: f.top + cellH * k };
   const gridRight = f.left + cellW * k;
+  // The figure is as wide as its grid: a two-class matrix does not leave half the figure empty.
+  const frame = { ...f, width: Math.ceil(gridRight + width - f.right), height, bottom: f.top + cellH * k };
   const labelChars = Math.max(4, Math.floor(cellW / 7));
   const parts: string[] = [
     `<text x="${px((f.left + gridRight) / 2)}" y="14" text-anchor="middle" font-size="11" class="axis-label">Predicted class</text>`,
