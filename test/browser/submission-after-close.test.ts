@@ -13,7 +13,7 @@ import { signUp, startSession } from '../../src/accounts/service.js';
 import { findChallengeBySlug } from '../../src/challenges/repo.js';
 import { submit } from '../../src/submissions/service.js';
 import { createTestContext, datasetFile, waitForTerminal, type TestContext } from '../helpers.js';
-import { openSignedIn, serveToBrowser } from './serve.js';
+import { assertFigureFits, openSignedIn, serveToBrowser } from './serve.js';
 
 const SHOTS = '/tmp/submission-after-close-shots';
 const SLUG = 'higgsml';
@@ -60,13 +60,7 @@ describe('browser: the submission page after the close (Chromium)', function () 
       for (const [which, id] of Object.entries(ids)) {
         const page = await openSignedIn(served!.browser, served!.base, session, `/challenges/${SLUG}/submissions/${id}`, { width, height: 900, mobile: width < 600 });
         for (const testid of ['confusion-heatmap-public', 'ams-curve-public', 'confusion-heatmap-private', 'ams-curve-private']) {
-          const svg = page.getByTestId(testid);
-          await svg.waitFor();
-          const box = (await svg.boundingBox())!;
-          assert.ok(box.width > 200 && box.height > 80, `${testid} is drawn (${box.width}×${box.height})`);
-          assert.ok(box.x >= 0 && box.x + box.width <= width + 0.5, `${testid} stays inside the ${width} px viewport (${box.x}+${box.width})`);
-          assert.equal(await svg.getAttribute('role'), 'img');
-          assert.ok((await svg.getAttribute('aria-label'))!.length > 30);
+          await assertFigureFits(page, testid, width);
         }
         // The curve is a line with both marks; the heatmap has its four cells, each with a count and a share.
         assert.equal(await page.locator('[data-testid="ams-curve-public"] .ams-curve-line').count(), 1);
