@@ -176,6 +176,8 @@ describe('token API (end to end)', function () {
     assert.equal(priv.body.rows[0].score.toFixed(2), '1.57');
     const s = await request(ctx.app).get(`/api/v1/challenges/higgsml/submissions/${submissionId}`).set('Authorization', auth).expect(200);
     assert.equal(s.body.submission.privateScore.toFixed(2), '1.57');
+    // Without late submissions (issue 12), a closed challenge takes no uploads.
+    await ctx.handle.db.updateTable('challenges').set({ late_submissions: 0 }).where('slug', '=', 'higgsml').execute();
     const closed = await request(ctx.app).post('/api/v1/challenges/higgsml/submissions').set('Authorization', auth).attach('file', sample(), 's.csv.gz').expect(403);
     assert.equal(closed.body.error.code, 'challenge_not_open');
   });

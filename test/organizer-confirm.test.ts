@@ -145,6 +145,8 @@ describe('organizer confirmations and closed challenges', function () {
   });
 
   it('shows no upload form on the Submit tab of a closed challenge, and says when it closed and what remains', async () => {
+    // Late submissions (issue 12) are off here: with them on, the form stays.
+    await ctx.handle.db.updateTable('challenges').set({ late_submissions: 0 }).where('slug', '=', SLUG).execute();
     const page = (await pat.agent.get(`/challenges/${SLUG}/submit`).expect(200)).text;
     assert.doesNotMatch(page, /type="file"/);
     assert.doesNotMatch(page, /data-testid="quota"/);

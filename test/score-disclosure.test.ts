@@ -14,7 +14,7 @@ import { createTestContext, datasetFile, runCli, signedInAgent, waitForTerminal,
 const JSON_ = 'application/json';
 
 /** What the API and pages may say of a participant's own submission before the reveal. */
-const PUBLIC_FIELDS = ['id', 'status', 'fileName', 'rows', 'message', 'error', 'warnings', 'publicScore', 'publicHidden', 'privateScore', 'details', 'scorerVersion', 'selected', 'isBaseline', 'createdAt', 'scoredAt'];
+const PUBLIC_FIELDS = ['id', 'status', 'fileName', 'rows', 'message', 'error', 'warnings', 'publicScore', 'publicHidden', 'privateScore', 'details', 'scorerVersion', 'selected', 'isBaseline', 'late', 'createdAt', 'scoredAt'];
 
 /**
  * A HiggsML submission that selects exactly one test event: its public AMS details (s, b, the

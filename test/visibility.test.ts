@@ -81,7 +81,8 @@ describe('what participants can and cannot see', function () {
     assert.equal(res.body.rows[0].rankChange, 0);
     const mine = await participant.agent.get('/challenges/higgsml/submissions').set('Accept', 'application/json').expect(200);
     assert.ok(mine.body.submissions[0].privateScore > 1);
-    // Closed challenges take no more uploads.
+    // Closed challenges without late submissions (issue 12) take no more uploads.
+    await ctx.handle.db.updateTable('challenges').set({ late_submissions: 0 }).where('slug', '=', 'higgsml').execute();
     const sample = fs.readFileSync(datasetFile('higgsml', 'sample_submission.csv.gz'));
     const late = await participant.agent.post(`/challenges/higgsml/submissions?_csrf=${participant.csrf}`).set('Accept', 'application/json').attach('file', sample, 's.csv.gz').expect(403);
     assert.equal(late.body.error.code, 'challenge_not_open');

@@ -101,6 +101,8 @@ export const challengeYamlShape = {
   closes_at: isoDate,
   daily_limit: z.int({ message: 'must be an integer' }).min(1, { message: 'must be at least 1' }),
   final_selections: z.int({ message: 'must be an integer' }).min(0, { message: 'must be at least 0' }),
+  /** Uploads after the close are taken as late submissions (scored, never ranked); default true, as on Kaggle. */
+  late_submissions: z.boolean({ message: 'must be true or false' }).optional(),
   citation: nonEmpty.nullish(),
   /** The volunteers' subject page (src/crowd/display/schema.ts), checked below with its own messages. */
   crowd: z.unknown().optional(),
@@ -406,6 +408,7 @@ export async function loadChallengeFolder(dir: string): Promise<ChallengeDefinit
     closesAt: def.closes_at,
     dailyLimit: def.daily_limit,
     finalSelections: def.final_selections,
+    lateSubmissions: def.late_submissions ?? true,
     files: { train: train!, test: test!, solution: solution!, sampleSubmission },
     citation: def.citation?.trim() ?? null,
     crowd,

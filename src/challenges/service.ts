@@ -123,6 +123,7 @@ export async function saveChallenge(
     closes_at: def.closesAt.toISOString(),
     daily_limit: def.dailyLimit,
     final_selections: def.finalSelections,
+    late_submissions: def.lateSubmissions ? 1 : 0,
     state: opts.state,
     folder,
     train_file: path.basename(def.files.train),

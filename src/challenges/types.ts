@@ -38,6 +38,8 @@ export interface ChallengeDefinition {
   closesAt: Date;
   dailyLimit: number;
   finalSelections: number;
+  /** Whether uploads after the close are taken as late submissions (challenge.yaml late_submissions, default true). */
+  lateSubmissions: boolean;
   /** Absolute paths of the folder's files; sampleSubmission may be generated when absent. */
   files: { train: string; test: string; solution: string; sampleSubmission: string | null };
   citation: string | null;

@@ -44,6 +44,8 @@ interface RawRow {
 const ENTRANT = sql.raw(`CASE WHEN s.team_id IS NULL THEN 'u:' || CAST(s.user_id AS TEXT) ELSE 't:' || CAST(s.team_id AS TEXT) END`);
 
 /**
+ * Late submissions (sent after the close) are never ranked: every board and plot query leaves them out.
+ *
  * Each entrant's best public submission, in one query: a window function numbers each entrant's
  * scored submissions best-first (ties to the earlier one) and the outer query keeps the first.
  */
@@ -58,7 +60,7 @@ async function publicRows(db: Db, c: Challenge, live: boolean): Promise<RawRow[]
         ROW_NUMBER() OVER (PARTITION BY ${ENTRANT}, s.is_baseline ORDER BY s.public_score ${dir}, s.created_at ASC, s.id ASC) AS rn,
         COUNT(*) OVER (PARTITION BY ${ENTRANT}, s.is_baseline) AS entries
       FROM submissions s JOIN users u ON u.id = s.user_id LEFT JOIN teams tm ON tm.id = s.team_id
-      WHERE s.challenge_id = ${c.id} AND s.status = 'scored' AND s.public_score IS NOT NULL ${frozen}
+      WHERE s.challenge_id = ${c.id} AND s.status = 'scored' AND s.public_score IS NOT NULL AND s.late = 0 ${frozen}
     ) t
     WHERE t.rn = 1
     ORDER BY t.public_score ${dir}, t.created_at ASC, t.id ASC`.execute(db);
@@ -80,7 +82,7 @@ async function privateRows(db: Db, c: Challenge): Promise<RawRow[]> {
         ROW_NUMBER() OVER (PARTITION BY ${ENTRANT}, s.is_baseline ORDER BY s.public_score ${dir}, s.created_at ASC, s.id ASC) AS public_rn,
         COUNT(*) OVER (PARTITION BY ${ENTRANT}, s.is_baseline) AS entries
       FROM submissions s JOIN users u ON u.id = s.user_id LEFT JOIN teams tm ON tm.id = s.team_id
-      WHERE s.challenge_id = ${c.id} AND s.status = 'scored' AND s.private_score IS NOT NULL
+      WHERE s.challenge_id = ${c.id} AND s.status = 'scored' AND s.private_score IS NOT NULL AND s.late = 0
     ), candidates AS (
       SELECT *, ROW_NUMBER() OVER (PARTITION BY entrant, is_baseline ORDER BY private_score ${dir}, created_at ASC, id ASC) AS rn
       FROM scored
@@ -170,7 +172,7 @@ export async function publicPlotData(handle: DbHandle, c: Challenge, rows: Board
       SELECT id, public_score, created_at, is_baseline,
         ${runningBest}(public_score) OVER (PARTITION BY is_baseline ORDER BY created_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best_before
       FROM submissions
-      WHERE challenge_id = ${c.id} AND status = 'scored' AND public_score IS NOT NULL ${frozen}
+      WHERE challenge_id = ${c.id} AND status = 'scored' AND public_score IS NOT NULL AND late = 0 ${frozen}
     ) t
     WHERE best_before IS NULL OR public_score ${beats} best_before
     ORDER BY created_at, id`.execute(db);

@@ -167,7 +167,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     const form = await org.settingsForm(c);
     res.status(status).render('organizer-settings', {
       title: `Settings · ${c.title}`,
-      c: { slug: c.slug, title: c.title, description: c.description_md, dailyLimit: c.daily_limit, finalSelections: c.final_selections, teamSize: c.team_size, citation: c.citation, doi: c.doi, state: c.state },
+      c: { slug: c.slug, title: c.title, description: c.description_md, dailyLimit: c.daily_limit, finalSelections: c.final_selections, teamSize: c.team_size, citation: c.citation, doi: c.doi, state: c.state, lateSubmissions: c.late_submissions !== 0 },
       dates: org.formDates(c),
       form,
       metrics: org.metricChoices().map((m) => ({ name: m, selected: m === form.metric })),

@@ -259,6 +259,10 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
   const finalSelections = int(body.final_selections, 'final selections', 0, problems);
   const teamSize = int(body.team_size, 'team size', 1, problems);
   if (mergeDeadline && closesAt && mergeDeadline > closesAt) problems.push('merge deadline: must not be after the close');
+  // Absent (an API client or a file replacement that does not send it): the setting stays as it is.
+  const lateField = str('late_submissions');
+  const lateSubmissions = lateField === '' ? c.late_submissions : ['1', 'on', 'true'].includes(lateField) ? 1 : ['0', 'off', 'false'].includes(lateField) ? 0 : null;
+  if (lateSubmissions === null) problems.push(`late submissions: 1 (allowed) or 0 (refused), got '${lateField}'`);
   let metricOptions: Record<string, unknown> = {};
   const positive = str('positive_class');
   if (metric === 'ams') metricOptions = { positive_class: positive || classes[1] || '', b_reg: 10 };
@@ -283,6 +287,7 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
       closes_at: closesAt,
       daily_limit: dailyLimit,
       final_selections: finalSelections,
+      late_submissions: lateSubmissions !== 0,
       ...(str('citation') ? { citation: str('citation') } : {}),
     });
     await saveChallenge(handle, saved.def, c.folder, saved.solution.sha256, { state: c.state, id: c.id });
@@ -427,7 +432,7 @@ export async function exportSubmissions(handle: DbHandle, c: Challenge) {
     .select([
       's.id', 's.user_id', 'u.name as user_name', 'u.email as user_email', 's.team_id', 't.name as team_name', 's.created_at', 's.status', 's.public_score',
       's.private_score', 's.scorer_version', 's.solution_sha256', 's.selected', 's.is_baseline', 's.original_name', 's.sha256', 's.size_bytes', 's.row_count',
-      's.message', 's.error', 's.scored_at',
+      's.message', 's.error', 's.scored_at', 's.late',
     ])
     .where('s.challenge_id', '=', c.id)
     .orderBy('s.id')
@@ -435,6 +440,6 @@ export async function exportSubmissions(handle: DbHandle, c: Challenge) {
 }
 export const SUBMISSION_COLUMNS = [
   'id', 'user_id', 'user_name', 'user_email', 'team_id', 'team_name', 'created_at', 'status', 'public_score', 'private_score', 'scorer_version',
-  'solution_sha256', 'selected', 'is_baseline', 'original_name', 'sha256', 'size_bytes', 'row_count', 'message', 'error', 'scored_at',
+  'solution_sha256', 'selected', 'is_baseline', 'original_name', 'sha256', 'size_bytes', 'row_count', 'message', 'error', 'scored_at', 'late',
 ];
 

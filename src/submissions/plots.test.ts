@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { myScoresSvg } from './plots.js';
+import { amsCurveSvg, myScoresSvg } from './plots.js';
 
 /** The y of a tick labelled `value` (its text sits 3.5 px below the grid line). */
 const tickY = (svg: string, value: number) => Number(new RegExp(`<text x="[\\d.]+" y="([\\d.]+)"[^>]*class="y-tick" data-value="${value}"`).exec(svg)![1]) - 3.5;
@@ -38,5 +38,34 @@ describe('myScoresSvg', () => {
   it('reads "best" as the lowest score when lower is better, and draws nothing without points', () => {
     assert.match(myScoresSvg(subs, { boardBest: null, metric: 'log loss', higherIsBetter: false }), /Your best public log loss is 0.6 \(lower is better\)/);
     assert.equal(myScoresSvg([], { boardBest: 0.9, metric: 'accuracy', higherIsBetter: true }), '');
+  });
+});
+
+describe('amsCurveSvg', () => {
+  const curve = {
+    n: 100,
+    b_reg: 10,
+    points: [[0, 0], [0.25, 1.2], [0.4, 1.5], [0.5, 1.4], [1, 0.9]] as Array<[number, number]>,
+    cut: { selected: 25, fraction: 0.25, ams: 1.2 },
+    max: { selected: 40, fraction: 0.4, ams: 1.5 },
+  };
+  const svg = amsCurveSvg(curve, { subset: 'public' });
+
+  it('draws the curve through every point, with the own cut and the maximum marked where they are', () => {
+    const d = /<path d="([^"]+)"[^>]*class="ams-curve-line"/.exec(svg)![1];
+    assert.equal(d.split(/[ML]/).filter(Boolean).length, 5);
+    const mark = (cls: string) => /<circle cx="([\d.]+)" cy="([\d.]+)"/.exec(new RegExp(`<circle[^>]*class="${cls}"[^>]*>`).exec(svg)![0])!.slice(1).map(Number);
+    const [cutX, cutY] = mark('ams-cut');
+    const [maxX, maxY] = mark('ams-max');
+    assert.ok(maxX > cutX, 'the best cut selects more here');
+    assert.ok(maxY < cutY, 'and sits higher (a larger AMS)');
+    assert.ok(Math.abs(tickY(svg, 1.5) - maxY) < 0.11);
+    assert.match(svg, /Your cut 1\.2</);
+    assert.match(svg, /Best cut 1\.5</);
+    assert.match(svg, /role="img" aria-label="AMS of the public subset against the fraction of events selected"/);
+  });
+
+  it('draws nothing without at least two points', () => {
+    assert.equal(amsCurveSvg({ ...curve, points: [[0, 0]] }, { subset: 'public' }), '');
   });
 });

@@ -9,8 +9,8 @@ import { requireUser, wantsJson } from '../web/middleware.js';
 import * as repo from './repo.js';
 import { parseInput } from '../web/validate.js';
 import { admitUploads, discardUpload, receivePrediction, submissionFields } from './upload.js';
-import { findViewableSubmission, mySubmissions, publicBoardBest, quota, setSelected, submit, type ScoreDetails } from './service.js';
-import { myScoresSvg } from './plots.js';
+import { findViewableSubmission, lateSubmissionsAllowed, mySubmissions, publicBoardBest, quota, setSelected, submit, type ScoreDetails } from './service.js';
+import { myScoresSvg, subsetFiguresSvg } from './plots.js';
 import { canOrganize } from '../organizers/access.js';
 
 /** Who is looking at a submission: its challenge's organizers see everything, at any time. */
@@ -49,6 +49,8 @@ export function submissionView(s: repo.SubmissionRow, c: Challenge, audience: Su
     scorerVersion: s.scorer_version,
     selected: s.selected === 1,
     isBaseline: s.is_baseline === 1,
+    /** Sent after the close: scored and shown to its submitter, never ranked. */
+    late: s.late === 1,
     createdAt: s.created_at,
     scoredAt: s.scored_at,
   };
@@ -63,17 +65,24 @@ export function submissionRoutes(ctx: AppContext): Router {
     res.locals.challenge = await challengeFromParams(ctx, req);
     next();
   };
-  const submitPage = async (c: Challenge, userId: number) => ({
-    title: `Submit · ${c.title}`,
-    challenge: publicChallenge(c),
-    // A closed challenge takes no uploads: its Submit tab says when it closed and what is still there instead of the form.
-    closed: phase(c) === 'closed',
-    openData: c.open_data === 1,
-    quota: phase(c) === 'closed' ? null : await quota(ctx.db, c, userId),
-    // A fresh key per page: a retried post of this form returns its first submission instead of a second one.
-    idempotencyKey: crypto.randomUUID(),
-    tab: 'submit',
-  });
+  const submitPage = async (c: Challenge, userId: number) => {
+    const closed = phase(c) === 'closed';
+    // After the close the form stays only for late submissions; without them the Submit tab says when it closed and what is still there.
+    const late = closed && lateSubmissionsAllowed(c);
+    return {
+      title: `Submit · ${c.title}`,
+      challenge: publicChallenge(c),
+      closed,
+      late,
+      showForm: !closed || late,
+      openData: c.open_data === 1,
+      // The daily limit still applies to late submissions.
+      quota: closed && !late ? null : await quota(ctx.db, c, userId),
+      // A fresh key per page: a retried post of this form returns its first submission instead of a second one.
+      idempotencyKey: crypto.randomUUID(),
+      tab: 'submit',
+    };
+  };
 
   r.get('/challenges/:slug/submit', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
@@ -124,7 +133,7 @@ export function submissionRoutes(ctx: AppContext): Router {
       submissions.filter((s) => s.status === 'scored' && s.publicScore !== null).map((s) => ({ id: s.id, at: s.createdAt, publicScore: Number(s.publicScore) })),
       { boardBest: await publicBoardBest(ctx.db, c), metric: c.metric, higherIsBetter: c.higherIsBetter },
     );
-    res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, plot, hiddenAfterFreeze: submissions.some((s) => s.publicHidden), pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
+    res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, plot, hiddenAfterFreeze: submissions.some((s) => s.publicHidden), anyLate: submissions.some((s) => s.late), pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
   });
 
   r.get('/challenges/:slug/submissions/:id', requireUser, async (req, res) => {
@@ -133,7 +142,9 @@ export function submissionRoutes(ctx: AppContext): Router {
     const revealed = privateRevealed(c);
     const submission = submissionView(s, c, audience);
     if (wantsJson(req)) return res.json({ submission });
-    res.render('submission', { title: `Submission #${s.id} · ${c.title}`, challenge: publicChallenge(c), submission, revealed, showPrivate: revealed || audience.organizer, tab: 'submissions' });
+    // Figures come from the details, so a participant gets none before the close.
+    const figures = { public: subsetFiguresSvg(submission.details?.public, c.metric, 'public'), private: subsetFiguresSvg(submission.details?.private, c.metric, 'private') };
+    res.render('submission', { title: `Submission #${s.id} · ${c.title}`, challenge: publicChallenge(c), submission, revealed, figures, showPrivate: revealed || audience.organizer, tab: 'submissions' });
   });
 
   r.post('/challenges/:slug/submissions/:id/select', requireUser, async (req, res) => {

@@ -16,6 +16,7 @@ import { DEFAULT_MAX_BYTES, parseSubmission, type ParseOutcome } from './parse.j
 import type { UploadRuntime } from './upload-runtime.js';
 import { inlineValidator } from './validation.js';
 import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
+import { subsetFigures } from './figures.js';
 import { teamIdOf } from '../teams/repo.js';
 import { canOrganize } from '../organizers/access.js';
 import * as repo from './repo.js';
@@ -150,6 +151,24 @@ export interface SubmitOptions {
 
 class KeyTaken extends Error {}
 
+/** Whether the challenge takes uploads after its close (Kaggle's late submissions; on unless the organizers turned it off). */
+export const lateSubmissionsAllowed = (c: Challenge): boolean => c.late_submissions !== 0;
+
+/**
+ * Whether an upload now would be late (the challenge has closed and takes late submissions); throws
+ * 403 when the challenge takes no upload now: not open yet, or closed without late submissions.
+ */
+export function uploadIsLate(c: Challenge, now = new Date()): boolean {
+  const p = phase(c, now);
+  if (p === 'open') return false;
+  if (p === 'closed' && lateSubmissionsAllowed(c)) return true;
+  throw new UserError(
+    403,
+    'challenge_not_open',
+    p === 'closed' ? 'This challenge is closed and its organizers do not take late submissions; submissions are no longer accepted.' : `This challenge opens at ${c.opens_at}.`,
+  );
+}
+
 async function fileSha256(file: string): Promise<string> {
   const hash = crypto.createHash('sha256');
   await pipeline(fs.createReadStream(file), hash);
@@ -190,8 +209,8 @@ export async function submit(
       const prior = await repo.findIdempotencyKey(handle.db, userId, key, keySince());
       if (prior) return { submission: await replay(handle, prior, await fileSha256(upload.tmpPath)), replayed: true };
     }
-    const p = phase(c);
-    if (p !== 'open') throw new UserError(403, 'challenge_not_open', p === 'closed' ? 'This challenge is closed; submissions are no longer accepted.' : `This challenge opens at ${c.opens_at}.`);
+    // Decided once, here, by the server clock: a re-score never changes whether a submission is late.
+    const late = uploadIsLate(c);
     // Submissions and daily limits belong to the user's team when they have one.
     const teamId = opts.teamId !== undefined ? opts.teamId : await teamIdOf(handle.db, c.id, userId);
     const before = await quota(handle, c, userId, teamId);
@@ -244,6 +263,7 @@ export async function submit(
             warnings_json: outcome.warnings.length ? JSON.stringify(outcome.warnings) : null,
             selected: 0,
             is_baseline: opts.isBaseline ? 1 : 0,
+            late: late ? 1 : 0,
             created_at: now,
           })
           .returningAll()
@@ -325,10 +345,11 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
   }
 
   const metric = getMetric(c.metric);
+  const rows = { public: subsetMask(solution.usage, 'public'), private: subsetMask(solution.usage, 'private') };
   let pub, priv;
   try {
-    pub = metric.score(prediction, solution, subsetMask(solution.usage, 'public'), c.metricOptions);
-    priv = metric.score(prediction, solution, subsetMask(solution.usage, 'private'), c.metricOptions);
+    pub = metric.score(prediction, solution, rows.public, c.metricOptions);
+    priv = metric.score(prediction, solution, rows.private, c.metricOptions);
   } catch (err) {
     return markFailed(handle, sub.id, unscorableMessage(metric.name, 'the scorer could not score this file'), `Scoring failed: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -341,6 +362,14 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
       `The ${metric.name} score is undefined: public ${pub.score}${why(pub)}, private ${priv.score}${why(priv)}.`,
     );
   }
+  const withFigures = (details: Record<string, unknown>, subset: 'public' | 'private') => {
+    try {
+      return { ...details, ...subsetFigures(metric.name, prediction, solution, rows[subset], details) };
+    } catch {
+      // A figure is a bonus: the score stands without it, and the page says it is not available.
+      return details;
+    }
+  };
   await handle.db
     .updateTable('submissions')
     .set({
@@ -348,7 +377,7 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
       error: null,
       public_score: pub.score,
       private_score: priv.score,
-      details_json: JSON.stringify({ public: pub.details, private: priv.details }),
+      details_json: JSON.stringify({ public: withFigures(pub.details, 'public'), private: withFigures(priv.details, 'private') }),
       scorer_version: metric.version,
       solution_sha256: solution.sha256,
       scored_at: nowIso(),

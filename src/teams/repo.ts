@@ -46,13 +46,14 @@ export async function countMembers(db: Q, teamId: number): Promise<number> {
   return Number(row.n);
 }
 
-/** Submissions that count for an entrant (baselines excluded): the team's, or a solo user's. */
+/** Submissions that count for an entrant (baselines and late submissions excluded): the team's, or a solo user's. */
 export async function countEntrantSubmissions(db: Q, challengeId: number, entrant: { teamId: number } | { userId: number }): Promise<number> {
   let q = db
     .selectFrom('submissions')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('challenge_id', '=', challengeId)
-    .where('is_baseline', '=', 0);
+    .where('is_baseline', '=', 0)
+    .where('late', '=', 0);
   q = 'teamId' in entrant ? q.where('team_id', '=', entrant.teamId) : q.where('user_id', '=', entrant.userId).where('team_id', 'is', null);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { signUp, startSession } from '../../src/accounts/service.js';
 import { createTestContext, type TestContext } from '../helpers.js';
 import { DAY_MS, seedPlotBoard } from '../participant-plots-seed.js';
-import { openSignedIn, serveToBrowser } from './serve.js';
+import { assertFigureFits, openSignedIn, serveToBrowser } from './serve.js';
 
 const SHOTS = '/tmp/participant-plots-shots';
 const SLUG = 'xray-sources';
@@ -46,14 +46,7 @@ describe('participant plots in the browser (Chromium)', function () {
     ] as const) {
       it(`${name} at ${width} px: the figures show, fit the page and keep their text alternative`, async () => {
         const page = await openSignedIn(served!.browser, served!.base, session, url, { width, height: 900, mobile: width < 600 });
-        for (const id of figures) {
-          const svg = page.getByTestId(id);
-          await svg.waitFor();
-          const box = (await svg.boundingBox())!;
-          assert.ok(box.width > 100 && box.height > 40, `${id} is drawn (${box.width}×${box.height})`);
-          assert.ok(box.x >= 0 && box.x + box.width <= width + 0.5, `${id} stays inside the ${width} px viewport (${box.x}+${box.width})`);
-          assert.ok((await svg.getAttribute('aria-label'))!.length > 20);
-        }
+        for (const id of figures) await assertFigureFits(page, id, width);
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide in a ${width} px viewport`);
         await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });

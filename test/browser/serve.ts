@@ -37,3 +37,14 @@ export async function openSignedIn(browser: Browser, base: string, session: stri
   assert.deepEqual(errors, []);
   return page;
 }
+
+/** A server-rendered figure (by data-testid) is drawn, stays inside a viewport `width` px wide and keeps its text alternative. */
+export async function assertFigureFits(page: Page, testid: string, width: number): Promise<void> {
+  const svg = page.getByTestId(testid);
+  await svg.waitFor();
+  const box = (await svg.boundingBox())!;
+  assert.ok(box.width > 100 && box.height > 40, `${testid} is drawn (${box.width}×${box.height})`);
+  assert.ok(box.x >= 0 && box.x + box.width <= width + 0.5, `${testid} stays inside the ${width} px viewport (${box.x}+${box.width})`);
+  assert.equal(await svg.getAttribute('role'), 'img');
+  assert.ok((await svg.getAttribute('aria-label'))!.length > 20, `${testid} has an aria-label`);
+}

@@ -10,7 +10,7 @@ import { client, err, out, quotaLine, run, slugPath, usageExit, type Issue, type
 
 /* Response shapes of /api/v1 (see src/api/openapi.ts). */
 interface Challenge { slug: string; title: string; metric: string; phase: string; closesAt: string; dailyLimit: number; privateLeaderboardVisible: boolean }
-interface Submission { id: number; status: string; fileName: string; message: string | null; error: string | null; warnings: Issue[]; publicScore: number | null; publicHidden?: boolean; privateScore: number | null; selected: boolean; createdAt: string; scoredAt: string | null }
+interface Submission { id: number; status: string; fileName: string; message: string | null; error: string | null; warnings: Issue[]; publicScore: number | null; publicHidden?: boolean; privateScore: number | null; selected: boolean; late?: boolean; createdAt: string; scoredAt: string | null }
 interface BoardRow { rank: number | null; submissionId: number; name: string; teamId: number | null; members: string[]; score: number; entries: number; createdAt: string; isBaseline: boolean; rankChange: number | null }
 
 async function prompt(question: string): Promise<string> {
@@ -113,7 +113,7 @@ export function registerClientCommands(program: Command): void {
           if (started) bar.stop();
         }
         let sub = res.submission;
-        if (!opts.json) out(`Submission #${sub.id} accepted (${sub.fileName}) and queued for scoring. ${quotaLine(res.quota)}`);
+        if (!opts.json) out(`Submission #${sub.id} accepted (${sub.fileName})${sub.late ? ' as a late submission (the challenge has closed: it is scored and shown only to you, never ranked)' : ''} and queued for scoring. ${quotaLine(res.quota)}`);
         for (const w of sub.warnings ?? []) err(`warning: ${w.message}`);
         if (opts.wait) {
           const deadline = Date.now() + Number(opts.timeout) * 1000;
@@ -144,7 +144,7 @@ export function registerClientCommands(program: Command): void {
         out(
           table(
             ['#', 'Submitted', 'File', 'Status', 'Public', 'Private', 'Final', 'Message'],
-            res.submissions.map((s) => [s.id, when(s.createdAt), s.fileName, s.status === 'failed' ? `failed: ${s.error ?? ''}` : s.status, s.publicHidden ? 'frozen' : score(s.publicScore), score(s.privateScore), s.selected ? '*' : '', s.message ?? '']),
+            res.submissions.map((s) => [s.id, when(s.createdAt), s.fileName, s.status === 'failed' ? `failed: ${s.error ?? ''}` : s.late ? `${s.status} (late)` : s.status, s.publicHidden ? 'frozen' : score(s.publicScore), score(s.privateScore), s.selected ? '*' : '', s.message ?? '']),
           ),
         );
         out(quotaLine(res.quota));

@@ -16,6 +16,7 @@ import { crowdRetrains } from './0013_crowd_retrains.js';
 import { crowdDisplay } from './0014_crowd_display.js';
 import { crowdTraining } from './0015_crowd_training.js';
 import { crowdLivePick } from './0017_crowd_live_pick.js';
+import { lateSubmissions } from './0018_late_submissions.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -36,6 +37,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0014_crowd_display': crowdDisplay(),
     '0015_crowd_training': crowdTraining(),
     '0017_crowd_live_pick': crowdLivePick(),
+    '0018_late_submissions': lateSubmissions(),
   };
   return { getMigrations: async () => all };
 }
