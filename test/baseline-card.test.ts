@@ -128,7 +128,7 @@ describe('the public baseline model card', function () {
       // A record saved before the challenge's own figure existed says so instead of showing a wrong one.
       fs.writeFileSync(recordFile(), JSON.stringify(record));
       const older = await pat.agent.get('/challenges/xray-sources/baseline').expect(200);
-      assert.match(older.text, /Held-out accuracy \(this challenge's metric\)<\/th><td>not recorded for this model/);
+      assert.match(older.text, /Held-out accuracy \(this challenge's metric\)<\/th><td>not recorded with this model/);
     } finally {
       fs.writeFileSync(recordFile(), JSON.stringify(record));
       await ctx.handle.db.updateTable('challenges').set({ metric: 'macro_f1' }).where('id', '=', c.id).execute();

@@ -39,13 +39,13 @@ export function architecture(r: BaselineRecord): { inputs: number; outputs: numb
     const norm = hp.batch_norm ? 2 * units : 0;
     trainable += dense + norm;
     frozen += hp.batch_norm ? 2 * units : 0;
-    const regularisation = [hp.batch_norm ? 'batch normalisation' : '', hp.dropout > 0 ? `dropout ${hp.dropout}` : '', hp.l2 > 0 ? `L2 ${hp.l2}` : ''].filter(Boolean).join(', ') || 'none';
-    layers.push({ layer: 'Dense (hidden)', units, activation: 'ReLU', regularisation, parameters: dense + (hp.batch_norm ? 4 * units : 0) });
+    const regularisation = [hp.batch_norm ? 'batch norm' : '', hp.dropout > 0 ? `dropout ${hp.dropout}` : '', hp.l2 > 0 ? `L2 ${hp.l2}` : ''].filter(Boolean).join(', ') || 'none';
+    layers.push({ layer: `Hidden ${layers.length + 1}`, units, activation: 'ReLU', regularisation, parameters: dense + (hp.batch_norm ? 4 * units : 0) });
     width = units;
   }
   const out = width * outputs + outputs;
   trainable += out;
-  layers.push({ layer: 'Dense (output)', units: outputs, activation: outputs === 1 ? 'sigmoid' : 'softmax', regularisation: hp.l2 > 0 ? `L2 ${hp.l2}` : 'none', parameters: out });
+  layers.push({ layer: 'Output', units: outputs, activation: outputs === 1 ? 'sigmoid' : 'softmax', regularisation: hp.l2 > 0 ? `L2 ${hp.l2}` : 'none', parameters: out });
   return { inputs, outputs, layers, trainable, total: trainable + frozen };
 }
 

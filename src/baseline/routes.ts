@@ -142,7 +142,7 @@ export function baselineRoutes(ctx: AppContext): Router {
       card,
       specFile: file,
       // While a run trains, its own curves grow here; the card keeps the saved model's.
-      liveCurves: state.busy ? recordCurves(c, null, run) : null,
+      liveCurves: state.kind === 'training' ? recordCurves(c, null, run) : null,
     });
   });
 
