@@ -104,11 +104,12 @@ describe('TensorFlow.js baseline', function () {
   it('lets only organizers see the baseline page, retrains in the background and refuses a second start (409)', async () => {
     process.env.SIFT_BASELINE_MAX_EPOCHS = '2';
     const { agent: participant } = await signedInAgent(ctx.app, 'pat@example.org', 'Pat');
-    await participant.get('/challenges/xray-sources/baseline').expect(403);
+    // Participants read the model card (test/baseline-card.test.ts), without the controls.
+    assert.doesNotMatch((await participant.get('/challenges/xray-sources/baseline').expect(200)).text, /baseline\/train/);
     const { agent, csrf } = await signedInAgent(ctx.app, 'org@example.org', 'Olga');
     const olga = await ctx.handle.db.updateTable('users').set({ role: 'organizer' }).where('email', '=', 'org@example.org').returning('id').executeTakeFirstOrThrow();
     // The organizer role alone is not enough: the baseline belongs to this challenge's organizers.
-    await agent.get('/challenges/xray-sources/baseline').expect(403);
+    assert.doesNotMatch((await agent.get('/challenges/xray-sources/baseline').expect(200)).text, /baseline\/train/);
     await agent.post('/challenges/xray-sources/baseline/train').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({}).expect(403);
     await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, olga.id);
     await agent.get('/challenges/xray-sources/baseline').expect(200);
@@ -126,6 +127,7 @@ describe('TensorFlow.js baseline', function () {
     assert.equal(status.body.run.status, 'done');
     assert.ok(status.body.run.history.length >= 2);
     assert.equal(status.body.model.validation.metric, 'macro_f1');
+    assert.equal(status.body.model.validation.challengeMetric, undefined, 'a macro-F1 challenge needs no second figure');
     const row = await waitForTerminal(ctx.handle, result.submissionId!, 60_000);
     assert.equal(row.status, 'scored', row.error ?? '');
     assert.equal(row.is_baseline, 1);

@@ -186,7 +186,6 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
   after(async () => ctx.close());
 
   const routes: Array<[method: 'GET' | 'POST', url: string, ok: number, audience?: Role[]]> = [
-    ['GET', '/challenges/xmm-sources/baseline', 200],
     ['GET', '/challenges/xmm-sources/baseline/status', 200],
     ['POST', '/challenges/xmm-sources/baseline/train', 409],
     ['POST', '/challenges/xmm-sources/baseline/submit', 409],
@@ -219,6 +218,17 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
       assert.deepEqual(got, want);
     });
   }
+
+  it('shows everyone the baseline model card, and the training controls to this challenge\'s organizers only', async () => {
+    const got: Record<string, [number, boolean]> = {};
+    const want: Record<string, [number, boolean]> = {};
+    for (const role of ROLES) {
+      const res = await agents[role].agent.get('/challenges/xmm-sources/baseline').set('Accept', 'application/json');
+      got[role] = [res.status, 'state' in res.body];
+      want[role] = [200, ['organizerOfThis', 'admin'].includes(role)];
+    }
+    assert.deepEqual(got, want);
+  });
 
   it('opens the comparison to everyone, with the test-row results for this challenge\'s organizers only while it is open', async () => {
     const got: Record<string, [number, boolean | null, number]> = {};

@@ -5,7 +5,8 @@ import { openConfiguredDb } from '../db/open.js';
 import { findChallengeBySlug } from '../challenges/repo.js';
 import type { DbHandle } from '../db/index.js';
 import { startRun, submitBaseline, trainUnderRun } from './service.js';
-import { baselineDir, recomputeOutOfFold, specFor, type BaselineRecord, type TrainOptions } from './train.js';
+import { metricHumanName } from '../challenges/metric-names.js';
+import { baselineDir, isAms, recomputeOutOfFold, specFor, type BaselineRecord, type TrainOptions } from './train.js';
 import { writeOutOfFold } from './oof.js';
 import { DEFAULT_RETRAIN_AGGREGATOR, DEFAULT_RETRAIN_THRESHOLD, describeRetrain, retrainWithCrowd } from './retrain-with-crowd.js';
 
@@ -34,8 +35,9 @@ export function describeRecord(r: BaselineRecord): string[] {
   const lines = [
     `backend ${r.backend}, seed ${r.seed}, ${r.models.length} models, ${r.features.length} features, ${r.trainRows} training rows, ${r.trainingSeconds.toFixed(1)} s`,
     `epochs run per model: ${r.models.map((m) => `${m.epochsRun} (best ${m.bestEpoch})`).join(', ')}`,
-    `out-of-fold validation ${r.validation.metric}: ${r.validation.score.toFixed(4)} (per model: ${r.validation.perModel.map((v) => v.toFixed(3)).join(', ')})`,
+    `out-of-fold validation ${metricHumanName(r.validation.metric)}: ${r.validation.score.toFixed(4)} (per model: ${r.validation.perModel.map((v) => v.toFixed(3)).join(', ')})`,
   ];
+  if (r.validation.challengeMetric) lines.push(`out-of-fold ${metricHumanName(r.validation.challengeMetric.metric)} (the challenge's metric): ${r.validation.challengeMetric.score.toFixed(4)}`);
   if (r.chosenFraction !== null) lines.push(`chosen selected fraction: ${(r.chosenFraction * 100).toFixed(2)}% of test events as signal`);
   return lines;
 }
@@ -72,7 +74,7 @@ export function registerBaselineCommands(program: Command): void {
           datasetsDir: config.datasetsDir,
           maxEpochs: opts.epochs,
           log: (m) => console.log(m),
-          ...progressBars(c.format.kind === 'higgsml' || c.metric === 'ams' ? 'AMS' : 'macro-F1'),
+          ...progressBars(metricHumanName(isAms(c) ? 'ams' : 'macro_f1')),
         });
         for (const line of describeRecord(record)) console.log(line);
         if (opts.submit) {

@@ -14,7 +14,8 @@ import { DEFAULT_RETRAIN_AGGREGATOR, DEFAULT_RETRAIN_THRESHOLD, describeRetrain,
 import { aggregators } from '../crowd/aggregators/index.js';
 import { workflowBySlug } from '../crowd/repo.js';
 import { readRecord, specFor, type BaselineRecord } from './train.js';
-import { linePlot, type Series } from './svg.js';
+import { modelCard, recordCurves } from './model-card.js';
+import { trainingState } from './training-state.js';
 
 /** The baseline page and retraining belong to this challenge's organizers (and admins). */
 async function managedChallenge(ctx: AppContext, req: Request): Promise<Challenge> {
@@ -69,37 +70,6 @@ function runJson(run: BaselineRun | undefined) {
   };
 }
 
-function plots(run: BaselineRun | undefined, record: BaselineRecord | null, metricName: string) {
-  const history = run ? (JSON.parse(run.progress_json) as RunProgress).history : (record?.models.flatMap((m, i) => m.history.map((h) => ({ model: i, ...h }))) ?? []);
-  const models = [...new Set(history.map((h) => h.model))];
-  const loss: Series[] = [];
-  const metric: Series[] = [];
-  models.forEach((mi, i) => {
-    const hs = history.filter((h) => h.model === mi);
-    const color = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'][i % 6];
-    loss.push({ name: `model ${mi + 1} validation`, color, points: hs.map((h) => [h.epoch, h.valLoss]) });
-    loss.push({ name: `model ${mi + 1} training`, color, dashed: true, points: hs.map((h) => [h.epoch, h.loss]) });
-    metric.push({ name: `model ${mi + 1}`, color, points: hs.map((h) => [h.epoch, h.valMetric]) });
-  });
-  const out = [
-    linePlot({ title: 'Weighted cross-entropy per epoch', xLabel: 'epoch', yLabel: 'loss', series: loss }),
-    linePlot({ title: `Validation ${metricName} per epoch (held-out fold)`, xLabel: 'epoch', yLabel: metricName, series: metric }),
-  ];
-  if (record?.validation.amsCurve) {
-    const { fractions, ams } = record.validation.amsCurve;
-    out.push(
-      linePlot({
-        title: 'Out-of-fold AMS by selected fraction (dashed: chosen)',
-        xLabel: 'fraction of events selected as signal',
-        yLabel: 'AMS',
-        series: [{ name: 'AMS', points: fractions.map((f, i) => [f, ams[i]]) }],
-        markerX: record.chosenFraction,
-      }),
-    );
-  }
-  return out;
-}
-
 const trainForm = z.object({ submit: formScalar.optional() });
 
 /** The panel's form: empty fields take the defaults. */
@@ -142,14 +112,21 @@ export function baselineRoutes(ctx: AppContext): Router {
   });
 
   r.get('/challenges/:slug/baseline', async (req, res) => {
-    const c = await managedChallenge(ctx, req);
-    const run = await latestRun(ctx.db.db, c.id);
+    const c = await challengeFromParams(ctx, req);
     const record = readRecord(ctx.config.dataDir, c.slug);
-    if (wantsJson(req)) return res.json({ run: runJson(run), model: record && summary(record), crowdRetrain: crowdRetrainJson(await latestCrowdRetrain(ctx.db.db, c.id), c.slug) });
-    const metricName = c.metric === 'ams' ? 'AMS' : c.metric === 'macro_f1' ? 'macro-F1' : c.metric;
-    const { file } = specFor(c, ctx.config.datasetsDir);
+    // Anyone who can see the challenge reads the model card; its organizers also get the controls.
+    if (!(await canOrganize(ctx.db, req.user, c))) {
+      const card = await modelCard(ctx.db.db, c, record);
+      if (wantsJson(req)) return res.json({ card: card && { ...card, curves: undefined } });
+      return res.render('baseline-card', { title: `Baseline model card · ${c.title}`, challenge: publicChallenge(c), tab: 'baseline', card });
+    }
+    const run = await latestRun(ctx.db.db, c.id);
+    const state = trainingState(run, !!record);
     const crowdRetrain = crowdRetrainJson(await latestCrowdRetrain(ctx.db.db, c.id), c.slug);
+    if (wantsJson(req)) return res.json({ run: runJson(run), state, model: record && summary(record), crowdRetrain });
+    const { file } = specFor(c, ctx.config.datasetsDir);
     const crowdSubmission = await latestBaselineSubmission(ctx.db.db, c.id, false, CROWD_BASELINE);
+    const card = await modelCard(ctx.db.db, c, record);
     res.render('baseline', {
       title: `Baseline · ${c.title}`,
       crowdRetrain,
@@ -161,11 +138,11 @@ export function baselineRoutes(ctx: AppContext): Router {
       challenge: publicChallenge(c),
       tab: 'baseline',
       run: runJson(run),
-      running: run?.status === 'running',
-      record: record && summary(record),
+      state,
+      card,
       specFile: file,
-      metricName,
-      plots: plots(run, record, metricName),
+      // While a run trains, its own curves grow here; the card keeps the saved model's.
+      liveCurves: state.kind === 'training' ? recordCurves(c, null, run) : null,
     });
   });
 
@@ -212,7 +189,7 @@ function summary(r: BaselineRecord) {
     trainRows: r.trainRows,
     trainingSeconds: r.trainingSeconds,
     hyperparameters: r.hyperparameters,
-    validation: { metric: r.validation.metric, score: r.validation.score, perModel: r.validation.perModel, perClass: r.validation.perClass },
+    validation: { metric: r.validation.metric, score: r.validation.score, perModel: r.validation.perModel, perClass: r.validation.perClass, challengeMetric: r.validation.challengeMetric },
     chosenFraction: r.chosenFraction,
     epochs: r.models.map((m) => ({ run: m.epochsRun, best: m.bestEpoch })),
     dropped: r.preprocessing.dropped,

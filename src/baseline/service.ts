@@ -11,6 +11,7 @@ import { hashPassword } from '../accounts/passwords.js';
 import { accept } from '../submissions/service.js';
 import type { SubmissionRow } from '../submissions/repo.js';
 import { UserError } from '../web/errors.js';
+import { metricHumanName } from '../challenges/metric-names.js';
 import { baselineDir, readRecord, trainBaseline, writeSubmission, type BaselineRecord, type TrainOptions } from './train.js';
 import type { EpochInfo } from './model.js';
 
@@ -186,7 +187,7 @@ export async function submitBaselineFrom(handle: DbHandle, dataDir: string, c: C
   fs.copyFileSync(file, tmpPath);
   const what = record.task === 'ams' ? `top ${(record.chosenFraction! * 100).toFixed(1)}% as signal` : 'arg-max class';
   const model = `${record.models.length}-model MLP ensemble (${record.backend}, seed ${record.seed}), ${what}`;
-  const message = retrainedWith ? `TensorFlow.js baseline retrained with ${retrainedWith}: ${model}` : `TensorFlow.js baseline: ${model}; out-of-fold ${record.validation.metric} ${record.validation.score.toFixed(4)}`;
+  const message = retrainedWith ? `TensorFlow.js baseline retrained with ${retrainedWith}: ${model}` : `TensorFlow.js baseline: ${model}; out-of-fold ${metricHumanName(record.validation.metric)} ${record.validation.score.toFixed(4)}`;
   const submission = await accept(handle, dataDir, c, user.id, { tmpPath, originalName: `baseline-${c.slug}.csv`, size: fs.statSync(tmpPath).size }, message, { isBaseline: true });
   return { submission, record, file };
 }

@@ -4,6 +4,8 @@ export interface Series {
   points: Array<[number, number]>;
   color?: string;
   dashed?: boolean;
+  /** False: drawn but not named in the legend (a caption or title explains it instead). */
+  inLegend?: boolean;
 }
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -28,7 +30,7 @@ export function linePlot(opts: { title: string; xLabel: string; yLabel: string; 
   const pts = opts.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const title = `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">${esc(opts.title)}</text>`;
   if (!pts.length) {
-    return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(opts.title)}">${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#666">no data yet</text></svg>`;
+    return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" class="plot" role="img" aria-label="${esc(opts.title)}">${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#666">no data yet</text></svg>`;
   }
   const x0 = Math.min(...pts.map((p) => p[0]));
   let x1 = Math.max(...pts.map((p) => p[0]));
@@ -52,6 +54,7 @@ export function linePlot(opts: { title: string; xLabel: string; yLabel: string; 
   if (opts.markerX !== undefined && opts.markerX !== null && Number.isFinite(opts.markerX)) {
     parts.push(`<line x1="${sx(opts.markerX).toFixed(1)}" x2="${sx(opts.markerX).toFixed(1)}" y1="${m.t}" y2="${H - m.b}" stroke="#444" stroke-dasharray="3 3"/>`);
   }
+  let legendRow = 0;
   opts.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const d = s.points
@@ -59,7 +62,7 @@ export function linePlot(opts: { title: string; xLabel: string; yLabel: string; 
       .map(([x, y], j) => `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
       .join('');
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${esc(s.name)}</title></path>`);
-    parts.push(`<text x="${W - m.r - 4}" y="${m.t + 14 + i * 13}" text-anchor="end" font-size="11" fill="${color}">${esc(s.name)}</text>`);
+    if (s.inLegend !== false) parts.push(`<text x="${W - m.r - 4}" y="${m.t + 14 + legendRow++ * 13}" text-anchor="end" font-size="11" fill="${color}">${esc(s.name)}</text>`);
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(opts.title)}">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" class="plot" role="img" aria-label="${esc(opts.title)}">${parts.join('')}</svg>`;
 }

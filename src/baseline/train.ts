@@ -37,6 +37,11 @@ export interface BaselineRecord {
     /** HiggsML: AMS at each candidate fraction on the out-of-fold predictions. */
     amsCurve?: { fractions: number[]; ams: number[] };
     perClass?: Array<{ class: string; precision: number; recall: number; f1: number; support: number }>;
+    /**
+     * The challenge's own metric (accuracy, log loss, ROC AUC) over the same out-of-fold predictions,
+     * when it is not `metric`; absent on records saved before it existed.
+     */
+    challengeMetric?: { metric: string; score: number };
   };
   /** HiggsML: fraction of test events selected as signal. */
   chosenFraction: number | null;
@@ -65,7 +70,8 @@ export function specFor(c: Challenge, datasetsDir?: string) {
   return loadBaselineSpec([c.folder, ...(datasetsDir ? [path.join(datasetsDir, c.slug)] : [])]);
 }
 
-const isAms = (c: Challenge) => c.format.kind === 'higgsml' || c.metric === 'ams';
+/** HiggsML-like challenges: one sigmoid output, selection by AMS; any other is multi-class. */
+export const isAms = (c: Pick<Challenge, 'format' | 'metric'>) => c.format.kind === 'higgsml' || c.metric === 'ams';
 const positiveClass = (c: Challenge) => String(c.metricOptions.positive_class ?? c.classes[c.classes.length - 1]);
 
 interface Prepared {
@@ -226,6 +232,7 @@ export async function trainOnTable(c: Challenge, table: Table, opts: Omit<TrainO
       perModel: models.map((m) => m.validationMetric),
       perClass: c.classes.map((cl, j) => ({ class: cl, precision: rep.precision[j], recall: rep.recall[j], f1: rep.f1[j], support: rep.support[j] })),
     };
+    if (c.metric !== 'macro_f1') validation.challengeMetric = await outOfFoldChallengeScore(c, classIdx, prep.rawWeight, oof);
     log(`${c.slug}: out-of-fold macro-F1 ${rep.macroF1.toFixed(4)}`);
   }
 
@@ -257,6 +264,26 @@ export async function trainOnTable(c: Challenge, table: Table, opts: Omit<TrainO
   fs.renameSync(tmp, out);
   fs.rmSync(old, { recursive: true, force: true });
   return record;
+}
+
+/**
+ * The challenge's metric over the out-of-fold probabilities of the training rows, through the same
+ * scorer the leaderboard uses (every row counts; the training labels are the truth). Undefined when
+ * that scorer cannot score them (a metric it does not know, or a class with no training row).
+ */
+async function outOfFoldChallengeScore(c: Challenge, classIdx: Int32Array, rawWeight: Float32Array, oof: Float32Array): Promise<{ metric: string; score: number } | undefined> {
+  const { getMetric } = await import('../../scorers/registry.js');
+  const k = c.classes.length;
+  const truth = { sha256: '', ids: [], index: new Map<string, number>(), classes: c.classes, label: classIdx, weight: Float64Array.from(rawWeight), usage: new Uint8Array(classIdx.length).fill(1) };
+  const rows = new Uint8Array(classIdx.length).fill(1);
+  try {
+    const metric = getMetric(c.metric);
+    if (metric.requires(truth, rows, c.metricOptions).length) return undefined;
+    const { score } = metric.score({ label: argmaxRows(oof, k), proba: Float64Array.from(oof) }, truth, rows, c.metricOptions);
+    return Number.isFinite(score) ? { metric: c.metric, score } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Class names of out-of-fold probabilities: arg-max; HiggsML: the chosen top fraction is the positive class. */

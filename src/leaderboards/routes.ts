@@ -7,6 +7,7 @@ import { UserError } from '../web/errors.js';
 import { timeLeft } from '../web/render.js';
 import { boardView, publicPlotData, type Board, type BoardRow } from './service.js';
 import { bestSoFar, histogramSvg, historySvg, type TimedScore } from './plots.js';
+import { boardLines, viewerEntrant } from './viewer-row.js';
 
 export function leaderboardRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -23,10 +24,12 @@ export function leaderboardRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.json(view);
     const { rows, revealed, frozenAt } = view;
     const plots = which === 'public' ? await publicPlots(c, rows, req.user) : null;
+    const lines = boardLines(rows, await viewerEntrant(ctx.db.db, c.id, req.user), { showAll: req.query.all === '1' });
     res.render('leaderboard', {
       title: `${which === 'public' ? 'Public' : 'Private'} leaderboard · ${c.title}`,
       challenge: publicChallenge(c),
-      rows,
+      rows: lines,
+      boardPath: `/challenges/${c.slug}/leaderboard${which === 'public' ? '' : '/private'}`,
       which,
       isPublic: which === 'public',
       revealed,

@@ -130,7 +130,9 @@ describe('participant in the browser (Chromium)', function () {
     const cells = (await rows.first().locator('td').allTextContents()).map((c) => c.trim());
     assert.equal(cells[0], '1');
     // Before the close there is no Move column: rank, participant, score.
-    assert.equal(cells[1], NAME);
+    // The participant's own row, marked "You".
+    assert.equal(cells[1], `${NAME} You`);
+    assert.equal(await rows.first().getAttribute('aria-current'), 'true');
     assert.match(cells[2], /^1\.59\d{3}$/);
     const db = await ctx!.handle.db.selectFrom('submissions').select('public_score').executeTakeFirstOrThrow();
     assert.equal(cells[2], db.public_score!.toFixed(5));
