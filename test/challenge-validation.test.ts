@@ -142,7 +142,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       const privateFigure = /private (0\.\d{4})/.exec(failure)?.[1];
       assert.ok(privateFigure, failure);
       const json = await pat.agent.get(`/challenges/xray-sources/submissions/${id}`).set('Accept', JSON_).expect(200);
-      assert.match(json.body.submission.error, /^Scoring failed: the score is undefined for this file \(metric macro_f1\)/);
+      assert.match(json.body.submission.error, /^Scoring failed: the score is undefined for this file \(metric macro-F1\)/);
       assert.equal(json.body.submission.details, null);
       for (const page of [`/challenges/xray-sources/submissions/${id}`, '/challenges/xray-sources/submissions']) {
         const html = (await pat.agent.get(page).expect(200)).text;

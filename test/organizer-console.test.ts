@@ -63,7 +63,7 @@ describe('organizer console: sections, status lines and charts', function () {
 
   it('says where each section stands, from the seeded board', async () => {
     const html = await consolePage();
-    assert.match(testid(html, 'status-setup'), /^Published · closes .* UTC \(in 29 days 23 hours\) · metric macro_f1$/);
+    assert.match(testid(html, 'status-setup'), /^Published · closes .* UTC \(in 29 days 23 hours\) · metric macro-F1$/);
     // Pat: 2 scored, 1 failed, 1 queued; Quinn: 2 scored. The Baseline is not a participant.
     assert.equal(testid(html, 'status-participants'), '2 entrants, 0 teams, 6 submissions (1 failed, 1 waiting to be scored)');
     assert.equal(testid(html, 'status-leaderboards'), 'Public board live · not frozen · 2 entrants ranked · private board hidden until the close');
@@ -145,7 +145,7 @@ describe('organizer console: sections, status lines and charts', function () {
     await admin.agent.post(`/organize/${SLUG}/close`).set('Accept', JSON_).send({ _csrf: admin.csrf, confirm: 1, slug: SLUG }).expect(200);
     const closed = await consolePage();
     assert.match(testid(closed, 'status-leaderboards'), /^Closed · 2 entrants ranked · public board shows every submission · private board revealed to everyone$/);
-    assert.match(testid(closed, 'status-setup'), /^Closed · closed .* UTC \(less than a minute ago\) · metric macro_f1$/);
+    assert.match(testid(closed, 'status-setup'), /^Closed · closed .* UTC \(less than a minute ago\) · metric macro-F1$/);
   });
 
   it('every lasting action on the console says what it does beside its button', async () => {
@@ -170,7 +170,7 @@ describe('organizer console: sections, status lines and charts', function () {
     assert.equal(testid(html, 'status-setup'), 'Draft · columns and metric not saved yet');
     await admin.agent.post('/organize/xd/settings').set('Accept', JSON_).send({ _csrf: admin.csrf, ...xraySettings() }).expect(200);
     html = (await admin.agent.get('/organize/xd').expect(200)).text;
-    assert.equal(testid(html, 'status-setup'), 'Draft · ready to publish · metric macro_f1');
+    assert.equal(testid(html, 'status-setup'), 'Draft · ready to publish · metric macro-F1');
     assert.match(testid(html, 'publish-note'), /cannot be undone/);
     assert.equal(testid(html, 'status-leaderboards'), 'No leaderboards yet: the challenge is a draft');
     assert.equal(testid(html, 'status-participants'), '0 entrants, 0 teams, 0 submissions');

@@ -1,3 +1,4 @@
+import { metricHumanName } from '../challenges/metric-names.js';
 import { Router } from 'express';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
@@ -41,7 +42,7 @@ export function leaderboardRoutes(ctx: AppContext): Router {
   /** The public board's figures (public scores only), with the running best's steps as a table for those who cannot see the plot. */
   const publicPlots = async (c: Challenge, rows: BoardRow[], viewer: { id: number } | undefined) => {
     const data = await publicPlotData(ctx.db, c, rows, viewer);
-    const o = { metric: c.metric, higherIsBetter: c.higherIsBetter };
+    const o = { metric: metricHumanName(c.metric), higherIsBetter: c.higherIsBetter };
     const steps = (name: string, s: TimedScore[]) => bestSoFar(s, c.higherIsBetter).map((p) => ({ series: name, ...p }));
     const history = historySvg({ top: data.top, baseline: data.baseline }, { ...o, end: data.end });
     const histogram = histogramSvg(data.scores, { ...o, mine: data.mine });

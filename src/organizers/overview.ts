@@ -3,6 +3,7 @@
  * participants, leaderboards, baseline, crowd, data) computed from the database and the files, and
  * the figures with the rows behind them. Organizers only: the score figure holds private scores.
  */
+import { metricHumanName } from '../challenges/metric-names.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DbHandle } from '../db/index.js';
@@ -29,10 +30,10 @@ const count = (n: number, unit: string, units = `${unit}s`) => `${n.toLocaleStri
 const when = (iso: string, now: number) => `${humanTime(iso)} (${Date.parse(iso) > now ? `in ${timeLeft(iso, now)}` : `${ageOf(iso, now)} ago`})`;
 
 function setupStatus(c: Challenge, configured: boolean, now: number): string {
-  if (c.state === 'draft') return `Draft · ${configured ? `ready to publish · metric ${c.metric}` : 'columns and metric not saved yet'}`;
+  if (c.state === 'draft') return `Draft · ${configured ? `ready to publish · metric ${metricHumanName(c.metric)}` : 'columns and metric not saved yet'}`;
   const p = phase(c, new Date(now));
   const dates = p === 'upcoming' ? `opens ${when(c.opens_at, now)} · closes ${humanTime(c.closes_at)}` : p === 'open' ? `closes ${when(c.closes_at, now)}` : `closed ${when(c.closes_at, now)}`;
-  return `${p === 'closed' ? 'Closed' : 'Published'} · ${dates} · metric ${c.metric}`;
+  return `${p === 'closed' ? 'Closed' : 'Published'} · ${dates} · metric ${metricHumanName(c.metric)}`;
 }
 
 function leaderboardStatus(c: Challenge, ranked: number, now: number): string {
@@ -111,7 +112,7 @@ export async function consoleOverview(
     },
     participants: people,
     activity: { days: days.filter((d) => d.entrants || d.submissions), allDays: days.length, svg: people.submissions ? activitySvg(days) : '' },
-    scores: { bins, svg: scoreDistributionSvg(bins, { metric: c.metric, higherIsBetter: c.higherIsBetter }) },
+    scores: { bins, svg: scoreDistributionSvg(bins, { metric: metricHumanName(c.metric), higherIsBetter: c.higherIsBetter }) },
     jobs: { counts, rows: JOB_STATUSES.map((s) => ({ status: s, count: counts[s] })), oldestQueuedAt: jobs.oldestQueuedAt, oldestAge: jobs.oldestQueuedAt ? ageOf(jobs.oldestQueuedAt, now) : null, svg: jobQueueSvg(counts, jobs.oldestQueuedAt, { now }) },
     files,
   };

@@ -1,3 +1,4 @@
+import { metricHumanName } from '../challenges/metric-names.js';
 import crypto from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../app.js';
@@ -131,7 +132,7 @@ export function submissionRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) return res.json({ submissions, quota: q });
     const plot = myScoresSvg(
       submissions.filter((s) => s.status === 'scored' && s.publicScore !== null).map((s) => ({ id: s.id, at: s.createdAt, publicScore: Number(s.publicScore) })),
-      { boardBest: await publicBoardBest(ctx.db, c), metric: c.metric, higherIsBetter: c.higherIsBetter },
+      { boardBest: await publicBoardBest(ctx.db, c), metric: metricHumanName(c.metric), higherIsBetter: c.higherIsBetter },
     );
     res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, plot, hiddenAfterFreeze: submissions.some((s) => s.publicHidden), anyLate: submissions.some((s) => s.late), pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
   });

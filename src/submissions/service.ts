@@ -1,3 +1,4 @@
+import { metricHumanName } from '../challenges/metric-names.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -313,7 +314,7 @@ async function markFailed(handle: DbHandle, id: number, error: string, failure?:
 
 /** The submitter's side of a scoring failure: what went wrong, without a number or a row of the solution. */
 const unscorableMessage = (metricName: string, what: string) =>
-  `Scoring failed: ${what} (metric ${metricName}). The challenge's organizers can see the full reason.`;
+  `Scoring failed: ${what} (metric ${metricHumanName(metricName)}). The challenge's organizers can see the full reason.`;
 
 /**
  * Parses a stored (accepted) submission file against the solution: the scorer's read, shared with

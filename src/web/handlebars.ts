@@ -2,6 +2,7 @@ import path from 'node:path';
 import { create } from 'express-handlebars';
 import Handlebars from 'handlebars';
 import { formatScore, humanTime } from './render.js';
+import { metricHumanName } from '../challenges/metric-names.js';
 
 export function viewEngine(viewsDir: string) {
   const engine = create({
@@ -12,6 +13,7 @@ export function viewEngine(viewsDir: string) {
     helpers: {
       score: (v: unknown) => formatScore(v),
       eq: (a: unknown, b: unknown) => a === b,
+      metricName: (metric: unknown) => (typeof metric === 'string' ? metricHumanName(metric) : ''),
       json: (v: unknown) => JSON.stringify(v, null, 2),
       /** A UTC time that the page's script rewrites into the viewer's zone. */
       time: (iso: unknown) => {
