@@ -25,6 +25,8 @@ function writeProblem(e: unknown, where: string): CliError {
  * like a finished one.
  */
 async function fetchOne(slug: string, f: DataFile, dir: string, showProgress: boolean): Promise<string> {
+  // A name is only ever a file name: a server cannot make the client write outside the folder.
+  if (!f.name || path.basename(f.name) !== f.name || f.name === '.' || f.name === '..') throw new CliError(`The server listed a file name that is not a plain file name: '${f.name}'; nothing was written.`, EXIT.network);
   const target = path.join(dir, f.name);
   const partial = `${target}.part`;
   const res = await client().download(f.url);
