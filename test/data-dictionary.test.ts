@@ -123,9 +123,9 @@ describe('data dictionary', function () {
       assert.match(section, /<strong>train\.csv\.gz<\/strong> · 607\.9 kB · 8,000 rows · 33 columns/);
       assert.match(section, /<strong>test\.csv\.gz<\/strong> · 833\.9 kB · 11,889 rows · 31 columns/);
       assert.match(section, /<strong>sample_submission\.csv\.gz<\/strong> · 59\.7 kB · 11,889 rows · 3 columns/);
-      assert.match(section, /<th scope="row"><code>Label<\/code><\/th><td>category<\/td><td>b, s<\/td><td class="num note">0%<\/td>/);
-      assert.match(section, /<th scope="row"><code>PRI_jet_num<\/code><\/th><td>integer<\/td><td>0 – 3<\/td>/);
-      assert.match(section, /<th scope="row"><code>DER_mass_MMC<\/code><\/th><td>float<\/td><td>9\.878 – 813\.396<\/td><td class="num">15%<\/td>/);
+      assert.match(section, /<th scope="row"><code>Label<\/code><\/th><td class="type">category<\/td><td class="range">b, s<\/td><td class="num missing note">0%<\/td>/);
+      assert.match(section, /<th scope="row"><code>PRI_jet_num<\/code><\/th><td class="type">integer<\/td><td class="range">0 – 3<\/td>/);
+      assert.match(section, /<th scope="row"><code>DER_mass_MMC<\/code><\/th><td class="type">float<\/td><td class="range">9\.878 – 813\.396<\/td><td class="num missing">15%<\/td>/);
       assert.equal(section.match(/data-testid="preview"/g)!.length, 3);
       assert.match(section, /<td>100000<\/td><td>138\.47<\/td>/, 'the first training row');
       assert.doesNotMatch(page, /solution\.csv|Usage/);
