@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { CliError, EXIT } from './http.js';
+import { ApiClient, CliError, EXIT } from './http.js';
 import { client, err, out, run, slugPath, usageExit } from './common.js';
 import { humanSize } from '../../web/render.js';
 
@@ -24,23 +24,23 @@ function writeProblem(e: unknown, where: string): CliError {
  * and renamed only when its size and sha256 match the listing, so a broken download never looks
  * like a finished one.
  */
-async function fetchOne(slug: string, f: DataFile, dir: string, showProgress: boolean): Promise<string> {
+async function fetchOne(api: ApiClient, slug: string, f: DataFile, dir: string, showProgress: boolean): Promise<string> {
   // A name is only ever a file name: a server cannot make the client write outside the folder.
   if (!f.name || path.basename(f.name) !== f.name || f.name === '.' || f.name === '..') throw new CliError(`The server listed a file name that is not a plain file name: '${f.name}'; nothing was written.`, EXIT.network);
   const target = path.join(dir, f.name);
   const partial = `${target}.part`;
-  const res = await client().download(f.url);
+  const res = await api.download(f.url);
   const hash = createHash('sha256');
   let received = 0;
   const bar = showProgress
     ? new cliProgress.SingleBar({ format: `${f.name} [{bar}] {percentage}% | {value}/{total} kB`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
     : null;
-  bar?.start(Math.max(1, Math.ceil(f.sizeBytes / 1024)), 0);
+  bar?.start(Math.max(1, Math.ceil(f.sizeBytes / 1000)), 0);
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
       received += chunk.length;
-      bar?.update(Math.ceil(received / 1024));
+      bar?.update(Math.ceil(received / 1000));
       done(null, chunk);
     },
   });
@@ -77,7 +77,8 @@ export function registerDownloadCommand(program: Command): void {
     .option('-f, --file <name>', 'only this file (a name from the list)')
     .action(
       run(async (slug: string, opts: { path: string; file?: string }) => {
-        const { files } = await client().get<{ files: DataFile[] }>(`${slugPath(slug)}/data`);
+        const api = client();
+        const { files } = await api.get<{ files: DataFile[] }>(`${slugPath(slug)}/data`);
         let wanted = files;
         if (opts.file) {
           wanted = files.filter((f) => f.name === opts.file);
@@ -90,7 +91,7 @@ export function registerDownloadCommand(program: Command): void {
         }
         const showProgress = !!process.stdout.isTTY;
         for (const f of wanted) {
-          const target = await fetchOne(slug, f, opts.path, showProgress);
+          const target = await fetchOne(api, slug, f, opts.path, showProgress);
           out(`Wrote ${target} (${humanSize(f.sizeBytes)}, sha256 ${f.sha256.slice(0, 12)}… verified)`);
         }
         if (wanted.length > 1) err(`${wanted.length} files of '${slug}' in ${path.resolve(opts.path)}.`);
