@@ -128,6 +128,7 @@ describe('data dictionary', function () {
       assert.match(section, /<th scope="row"><code>DER_mass_MMC<\/code><\/th><td class="type">float<\/td><td class="range">9\.878 – 813\.396<\/td><td class="num missing">15%<\/td>/);
       assert.equal(section.match(/data-testid="preview"/g)!.length, 3);
       assert.match(section, /<td>100000<\/td><td>138\.47<\/td>/, 'the first training row');
+      assert.match(page, /download>train\.csv\.gz<\/a> <span class="note">607\.9 kB<\/span>/, 'the download list gives sizes');
       assert.doesNotMatch(page, /solution\.csv|Usage/);
       assert.doesNotMatch(section, /data-refresh/);
     });

@@ -73,7 +73,7 @@ export function challengeRoutes(ctx: AppContext): Router {
       citation: c.citation,
       openData: openData(c) ? await citationBlock(ctx.db, c, `${req.protocol}://${req.get('host')}/challenges/${c.slug}`) : null,
       isOrganizer: await canOrganize(ctx.db, req.user, c),
-      downloads: downloadNames(c).map((name) => ({ name, href: `/challenges/${c.slug}/data/${name}` })),
+      downloads: downloadNames(c).map((name) => ({ name, href: `/challenges/${c.slug}/data/${name}`, size: dataFiles.find((f) => f.name === name)?.size ?? null })),
       dataFiles,
       dataPending: dataFiles.some((f) => f.pending),
       quota: q,
