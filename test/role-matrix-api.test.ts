@@ -40,6 +40,11 @@ const MATRIX: Row[] = [
   // A draft exists only for its organizers and admins.
   { method: 'get', doc: '/api/v1/challenges/{slug}', url: '/api/v1/challenges/xmm-sources', expect: [404, 404, 404, 200, 404, 200] },
   { method: 'get', doc: '/api/v1/challenges/{slug}/quota', url: `${H}/quota`, expect: [401, 200, 200, 200, 200, 200] },
+  // Public data files: as the web's download links, whoever sees the challenge; never the solution, not even for organizers.
+  { method: 'get', doc: '/api/v1/challenges/{slug}/data', url: `${H}/data`, expect: [200, 200, 200, 200, 200, 200] },
+  { method: 'get', doc: '/api/v1/challenges/{slug}/data', url: '/api/v1/challenges/xmm-sources/data', expect: [404, 404, 404, 200, 404, 200] },
+  { method: 'get', doc: '/api/v1/challenges/{slug}/data/{file}', url: `${H}/data/train.csv.gz`, expect: [200, 200, 200, 200, 200, 200] },
+  { method: 'get', doc: '/api/v1/challenges/{slug}/data/{file}', url: `${H}/data/solution.csv.gz`, expect: [404, 404, 404, 404, 404, 404] },
   { method: 'get', doc: '/api/v1/challenges/{slug}/submissions', url: `${H}/submissions`, expect: [401, 200, 200, 200, 200, 200] },
   { method: 'post', doc: '/api/v1/challenges/{slug}/submissions', url: `${H}/submissions`, body: 'sample', expect: [401, 202, 202, 202, 202, 202] },
   // Submissions are seen and selected by their entrant only (the team T here), not by organizers or admins.

@@ -78,14 +78,17 @@ interface CallExample {
   bodyFields: Array<{ name: string; type: string }>;
   bodyExample: unknown;
   answersJson: boolean;
+  /** The answer is a file's bytes: curl saves it under its Content-Disposition name, Python writes it out. */
+  answersFile: boolean;
 }
 
 /**
  * One `curl` line that runs as printed once SIFT_TOKEN is exported: the method, the token when the
  * operation takes one, the body from the spec's example and the path with its example parameters.
  */
-function curlLine({ baseUrl, method, examplePath, sendsToken, bodyType, bodyFields, bodyExample }: CallExample): string {
+function curlLine({ baseUrl, method, examplePath, sendsToken, bodyType, bodyFields, bodyExample, answersFile }: CallExample): string {
   const curl = ['curl'];
+  if (answersFile) curl.push('-OJ');
   if (method !== 'get') curl.push(`-X ${method.toUpperCase()}`);
   if (sendsToken) curl.push(`-H "Authorization: Bearer $SIFT_TOKEN"`);
   if (bodyType === 'multipart/form-data') for (const f of bodyFields) curl.push(f.type === 'file' ? `-F ${f.name}=@predictions.csv` : `-F ${f.name}="…"`);
@@ -104,7 +107,7 @@ function pythonLiteral(v: unknown): string {
 }
 
 /** The same call with Python's requests, as most competitors script it. */
-function pythonSnippet({ baseUrl, method, examplePath, sendsToken, bodyType, bodyFields, bodyExample, answersJson }: CallExample): string {
+function pythonSnippet({ baseUrl, method, examplePath, sendsToken, bodyType, bodyFields, bodyExample, answersJson, answersFile }: CallExample): string {
   const args = [`    ${JSON.stringify(`${baseUrl}${examplePath}`)},`];
   if (sendsToken) args.push(`    headers={"Authorization": f"Bearer {os.environ['SIFT_TOKEN']}"},`);
   if (bodyType === 'multipart/form-data') {
@@ -114,7 +117,7 @@ function pythonSnippet({ baseUrl, method, examplePath, sendsToken, bodyType, bod
     if (data.length) args.push(`    data={${data.join(', ')}},`);
   }
   if (bodyType === 'application/json') args.push(`    json=${pythonLiteral(bodyExample ?? {})},`);
-  return [`import os, requests`, ``, `r = requests.${method}(`, ...args, `)`, `r.raise_for_status()`, answersJson ? `print(r.json())` : `print(r.text)`].join('\n');
+  return [`import os, requests`, ``, `r = requests.${method}(`, ...args, `)`, `r.raise_for_status()`, answersJson ? `print(r.json())` : answersFile ? `open(${JSON.stringify(examplePath.split('/').pop())}, "wb").write(r.content)` : `print(r.text)`].join('\n');
 }
 
 /** The name of a shared response (`#/components/responses/NotFound` → NotFound), if `r` refers to one. */
@@ -150,7 +153,8 @@ function operationView(doc: Json, baseUrl: string, p: string, method: (typeof ME
   const responseExample = responses.find((r) => r.success && r.example);
   const examplePath = p.replace(/\{(\w+)\}/g, (_m, name: string) => String(params.find((x) => x.name === name)?.example ?? name));
   const answersJson = responses.find((r) => r.success)?.mediaType === 'application/json';
-  const call: CallExample = { baseUrl, method, examplePath, sendsToken: needsToken || optionalToken, bodyType, bodyFields, bodyExample: bodyMedia?.example, answersJson };
+  const answersFile = responses.find((r) => r.success)?.mediaType === 'application/octet-stream';
+  const call: CallExample = { baseUrl, method, examplePath, sendsToken: needsToken || optionalToken, bodyType, bodyFields, bodyExample: bodyMedia?.example, answersJson, answersFile };
   return {
     id: op.operationId as string,
     method: method.toUpperCase(),

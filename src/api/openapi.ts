@@ -23,6 +23,7 @@ const exampleChallenge = {
   slug: 'higgsml',
   title: 'HiggsML: find the H→ττ signal',
   metric: 'ams',
+  metricName: 'AMS',
   higherIsBetter: true,
   format: { kind: 'higgsml', idColumn: 'EventId' },
   classes: ['b', 's'],
@@ -33,6 +34,13 @@ const exampleChallenge = {
   finalSelections: 2,
   privateLeaderboardVisible: false,
   downloads: ['/challenges/higgsml/data/train.csv.gz', '/challenges/higgsml/data/test.csv.gz', '/challenges/higgsml/data/sample_submission.csv.gz'],
+};
+const exampleDataFile = {
+  name: 'train.csv.gz',
+  role: 'train',
+  sizeBytes: 607872,
+  sha256: '3f0c5d1e9a7b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d',
+  url: '/api/v1/challenges/higgsml/data/train.csv.gz',
 };
 const exampleQuota = { limit: 5, used: 1, left: 4, nextSlotAt: '2025-03-01T12:00:00.000Z' };
 const exampleSubmission = {
@@ -144,6 +152,36 @@ export const openApiDocument = {
         parameters: [param('slug')],
         responses: {
           '200': ok('Your quota', ref('QuotaResponse'), { quota: exampleQuota }),
+          ...errors(400, 401, 404, 429),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/data': {
+      get: {
+        tags: ['Challenges'],
+        operationId: 'listDataFiles',
+        summary: "The challenge's public data files, with sizes and sha256",
+        description:
+          'The training file (with labels), the test file (without) and the sample submission, when there is one: the same files as the overview\'s download links, for whoever can see the challenge. ' +
+          'Never the solution. `sha256` is of the bytes as served (of the gzip for a `.csv.gz`): check your copy against it. `sift download <challenge>` fetches them all and does the check.',
+        security: optionalBearer,
+        parameters: [param('slug')],
+        responses: {
+          '200': ok('The files', ref('DataFileList'), { files: [exampleDataFile] }),
+          ...errors(400, 401, 404, 429),
+        },
+      },
+    },
+    '/api/v1/challenges/{slug}/data/{file}': {
+      get: {
+        tags: ['Challenges'],
+        operationId: 'downloadDataFile',
+        summary: 'Download one public data file',
+        description: "The file's bytes as stored, as an attachment (`Content-Disposition`). A name that is not one of the listed files, the solution included, is 404 `unknown_file` with `available`, the names that are.",
+        security: optionalBearer,
+        parameters: [param('slug'), param('dataFile')],
+        responses: {
+          '200': { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
           ...errors(400, 401, 404, 429),
         },
       },
@@ -455,13 +493,14 @@ export const openApiDocument = {
       slug: { name: 'slug', in: 'path', required: true, description: 'The challenge slug, e.g. `higgsml`', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 100 }, example: 'higgsml' },
       inviteToken: { name: 'token', in: 'path', required: true, description: 'An invitation token from `POST …/team/invites`', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', minLength: 16, maxLength: 100 }, example: 'pQ3ZbX7h2Kd9LmN4rT6vWy8a' },
       comparePanel: { name: 'panel', in: 'path', required: true, description: 'A panel of the comparison page', schema: { type: 'string', enum: panelNames() }, example: 'tables' },
+      dataFile: { name: 'file', in: 'path', required: true, description: 'A file name from `GET …/data`', schema: { type: 'string', maxLength: 200 }, example: 'train.csv.gz' },
       submissionId: { name: 'id', in: 'path', required: true, description: 'The submission id', schema: { type: 'integer', minimum: 1 }, example: 42 },
     },
     responses: {
       BadRequest: { description: 'Invalid parameters or body (`invalid_request`, `no_file`, `bad_upload`)', content: json(ref('Error'), { error: { code: 'invalid_request', message: 'Invalid body: selected: Invalid input: expected boolean, received string', issues: [{ in: 'body', field: 'selected', message: 'Invalid input: expected boolean, received string' }] } }) },
       Unauthorized: { description: 'No token (`unauthorized`), or an unknown or revoked one (`invalid_token`)', content: json(ref('Error'), { error: { code: 'invalid_token', message: 'The API token is unknown or has been revoked. Create a new one on your profile page.' } }) },
       Forbidden: { description: 'Not allowed (`private_hidden`, `challenge_not_open`, `challenge_closed`, `not_a_member`)', content: json(ref('Error'), { error: { code: 'private_hidden', message: 'The private leaderboard is revealed when the challenge closes (2030-01-01T00:00:00.000Z).' } }) },
-      NotFound: { description: 'No such challenge, submission of yours, team, merge request or invitation (`not_found`, `not_in_team`, `team_not_found`, `merge_request_not_found`, `invite_not_found`)', content: json(ref('Error'), { error: { code: 'not_found', message: "No challenge 'nope'." } }) },
+      NotFound: { description: 'No such challenge, data file, submission of yours, team, merge request or invitation (`not_found`, `unknown_file`, `not_in_team`, `team_not_found`, `merge_request_not_found`, `invite_not_found`)', content: json(ref('Error'), { error: { code: 'not_found', message: "No challenge 'nope'." } }) },
       Conflict: { description: 'Not in a state that allows it (`not_scored`, `too_many_selected`, `already_in_team`, `team_name_taken`, `merge_not_allowed`, `cannot_leave`, `team_locked`)', content: json(ref('Error'), { error: { code: 'already_in_team', message: 'You are already in a team in this challenge; leave it first.' } }) },
       Gone: { description: 'The invitation has expired (`invite_expired`)', content: json(ref('Error'), { error: { code: 'invite_expired', message: 'This invitation expired at 2025-03-08T12:00:00.000Z; ask the team for a new link.' } }) },
       TooLarge: { description: 'The upload is over the size limit (`file_too_large`)', content: json(ref('Error'), { error: { code: 'file_too_large', message: 'The file is larger than the 200 MB limit.' } }) },
@@ -532,6 +571,7 @@ export const openApiDocument = {
           slug: { type: 'string' },
           title: { type: 'string' },
           metric: { type: 'string', description: 'A scorer of scorers/, e.g. ams, macro_f1' },
+          metricName: { type: 'string', description: 'The metric as people name it, e.g. AMS, macro-F1' },
           higherIsBetter: { type: 'boolean' },
           format: { type: 'object', description: 'The submission format (kind, columns)', additionalProperties: true },
           classes: { type: 'array', items: { type: 'string' } },
@@ -544,6 +584,18 @@ export const openApiDocument = {
           downloads: { type: 'array', items: { type: 'string' }, description: 'Paths of the downloadable data files' },
         },
       },
+      DataFile: {
+        type: 'object',
+        required: ['name', 'role', 'sizeBytes', 'sha256', 'url'],
+        properties: {
+          name: { type: 'string' },
+          role: { type: 'string', enum: ['train', 'test', 'sample_submission'], description: 'Training rows with labels, test rows without, or an example upload' },
+          sizeBytes: { type: 'integer' },
+          sha256: { type: 'string', description: 'Of the bytes as served' },
+          url: { type: 'string', description: 'Where to download it' },
+        },
+      },
+      DataFileList: { type: 'object', required: ['files'], properties: { files: { type: 'array', items: ref('DataFile') } } },
       ChallengeList: { type: 'object', required: ['challenges'], properties: { challenges: { type: 'array', items: ref('Challenge') } } },
       Quota: {
         type: 'object',

@@ -16,6 +16,7 @@ import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './
 import { formString, idField, parseInput } from '../web/validate.js';
 import { docsRoutes } from './docs.js';
 import { profileRoutes } from './profile.js';
+import { dataRoutes } from './data-routes.js';
 import { loadCrowdConfig } from '../crowd/config.js';
 import { workflowBySlug } from '../crowd/repo.js';
 import { comparisonView } from '../crowd/compare/service.js';
@@ -189,6 +190,7 @@ export function v1Routes(ctx: AppContext): Router {
     const { token } = parseInput(inviteParam, req.params, 'path');
     res.json({ team: await teams.acceptInvite(ctx.db, token, req.user!.id) });
   });
+  r.use(dataRoutes((req) => challengeOf(ctx, req)));
   return r;
 }
 

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { ChallengesTable } from '../db/schema.js';
 import type { SubmissionFormat } from './types.js';
@@ -41,4 +42,26 @@ export async function findChallengeById(db: Db, id: number): Promise<Challenge |
 
 export async function slugExists(db: Db, slug: string): Promise<boolean> {
   return !!(await db.selectFrom('challenges').select('id').where('slug', '=', slug).executeTakeFirst());
+}
+
+/** Per challenge: its submissions and entrants (users, or teams, with at least one), the baseline left out. */
+export async function submissionCounts(db: Db): Promise<Map<number, { submissions: number; entrants: number }>> {
+  const rows = await db
+    .selectFrom('submissions')
+    .where('is_baseline', '=', 0)
+    .groupBy('challenge_id')
+    .select([
+      'challenge_id',
+      sql<number | string>`COUNT(*)`.as('submissions'),
+      // An entrant as the leaderboards count one: a team, or a user outside any team.
+      sql<number | string>`COUNT(DISTINCT CASE WHEN team_id IS NULL THEN 'u:' || CAST(user_id AS TEXT) ELSE 't:' || CAST(team_id AS TEXT) END)`.as('entrants'),
+    ])
+    .execute();
+  return new Map(rows.map((r) => [r.challenge_id, { submissions: Number(r.submissions), entrants: Number(r.entrants) }]));
+}
+
+/** Ids of the challenges whose crowd workflow is live: volunteers can join them. */
+export async function challengesWithLiveCrowd(db: Db): Promise<Set<number>> {
+  const rows = await db.selectFrom('crowd_workflows').select('challenge_id').where('active', '=', 1).execute();
+  return new Set(rows.map((r) => r.challenge_id));
 }

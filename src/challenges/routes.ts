@@ -9,6 +9,13 @@ import { phase, privateRevealed } from './service.js';
 import { quota } from '../submissions/service.js';
 import { canOrganize } from '../organizers/access.js';
 import { citationBlock } from '../organizers/service.js';
+import { publicDataFiles } from './data-files.js';
+import { dataDictionary, dictionaryView } from './data-dictionary.js';
+import { challengeCards } from './listing.js';
+import { metricHumanName } from './metric-names.js';
+
+/** How long the overview waits for a data file's first summary before it answers with "being computed" and reloads. */
+const DICTIONARY_WAIT_MS = 1500;
 
 export async function challengeFromParams(ctx: AppContext, req: Request): Promise<Challenge> {
   const c = await findChallengeBySlug(ctx.db.db, String(req.params.slug));
@@ -23,6 +30,7 @@ export function publicChallenge(c: Challenge) {
     slug: c.slug,
     title: c.title,
     metric: c.metric,
+    metricName: metricHumanName(c.metric),
     higherIsBetter: c.higherIsBetter,
     format: c.format,
     classes: c.classes,
@@ -38,7 +46,7 @@ export function publicChallenge(c: Challenge) {
 
 /** The only files that can be downloaded, by their public names. */
 function downloadNames(c: Challenge): string[] {
-  return [c.train_file, c.test_file, c.sample_file, openData(c) ? c.solution_file : null].filter((f): f is string => !!f);
+  return [...publicDataFiles(c).map((f) => f.name), ...(openData(c) ? [c.solution_file] : [])];
 }
 
 /** After the close, organizers may publish the full solution as open data. */
@@ -48,9 +56,8 @@ export function challengeRoutes(ctx: AppContext): Router {
   const r = Router();
 
   r.get('/', async (req, res) => {
-    const challenges = (await listChallenges(ctx.db.db)).map(publicChallenge);
-    if (wantsJson(req)) return res.json({ challenges });
-    res.render('challenges', { title: 'Challenges', challenges });
+    if (wantsJson(req)) return res.json({ challenges: (await listChallenges(ctx.db.db)).map(publicChallenge) });
+    res.render('challenges', { title: 'Challenges', challenges: await challengeCards(ctx.db.db) });
   });
   r.get('/challenges', (_req, res) => res.redirect(301, '/'));
 
@@ -58,6 +65,7 @@ export function challengeRoutes(ctx: AppContext): Router {
     const c = await challengeFromParams(ctx, req);
     const q = req.user ? await quota(ctx.db, c, req.user.id) : null;
     if (wantsJson(req)) return res.json({ challenge: publicChallenge(c), quota: q });
+    const dataFiles = dictionaryView(await dataDictionary(c, DICTIONARY_WAIT_MS));
     res.render('challenge', {
       title: c.title,
       challenge: publicChallenge(c),
@@ -65,7 +73,9 @@ export function challengeRoutes(ctx: AppContext): Router {
       citation: c.citation,
       openData: openData(c) ? await citationBlock(ctx.db, c, `${req.protocol}://${req.get('host')}/challenges/${c.slug}`) : null,
       isOrganizer: await canOrganize(ctx.db, req.user, c),
-      downloads: downloadNames(c).map((name) => ({ name, href: `/challenges/${c.slug}/data/${name}` })),
+      downloads: downloadNames(c).map((name) => ({ name, href: `/challenges/${c.slug}/data/${name}`, size: dataFiles.find((f) => f.name === name)?.size ?? null })),
+      dataFiles,
+      dataPending: dataFiles.some((f) => f.pending),
       quota: q,
       tab: 'overview',
     });

@@ -38,3 +38,24 @@ export function timeLeft(iso: string, now = Date.now()): string {
   if (hours > 0) return minutes % 60 ? `${plural(hours, 'hour')} ${plural(minutes % 60, 'minute')}` : plural(hours, 'hour');
   return minutes > 0 ? plural(minutes, 'minute') : 'less than a minute';
 }
+
+/** A size in bytes as people read it: "980 bytes", "59.7 kB", "12.3 MB" (decimal units, as disks and browsers show them). */
+export function humanSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} byte${bytes === 1 ? '' : 's'}`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1000;
+  let i = 0;
+  while (v >= 999.95 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+const HUMAN_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** "5 Mar 2026": the UTC day of `iso`, for when the hour does not matter (a challenge closed on). */
+export function humanDate(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : HUMAN_DATE.format(d);
+}

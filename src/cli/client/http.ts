@@ -32,6 +32,15 @@ export function isRetryable(err: unknown): boolean {
   return err instanceof CliError && err.exitCode === EXIT.network && (err.status === undefined || err.status === 502 || err.status === 503 || err.status === 504);
 }
 
+/** A body as JSON, or undefined when it is empty or not JSON. */
+function parseJson(text: string): any {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class ApiClient {
   constructor(
     public readonly server: string,
@@ -47,37 +56,47 @@ export class ApiClient {
     return this;
   }
 
-  async request<T>(method: string, urlPath: string, init: { body?: unknown; headers?: Record<string, string>; stream?: ReadableStream } = {}): Promise<T> {
-    const url = `${this.server}${urlPath}`;
-    let res: Response;
+  /** Sends a request; a server that cannot be reached is a CliError (network). */
+  private async send(method: string, urlPath: string, init: { body?: unknown; headers?: Record<string, string>; stream?: ReadableStream } = {}): Promise<Response> {
     try {
       const body = init.stream ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
       const headers = this.headers({ ...(init.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...init.headers });
-      res = await fetch(url, { method, headers, body, ...(init.stream ? { duplex: 'half' } : {}) } as RequestInit);
+      return await fetch(`${this.server}${urlPath}`, { method, headers, body, ...(init.stream ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(`Could not reach ${this.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, EXIT.network);
     }
+  }
+
+  /** The CliError of an answer that is not 2xx: the server's JSON error (code, message, details) when it sent one. */
+  private failure(method: string, urlPath: string, res: Response, text: string, data: any): CliError {
+    const e = data?.error;
+    const { code, message, ...details } = e && typeof e === 'object' ? e : ({} as Record<string, unknown>);
+    return new CliError(
+      typeof message === 'string' ? message : `${method} ${urlPath} answered ${res.status} ${res.statusText}${data === undefined && text ? ' (not JSON: is this a Sift server?)' : ''}`,
+      exitCodeForStatus(res.status),
+      res.status,
+      typeof code === 'string' ? code : undefined,
+      details,
+    );
+  }
+
+  async request<T>(method: string, urlPath: string, init: { body?: unknown; headers?: Record<string, string>; stream?: ReadableStream } = {}): Promise<T> {
+    const res = await this.send(method, urlPath, init);
     const text = await res.text().catch(() => '');
-    let data: any = undefined;
-    try {
-      data = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    if (!res.ok) {
-      const e = data?.error;
-      const { code, message, ...details } = e && typeof e === 'object' ? e : ({} as Record<string, unknown>);
-      throw new CliError(
-        typeof message === 'string' ? message : `${method} ${urlPath} answered ${res.status} ${res.statusText}${data === undefined && text ? ' (not JSON: is this a Sift server?)' : ''}`,
-        exitCodeForStatus(res.status),
-        res.status,
-        typeof code === 'string' ? code : undefined,
-        details,
-      );
-    }
+    const data = parseJson(text);
+    if (!res.ok) throw this.failure(method, urlPath, res, text, data);
     if (data === undefined) throw new CliError(`${method} ${urlPath} did not answer JSON: is ${this.server} a Sift server?`, EXIT.network, res.status);
     return data as T;
+  }
+
+  /** A GET whose answer is a file: the response, its body unread, once the server answered 2xx. */
+  async download(urlPath: string): Promise<Response> {
+    const res = await this.send('GET', urlPath, { headers: { Accept: '*/*' } });
+    if (res.ok && res.body) return res;
+    const text = await res.text().catch(() => '');
+    const data = parseJson(text);
+    throw this.failure('GET', urlPath, res, text, data);
   }
 
   get<T>(urlPath: string): Promise<T> {
