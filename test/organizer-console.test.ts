@@ -69,9 +69,9 @@ describe('organizer console: sections, status lines and charts', function () {
     assert.equal(testid(html, 'status-leaderboards'), 'Public board live · not frozen · 2 entrants ranked · private board hidden until the close');
     assert.match(testid(html, 'status-baseline'), /^Trained .* UTC, public score 0\.30000$/);
     assert.equal(testid(html, 'status-crowd'), 'No crowd workflow');
-    assert.match(testid(html, 'status-data'), /^train\.csv\.gz [\d.]+ (KiB|MiB), test\.csv\.gz [\d.]+ (KiB|MiB), solution\.csv\.gz [\d.]+ (KiB|MiB) \(hidden\), sample_submission\.csv\.gz [\d.]+ (KiB|MiB)$/);
+    assert.match(testid(html, 'status-data'), /^train\.csv\.gz [\d.]+ (kB|MB), test\.csv\.gz [\d.]+ (kB|MB), solution\.csv\.gz [\d.]+ (kB|MB) \(hidden\), sample_submission\.csv\.gz [\d.]+ (kB|MB)$/);
     const files = testid(html, 'files');
-    assert.match(files, /solution solution\.csv\.gz [\d.]+ (KiB|MiB) hidden/);
+    assert.match(files, /solution solution\.csv\.gz [\d.]+ (kB|MB) hidden/);
   });
 
   it('counts new entrants and submissions per UTC day, quiet days included', async () => {
@@ -177,7 +177,7 @@ describe('organizer console: sections, status lines and charts', function () {
     assert.equal(testid(html, 'status-baseline'), 'Not trained');
     assert.match(testid(html, 'baseline-note'), /every participant sees/);
     assert.match(testid(html, 'crowd-note'), /paused from its manage page, but not removed/);
-    assert.match(testid(html, 'status-data'), /solution\.csv [\d.]+ (KiB|MiB|bytes) \(hidden\)/);
+    assert.match(testid(html, 'status-data'), /solution\.csv [\d.]+ (kB|MB|bytes) \(hidden\)/);
     assert.doesNotMatch(html, /score-distribution-plot|job-queue-plot/);
     assert.doesNotMatch(html, /data-testid="activity-plot"/);
     assert.match(testid(html, 'activity-empty'), /No participant has submitted yet/);

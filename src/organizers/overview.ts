@@ -11,9 +11,8 @@ import type { Challenge } from '../challenges/repo.js';
 import { phase } from '../challenges/service.js';
 import { board } from '../leaderboards/service.js';
 import { SCORE_JOB } from '../submissions/service.js';
-import { formatBytes } from '../submissions/parse.js';
 import { CROWD_CONSENSUS_JOB } from '../crowd/consensus.js';
-import { formatScore, humanTime, timeLeft } from '../web/render.js';
+import { formatScore, humanSize, humanTime, timeLeft } from '../web/render.js';
 import { RESCORE_JOB } from './rescore.js';
 import { entrantFirstDays, jobCounts, submissionCounts, submissionsPerDay, teamCount, type JobSource } from './repo.js';
 import { JOB_STATUSES, activitySvg, ageOf, dailySeries, jobQueueSvg, scoreBins, scoreDistributionSvg, type JobCounts } from './plots.js';
@@ -70,7 +69,7 @@ export interface ConsoleFile {
 function dataFiles(c: Challenge): ConsoleFile[] {
   const size = (name: string) => {
     const stat = fs.statSync(path.join(c.folder, name), { throwIfNoEntry: false });
-    return stat ? formatBytes(stat.size) : null;
+    return stat ? humanSize(stat.size) : null;
   };
   const files = [
     { kind: 'train', name: c.train_file, hidden: false },

@@ -236,7 +236,7 @@ function hasBareCR(buf: Buffer): boolean {
   return false;
 }
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${Number((n / (1024 * 1024)).toFixed(n >= 10 * 1024 * 1024 ? 0 : 1))} MiB`;
   return n >= 1024 ? `${Number((n / 1024).toFixed(n >= 10 * 1024 ? 0 : 1))} KiB` : `${n} bytes`;
 }
