@@ -155,6 +155,8 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     { name: 'crowd index (signed in)', viewer: 'volunteer', path: () => '/crowd' },
     { name: 'tutorial', viewer: 'volunteer', path: () => `/crowd/${OPEN}/tutorial` },
     { name: 'classify', viewer: 'volunteer', path: () => `/crowd/${OPEN}/classify`, reach: pastTutorial },
+    { name: 'classify (X-ray)', viewer: 'volunteer', path: () => `/crowd/${CLOSED}/classify`, reach: pastTutorial },
+    { name: 'classify (anonymous)', viewer: 'anonymous', path: () => `/crowd/${OPEN}/classify`, reach: pastTutorial },
     {
       name: 'training feedback',
       viewer: 'volunteer',
@@ -189,7 +191,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
 
   async function problemsAt(spec: PageSpec, vp: Viewport): Promise<string[]> {
     // Pages that move their viewer on (tutorial seen, training answered) get a viewer of their own.
-    const session = spec.reach ? await newVolunteer() : sessions[spec.viewer];
+    const session = spec.reach && spec.viewer !== 'anonymous' ? await newVolunteer() : sessions[spec.viewer];
     const page = await watchedPage(browser, base, vp, session);
     try {
       const res = await page.goto(spec.path());
