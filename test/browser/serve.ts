@@ -111,19 +111,26 @@ export async function checkPageStandard(page: Page, opts: StandardOptions = {}):
   const problems: string[] = [];
   const watch = watchOf(page);
 
+  // Against the width the page was opened at: a phone (isMobile) widens innerWidth to fit a page that is too wide.
   const size = await page.evaluate(() => {
-    // What sticks out past the right edge, outside any box that scrolls or clips it.
-    const clipped = (el: Element) => {
-      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true;
-      return false;
-    };
-    const wide = [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !clipped(el))
-      .slice(0, 4)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} (to ${Math.round(el.getBoundingClientRect().right)} px)`);
-    return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, wide };
+    // The culprits: elements wider than the box they sit in, where that box neither scrolls nor clips (a phone
+    // lays the whole page out wider to fit them, so comparing with the viewport would name every block).
+    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`;
+    const wide: Array<{ el: Element; line: string }> = [];
+    for (const box of document.querySelectorAll('body, body *')) {
+      if (getComputedStyle(box).overflowX !== 'visible' || box.clientWidth === 0) continue;
+      const inner = box.getBoundingClientRect().left + box.clientLeft + box.clientWidth - parseFloat(getComputedStyle(box).paddingRight);
+      for (const child of box.children) {
+        const right = child.getBoundingClientRect().right;
+        if (right > inner + 1) wide.push({ el: child, line: `${name(child)} (${Math.round(right - inner)} px too wide in ${name(box)})` });
+      }
+    }
+    const innermost = wide.filter((w) => !wide.some((o) => o !== w && w.el.contains(o.el)));
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, wide: innermost.slice(0, 4).map((w) => w.line) };
   });
-  if (size.scrollWidth > size.innerWidth) problems.push(`overflow: the page is ${size.scrollWidth} px wide at ${size.innerWidth} px: ${size.wide.join(', ')}`);
+  // Against the width the page was opened at: a phone (isMobile) widens innerWidth to fit a page that is too wide.
+  const width = page.viewportSize()!.width;
+  if (size.scrollWidth > Math.min(width, size.innerWidth)) problems.push(`overflow: the page is ${size.scrollWidth} px wide at ${width} px: ${size.wide.join(', ') || 'no single culprit found'}`);
 
   // Evaluated through the DevTools protocol: an injected <script> would be blocked by the app's CSP (script-src 'self').
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
