@@ -23,7 +23,7 @@ import { findChallengeBySlug } from '../../src/challenges/repo.js';
 import { accept } from '../../src/submissions/service.js';
 import { addOrganizer } from '../../src/organizers/access.js';
 import { closeNow } from '../../src/organizers/service.js';
-import { createTeam } from '../../src/teams/service.js';
+import { createInvite, createTeam } from '../../src/teams/service.js';
 import { addComment, addTag, flagAnomaly } from '../../src/crowd/talk.js';
 import { createWorkflow } from '../../src/crowd/setup.js';
 import { simulateCrowdVotes } from '../../src/crowd/simulate/service.js';
@@ -39,7 +39,7 @@ interface PageSpec {
   path: () => string;
   /** The page's own status: 200 unless it is a deliberate refusal shown in the frame. */
   status?: number;
-  /** Steps after loading, for a page reached by acting on another (the training feedback). */
+  /** Steps after loading, for a page reached by acting on another (training feedback, upload errors); such a page gets a new account. */
   reach?: (page: Page) => Promise<void>;
 }
 
@@ -50,9 +50,9 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
   let browser: Browser;
   let base: string;
   const sessions = {} as Record<Viewer, string | undefined>;
-  const ids = { openSubmission: 0, closedSubmission: 0, subject: 0, volunteer: 0 };
-  /** A new volunteer for each page that changes what its viewer is served next (tutorial, training). */
-  let newVolunteer: () => Promise<string>;
+  const ids = { openSubmission: 0, closedSubmission: 0, subject: 0, volunteer: 0, invite: '' };
+  /** A new account for each page that moves its viewer on (tutorial seen, training answered, a file rejected). */
+  let newAccount: () => Promise<string>;
   const linkStatus = new Map<Viewer, Map<string, number>>();
   const summary: string[] = [];
 
@@ -73,7 +73,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
       const user = await signUp(handle.db, { email: `user${++n}@example.org`, name, password: 'correct horse battery' }, role);
       return { user, session: await startSession(handle.db, user.id, 1) };
     };
-    newVolunteer = async () => (await account(`Volunteer ${n + 1}`)).session;
+    newAccount = async () => (await account(`Newcomer ${n + 1}`)).session;
     const admin = await handle.db.selectFrom('users').select('id').where('role', '=', 'admin').executeTakeFirstOrThrow();
     sessions.admin = await startSession(handle.db, admin.id, 1);
     const open = (await findChallengeBySlug(handle.db, OPEN))!;
@@ -87,7 +87,8 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     const pat = await account('Pat Participant');
     sessions.participant = pat.session;
     const others = [await account('Maximiliana Wolfeschlegelsteinhausenbergerdorff-Oyelaran'), await account('Li Wei')];
-    await createTeam(handle, open, pat.user.id, 'The Background Rejecters');
+    const team = await createTeam(handle, open, pat.user.id, 'The Background Rejecters');
+    ids.invite = (await createInvite(handle, team.id, pat.user.id)).token;
     const enter = async (slug: string, userId: number) => {
       const c = (await findChallengeBySlug(handle.db, slug))!;
       const file = datasetFile(slug, 'sample_submission.csv.gz');
@@ -148,6 +149,16 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     { name: 'closed challenge overview', viewer: 'participant', path: () => `/challenges/${CLOSED}` },
     { name: 'submit', viewer: 'participant', path: () => `/challenges/${OPEN}/submit` },
     { name: 'submit (closed)', viewer: 'participant', path: () => `/challenges/${CLOSED}/submit` },
+    {
+      name: 'upload errors',
+      viewer: 'participant',
+      path: () => `/challenges/${OPEN}/submit`,
+      reach: async (page) => {
+        await page.locator('input[type=file][name=file]').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('EventId,RankOrder,Class\n1,first,S\n2,2,\n') });
+        await page.locator('form:has(input[type=file]) button[type=submit]').click();
+        await page.getByTestId('upload-error').waitFor();
+      },
+    },
     { name: 'my submissions', viewer: 'participant', path: () => `/challenges/${OPEN}/submissions` },
     { name: 'submission detail', viewer: 'participant', path: () => `/challenges/${OPEN}/submissions/${ids.openSubmission}` },
     { name: 'submission detail (closed)', viewer: 'participant', path: () => `/challenges/${CLOSED}/submissions/${ids.closedSubmission}` },
@@ -156,6 +167,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     { name: 'public board after close', viewer: 'participant', path: () => `/challenges/${CLOSED}/leaderboard` },
     { name: 'private board after close', viewer: 'participant', path: () => `/challenges/${CLOSED}/leaderboard/private` },
     { name: 'team', viewer: 'participant', path: () => `/challenges/${OPEN}/team` },
+    { name: 'team invitation', viewer: 'volunteer', path: () => `/teams/join/${ids.invite}` },
     { name: 'profile', viewer: 'participant', path: () => '/profile' },
     { name: 'API docs', viewer: 'participant', path: () => '/api/docs' },
     // Volunteer
@@ -197,8 +209,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
   ];
 
   async function problemsAt(spec: PageSpec, vp: Viewport): Promise<string[]> {
-    // Pages that move their viewer on (tutorial seen, training answered) get a viewer of their own.
-    const session = spec.reach && spec.viewer !== 'anonymous' ? await newVolunteer() : sessions[spec.viewer];
+    const session = spec.reach && spec.viewer !== 'anonymous' ? await newAccount() : sessions[spec.viewer];
     const page = await watchedPage(browser, base, vp, session);
     try {
       const res = await page.goto(spec.path());
