@@ -230,6 +230,27 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     }
   }
 
+  it('finds each kind of problem on a page given them', async () => {
+    const page = await watchedPage(browser, base, PHONE);
+    try {
+      await page.goto('/login');
+      const missing = page.waitForResponse((r) => r.url().endsWith('/static/no-such.png'));
+      await page.evaluate(() => {
+        document.querySelector('main')!.insertAdjacentHTML(
+          'beforeend',
+          '<div style="width:600px">wide</div><p style="color:#ccc">faint</p><a href="/no-such-page">gone</a><img src="/static/no-such.png" alt="">',
+        );
+      });
+      await missing;
+      const problems = await checkPageStandard(page);
+      for (const kind of [/^overflow: the page is \d+ px wide at 390 px: div \(/, /^axe color-contrast \(serious\)/, /^request: 404 GET \/static\/no-such\.png$/, /^link: 404 GET \/no-such-page$/]) {
+        assert.ok(problems.some((p) => kind.test(p)), `${kind} not in ${problems.join(' | ')}`);
+      }
+    } finally {
+      await page.context().close();
+    }
+  });
+
   for (const spec of pages) {
     it(`${spec.name} (${spec.viewer})`, async () => {
       // Both widths at once: each waits on the server and the browser more than on this process.
