@@ -113,7 +113,7 @@ describe("the viewer's own leaderboard row", function () {
   });
 
   it('pins the viewer\'s row on the private board after the close, as on the public one', async () => {
-    await viewer.agent.get('/challenges/xray-sources/leaderboard/private').expect(403);
+    await viewer.agent.get('/challenges/xray-sources/leaderboard/private').set('Accept', 'application/json').expect(403);
     await ctx.handle.db.updateTable('challenges').set({ closes_at: new Date(Date.now() - 1000).toISOString() }).where('slug', '=', 'xray-sources').execute();
     // On the private board Vera (0.99) ranks first, Tom's team last.
     const vera = bodyRows((await viewer.agent.get('/challenges/xray-sources/leaderboard/private').expect(200)).text);

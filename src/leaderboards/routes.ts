@@ -19,8 +19,9 @@ export function leaderboardRoutes(ctx: AppContext): Router {
       view = await boardView(ctx.db, c, which, req.user);
     } catch (err) {
       if (wantsJson(req) || !(err instanceof UserError) || err.code !== 'private_hidden') throw err;
-      // Inside the challenge's frame, with when it opens, rather than a bare error page.
-      return res.status(403).render('leaderboard', { title: `Private leaderboard · ${c.title}`, challenge: publicChallenge(c), tab: 'private', hiddenUntil: c.closes_at, countdown: timeLeft(c.closes_at) });
+      // A page in the challenge's frame saying when the board opens: the tab leads somewhere, and no row or score is in it.
+      // JSON clients still get the 403.
+      return res.render('leaderboard', { title: `Private leaderboard · ${c.title}`, challenge: publicChallenge(c), tab: 'private', hiddenUntil: c.closes_at, countdown: timeLeft(c.closes_at) });
     }
     if (wantsJson(req)) return res.json(view);
     const { rows, revealed, frozenAt } = view;

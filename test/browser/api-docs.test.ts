@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { openApiDocument } from '../../src/api/openapi.js';
 import { createTestContext, type TestContext } from '../helpers.js';
-import { serveToBrowser } from './serve.js';
+import { serveToBrowser, watchedPage, watchOf } from './serve.js';
 
 const SHOTS = '/tmp/api-docs-shots';
 const VIEWPORTS = [
@@ -47,13 +47,8 @@ describe('API docs in the browser (Chromium)', function () {
 
   for (const vp of VIEWPORTS) {
     it(`at ${vp.width} px: no horizontal overflow, and every contents link scrolls to its section`, async () => {
-      const context = await served!.browser.newContext({ viewport: { width: vp.width, height: vp.height }, isMobile: vp.mobile, hasTouch: vp.mobile });
+      const page = await watchedPage(served!.browser, served!.base, vp);
       try {
-        const page = await context.newPage();
-        page.setDefaultTimeout(15_000);
-        const problems: string[] = [];
-        page.on('pageerror', (e) => problems.push(String(e)));
-        page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${new URL(r.url()).pathname}`));
         await page.goto(`${served!.base}/api/docs`);
         await page.screenshot({ path: path.join(SHOTS, `${vp.name}-top.png`) });
 
@@ -89,9 +84,10 @@ describe('API docs in the browser (Chromium)', function () {
         const after = await overflow(page);
         assert.ok(after.scrollWidth <= after.innerWidth);
         console.log(`      ${vp.width} px: page ${after.scrollWidth} px wide, ${after.height} px long; ${links.length} contents links followed`);
-        assert.deepEqual(problems, []);
+        const watch = watchOf(page);
+        assert.deepEqual([...watch.pageErrors, ...watch.answers.map((a) => a.line)], []);
       } finally {
-        await context.close();
+        await page.context().close();
       }
     });
   }

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { openSignedIn, serveToBrowser } from './serve.js';
+import { LAPTOP, openSignedIn, PHONE, serveToBrowser } from './serve.js';
 import { createTestContext, signedInAgent, type TestContext } from '../helpers.js';
 import { createGenericChallengeFromWeb } from '../generic-challenge.js';
 import { createWorkflowForSlug } from '../../src/crowd/setup.js';
@@ -18,8 +18,8 @@ import { signUp, startSession } from '../../src/accounts/service.js';
 
 const SHOTS = '/tmp/classify-shots';
 const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 900 },
-  { name: 'phone', width: 390, height: 844, mobile: true },
+  { name: 'desktop', ...LAPTOP },
+  { name: 'phone', ...PHONE },
 ];
 
 async function assertFitsAndButtonsReachable(page: Page, classes: string[], shot: string): Promise<void> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { openSignedIn, organizerSession, serveToBrowser } from './serve.js';
+import { LAPTOP, openSignedIn, organizerSession, PHONE, serveToBrowser } from './serve.js';
 import { createTestContext, type TestContext } from '../helpers.js';
 import { createWorkflowForSlug } from '../../src/crowd/setup.js';
 import { findChallengeBySlug } from '../../src/challenges/repo.js';
@@ -33,9 +33,10 @@ describe('browser: the HiggsML field guide', function () {
     await ctx?.close();
   });
 
-  for (const [width, height, mobile] of [[390, 844, true], [1280, 900, false]] as const) {
+  for (const vp of [PHONE, LAPTOP]) {
+    const { width } = vp;
     it(`reads at ${width} px: no horizontal overflow, headings and the way back to classifying`, async () => {
-      const page = await openSignedIn(browser, base, session, `/crowd/${SLUG}/guide`, { width, height, mobile });
+      const page = await openSignedIn(browser, base, session, `/crowd/${SLUG}/guide`, vp);
       const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(scrollWidth <= width + 2, `page is ${scrollWidth}px wide on a ${width}px screen`);
       assert.equal(await page.locator('[data-testid="field-guide"] h2').count(), 5);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { openSignedIn, organizerSession, serveToBrowser } from './serve.js';
+import { LAPTOP, openSignedIn, organizerSession, PHONE, serveToBrowser } from './serve.js';
 import { createTestContext, type TestContext } from '../helpers.js';
 import { findChallengeBySlug } from '../../src/challenges/repo.js';
 import { signUp, startSession } from '../../src/accounts/service.js';
@@ -16,8 +16,8 @@ import { signUp, startSession } from '../../src/accounts/service.js';
 const SHOTS = '/tmp/organizer-confirm-shots';
 const SLUG = 'xray-sources';
 const VIEWPORTS = [
-  { name: 'desktop', width: 1280, height: 900 },
-  { name: 'phone', width: 390, height: 844, mobile: true },
+  { name: 'desktop', ...LAPTOP },
+  { name: 'phone', ...PHONE },
 ];
 
 async function assertFits(page: Page, shot: string): Promise<void> {

@@ -5,30 +5,25 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { repoRoot } from '../../src/app.js';
 import { ensureAdmin } from '../../src/accounts/service.js';
 import { createTestContext, datasetFile, type TestContext } from '../helpers.js';
+import { brokenOf, LAPTOP, serveToBrowser, watchedPage } from './serve.js';
 
 const SHOTS = path.join(repoRoot, 'test-results', 'browser-organizer');
 
 describe('organizer in the browser (Chromium)', function () {
   this.timeout(120_000);
   let ctx: TestContext | undefined;
-  let server: Server | undefined;
-  let browser: Browser | undefined;
+  let served: Awaited<ReturnType<typeof serveToBrowser>> | undefined;
   let base: string;
-  const errors: string[] = [];
+  const opened: Page[] = [];
 
   async function newPage(): Promise<Page> {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, baseURL: base });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => r.status() >= 500 && errors.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    const page = await watchedPage(served!.browser, base, LAPTOP);
+    opened.push(page);
     return page;
   }
   async function signUp(page: Page, name: string, email: string) {
@@ -41,22 +36,17 @@ describe('organizer in the browser (Chromium)', function () {
   }
 
   before(async function () {
-    const executablePath = process.env.CHROMIUM_PATH;
-    if (!executablePath) return this.skip(); // test/run.ts prints the notice
+    if (!process.env.CHROMIUM_PATH) return this.skip(); // test/run.ts prints the notice
     fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
     ctx = await createTestContext({});
     await ensureAdmin(ctx.handle.db);
-    const s = ctx.app.listen(0, '127.0.0.1');
-    server = s;
-    await new Promise<void>((resolve, reject) => s.once('listening', resolve).once('error', reject));
-    base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    served = await serveToBrowser(ctx.app);
+    base = served.base;
   });
 
   after(async () => {
-    await browser?.close();
-    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await served?.close();
     await ctx?.close();
   });
 
@@ -140,6 +130,6 @@ describe('organizer in the browser (Chromium)', function () {
     const cells = await row.locator('td').allTextContents();
     assert.match(cells[4].trim(), /^0\.3\d{4}$/, `public macro-F1: ${cells[4]}`);
     await page.screenshot({ path: path.join(SHOTS, '05-scored.png'), fullPage: true });
-    assert.deepEqual(errors, []);
+    assert.deepEqual(opened.flatMap(brokenOf), []);
   });
 });

@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { repoRoot } from '../../src/app.js';
 import { ensureAdmin } from '../../src/accounts/service.js';
 import { createTestContext, datasetFile, type TestContext } from '../helpers.js';
+import { LAPTOP, serveToBrowser, watchedPage, watchOf } from './serve.js';
 
 const SHOTS = path.join(repoRoot, 'test-results', 'browser');
 const NAME = 'Ada Lovelace';
@@ -21,13 +20,9 @@ const NAME = 'Ada Lovelace';
 describe('participant in the browser (Chromium)', function () {
   this.timeout(120_000);
   let ctx: TestContext | undefined;
-  let server: Server | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
+  let served: Awaited<ReturnType<typeof serveToBrowser>> | undefined;
   let page: Page;
   let base: string;
-  const consoleErrors: string[] = [];
-  const failedRequests: string[] = [];
   let step = 0;
 
   async function shot(name: string): Promise<void> {
@@ -36,34 +31,19 @@ describe('participant in the browser (Chromium)', function () {
   }
 
   before(async function () {
-    const executablePath = process.env.CHROMIUM_PATH;
-    if (!executablePath) return this.skip(); // test/run.ts prints the notice
+    if (!process.env.CHROMIUM_PATH) return this.skip(); // test/run.ts prints the notice
     fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
     ctx = await createTestContext({ challenges: ['higgsml'] });
     // As `npm start` does on an empty database, so the participant below is not the first (admin) account.
     await ensureAdmin(ctx.handle.db);
-    const s = ctx.app.listen(0, '127.0.0.1');
-    server = s;
-    await new Promise<void>((resolve, reject) => s.once('listening', resolve).once('error', reject));
-    base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: base });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (m) => m.type() === 'error' && !/^Failed to load resource/.test(m.text()) && consoleErrors.push(m.text()));
-    // Chromium asks for /favicon.ico on its own, now and then; Sift has none.
-    page.on('response', (r) => r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico' && failedRequests.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    served = await serveToBrowser(ctx.app);
+    base = served.base;
+    page = await watchedPage(served.browser, base, LAPTOP);
   });
 
   after(async () => {
-    await context?.close();
-    await browser?.close();
-    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await served?.close();
     await ctx?.close();
   });
 
@@ -173,6 +153,9 @@ describe('participant in the browser (Chromium)', function () {
   });
 
   it('logged no script errors and no failed requests but the rejected upload', () => {
+    const watch = watchOf(page);
+    const consoleErrors = [...watch.consoleErrors, ...watch.pageErrors];
+    const failedRequests = [...watch.answers.map((a) => a.line), ...watch.unanswered];
     assert.deepEqual(consoleErrors, []);
     assert.deepEqual(failedRequests, ['422 POST /challenges/higgsml/submissions']);
   });

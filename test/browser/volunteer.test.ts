@@ -1,27 +1,23 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { crowdContext } from '../crowd-helpers.js';
+import { serveToBrowser } from './serve.js';
 
 describe('browser: a new volunteer trains, classifies, and sees the profile and leaderboard update', function () {
   this.timeout(120_000);
   let ctx: Awaited<ReturnType<typeof crowdContext>>;
+  let served: Awaited<ReturnType<typeof serveToBrowser>> | undefined;
   let browser: Browser;
-  let server: Server;
   let base: string;
 
   before(async function () {
     if (!process.env.CHROMIUM_PATH) return this.skip();
     ctx = await crowdContext({ trainingChances: [1, 1, 1, 0], maxLive: 20 });
-    server = ctx.app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    served = await serveToBrowser(ctx.app);
+    ({ browser, base } = served);
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
+    await served?.close();
     await ctx?.close();
   });
 

@@ -27,3 +27,22 @@ const tick = () => {
   }
 };
 if (countdowns.length) setInterval(tick, 30000);
+// A box that scrolls (a wide table on a phone, a long code line) takes keyboard focus, so it can be
+// scrolled with the arrow keys; only while it does scroll, so there are no idle tab stops.
+const scrollsOn = (overflow) => overflow === 'auto' || overflow === 'scroll';
+const keyboardScroll = () => {
+  for (const el of document.querySelectorAll('main *:not(textarea, select, input)')) {
+    const style = getComputedStyle(el);
+    const scrolls = (scrollsOn(style.overflowX) && el.scrollWidth > el.clientWidth) || (scrollsOn(style.overflowY) && el.scrollHeight > el.clientHeight);
+    if (scrolls && !el.hasAttribute('tabindex')) {
+      el.setAttribute('tabindex', '0');
+      el.dataset.scrollFocus = '';
+    } else if (!scrolls && 'scrollFocus' in el.dataset) {
+      el.removeAttribute('tabindex');
+      delete el.dataset.scrollFocus;
+    }
+  }
+};
+keyboardScroll();
+let resizing;
+addEventListener('resize', () => { clearTimeout(resizing); resizing = setTimeout(keyboardScroll, 200); });
