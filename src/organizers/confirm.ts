@@ -96,7 +96,11 @@ export function explainAction(action: ConfirmedAction, c: Challenge, facts: Acti
         heading: 'Close now and reveal the private leaderboard?',
         button: 'Close now and reveal',
         effects: [
-          `The challenge closes now instead of at ${humanTime(c.closes_at)}: uploads are refused from this moment, and final selections are locked.`,
+          `The challenge closes now instead of at ${humanTime(c.closes_at)}, and final selections are locked. ${
+            c.late_submissions
+              ? 'Uploads from this moment are late submissions: scored and shown to their submitters, marked late, never ranked (turn them off in the settings).'
+              : 'Uploads are refused from this moment (late submissions are off in the settings).'
+          }`,
           facts.entrants
             ? `Everyone sees the private leaderboard, signed in or not; each of the ${n(facts.entrants, 'entrant')} sees the private scores and the score details (per subset) of their own submissions (${n(facts.scored, 'scored submission')} in all).`
             : 'Everyone sees the private leaderboard, signed in or not; no participant has submitted yet, so it holds the Baseline at most.',
