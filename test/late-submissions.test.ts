@@ -39,6 +39,7 @@ describe('late submissions', function () {
     assert.match(page, /data-testid="late-note"[\s\S]*This challenge has closed\. Late submissions are scored and shown only to you, marked late; they are never ranked\./);
     assert.match(page, /data-testid="quota"/);
     assert.doesNotMatch(page, /data-testid="submit-closed"/);
+    assert.match(page, /<span class="phase phase-closed">closed<\/span>[^<]*· closed <time datetime=/, 'the header says closed, not closes');
   });
 
   it('scores a late upload on both subsets and shows it to its submitter marked late', async () => {
@@ -58,6 +59,9 @@ describe('late submissions', function () {
     const list = (await pat.agent.get(`/challenges/${SLUG}/submissions`).expect(200)).text;
     assert.match(list, new RegExp(`id="s${late}"[\\s\\S]*?data-testid="late-badge"[^>]*>Late<`));
     assert.doesNotMatch(list, new RegExp(`id="s${onTime}"[^]*?data-testid="late-badge"[^]*?</tr>`));
+    // The board's best is Pat's on-time entry: the chart draws it, and its caption says so.
+    assert.match(list, /class="board-best"/);
+    assert.match(list, /the dashed line is the public leaderboard's best/);
     const page = (await pat.agent.get(`/challenges/${SLUG}/submissions/${late}`).expect(200)).text;
     assert.match(page, /data-testid="late-badge"[^>]*>Late</);
     assert.match(page, /data-testid="late-note"[^>]*>This is a late submission[^<]*not ranked/);

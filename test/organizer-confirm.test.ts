@@ -120,6 +120,10 @@ describe('organizer confirmations and closed challenges', function () {
     assert.match(page, /<input name="slug" required/);
     assert.match(page, /Everyone sees the private leaderboard/);
     assert.match(page, /cannot be reopened/);
+    assert.match(page, /Uploads from this moment are late submissions: scored and shown to their submitters, marked late, never ranked/);
+    await ctx.handle.db.updateTable('challenges').set({ late_submissions: 0 }).where('slug', '=', SLUG).execute();
+    assert.match((await admin.agent.get(`/organize/${SLUG}/confirm/close`).expect(200)).text, /Uploads are refused from this moment \(late submissions are off in the settings\)/);
+    await ctx.handle.db.updateTable('challenges').set({ late_submissions: 1 }).where('slug', '=', SLUG).execute();
     await postForm(`/organize/${SLUG}/close`, { confirm: '1', slug: ` ${SLUG} ` }).expect(303);
     const closed = await challenge();
     assert.equal(closed.state, 'closed');

@@ -130,11 +130,12 @@ export function submissionRoutes(ctx: AppContext): Router {
     const submissions = mine.rows.map((s) => submissionView(s, c, audience));
     const q = mine.quota;
     if (wantsJson(req)) return res.json({ submissions, quota: q });
+    const boardBest = await publicBoardBest(ctx.db, c);
     const plot = myScoresSvg(
       submissions.filter((s) => s.status === 'scored' && s.publicScore !== null).map((s) => ({ id: s.id, at: s.createdAt, publicScore: Number(s.publicScore) })),
-      { boardBest: await publicBoardBest(ctx.db, c), metric: metricHumanName(c.metric), higherIsBetter: c.higherIsBetter },
+      { boardBest, metric: metricHumanName(c.metric), higherIsBetter: c.higherIsBetter },
     );
-    res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, plot, hiddenAfterFreeze: submissions.some((s) => s.publicHidden), anyLate: submissions.some((s) => s.late), pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
+    res.render('submissions', { title: `My submissions · ${c.title}`, challenge: publicChallenge(c), submissions, quota: q, revealed, plot, boardBest: boardBest !== null, hiddenAfterFreeze: submissions.some((s) => s.publicHidden), anyLate: submissions.some((s) => s.late), pending: submissions.some((s) => s.status === 'queued' || s.status === 'scoring'), tab: 'submissions' });
   });
 
   r.get('/challenges/:slug/submissions/:id', requireUser, async (req, res) => {
