@@ -167,6 +167,8 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     { name: 'public board after close', viewer: 'participant', path: () => `/challenges/${CLOSED}/leaderboard` },
     { name: 'private board after close', viewer: 'participant', path: () => `/challenges/${CLOSED}/leaderboard/private` },
     { name: 'team', viewer: 'participant', path: () => `/challenges/${OPEN}/team` },
+    { name: 'baseline model card', viewer: 'participant', path: () => `/challenges/${OPEN}/baseline` },
+    { name: 'baseline model card (closed)', viewer: 'anonymous', path: () => `/challenges/${CLOSED}/baseline` },
     { name: 'team invitation', viewer: 'volunteer', path: () => `/teams/join/${ids.invite}` },
     { name: 'profile', viewer: 'participant', path: () => '/profile' },
     { name: 'API docs', viewer: 'participant', path: () => '/api/docs' },
