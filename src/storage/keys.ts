@@ -1,0 +1,24 @@
+/**
+ * The one place that spells out where each kind of file lives in storage. Everything else asks for
+ * a key here instead of joining paths itself.
+ */
+import { assertKey } from './storage.js';
+
+/** An upload being received or validated, before it is accepted. */
+export const uploadKey = (name: string): string => assertKey(`uploads/${name}`);
+
+/** An accepted submission file, named by its content so a retried upload lands on the same key. */
+export const submissionFileKey = (challengeId: number, sha256: string, gzipped: boolean): string =>
+  assertKey(`submissions/${challengeId}/${sha256}${gzipped ? '.csv.gz' : '.csv'}`);
+
+/** A challenge's own files: challenge.yaml, train, test, solution, sample submission, field guide. */
+export const challengeFileKey = (slug: string, file: string): string => assertKey(`challenges/${slug}/${file}`);
+
+/** The prefix under which one challenge's files live. */
+export const challengePrefix = (slug: string): string => `${assertKey(`challenges/${slug}`)}/`;
+
+/** A trained baseline's files (model, record, out-of-fold predictions). */
+export const baselineFileKey = (slug: string, file: string): string => assertKey(`baselines/${slug}/${file}`);
+
+/** A baseline retrained with the crowd's labels. */
+export const crowdBaselineFileKey = (slug: string, file: string): string => assertKey(`baselines-crowd/${slug}/${file}`);

@@ -1,0 +1,58 @@
+import type { Readable } from 'node:stream';
+
+/** What a stored object is, without reading it. */
+export interface StoredObject {
+  key: string;
+  size: number;
+}
+
+/**
+ * Where Sift keeps files: uploads, accepted submissions, challenge files and baselines. One small
+ * interface so the web and worker processes can share local disk on one machine or an S3-compatible
+ * bucket across several. Keys are relative, '/'-separated and checked by `assertKey`; the database
+ * stores keys, never absolute paths.
+ */
+export interface ObjectStorage {
+  /** 'local' or 's3', for logs and the admin page. */
+  readonly kind: string;
+  /** Writes the object whole or not at all (a reader never sees half of it); returns its size. */
+  put(key: string, body: Readable | Buffer): Promise<StoredObject>;
+  /** The object's bytes as a stream; rejects with StorageNotFoundError when there is none. */
+  get(key: string): Promise<Readable>;
+  /** The object's size, or null when there is none. */
+  stat(key: string): Promise<StoredObject | null>;
+  /** Renames an object (replacing any at `to`); rejects with StorageNotFoundError when `from` is missing. */
+  move(from: string, to: string): Promise<void>;
+  /** Removes the object; removing a missing object is not an error. */
+  remove(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): Promise<StoredObject[]>;
+}
+
+export class StorageNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`no stored object '${key}'`);
+  }
+}
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * A key is 1 to 512 characters of '/'-separated segments of letters, digits, '.', '_' and '-', none
+ * of them '.' or '..': the same key then names the same object on disk and in a bucket, and can never
+ * climb out of the storage root.
+ */
+export function assertKey(key: string): string {
+  const segments = key.split('/');
+  if (key.length === 0 || key.length > 512 || segments.some((s) => !SEGMENT.test(s) || s === '.' || s === '..')) {
+    throw new Error(`invalid storage key '${key}': use '/'-separated names of letters, digits, '.', '_' and '-'`);
+  }
+  return key;
+}
+
+/** A prefix for `list`: empty (everything) or a key, optionally ending in '/'. */
+export function assertPrefix(prefix: string): string {
+  if (prefix === '') return prefix;
+  assertKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix);
+  return prefix;
+}
