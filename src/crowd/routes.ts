@@ -27,6 +27,10 @@ import { calibrationPanel, calibrationView } from './calibration.js';
 import { fastVoteQueue, heldVolunteerQueue, releaseVolunteer, restoreVote } from './weights.js';
 import { bodies, idParam } from './validate.js';
 import { parseBody } from '../web/validate.js';
+import { pinnedLines } from '../web/pinned-rows.js';
+
+/** The volunteer leaderboard page shows this many rows, then the viewer's own. */
+const CROWD_BOARD_TOP = 25;
 
 export const ANON_COOKIE = 'sift_crowd_anon';
 
@@ -159,9 +163,14 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
 
   r.get('/crowd/leaderboard', async (req, res) => {
-    const [allTime, weekly] = await Promise.all([leaderboard(ctx.db.db, null), leaderboard(ctx.db.db, weekAgo())]);
-    if (wantsJson(req)) return res.json({ allTime, weekly });
-    res.render('crowd/leaderboard', { title: 'Volunteer leaderboard', allTime, weekly, me: req.user?.id });
+    if (wantsJson(req)) {
+      const [allTime, weekly] = await Promise.all([leaderboard(ctx.db.db, null), leaderboard(ctx.db.db, weekAgo())]);
+      return res.json({ allTime, weekly });
+    }
+    // The page ranks everyone, shows the top rows and keeps the viewer's own row in view below them.
+    const [allTime, weekly] = await Promise.all([leaderboard(ctx.db.db, null, Infinity), leaderboard(ctx.db.db, weekAgo(), Infinity)]);
+    const lines = (rows: typeof allTime) => pinnedLines(rows, (r) => r.userId === req.user?.id, { top: CROWD_BOARD_TOP, showAll: req.query.all === '1' });
+    res.render('crowd/leaderboard', { title: 'Volunteer leaderboard', allTime: lines(allTime), weekly: lines(weekly) });
   });
 
   const showProfile = async (req: Request, res: Response, userId: number) => {
