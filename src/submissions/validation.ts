@@ -4,6 +4,7 @@ import { Piscina } from 'piscina';
 import type { Solution } from '../../scorers/types.js';
 import type { Challenge } from '../challenges/repo.js';
 import { loadChallengeSolution } from '../challenges/service.js';
+import { idLookup } from '../challenges/solution.js';
 import type { SubmissionFormat } from '../challenges/types.js';
 import { parseSubmission, type ParseOutcome } from './parse.js';
 
@@ -35,9 +36,7 @@ export interface UploadValidator {
  */
 export function decompressedBound(format: SubmissionFormat, solution: Solution): number {
   const columns = format.kind === 'higgsml' ? 3 : 2 + format.classes.length;
-  let longestId = 0;
-  for (const id of solution.ids) if (id.length > longestId) longestId = id.length;
-  return (solution.ids.length + 1) * (longestId + 64 * columns + 8) + 64 * 1024;
+  return (solution.label.length + 1) * (idLookup(solution).longest + 64 * columns + 8) + 64 * 1024;
 }
 
 /** Reads the upload once (sha256 in the same read), gunzips it up to the cap and validates it. */
@@ -53,7 +52,7 @@ export async function validateUpload(task: ValidationTask): Promise<ValidationRe
     maxBytes: task.maxUploadBytes,
     maxDecompressedBytes: cap,
     decompressedLimitReason:
-      cap === bound ? `the most that ${solution.ids.length.toLocaleString('en-US')} rows of this challenge can take` : 'MAX_DECOMPRESSED_MB',
+      cap === bound ? `the most that ${solution.label.length.toLocaleString('en-US')} rows of this challenge can take` : 'MAX_DECOMPRESSED_MB',
     sha256: true,
   });
   return { outcome, solutionSha256: solution.sha256 };
