@@ -24,19 +24,14 @@ import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { spawn, execFile } from 'node:child_process';
 import net from 'node:net';
-import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { getMetric } from '../scorers/registry.js';
 import { USAGE, type Solution } from '../scorers/types.js';
 import { repoRoot } from '../src/app.js';
 import { importChallengeFolder, solutionSpec } from '../src/challenges/service.js';
 import { getSolution, solutionLoads } from '../src/challenges/solution.js';
 import { parseSubmission } from '../src/submissions/parse.js';
-import { csrfFrom, POSTGRES_URL, TEST_DB } from '../test/helpers.js';
-import { loadConfig } from '../src/config.js';
-import { openConfiguredDb } from '../src/db/open.js';
-import type { DbHandle } from '../src/db/index.js';
+import { createTestContext, csrfFrom, TEST_DB } from '../test/helpers.js';
 import { seededRandom } from '../src/seeded-random.js';
 
 const N = 550_000;
@@ -243,8 +238,10 @@ async function main(): Promise<void> {
   );
   console.log(`submission: ${fmtInt(N)} rows, ${(built.submissionBytes / 2 ** 20).toFixed(1)} MiB CSV (EventId,RankOrder,Class)`);
 
-  const dataDir = path.join(root, 'data');
-  const schema = TEST_DB === 'postgres' ? `bench_${process.pid}_${crypto.randomBytes(4).toString('hex')}` : undefined;
+  // The database and data folder (a fresh SQLite file, or a PostgreSQL schema dropped at the end), shared with the server below.
+  const ctx = await createTestContext({ workers: 0 });
+  const { dataDir, DATABASE_URL, DATABASE_SCHEMA } = ctx.config;
+  const handle = ctx.handle;
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     DATASETS_DIR: path.join(root, 'no-datasets'),
@@ -253,9 +250,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
-    ...(schema ? { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema } : {}),
+    ...(DATABASE_URL && DATABASE_SCHEMA ? { DATABASE_URL, DATABASE_SCHEMA } : {}),
   };
-  const handle: DbHandle = await openConfiguredDb(loadConfig(env));
   try {
     // ---- import (writes the solution's binary cache), then cold loads in fresh processes
     t = performance.now();
@@ -353,13 +349,7 @@ async function main(): Promise<void> {
       console.log('\nserver process memory: not available (needs Linux /proc)');
     }
   } finally {
-    await handle.destroy();
-    if (schema) {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    }
+    await ctx.close();
     fs.rmSync(root, { recursive: true, force: true });
   }
   console.log(`\nbench process (data generation, in-process parse and score; not the server): peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}; bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
