@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { ChallengeFolderError, loadChallengeFolder } from './definition.js';
-import { ensureSolutionCache, getSolution, saveSolutionCache, testIdProblems } from './solution.js';
+import { ensureSolutionCache, getSolution, loadChallengeSolution, saveSolutionCache, solutionSpec, testIdProblems } from './solution.js';
 import { unscorableProblems } from '../../scorers/registry.js';
 import type { Solution } from '../../scorers/types.js';
 import { findChallengeBySlug, slugExists, toChallenge, type Challenge } from './repo.js';
@@ -21,13 +21,8 @@ export function phase(c: Pick<Challenge, 'opens_at' | 'closes_at' | 'state'>, no
 /** Private scores and the private board are hidden until the challenge closes. */
 export const privateRevealed = (c: Challenge, now = new Date()): boolean => phase(c, now) === 'closed';
 
-export function solutionSpec(c: Pick<Challenge, 'id_column' | 'target_column' | 'weight_column' | 'classes'>) {
-  return { idColumn: c.id_column, targetColumn: c.target_column, weightColumn: c.weight_column, classes: c.classes };
-}
-
-export async function loadChallengeSolution(c: Challenge) {
-  return getSolution(path.join(c.folder, c.solution_file), solutionSpec(c), { diskCache: true });
-}
+// Defined beside the loader, so that a validation thread loads a solution without this module's imports.
+export { loadChallengeSolution, solutionSpec } from './solution.js';
 
 /**
  * Copies a validated challenge folder under DATA_DIR/challenges/<slug>/ and records it.

@@ -21,6 +21,7 @@ import { USAGE, type Solution, type UsageCode } from '../../scorers/types.js';
 import { isGzipBytes, isGzipFile } from '../gzip.js';
 import { logger } from '../log.js';
 import { readSolutionCache, writeSolutionCache, type IdTable } from './solution-cache.js';
+import type { Challenge } from './repo.js';
 
 /** What loadSolution needs to know about the challenge. */
 export interface SolutionSpec {
@@ -532,6 +533,16 @@ export async function ensureSolutionCache(file: string, spec: SolutionSpec): Pro
   const parsed = await parseSolution(Readable.from([bytes], { objectMode: false }), isGzipBytes(bytes), file, spec);
   loads.parsed++;
   await saveSolutionCache(file, parsed, spec);
+}
+
+/** The parse settings of a recorded challenge's solution. */
+export function solutionSpec(c: Pick<Challenge, 'id_column' | 'target_column' | 'weight_column' | 'classes'>): SolutionSpec {
+  return { idColumn: c.id_column, targetColumn: c.target_column, weightColumn: c.weight_column, classes: c.classes };
+}
+
+/** A recorded challenge's solution: from this thread's cache, else from the binary cache in its folder, else parsed. */
+export async function loadChallengeSolution(c: Pick<Challenge, 'folder' | 'solution_file' | 'id_column' | 'target_column' | 'weight_column' | 'classes'>): Promise<Solution> {
+  return getSolution(path.join(c.folder, c.solution_file), solutionSpec(c), { diskCache: true });
 }
 
 /** Empties the solution cache (tests; or after replacing solution files in place), and zeroes solutionLoads. */

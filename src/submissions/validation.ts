@@ -3,8 +3,8 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { Solution } from '../../scorers/types.js';
 import type { Challenge } from '../challenges/repo.js';
-import { loadChallengeSolution } from '../challenges/service.js';
-import { idLookup } from '../challenges/solution.js';
+// From solution.js, not service.js: a validation thread then loads a fraction of the modules (~25 MiB less).
+import { idLookup, loadChallengeSolution } from '../challenges/solution.js';
 import type { SubmissionFormat } from '../challenges/types.js';
 import { parseSubmission, type ParseOutcome } from './parse.js';
 
@@ -45,7 +45,10 @@ export async function validateUpload(task: ValidationTask): Promise<ValidationRe
   const solution = await loadChallengeSolution(c);
   const bound = decompressedBound(c.format, solution);
   const cap = Math.min(task.maxDecompressedBytes, bound);
-  const outcome = await parseSubmission(fs.createReadStream(task.tmpPath), {
+  // One read into one buffer (the upload's size is already capped): a stream would hold its chunks and then a joined copy.
+  const size = (await fs.promises.stat(task.tmpPath)).size;
+  const source = size <= task.maxUploadBytes ? await fs.promises.readFile(task.tmpPath) : fs.createReadStream(task.tmpPath);
+  const outcome = await parseSubmission(source, {
     filename: task.originalName,
     format: c.format,
     solution,
