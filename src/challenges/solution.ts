@@ -7,6 +7,9 @@
  * column, the weight column when the challenge has one, and `Usage`
  * (Public / Private / Ignored, case-sensitive as in Kaggle's solution files).
  * Other columns are ignored.
+ *
+ * A recorded challenge's solution (loadChallengeSolution) also has a binary cache beside it
+ * (solution-cache.ts), so each new process or worker thread reads it in milliseconds instead of parsing.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
