@@ -11,7 +11,8 @@ const config = loadConfig();
 const handle = await openConfiguredDb(config);
 if (config.SEED_ON_START) await seedDemo(handle, config, (m) => logger.info(m));
 const workers = await startWorkerThreads(config, config.SCORING_WORKERS);
-void warmSolutions(handle, (m) => logger.warn(m));
+// Solutions are read (from their binary caches) by the threads that validate and score: here, only make sure the caches are up to date.
+void warmSolutions(handle, (m) => logger.warn(m), { keep: false });
 const uploads = startUploadRuntime(config);
 const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: config.NODE_ENV === 'production', uploads });
 const server = app.listen(config.PORT, config.HOST, () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { ChallengeFolderError, loadChallengeFolder } from './definition.js';
-import { getSolution, testIdProblems } from './solution.js';
+import { ensureSolutionCache, getSolution, loadChallengeSolution, saveSolutionCache, solutionSpec, testIdProblems } from './solution.js';
 import { unscorableProblems } from '../../scorers/registry.js';
 import type { Solution } from '../../scorers/types.js';
 import { findChallengeBySlug, slugExists, toChallenge, type Challenge } from './repo.js';
@@ -21,13 +21,8 @@ export function phase(c: Pick<Challenge, 'opens_at' | 'closes_at' | 'state'>, no
 /** Private scores and the private board are hidden until the challenge closes. */
 export const privateRevealed = (c: Challenge, now = new Date()): boolean => phase(c, now) === 'closed';
 
-export function solutionSpec(c: Pick<Challenge, 'id_column' | 'target_column' | 'weight_column' | 'classes'>) {
-  return { idColumn: c.id_column, targetColumn: c.target_column, weightColumn: c.weight_column, classes: c.classes };
-}
-
-export async function loadChallengeSolution(c: Challenge) {
-  return getSolution(path.join(c.folder, c.solution_file), solutionSpec(c));
-}
+// Defined beside the loader, so that a validation thread loads a solution without this module's imports.
+export { loadChallengeSolution, solutionSpec } from './solution.js';
 
 /**
  * Copies a validated challenge folder under DATA_DIR/challenges/<slug>/ and records it.
@@ -48,7 +43,10 @@ export async function importChallengeFolder(handle: DbHandle, dataDir: string, d
     copied += fs.statSync(f).size;
     onProgress?.(copied, total);
   }
-  const solution = await getSolution(path.join(target, path.basename(def.files.solution)), specOf(def));
+  const solutionFile = path.join(target, path.basename(def.files.solution));
+  const solution = await getSolution(solutionFile, specOf(def));
+  // Its binary cache: every new process and worker thread then reads the solution instead of parsing it.
+  await saveSolutionCache(solutionFile, solution, specOf(def));
   return saveChallenge(handle, def, target, solution.sha256, { state: 'published' });
 }
 
@@ -157,12 +155,17 @@ export async function importNewChallenges(handle: DbHandle, dataDir: string, dat
   return imported;
 }
 
-/** Parses every live challenge's solution into the cache, so the first upload after a start is not slowed by it. */
-export async function warmSolutions(handle: DbHandle, log: (msg: string) => void): Promise<void> {
+/**
+ * Loads every live challenge's solution into this thread's cache (keep: false: only makes sure each
+ * binary cache is up to date, parsing the CSV where it is not), so the first upload after a start is not slowed.
+ */
+export async function warmSolutions(handle: DbHandle, log: (msg: string) => void, opts: { keep?: boolean } = {}): Promise<void> {
   const rows = await handle.db.selectFrom('challenges').selectAll().where('state', '!=', 'closed').execute();
   for (const row of rows) {
     try {
-      await loadChallengeSolution(toChallenge(row));
+      const c = toChallenge(row);
+      if (opts.keep === false) await ensureSolutionCache(path.join(c.folder, c.solution_file), solutionSpec(c));
+      else await loadChallengeSolution(c);
     } catch (err) {
       log(`could not load the solution of ${row.slug}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -7,6 +7,9 @@
  * column, the weight column when the challenge has one, and `Usage`
  * (Public / Private / Ignored, case-sensitive as in Kaggle's solution files).
  * Other columns are ignored.
+ *
+ * A recorded challenge's solution (loadChallengeSolution) also has a binary cache beside it
+ * (solution-cache.ts), so each new process or worker thread reads it in milliseconds instead of parsing.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -19,6 +22,9 @@ import zlib from 'node:zlib';
 import { parse } from 'csv-parse';
 import { USAGE, type Solution, type UsageCode } from '../../scorers/types.js';
 import { isGzipBytes, isGzipFile } from '../gzip.js';
+import { logger } from '../log.js';
+import { readSolutionCache, writeSolutionCache, type IdTable } from './solution-cache.js';
+import type { Challenge } from './repo.js';
 
 /** What loadSolution needs to know about the challenge. */
 export interface SolutionSpec {
@@ -330,6 +336,82 @@ export async function testIdProblems(testFile: string, idColumn: string, sol: Pi
 }
 
 // ---------------------------------------------------------------------------------------------
+// Rows by id: the solution's Map is fine, but hashing 550,000 fresh strings costs ~150 ms (and
+// building the Map as much again), so when every id is a canonical integer in a compact range, ids
+// are looked up by value in a table instead. The solution cache stores that table.
+
+/** Finds a solution row by id. */
+export class IdLookup {
+  /** The longest id, in UTF-16 code units. */
+  readonly longest: number;
+  constructor(
+    private readonly sol: Pick<Solution, 'index'>,
+    /** Null when the ids are not all canonical integers in a compact range: then the Map is used. */
+    readonly table: IdTable | null,
+    longest: number,
+  ) {
+    this.longest = longest;
+  }
+  /** Row index of an id, or -1. */
+  get(id: string): number {
+    const t = this.table;
+    if (t === null) {
+      const r = this.sol.index.get(id);
+      return r === undefined ? -1 : r;
+    }
+    if (id.length > this.longest) return -1;
+    const n = canonicalInt(id) - t.min;
+    return n >= 0 && n < t.rows.length ? t.rows[n] : -1;
+  }
+}
+
+/** The value of '0' or a digit string without leading zero, up to 15 digits; -1 for anything else. */
+function canonicalInt(s: string): number {
+  const len = s.length;
+  if (len === 0 || len > 15 || (len > 1 && s.charCodeAt(0) === 48)) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function buildIdLookup(sol: Solution): IdLookup {
+  let min = Infinity;
+  let max = -Infinity;
+  let longest = 0;
+  let integers = sol.ids.length > 0;
+  for (const id of sol.ids) {
+    if (id.length > longest) longest = id.length;
+    if (!integers) continue;
+    const n = canonicalInt(id);
+    if (n < 0) integers = false;
+    else {
+      if (n < min) min = n;
+      if (n > max) max = n;
+    }
+  }
+  if (!integers || max - min + 1 > 4 * sol.ids.length + 1024) return new IdLookup(sol, null, longest);
+  const rows = new Int32Array(max - min + 1).fill(-1);
+  sol.ids.forEach((id, row) => (rows[canonicalInt(id) - min] = row));
+  return new IdLookup(sol, { min, rows }, longest);
+}
+
+const lookups = new WeakMap<Solution, IdLookup>();
+
+/** How to find this solution's rows by id (built once per solution, or read from its cache). */
+export function idLookup(sol: Solution): IdLookup {
+  let l = lookups.get(sol);
+  if (l === undefined) {
+    l = buildIdLookup(sol);
+    lookups.set(sol, l);
+  }
+  return l;
+}
+
+// ---------------------------------------------------------------------------------------------
 // In-process cache
 
 /** How many parsed solutions the cache keeps (least recently used dropped first). */
@@ -339,6 +421,9 @@ const CACHE_SIZE = 8;
 const byFile = new Map<string, Promise<Solution>>();
 /** (sha256, spec) -> solution: a copy of a file (another path) is not parsed again. */
 const byContent = new Map<string, Solution>();
+
+/** How solutions reached this thread since it started (or the last clearSolutionCache): tests and diagnostics. */
+const loads = { parsed: 0, fromDiskCache: 0, diskCacheWrites: 0 };
 
 function specKey(spec: SolutionSpec): string {
   return JSON.stringify([spec.idColumn, spec.targetColumn, spec.weightColumn, spec.classes]);
@@ -350,12 +435,22 @@ function touch<V>(map: Map<string, V>, key: string, value: V): void {
   while (map.size > CACHE_SIZE) map.delete(map.keys().next().value as string);
 }
 
+export interface GetSolutionOptions {
+  /**
+   * Use the binary cache beside the file (solution-cache.ts): read it when it matches the file,
+   * else parse the CSV and write it. Only for a challenge's own folder under DATA_DIR: never for
+   * a folder being checked before an import (the repository's datasets/, an upload).
+   */
+  diskCache?: boolean;
+}
+
 /**
  * loadSolution with an in-process cache: a solution is parsed once per file
- * version (path + mtime + size) and shared by content (sha256) across paths.
+ * version (path + mtime + size) and shared by content (sha256) across paths;
+ * with `diskCache`, a new thread or process reads the binary cache instead of parsing.
  * Callers must treat the returned Solution as read-only.
  */
-export async function getSolution(file: string, spec: SolutionSpec): Promise<Solution> {
+export async function getSolution(file: string, spec: SolutionSpec, opts: GetSolutionOptions = {}): Promise<Solution> {
   const abs = path.resolve(file);
   let st: fs.Stats;
   try {
@@ -384,10 +479,16 @@ export async function getSolution(file: string, spec: SolutionSpec): Promise<Sol
       touch(byContent, contentKey, known);
       return known;
     }
-    const gzip = isGzipBytes(bytes);
-    const sol = await parseSolution(Readable.from([bytes], { objectMode: false }), gzip, file, spec);
-    touch(byContent, contentKey, sol);
-    return sol;
+    const sol = opts.diskCache ? await solutionFromDiskCache(abs, sha256, spec) : null;
+    if (sol) {
+      touch(byContent, contentKey, sol);
+      return sol;
+    }
+    const parsed = await parseSolution(Readable.from([bytes], { objectMode: false }), isGzipBytes(bytes), file, spec);
+    loads.parsed++;
+    touch(byContent, contentKey, parsed);
+    if (opts.diskCache) await saveSolutionCache(abs, parsed, spec);
+    return parsed;
   })();
   touch(byFile, fileKey, promise);
   promise.catch(() => {
@@ -396,10 +497,67 @@ export async function getSolution(file: string, spec: SolutionSpec): Promise<Sol
   return promise;
 }
 
-/** Empties the solution cache (tests; or after replacing solution files in place). */
+/** The solution from the cache beside `file` when it matches the file's sha256 and the spec; null (logged) otherwise. */
+async function solutionFromDiskCache(file: string, sha256: string, spec: SolutionSpec): Promise<Solution | null> {
+  const read = await readSolutionCache(file, sha256, spec);
+  if (typeof read === 'string') {
+    if (read !== 'missing') logger.info({ file }, `solution cache rejected, rebuilding it: ${read}`);
+    return null;
+  }
+  loads.fromDiskCache++;
+  lookups.set(read.solution, new IdLookup(read.solution, read.idTable, read.longestId));
+  return read.solution;
+}
+
+/**
+ * Writes the binary cache of a solution file parsed as `sol`: at import, and whenever a load finds it
+ * missing or stale. A folder that cannot be written only costs the next load a parse.
+ */
+export async function saveSolutionCache(file: string, sol: Solution, spec: SolutionSpec): Promise<void> {
+  const lookup = idLookup(sol);
+  try {
+    await writeSolutionCache(file, sol, spec, lookup.table, lookup.longest);
+    loads.diskCacheWrites++;
+  } catch (err) {
+    logger.warn({ file, err }, 'could not write the solution cache (the next load parses the solution again)');
+  }
+}
+
+/**
+ * Makes sure the binary cache beside a solution file matches it, parsing the CSV and writing the cache
+ * when it is missing or stale, without keeping the solution in this thread's memory.
+ */
+export async function ensureSolutionCache(file: string, spec: SolutionSpec): Promise<void> {
+  const bytes = await fsp.readFile(file).catch((err: Error) => {
+    throw new SolutionFileError(file, [`cannot be read (${err.message})`]);
+  });
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (typeof (await readSolutionCache(file, sha256, spec)) !== 'string') return;
+  const parsed = await parseSolution(Readable.from([bytes], { objectMode: false }), isGzipBytes(bytes), file, spec);
+  loads.parsed++;
+  await saveSolutionCache(file, parsed, spec);
+}
+
+/** The parse settings of a recorded challenge's solution. */
+export function solutionSpec(c: Pick<Challenge, 'id_column' | 'target_column' | 'weight_column' | 'classes'>): SolutionSpec {
+  return { idColumn: c.id_column, targetColumn: c.target_column, weightColumn: c.weight_column, classes: c.classes };
+}
+
+/** A recorded challenge's solution: from this thread's cache, else from the binary cache in its folder, else parsed. */
+export async function loadChallengeSolution(c: Pick<Challenge, 'folder' | 'solution_file' | 'id_column' | 'target_column' | 'weight_column' | 'classes'>): Promise<Solution> {
+  return getSolution(path.join(c.folder, c.solution_file), solutionSpec(c), { diskCache: true });
+}
+
+/** Empties the solution cache (tests; or after replacing solution files in place), and zeroes solutionLoads. */
 export function clearSolutionCache(): void {
   byFile.clear();
   byContent.clear();
+  loads.parsed = loads.fromDiskCache = loads.diskCacheWrites = 0;
+}
+
+/** How many solutions this thread parsed, read from disk caches, and wrote caches of. */
+export function solutionLoads(): { parsed: number; fromDiskCache: number; diskCacheWrites: number } {
+  return { ...loads };
 }
 
 /** Number of cached file versions and contents (for tests and diagnostics). */

@@ -25,7 +25,13 @@ export async function writeAligned(file: string, solutionSha256: string, p: Pred
   });
   const header: Header = { magic: MAGIC, solutionSha256, rows: p.label.length, arrays: parts.map((x) => ({ name: x.name, bytes: x.buf.length })) };
   const head = Buffer.from(JSON.stringify(header) + '\n');
-  await fs.promises.writeFile(file, Buffer.concat([head, ...parts.map((x) => x.buf)]));
+  // Written from the arrays themselves, without a joined copy (a 550,000-row prediction is 4 MiB).
+  const out = await fs.promises.open(file, 'w');
+  try {
+    await out.writev([head, ...parts.map((x) => x.buf)]);
+  } finally {
+    await out.close();
+  }
 }
 
 /** The arrays, or null when the file is missing, damaged or aligned to another solution. */

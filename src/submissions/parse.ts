@@ -25,6 +25,7 @@ import type { Prediction, Solution } from '../../scorers/types.js';
 import type { SubmissionFormat } from '../challenges/types.js';
 import { clip, plural, q, qList, spaceHint, type IssueCode, type SubmissionIssue } from './parse-errors.js';
 import { isGzipBytes } from '../gzip.js';
+import { idLookup, type IdLookup } from '../challenges/solution.js';
 
 export { ISSUE_CODES, WARNING_CODES, type IssueCode, type SubmissionIssue } from './parse-errors.js';
 
@@ -358,75 +359,6 @@ function lineBreaks(record: string[]): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Ids: the solution's Map is fine, but hashing 550,000 fresh strings costs ~150 ms here, so when
-// every id is a canonical integer in a compact range, look ids up by value in a table instead.
-
-class IdLookup {
-  private readonly table: Int32Array | null;
-  private readonly min: number;
-  private readonly maxLen: number;
-  constructor(private readonly index: Map<string, number>) {
-    let min = Infinity;
-    let max = -Infinity;
-    let maxLen = 0;
-    let ok = index.size > 0;
-    for (const id of index.keys()) {
-      const n = canonicalInt(id);
-      if (n < 0) {
-        ok = false;
-        break;
-      }
-      if (n < min) min = n;
-      if (n > max) max = n;
-      if (id.length > maxLen) maxLen = id.length;
-    }
-    if (ok && max - min + 1 <= 4 * index.size + 1024) {
-      const table = new Int32Array(max - min + 1).fill(-1);
-      for (const [id, row] of index) table[canonicalInt(id) - min] = row;
-      this.table = table;
-    } else {
-      this.table = null;
-    }
-    this.min = ok ? min : 0;
-    this.maxLen = maxLen;
-  }
-  /** Row index of an id, or -1. */
-  get(id: string): number {
-    const table = this.table;
-    if (table === null) {
-      const r = this.index.get(id);
-      return r === undefined ? -1 : r;
-    }
-    if (id.length > this.maxLen) return -1;
-    const n = canonicalInt(id) - this.min;
-    return n >= 0 && n < table.length ? table[n] : -1;
-  }
-}
-
-/** The value of '0' or a digit string without leading zero, up to 15 digits; -1 for anything else. */
-function canonicalInt(s: string): number {
-  const len = s.length;
-  if (len === 0 || len > 15 || (len > 1 && s.charCodeAt(0) === 48)) return -1;
-  let n = 0;
-  for (let i = 0; i < len; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-}
-
-const lookups = new WeakMap<Solution, IdLookup>();
-function idLookup(sol: Solution): IdLookup {
-  let l = lookups.get(sol);
-  if (l === undefined) {
-    l = new IdLookup(sol.index);
-    lookups.set(sol, l);
-  }
-  return l;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Values
 
 /** An integer written as digits with an optional leading '-' (so -3 reads as out of range); NaN otherwise. */
@@ -554,8 +486,7 @@ class Validator {
     private readonly sol: Solution,
     private readonly maxErrors: number,
   ) {
-    this.n = sol.ids.length;
-    this.ids = sol.ids;
+    this.n = sol.label.length;
     const classes = format.classes;
     this.K = classes.length;
     const solClasses = sol.classes ?? classes;
@@ -567,6 +498,9 @@ class Validator {
     this.classCode = new Map(classes.map((c) => [c, solClasses.indexOf(c)]));
     this.probaCode = Int32Array.from(classes, (c) => solClasses.indexOf(c));
     this.lookup = idLookup(sol);
+    // Guessing neighbours saves hashing strings; a table lookup needs no guess, nor the ids as strings
+    // (a solution read from its cache makes them only when asked).
+    this.ids = this.lookup.table ? [] : sol.ids;
     this.seenLine = new Int32Array(this.n);
     this.label = new Int32Array(this.n);
     this.probaIdx = new Int32Array(this.K).fill(-1);
@@ -807,7 +741,8 @@ class Validator {
       // After a miss, stop guessing for a while: in a shuffled file each guess costs cache misses.
       const prev = this.prevRow;
       const ids = this.ids;
-      if (this.skipGuess > 0) {
+      if (ids.length === 0) r = this.lookup.get(id);
+      else if (this.skipGuess > 0) {
         this.skipGuess--;
         r = this.lookup.get(id);
       } else if (prev + 1 < ids.length && ids[prev + 1] === id) r = prev + 1;
