@@ -45,6 +45,8 @@ export async function sendBoardJson(ctx: AppContext, req: Request, res: Response
   const q = parseInput(boardPagingQuery, req.query, 'query');
   const perPage = q.per_page ?? (q.page !== undefined ? DEFAULT_PER_PAGE : undefined);
   const snapshot = await boardRead(ctx, req, c, which);
-  if (notModified(req, res, boardEtag(snapshot.stamp, `json:${which}:${q.page ?? ''}:${perPage ?? ''}`), varies)) return;
-  res.json(await boardView(ctx.db, c, which, req.user, { snapshot, page: q.page, perPage }));
+  const variant = `json:${which}:${q.page ?? ''}:${perPage ?? ''}`;
+  if (notModified(req, res, boardEtag(snapshot.stamp, variant), varies)) return;
+  // The same bytes for every reader allowed to see this board (access was checked above): serialized once per change.
+  res.type('json').send(await snapshot.memo(variant, async () => JSON.stringify(await boardView(ctx.db, c, which, req.user, { snapshot, page: q.page, perPage }))));
 }

@@ -60,8 +60,8 @@ export function leaderboardRoutes(ctx: AppContext): Router {
         ),
       );
     };
-    // Visitors all see the same page: it is rendered once per board change (and minute).
-    res.send(req.user ? await render() : await snapshot.memo(`page:${which}:${viewerKey}`, render));
+    // Rendered once per board change, minute and viewer: visitors all share one page, and an entrant refreshing gets theirs again.
+    res.send(await snapshot.memo(`page:${which}:${viewerKey}`, render));
   };
   /**
    * The public board's figures (public scores only), with the running best's steps as a table for those
