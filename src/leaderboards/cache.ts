@@ -41,20 +41,26 @@ function stampOf(c: Challenge, version: number, now: Date): string {
 
 interface Entry {
   stamp: string;
-  parts: Map<string, Promise<unknown>>;
+  /** The boards' rows and whole JSON: a few per challenge. */
+  shared: Map<string, Promise<unknown>>;
+  /** Parts with many variants (per viewer, per JSON page, per minute): bounded, oldest out first. */
+  many: Map<string, Promise<unknown>>;
 }
 
 /** Per database (each app's handle), per challenge: the parts computed at the latest stamp seen. */
 const cached = new WeakMap<Db, Map<number, Entry>>();
 
-/** Parts kept per challenge; beyond it the oldest goes (rendered pages are many: one per viewer kind and page). */
-const MAX_PARTS = 200;
+/** Parts with many variants kept per challenge; beyond it the oldest goes. */
+const MAX_MANY_PARTS = 500;
 
 export interface BoardSnapshot {
   /** Changes whenever any board of the challenge may have changed; the base of the boards' ETags. */
   stamp: string;
-  /** The part named `name` of the challenge's boards, computed once per stamp (concurrent readers wait for the same computation). */
-  memo<T>(name: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * The part named `name` of the challenge's boards, computed once per stamp (concurrent readers wait
+   * for the same computation). Of `bounded` parts (many variants), only the latest MAX_MANY_PARTS are kept.
+   */
+  memo<T>(name: string, compute: () => Promise<T>, opts?: { bounded?: boolean }): Promise<T>;
 }
 
 /** The challenge's boards as of now: one read of its counter, then whatever this process has computed since. */
@@ -63,14 +69,15 @@ export async function boardSnapshot(db: Db, c: Challenge, now = new Date()): Pro
   let perChallenge = cached.get(db);
   if (!perChallenge) cached.set(db, (perChallenge = new Map()));
   let entry = perChallenge.get(c.id);
-  if (!entry || entry.stamp !== stamp) perChallenge.set(c.id, (entry = { stamp, parts: new Map() }));
-  const { parts } = entry;
+  if (!entry || entry.stamp !== stamp) perChallenge.set(c.id, (entry = { stamp, shared: new Map(), many: new Map() }));
+  const current = entry;
   return {
     stamp,
-    memo<T>(name: string, compute: () => Promise<T>): Promise<T> {
+    memo<T>(name: string, compute: () => Promise<T>, opts: { bounded?: boolean } = {}): Promise<T> {
+      const parts = opts.bounded ? current.many : current.shared;
       let part = parts.get(name) as Promise<T> | undefined;
       if (!part) {
-        if (parts.size >= MAX_PARTS) parts.delete(parts.keys().next().value!);
+        if (opts.bounded && parts.size >= MAX_MANY_PARTS) parts.delete(parts.keys().next().value!);
         part = compute();
         parts.set(name, part);
         // A failed computation is not kept: the next reader tries again.

@@ -31,7 +31,8 @@ export function leaderboardRoutes(ctx: AppContext): Router {
       // JSON clients still get the 403.
       return res.render('leaderboard', { title: `Private leaderboard · ${c.title}`, challenge: publicChallenge(c), tab: 'private', hiddenUntil: c.closes_at, countdown: timeLeft(c.closes_at) });
     }
-    const entrant = await viewerEntrant(ctx.db.db, c.id, req.user);
+    // Team changes bump the board's version, so whose row is the viewer's holds for the snapshot.
+    const entrant = req.user ? await snapshot.memo(`entrant:${req.user.id}`, () => viewerEntrant(ctx.db.db, c.id, req.user), { bounded: true }) : null;
     const showAll = req.query.all === '1';
     const minute = thisMinute();
     // Everything the page's bytes depend on besides the board: who is signed in (the header, its log-out form), their row, the minute.
@@ -61,7 +62,7 @@ export function leaderboardRoutes(ctx: AppContext): Router {
       );
     };
     // Rendered once per board change, minute and viewer: visitors all share one page, and an entrant refreshing gets theirs again.
-    res.send(await snapshot.memo(`page:${which}:${viewerKey}`, render));
+    res.send(await snapshot.memo(`page:${which}:${viewerKey}`, render, { bounded: true }));
   };
   /**
    * The public board's figures (public scores only), with the running best's steps as a table for those
@@ -71,14 +72,14 @@ export function leaderboardRoutes(ctx: AppContext): Router {
     const own = entrant === null ? undefined : rows.find((r) => !r.isBaseline && entrantKey(r.userId, r.teamId) === entrant);
     const mine = own ? own.score : null;
     return snapshot.memo(`plots:${minute}:${mine}`, async () => {
-      const data = await snapshot.memo(`history:${minute}`, () => publicHistory(ctx.db.db, c, minute));
+      const data = await snapshot.memo(`history:${minute}`, () => publicHistory(ctx.db.db, c, minute), { bounded: true });
       const o = { metric: metricHumanName(c.metric), higherIsBetter: c.higherIsBetter };
       const steps = (name: string, s: TimedScore[]) => bestSoFar(s, c.higherIsBetter).map((p) => ({ series: name, ...p }));
       const history = historySvg({ top: data.top, baseline: data.baseline }, { ...o, end: data.end });
       const histogram = histogramSvg(rows.filter((r) => !r.isBaseline).map((r) => r.score), { ...o, mine });
       if (!history && !histogram) return null;
       return { history, histogram, steps: [...steps('Top score', data.top), ...steps('Baseline', data.baseline)], mine };
-    });
+    }, { bounded: true });
   };
   r.get('/challenges/:slug/leaderboard', show('public'));
   r.get('/challenges/:slug/leaderboard/private', show('private'));
