@@ -48,6 +48,6 @@ export async function sendBoardJson(ctx: AppContext, req: Request, res: Response
   const variant = `json:${which}:${q.page ?? ''}:${perPage ?? ''}`;
   if (notModified(req, res, boardEtag(snapshot.stamp, variant), varies)) return;
   // The same bytes for every reader allowed to see this board (access was checked above): serialized once per change.
-  const body = () => boardView(ctx.db, c, which, req.user, { snapshot, page: q.page, perPage }).then((view) => JSON.stringify(view));
+  const body = () => boardView(ctx.db, c, which, req.user, { snapshot, page: q.page, perPage }).then((view) => Buffer.from(JSON.stringify(view)));
   res.type('json').send(await snapshot.memo(variant, body, { bounded: perPage !== undefined }));
 }

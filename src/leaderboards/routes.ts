@@ -42,7 +42,7 @@ export function leaderboardRoutes(ctx: AppContext): Router {
       const revealed = privateRevealed(c);
       const rows = await board(ctx.db.db, c, which, revealed, { snapshot });
       const plots = which === 'public' ? await publicPlots(snapshot, c, rows, entrant, minute) : null;
-      return new Promise<string>((resolve, reject) =>
+      return new Promise<Buffer>((resolve, reject) =>
         res.render(
           'leaderboard',
           {
@@ -57,12 +57,12 @@ export function leaderboardRoutes(ctx: AppContext): Router {
             plots,
             tab: which === 'public' ? 'leaderboard' : 'private',
           },
-          (err, html) => (err ? reject(err) : resolve(html)),
+          (err, html) => (err ? reject(err) : resolve(Buffer.from(html))),
         ),
       );
     };
     // Rendered once per board change, minute and viewer: visitors all share one page, and an entrant refreshing gets theirs again.
-    res.send(await snapshot.memo(`page:${which}:${viewerKey}`, render, { bounded: true }));
+    res.type('html').send(await snapshot.memo(`page:${which}:${viewerKey}`, render, { bounded: true }));
   };
   /**
    * The public board's figures (public scores only), with the running best's steps as a table for those
