@@ -102,6 +102,7 @@ describe('leaderboard cache: never stale after a change, on two app instances sh
     const first = await request(ctx.app).get(api).expect(200);
     const etag = first.headers.etag;
     assert.match(etag, /^"[^"]+"$/, 'a strong ETag');
+    assert.equal(first.headers['cache-control'], 'private, no-cache', 'revalidated on every use');
     assert.equal((await request(second.app).get(api).expect(200)).headers.etag, etag, 'the same ETag from the other instance');
     const notModified = await request(ctx.app).get(api).set('If-None-Match', etag).expect(304);
     assert.equal(notModified.text, '');
