@@ -4,6 +4,7 @@
  */
 
 import { panelNames } from '../crowd/compare/panels.js';
+import { MAX_PER_PAGE } from '../leaderboards/http.js';
 
 type Json = Record<string, unknown>;
 
@@ -288,16 +289,21 @@ export const openApiDocument = {
         tags: ['Leaderboards'],
         operationId: 'getPublicLeaderboard',
         summary: 'The public leaderboard',
-        description: "Each entrant's best public score; ties go to the earlier submission. Baseline rows are unranked (rank null).",
+        description:
+          "Each entrant's best public score; ties go to the earlier submission. Baseline rows are unranked (rank null). " +
+          'Every row by default; `page` and `per_page` return one page of them (`total` counts all). ' +
+          'The response has a strong `ETag`: send it back in `If-None-Match` to get `304 Not Modified` while the board is unchanged.',
         security: optionalBearer,
-        parameters: [param('slug')],
+        parameters: [param('slug'), param('boardPage'), param('boardPerPage'), param('ifNoneMatch')],
         responses: {
           '200': ok('The board', ref('Leaderboard'), {
             board: 'public',
             revealed: false,
             frozenAt: null,
             rows: [{ rank: 1, submissionId: 42, userId: 7, name: 'Ridge Runners', teamId: 3, members: ['Ada', 'Bob'], score: 1.5905, entries: 3, createdAt: '2025-03-01T12:00:00.000Z', isBaseline: false, rankChange: null }],
+            total: 1,
           }),
+          '304': { description: 'Not modified: the board is the one whose `ETag` was sent in `If-None-Match` (no body)' },
           ...errors(400, 401, 404, 429),
         },
       },
@@ -307,9 +313,11 @@ export const openApiDocument = {
         tags: ['Leaderboards'],
         operationId: 'getPrivateLeaderboard',
         summary: 'The private leaderboard (after close, or for organizers)',
-        description: "Hidden (403 `private_hidden`) until the challenge closes, except to the challenge's organizers and admins. Each entrant's selected final submissions count; with none selected, their best public ones do.",
+        description:
+          "Hidden (403 `private_hidden`) until the challenge closes, except to the challenge's organizers and admins. Each entrant's selected final submissions count; with none selected, their best public ones do. " +
+          'Paged and conditional (`ETag`, `If-None-Match`, 304) as the public board.',
         security: optionalBearer,
-        parameters: [param('slug')],
+        parameters: [param('slug'), param('boardPage'), param('boardPerPage'), param('ifNoneMatch')],
         responses: {
           '200': ok('The board, with the rank change from the public one', ref('Leaderboard'), {
             board: 'private',
@@ -319,7 +327,9 @@ export const openApiDocument = {
               { rank: 1, submissionId: 57, userId: 9, name: 'Bob', teamId: null, members: [], score: 3.6418, entries: 11, createdAt: '2025-03-04T08:30:00.000Z', isBaseline: false, rankChange: 1 },
               { rank: 2, submissionId: 42, userId: 7, name: 'Ridge Runners', teamId: 3, members: ['Ada', 'Bob'], score: 3.5902, entries: 3, createdAt: '2025-03-01T12:00:00.000Z', isBaseline: false, rankChange: -1 },
             ],
+            total: 2,
           }),
+          '304': { description: 'Not modified: the board is the one whose `ETag` was sent in `If-None-Match` (no body)' },
           ...errors(400, 401, 403, 404, 429),
         },
       },
@@ -495,6 +505,9 @@ export const openApiDocument = {
       comparePanel: { name: 'panel', in: 'path', required: true, description: 'A panel of the comparison page', schema: { type: 'string', enum: panelNames() }, example: 'tables' },
       dataFile: { name: 'file', in: 'path', required: true, description: 'A file name from `GET …/data`', schema: { type: 'string', maxLength: 200 }, example: 'train.csv.gz' },
       submissionId: { name: 'id', in: 'path', required: true, description: 'The submission id', schema: { type: 'integer', minimum: 1 }, example: 42 },
+      boardPage: { name: 'page', in: 'query', required: false, description: 'A page of the board (1-based; 100 rows unless `per_page`). Without `page` and `per_page`, every row.', schema: { type: 'integer', minimum: 1, maximum: 1_000_000 }, example: 2 },
+      boardPerPage: { name: 'per_page', in: 'query', required: false, description: 'Rows per page (1 to 1000); alone, the first page.', schema: { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE }, example: 50 },
+      ifNoneMatch: { name: 'If-None-Match', in: 'header', required: false, description: 'The `ETag` of a copy of the board you hold: 304 while it is current', schema: { type: 'string' }, example: '"1.42.Zq3x…"' },
     },
     responses: {
       BadRequest: { description: 'Invalid parameters or body (`invalid_request`, `no_file`, `bad_upload`)', content: json(ref('Error'), { error: { code: 'invalid_request', message: 'Invalid body: selected: Invalid input: expected boolean, received string', issues: [{ in: 'body', field: 'selected', message: 'Invalid input: expected boolean, received string' }] } }) },
@@ -731,12 +744,15 @@ export const openApiDocument = {
       CancelMergeResponse: { type: 'object', required: ['status', 'team'], properties: { status: { type: 'string', enum: ['cancelled'] }, team: ref('Team') } },
       Leaderboard: {
         type: 'object',
-        required: ['board', 'revealed', 'frozenAt', 'rows'],
+        required: ['board', 'revealed', 'frozenAt', 'rows', 'total'],
         properties: {
           board: { type: 'string', enum: ['public', 'private'] },
           revealed: { type: 'boolean', description: 'Whether the private board is revealed' },
           frozenAt: { type: 'string', format: 'date-time', nullable: true, description: 'When the public board was frozen: it shows submissions made up to then' },
           rows: { type: 'array', items: ref('LeaderboardRow') },
+          total: { type: 'integer', description: 'Rows on the whole board (Baseline rows included)' },
+          page: { type: 'integer', description: 'The page returned, when `page` or `per_page` was given' },
+          perPage: { type: 'integer', description: 'Rows per page, when `page` or `per_page` was given' },
         },
       },
     },

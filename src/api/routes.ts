@@ -4,7 +4,8 @@ import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import type { Challenge } from '../challenges/repo.js';
 import { listChallenges } from '../challenges/repo.js';
-import { boardView, type Board } from '../leaderboards/service.js';
+import { type Board } from '../leaderboards/service.js';
+import { sendBoardJson } from '../leaderboards/http.js';
 import * as teams from '../teams/service.js';
 import { submissionView } from '../submissions/routes.js';
 import * as submissions from '../submissions/repo.js';
@@ -109,7 +110,7 @@ export function v1Routes(ctx: AppContext): Router {
   });
 
   const showBoard = (which: Board) => async (req: Request, res: Response) => {
-    res.json(await boardView(ctx.db, await challengeOf(ctx, req), which, req.user));
+    await sendBoardJson(ctx, req, res, await challengeOf(ctx, req), which, 'Authorization');
   };
   r.get('/challenges/:slug/leaderboard', showBoard('public'));
   r.get('/challenges/:slug/leaderboard/private', showBoard('private'));

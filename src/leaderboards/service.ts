@@ -8,6 +8,7 @@ import type { Challenge } from '../challenges/repo.js';
 import { memberNames } from '../teams/repo.js';
 import { entrantKey } from '../submissions/repo.js';
 import { teamIdOf } from '../teams/repo.js';
+import { boardSnapshot, type BoardSnapshot } from './cache.js';
 
 export type Board = 'public' | 'private';
 
@@ -123,8 +124,11 @@ async function withMembers(db: Db, rows: BoardRow[]): Promise<BoardRow[]> {
  * freeze (organizers' view, exports, re-score comparisons). The freeze ends at the close: a
  * closed challenge's public board shows every submission, as its export and the submitters' pages do.
  */
-export async function board(db: Db, c: Challenge, which: Board, withRankChange: boolean, opts: { live?: boolean } = {}): Promise<BoardRow[]> {
-  return withMembers(db, await rankedBoard(db, c, which, withRankChange, !!opts.live || privateRevealed(c)));
+export async function board(db: Db, c: Challenge, which: Board, withRankChange: boolean, opts: { live?: boolean; snapshot?: BoardSnapshot } = {}): Promise<BoardRow[]> {
+  const live = !!opts.live || privateRevealed(c);
+  const snapshot = opts.snapshot ?? (await boardSnapshot(db, c));
+  // Computed once per change of the board (cache.ts); frozen at run time, as every reader shares the rows.
+  return snapshot.memo(`rows:${which}:${withRankChange}:${live}`, async () => Object.freeze((await withMembers(db, await rankedBoard(db, c, which, withRankChange, live))).map((r) => Object.freeze(r))) as BoardRow[]);
 }
 
 async function rankedBoard(db: Db, c: Challenge, which: Board, withRankChange: boolean, live: boolean): Promise<BoardRow[]> {
@@ -140,18 +144,32 @@ async function rankedBoard(db: Db, c: Challenge, which: Board, withRankChange: b
   return priv.map((r) => ({ ...r, rankChange: r.rank !== null && pubRank.get(key(r)) != null ? pubRank.get(key(r))! - r.rank : null }));
 }
 
+/** The private board before the reveal is only for the challenge's organizers: 403 private_hidden for anyone else. */
+export async function checkBoardAccess(handle: DbHandle, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1]): Promise<void> {
+  if (which === 'private' && !privateRevealed(c) && !(await canOrganize(handle, viewer, c))) {
+    throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes, on ${humanTime(c.closes_at)}.`, { revealsAt: c.closes_at });
+  }
+}
+
+/** A slice of a board's rows: `perPage` rows from page `page` (1-based); every row when perPage is absent. */
+export interface BoardPaging {
+  page?: number;
+  perPage?: number;
+}
+
 /**
  * A board as this viewer may see it (web page and API alike): the private one before the reveal
  * only for the challenge's organizers (403 private_hidden otherwise); a frozen public board shows
- * the submissions made up to the freeze.
+ * the submissions made up to the freeze. `total` counts every row; a paged read adds its page and size.
  */
-export async function boardView(handle: DbHandle, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1]) {
+export async function boardView(handle: DbHandle, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1], opts: BoardPaging & { snapshot?: BoardSnapshot } = {}) {
+  await checkBoardAccess(handle, c, which, viewer);
   const revealed = privateRevealed(c);
-  if (which === 'private' && !revealed && !(await canOrganize(handle, viewer, c))) {
-    throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes, on ${humanTime(c.closes_at)}.`, { revealsAt: c.closes_at });
-  }
   const frozenAt = which === 'public' && !revealed ? (c.public_frozen_at ?? null) : null;
-  return { board: which, revealed, frozenAt, rows: await board(handle.db, c, which, revealed) };
+  const rows = await board(handle.db, c, which, revealed, { snapshot: opts.snapshot });
+  if (opts.perPage === undefined) return { board: which, revealed, frozenAt, rows, total: rows.length };
+  const page = opts.page ?? 1;
+  return { board: which, revealed, frozenAt, rows: rows.slice((page - 1) * opts.perPage, page * opts.perPage), total: rows.length, page, perPage: opts.perPage };
 }
 
 /**
@@ -161,8 +179,20 @@ export async function boardView(handle: DbHandle, c: Challenge, which: Board, vi
  * where the history ends (the freeze, or now until the close). Never a private score.
  */
 export async function publicPlotData(handle: DbHandle, c: Challenge, rows: BoardRow[], viewer: { id: number } | undefined, now = new Date().toISOString()) {
+  const history = await publicHistory(handle.db, c, now);
+  const ranked = rows.filter((r) => !r.isBaseline);
+  let mine: number | null = null;
+  if (viewer) {
+    const teamId = await teamIdOf(handle.db, c.id, viewer.id);
+    const own = ranked.find((r) => entrantKey(r.userId, r.teamId) === entrantKey(viewer.id, teamId));
+    mine = own ? own.score : null;
+  }
+  return { ...history, scores: ranked.map((r) => r.score), mine };
+}
+
+/** The viewer-independent part of publicPlotData: the running best's corners, and where the history ends. */
+export async function publicHistory(db: Db, c: Challenge, now = new Date().toISOString()) {
   const frozenAt = !privateRevealed(c) ? (c.public_frozen_at ?? null) : null;
-  const { db } = handle;
   const frozen = frozenAt ? sql`AND created_at <= ${frozenAt}` : sql``;
   // Only the submissions that beat every earlier one (of entrants, or of the Baseline) come back: the step line's corners.
   const runningBest = sql.raw(c.higherIsBetter ? 'MAX' : 'MIN');
@@ -177,13 +207,6 @@ export async function publicPlotData(handle: DbHandle, c: Challenge, rows: Board
     WHERE best_before IS NULL OR public_score ${beats} best_before
     ORDER BY created_at, id`.execute(db);
   const timed = (baseline: boolean) => scored.filter((s) => !!Number(s.is_baseline) === baseline).map((s) => ({ at: s.created_at, score: Number(s.public_score) }));
-  const ranked = rows.filter((r) => !r.isBaseline);
-  let mine: number | null = null;
-  if (viewer) {
-    const teamId = await teamIdOf(db, c.id, viewer.id);
-    const own = ranked.find((r) => entrantKey(r.userId, r.teamId) === entrantKey(viewer.id, teamId));
-    mine = own ? own.score : null;
-  }
   const end = frozenAt ?? (c.closes_at < now ? c.closes_at : now);
-  return { top: timed(false), baseline: timed(true), scores: ranked.map((r) => r.score), mine, end };
+  return { top: timed(false), baseline: timed(true), end };
 }

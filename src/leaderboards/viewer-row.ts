@@ -28,14 +28,16 @@ export async function viewerEntrant(db: Db, challengeId: number, viewer: { id: n
  */
 export function boardLines(rows: BoardRow[], viewer: string | null, opts: { showAll?: boolean; top?: number } = {}): BoardLine[] {
   const top = opts.top ?? LONG_BOARD_ROWS;
-  const marked: ShownRow[] = rows.map((r) => ({ ...r, mine: viewer !== null && !r.isBaseline && entrantKey(r.userId, r.teamId) === viewer, pinned: false }));
-  if (marked.length <= top) return marked;
+  const isMine = (r: BoardRow) => viewer !== null && !r.isBaseline && entrantKey(r.userId, r.teamId) === viewer;
+  const mark = (r: BoardRow, pinned = false): ShownRow => ({ ...r, mine: isMine(r), pinned });
+  if (rows.length <= top) return rows.map((r) => mark(r));
   // All rows of a long board: the viewer's row sticks to the bottom of the window while it is below it.
-  if (opts.showAll) return marked.map((r) => (r.mine ? { ...r, pinned: true } : r));
-  const shown: BoardLine[] = marked.slice(0, top);
-  const mine = marked.findIndex((r) => r.mine);
-  const left = marked.length - top - (mine >= top ? 1 : 0);
-  if (left > 0) shown.push({ gap: left, total: marked.length });
-  if (mine >= top) shown.push({ ...marked[mine], pinned: true });
+  if (opts.showAll) return rows.map((r) => mark(r, isMine(r)));
+  // Only the rows shown are copied: a board of thousands costs a page of rows per request.
+  const shown: BoardLine[] = rows.slice(0, top).map((r) => mark(r));
+  const mine = rows.findIndex(isMine);
+  const left = rows.length - top - (mine >= top ? 1 : 0);
+  if (left > 0) shown.push({ gap: left, total: rows.length });
+  if (mine >= top) shown.push(mark(rows[mine], true));
   return shown;
 }

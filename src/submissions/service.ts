@@ -22,6 +22,7 @@ import { teamIdOf } from '../teams/repo.js';
 import { canOrganize } from '../organizers/access.js';
 import * as repo from './repo.js';
 import { board } from '../leaderboards/service.js';
+import { bumpBoardVersion } from '../leaderboards/cache.js';
 
 export const SCORE_JOB = 'score-submission';
 
@@ -305,11 +306,16 @@ export const accept = async (...args: Parameters<typeof submit>): Promise<repo.S
  */
 async function markFailed(handle: DbHandle, id: number, error: string, failure?: string): Promise<void> {
   const details: ScoreDetails | null = failure ? { failure } : null;
-  await handle.db
-    .updateTable('submissions')
-    .set({ status: 'failed', error, details_json: details && JSON.stringify(details), scored_at: nowIso() })
-    .where('id', '=', id)
-    .execute();
+  await handle.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable('submissions')
+      .set({ status: 'failed', error, details_json: details && JSON.stringify(details), scored_at: nowIso() })
+      .where('id', '=', id)
+      .returning('challenge_id')
+      .executeTakeFirst();
+    // A re-score that fails takes a scored row off the boards.
+    if (row) await bumpBoardVersion(tx, row.challenge_id);
+  });
 }
 
 /** The submitter's side of a scoring failure: what went wrong, without a number or a row of the solution. */
@@ -385,6 +391,7 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
     })
     .where('id', '=', sub.id)
     .execute();
+  await bumpBoardVersion(handle.db, c.id);
 }
 
 export const scoreJobHandler = (handle: DbHandle, dataDir: string) => ({
@@ -416,5 +423,6 @@ export async function setSelected(handle: DbHandle, c: Challenge, userId: number
       }
     }
     await tx.updateTable('submissions').set({ selected: selected ? 1 : 0 }).where('id', '=', sub.id).execute();
+    await bumpBoardVersion(tx, c.id);
   });
 }

@@ -15,6 +15,7 @@ import { randomToken, sha256Hex } from '../accounts/passwords.js';
 import { UserError } from '../web/errors.js';
 import { entrantKey } from '../submissions/repo.js';
 import * as repo from './repo.js';
+import { bumpBoardVersion } from '../leaderboards/cache.js';
 
 export const INVITE_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -87,6 +88,7 @@ async function addMember(tx: Transaction<Database>, c: Pick<Challenge, 'id'>, te
   await tx.insertInto('team_members').values({ team_id: teamId, challenge_id: c.id, user_id: userId, joined_at: nowIso() }).execute();
   await tx.updateTable('submissions').set({ team_id: teamId }).where('challenge_id', '=', c.id).where('user_id', '=', userId).where('team_id', 'is', null).execute();
   await repo.moveQuota(tx, c.id, entrantKey(userId, null), entrantKey(userId, teamId));
+  await bumpBoardVersion(tx, c.id);
 }
 
 /** Creates a team with its creator as the first member (their earlier submissions become the team's). */
@@ -163,6 +165,7 @@ async function absorb(tx: Transaction<Database>, challengeId: number, from: numb
   await tx.updateTable('submissions').set({ team_id: into }).where('challenge_id', '=', challengeId).where('team_id', '=', from).execute();
   await repo.moveQuota(tx, challengeId, entrantKey(0, from), entrantKey(0, into));
   await repo.deleteTeam(tx, from);
+  await bumpBoardVersion(tx, challengeId);
 }
 
 /**
@@ -186,6 +189,7 @@ export async function leaveTeam(handle: DbHandle, c: Challenge, userId: number):
     if ((await repo.countMembers(tx, teamId)) === 0) {
       await repo.deleteTeam(tx, teamId);
     }
+    await bumpBoardVersion(tx, c.id);
   });
 }
 

@@ -17,6 +17,7 @@ import { crowdDisplay } from './0014_crowd_display.js';
 import { crowdTraining } from './0015_crowd_training.js';
 import { crowdLivePick } from './0017_crowd_live_pick.js';
 import { lateSubmissions } from './0018_late_submissions.js';
+import { boardVersions } from './0019_board_versions.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -38,6 +39,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0015_crowd_training': crowdTraining(),
     '0017_crowd_live_pick': crowdLivePick(),
     '0018_late_submissions': lateSubmissions(),
+    '0019_board_versions': boardVersions(),
   };
   return { getMigrations: async () => all };
 }
