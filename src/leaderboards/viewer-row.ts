@@ -5,14 +5,15 @@
 import type { Db } from '../db/index.js';
 import { entrantKey } from '../submissions/repo.js';
 import { teamIdOf } from '../teams/repo.js';
+import { pinnedLines, type PinnedLine, type PinnedRow } from '../web/pinned-rows.js';
 import type { BoardRow } from './service.js';
 
 /** A board longer than this shows its top rows only, plus the viewer's row. */
 export const LONG_BOARD_ROWS = 25;
 
-export type ShownRow = BoardRow & { mine: boolean; pinned: boolean };
+export type ShownRow = PinnedRow<BoardRow>;
 /** A row of the page's table: an entrant's row, or the gap standing for the rows left out. */
-export type BoardLine = ShownRow | { gap: number; total: number };
+export type BoardLine = PinnedLine<BoardRow>;
 
 /** Whose rows are the viewer's on this challenge: their team's when they are in one, else their own; null for a visitor. */
 export async function viewerEntrant(db: Db, challengeId: number, viewer: { id: number } | undefined): Promise<string | null> {
@@ -27,17 +28,6 @@ export async function viewerEntrant(db: Db, challengeId: number, viewer: { id: n
  * reference lines, never the viewer's.
  */
 export function boardLines(rows: BoardRow[], viewer: string | null, opts: { showAll?: boolean; top?: number } = {}): BoardLine[] {
-  const top = opts.top ?? LONG_BOARD_ROWS;
   const isMine = (r: BoardRow) => viewer !== null && !r.isBaseline && entrantKey(r.userId, r.teamId) === viewer;
-  const mark = (r: BoardRow, pinned = false): ShownRow => ({ ...r, mine: isMine(r), pinned });
-  if (rows.length <= top) return rows.map((r) => mark(r));
-  // All rows of a long board: the viewer's row sticks to the bottom of the window while it is below it.
-  if (opts.showAll) return rows.map((r) => mark(r, isMine(r)));
-  // Only the rows shown are copied: a board of thousands costs a page of rows per request.
-  const shown: BoardLine[] = rows.slice(0, top).map((r) => mark(r));
-  const mine = rows.findIndex(isMine);
-  const left = rows.length - top - (mine >= top ? 1 : 0);
-  if (left > 0) shown.push({ gap: left, total: rows.length });
-  if (mine >= top) shown.push(mark(rows[mine], true));
-  return shown;
+  return pinnedLines(rows, isMine, { top: opts.top ?? LONG_BOARD_ROWS, showAll: opts.showAll });
 }

@@ -8,14 +8,15 @@ export type PinnedRow<T> = T & { mine: boolean; pinned: boolean };
 export type PinnedLine<T> = PinnedRow<T> | { gap: number; total: number };
 
 export function pinnedLines<T extends object>(rows: T[], isMine: (row: T) => boolean, opts: { top: number; showAll?: boolean }): PinnedLine<T>[] {
-  const marked: PinnedRow<T>[] = rows.map((r) => ({ ...r, mine: isMine(r), pinned: false }));
-  if (marked.length <= opts.top) return marked;
+  const mark = (r: T, pinned = false): PinnedRow<T> => ({ ...r, mine: isMine(r), pinned });
+  if (rows.length <= opts.top) return rows.map((r) => mark(r));
   // Every row: the viewer's sticks to the bottom of the window while it is below it.
-  if (opts.showAll) return marked.map((r) => (r.mine ? { ...r, pinned: true } : r));
-  const shown: PinnedLine<T>[] = marked.slice(0, opts.top);
-  const mine = marked.findIndex((r) => r.mine);
-  const left = marked.length - opts.top - (mine >= opts.top ? 1 : 0);
-  if (left > 0) shown.push({ gap: left, total: marked.length });
-  if (mine >= opts.top) shown.push({ ...marked[mine], pinned: true });
+  if (opts.showAll) return rows.map((r) => mark(r, isMine(r)));
+  // Only the rows shown are copied: a ranking of thousands costs a page of rows per request.
+  const shown: PinnedLine<T>[] = rows.slice(0, opts.top).map((r) => mark(r));
+  const mine = rows.findIndex(isMine);
+  const left = rows.length - opts.top - (mine >= opts.top ? 1 : 0);
+  if (left > 0) shown.push({ gap: left, total: rows.length });
+  if (mine >= opts.top) shown.push(mark(rows[mine], true));
   return shown;
 }
