@@ -5,7 +5,7 @@ import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { observeGold, uniformPrior } from './aggregators/index.js';
 import { expectedInformation } from './credit.js';
-import { ensureVolunteer, type SubjectRow, type Workflow } from './repo.js';
+import { ensureVolunteer, writeVote, type SubjectChange, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
@@ -260,6 +260,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   // `retired` (the vote retired its subject) is for the server's own use, as the voter's VoteResult may withhold it.
   let outcome: { vote: VoteResult; subject: SubjectRow; newlyHeld: boolean; retired: boolean };
   try {
+    // Votes on one subject share a transaction on PostgreSQL too: they would otherwise queue on its row lock, one commit each.
     outcome = await batchedTransaction(handle, async (tx) => {
       // The volunteer's row first (as every weight change does), so this vote's count toward the fast
       // share and a gold answer's update of the matrix are made under its lock.
@@ -300,47 +301,37 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
       if (!gold && subject.retired_at === null && confusion) step = onlineStep(wf, Float64Array.from(JSON.parse(subject.posterior_json) as number[]), confusion, answer, subject.vote_count);
 
-      const vote = await tx
-        .insertInto('crowd_votes')
-        .values({
-          workflow_id: wf.id,
-          subject_id: subject.id,
-          voter: voter.key,
-          user_id: voter.userId,
-          anon_id: voter.anonId,
-          answer,
-          is_gold: gold ? 1 : 0,
-          correct: correct === null ? null : correct ? 1 : 0,
-          counted: step ? 1 : 0,
-          flagged: flagged ? 1 : 0,
-          weight,
-          info_bits: step?.infoBits ?? 0,
-          credit_bits: credit,
-          routed: claim.routed ? 1 : 0,
-          time_ms: timeMs,
-          ip_hash: input.ipHash,
-          served_at: new Date(claim.servedAt).toISOString(),
-          created_at: now,
-          day: now.slice(0, 10),
-        })
-        .onConflict((oc) => oc.doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      const voteRow = {
+        workflow_id: wf.id,
+        subject_id: subject.id,
+        voter: voter.key,
+        user_id: voter.userId,
+        anon_id: voter.anonId,
+        answer,
+        is_gold: gold ? 1 : 0,
+        correct: correct === null ? null : correct ? 1 : 0,
+        counted: step ? 1 : 0,
+        flagged: flagged ? 1 : 0,
+        weight,
+        info_bits: step?.infoBits ?? 0,
+        credit_bits: credit,
+        routed: claim.routed ? 1 : 0,
+        time_ms: timeMs,
+        ip_hash: input.ipHash,
+        served_at: new Date(claim.servedAt).toISOString(),
+        created_at: now,
+        day: now.slice(0, 10),
+      };
+      const subjectChange: SubjectChange = step
+        ? { kind: 'posterior', posterior_json: JSON.stringify(Array.from(step.posterior)), vote_count: subject.vote_count + 1, consensus_class: step.best, consensus_confidence: step.posterior[step.best], retired_at: step.retired ? now : null }
+        : !gold && voter.userId === null && weight > 0
+          ? { kind: 'anon' }
+          : null;
+      // Only gold answers change what we know of the volunteer (counts come from crowd_votes).
+      const confusionJson = gold && confusion && voter.userId !== null ? JSON.stringify(Array.from(confusion)) : null;
+      const vote = await writeVote(tx, pg, voteRow, subjectChange, confusionJson);
       if (!vote) throw new UserError(409, 'duplicate_vote', 'You have already classified this subject; it counts once.');
 
-      if (step) {
-        await tx
-          .updateTable('crowd_subjects')
-          .set({ posterior_json: JSON.stringify(Array.from(step.posterior)), vote_count: subject.vote_count + 1, consensus_class: step.best, consensus_confidence: step.posterior[step.best], retired_at: step.retired ? now : null })
-          .where('id', '=', subject.id)
-          .execute();
-      } else if (!gold && voter.userId === null && weight > 0) {
-        await tx.updateTable('crowd_subjects').set((eb) => ({ anon_count: eb('anon_count', '+', 1) })).where('id', '=', subject.id).execute();
-      }
-      // Only gold answers change what we know of the volunteer (counts come from crowd_votes).
-      if (gold && confusion && voter.userId !== null) {
-        await tx.updateTable('crowd_volunteers').set({ confusion_json: JSON.stringify(Array.from(confusion)) }).where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).execute();
-      }
       const trueClass = gold ? wf.classes[subject.gold_class!] : null;
       const adaptiveLive = !gold && wf.retirement === 'adaptive';
       const result: VoteResult = {
@@ -357,7 +348,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       };
       // The subject as read before the vote (for the feedback page; its gold class never goes to the voter's JSON).
       return { vote: result, subject, newlyHeld, retired: !!step?.retired };
-    });
+    }, { key: `crowd_subjects:${claim.subjectId}` });
   } catch (err) {
     // A concurrent duplicate can also surface as a unique violation on PostgreSQL.
     if (!(err instanceof UserError) && /unique|duplicate/i.test(String((err as Error)?.message))) {
