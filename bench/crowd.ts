@@ -1,7 +1,9 @@
 /**
  * `npm run bench:crowd`: votes ingested per second over HTTP on loopback, with each vote updating
  * the subject's online (SWAP) posterior, the volunteer's row and retirement in one transaction.
- * Target: >= 1,500 votes/s and p99 <= 50 ms on SQLite. Prints, asserts nothing; bounded loops, loopback only.
+ * Targets (issue 13): >= 1,500 votes/s with p99 <= 50 ms, and >= 600 serve + vote round trips/s, on
+ * PostgreSQL as on SQLite. Prints, asserts nothing; bounded loops, loopback only. It also prints the
+ * statements the server sent per vote and per serve + vote, counted at the driver.
  *
  * Phase 1 (ingest): the bench mints genuine serve tokens with the server's stored secret (as the
  * serve endpoint would) and POSTs votes from BENCH_CROWD_CONCURRENCY connections.
