@@ -119,6 +119,44 @@ export async function ensureVolunteer(db: Db | Transaction<Database>, workflowId
   return row;
 }
 
+export interface VolunteerCount {
+  confusion_json: string;
+  held_at: string | null;
+  votes_since_review: number;
+  fast_since_review: number;
+}
+
+/**
+ * Counts a vote toward its volunteer's fast share (undefined without a volunteer row, or an anonymous
+ * voter) and, on PostgreSQL, reads and locks the subject in the same statement: the volunteer's row
+ * is updated before the subject's is locked, the order every weight change keeps. SQLite leaves the
+ * subject to the caller (subject undefined).
+ */
+export async function countVoteAndLockSubject(tx: Transaction<Database>, pg: boolean, workflowId: number, userId: number | null, subjectId: number, flagged: boolean): Promise<{ volunteer: VolunteerCount | undefined; subject: SubjectRow | undefined }> {
+  const count = (db: QueryCreator<Database>) =>
+    db
+      .updateTable('crowd_volunteers')
+      .set((eb) => ({ votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', flagged ? 1 : 0) }))
+      .where('workflow_id', '=', workflowId)
+      .where('user_id', '=', userId)
+      .returning(['confusion_json', 'held_at', 'votes_since_review', 'fast_since_review']);
+  if (!pg || userId === null) return { volunteer: userId === null ? undefined : await count(tx).executeTakeFirst(), subject: undefined };
+  const row = await tx
+    .with('vol', count)
+    .selectFrom('crowd_subjects as s')
+    .leftJoin('vol', (join) => join.onTrue())
+    .selectAll('s')
+    .select(['vol.confusion_json as vol_confusion_json', 'vol.held_at as vol_held_at', 'vol.votes_since_review as vol_votes', 'vol.fast_since_review as vol_fast'])
+    .where('s.id', '=', subjectId)
+    .where('s.workflow_id', '=', workflowId)
+    .forUpdate('s')
+    .executeTakeFirst();
+  if (!row) return { volunteer: undefined, subject: undefined };
+  const { vol_confusion_json, vol_held_at, vol_votes, vol_fast, ...subject } = row;
+  const volunteer = vol_confusion_json === null ? undefined : { confusion_json: vol_confusion_json, held_at: vol_held_at, votes_since_review: vol_votes!, fast_since_review: vol_fast! };
+  return { volunteer, subject };
+}
+
 /** What a vote changes on its subject: the online posterior (a counted vote), the anonymous count, or nothing. */
 export type SubjectChange =
   | { kind: 'posterior'; posterior_json: string; vote_count: number; consensus_class: number; consensus_confidence: number; retired_at: string | null }

@@ -5,7 +5,7 @@ import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { observeGold, uniformPrior } from './aggregators/index.js';
 import { expectedInformation } from './credit.js';
-import { ensureVolunteer, writeVote, type SubjectChange, type SubjectRow, type Workflow } from './repo.js';
+import { countVoteAndLockSubject, ensureVolunteer, writeVote, type SubjectChange, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
@@ -261,22 +261,14 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
     outcome = await batchedTransaction(handle, async (tx) => {
       // The volunteer's row first (as every weight change does), so this vote's count toward the fast
       // share and a gold answer's update of the matrix are made under its lock.
-      let volunteer: { confusion_json: string; held_at: string | null; votes_since_review: number; fast_since_review: number } | undefined;
       let newlyHeld = false;
+      // On PostgreSQL the volunteer's count and the subject's lock are one round trip (the volunteer's row still first).
+      let { volunteer, subject } = await countVoteAndLockSubject(tx, pg, wf.id, voter.userId, claim.subjectId, flagged);
       if (voter.userId !== null) {
         const userId = voter.userId;
-        const count = () =>
-          tx
-            .updateTable('crowd_volunteers')
-            .set((eb) => ({ votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', flagged ? 1 : 0) }))
-            .where('workflow_id', '=', wf.id)
-            .where('user_id', '=', userId)
-            .returning(['confusion_json', 'held_at', 'votes_since_review', 'fast_since_review'])
-            .executeTakeFirst();
-        volunteer = await count();
         if (!volunteer) {
           await ensureVolunteer(tx, wf.id, userId, k);
-          volunteer = (await count())!;
+          volunteer = (await countVoteAndLockSubject(tx, false, wf.id, userId, claim.subjectId, flagged)).volunteer!;
         }
         if (!volunteer.held_at && passesFastShare(volunteer.votes_since_review, volunteer.fast_since_review, opts)) {
           newlyHeld = true;
@@ -284,7 +276,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
           await tx.updateTable('crowd_volunteers').set({ held_at: now }).where('workflow_id', '=', wf.id).where('user_id', '=', userId).execute();
         }
       }
-      const subject = await tx.selectFrom('crowd_subjects').selectAll().where('id', '=', claim.subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
+      subject ??= await tx.selectFrom('crowd_subjects').selectAll().where('id', '=', claim.subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
       if (!subject) throw new UserError(404, 'not_found', 'No such subject.');
       const weight = voteWeight({ flagged, restored: false, held: !!volunteer?.held_at });
       const gold = subject.is_gold === 1 && subject.gold_class !== null;
