@@ -1,7 +1,9 @@
 /**
  * `npm run bench:crowd`: votes ingested per second over HTTP on loopback, with each vote updating
  * the subject's online (SWAP) posterior, the volunteer's row and retirement in one transaction.
- * Target: >= 1,500 votes/s and p99 <= 50 ms on SQLite. Prints, asserts nothing; bounded loops, loopback only.
+ * Targets (issue 13): >= 1,500 votes/s with p99 <= 50 ms, and >= 600 serve + vote round trips/s, on
+ * PostgreSQL as on SQLite. Prints, asserts nothing; bounded loops, loopback only. It also prints the
+ * statements the server sent per vote and per serve + vote, counted at the driver.
  *
  * Phase 1 (ingest): the bench mints genuine serve tokens with the server's stored secret (as the
  * serve endpoint would) and POSTs votes from BENCH_CROWD_CONCURRENCY connections.
@@ -23,6 +25,31 @@ import { signServe, tokenSecret } from '../src/crowd/token.js';
 import { workflowById } from '../src/crowd/repo.js';
 import { setSubjectEntropy } from '../src/crowd/routing-entropy.js';
 import { seededRandom } from '../src/seeded-random.js';
+import pg from 'pg';
+import SQLite from 'better-sqlite3';
+
+/**
+ * Statements the server sends to the database (BEGIN and COMMIT included on PostgreSQL), counted at
+ * the driver: each is a round trip to PostgreSQL, a step of the one SQLite connection.
+ */
+let statements = 0;
+function countStatements(): void {
+  const pgQuery = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+    statements++;
+    return pgQuery.apply(this, a);
+  } as typeof pg.Client.prototype.query;
+  const probe = new SQLite(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
+  probe.close();
+  for (const m of ['run', 'get', 'all', 'iterate']) {
+    const orig = proto[m];
+    proto[m] = function (this: unknown, ...a: unknown[]) {
+      statements++;
+      return orig.apply(this, a);
+    };
+  }
+}
 
 const VOLUNTEERS = Number(process.env.BENCH_CROWD_VOLUNTEERS ?? 40);
 const VOTES = Number(process.env.BENCH_CROWD_VOTES ?? 20_000);
@@ -75,6 +102,7 @@ async function clientMain(): Promise<void> {
     }),
   );
   const secs = (performance.now() - t0) / 1000;
+  parentPort!.postMessage({ phase1Done: true });
   const rtLat: number[] = [];
   let done = 0;
   const t1 = performance.now();
@@ -143,20 +171,31 @@ for (let i = 0; i < CONCURRENCY; i++) {
   const token = await startSession(ctx.handle.db, u.id, 1);
   fresh.push({ cookie: `${SESSION_COOKIE}=${token}`, csrf: (await sessionUser(ctx.handle.db, token))!.csrf_token });
 }
+countStatements();
 const worker = new Worker(new URL(import.meta.url), { workerData: { base, jobs: jobs.map((j) => ({ cookie: j.u.cookie, csrf: j.u.csrf, body: j.body })), fresh, concurrency: CONCURRENCY, roundTrips: ROUND_TRIPS } });
+// The worker reports when phase 1 ends (statements so far are the votes'), then at the end.
+let votePhaseStatements = 0;
+worker.on('message', (m: { phase1Done?: boolean }) => {
+  if (m.phase1Done) votePhaseStatements = statements;
+});
 const { lat, status, secs, rtLat, done, secs2 } = await new Promise<{ lat: number[]; status: Record<number, number>; secs: number; rtLat: number[]; done: number; secs2: number }>((resolve, reject) => {
-  worker.once('message', resolve);
+  worker.on('message', (m: { phase1Done?: boolean; lat?: number[] }) => {
+    if (m.lat) resolve(m as never);
+  });
   worker.once('error', reject);
 });
+const roundTripStatements = statements - votePhaseStatements;
 await worker.terminate();
 const retired = await ctx.handle.db.selectFrom('crowd_subjects').select((eb) => eb.fn.countAll<number>().as('n')).where('retired_at', 'is not', null).executeTakeFirstOrThrow();
 console.log(`crowd vote ingestion (${TEST_DB}, ${CONCURRENCY} connections, ${VOLUNTEERS} volunteers, ${live.length} live subjects, fixed retirement at 20)`);
 console.log(`  votes:     ${jobs.length} in ${secs.toFixed(2)} s = ${Math.round(jobs.length / secs)} votes/s   (target >= 1,500/s)`);
 console.log(`  latency:   p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms   (target p99 <= 50 ms)`);
+console.log(`  statements: ${(votePhaseStatements / jobs.length).toFixed(1)} per vote (${TEST_DB === 'postgres' ? 'round trips, BEGIN and COMMIT included' : 'steps'})`);
 console.log(`  responses: ${Object.entries(status).map(([k, v]) => `${k}: ${v}`).join(', ')} (201 counted or stored; 409 would be duplicates); subjects retired: ${retired.n}`);
 
 console.log(`crowd serve + vote round trips (${CONCURRENCY} volunteers in parallel, ${ROUTING} routing)`);
 console.log(`  ${done} classifications in ${secs2.toFixed(2)} s = ${Math.round(done / secs2)}/s; round trip p50 ${pct(rtLat, 50).toFixed(1)} ms, p99 ${pct(rtLat, 99).toFixed(1)} ms`);
+console.log(`  statements: ${(roundTripStatements / Math.max(1, done)).toFixed(1)} per serve + vote`);
 
 server.close();
 await ctx.close();

@@ -5,7 +5,7 @@ import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { observeGold, uniformPrior } from './aggregators/index.js';
 import { expectedInformation } from './credit.js';
-import { ensureVolunteer, type SubjectRow, type Workflow } from './repo.js';
+import { countVoteAndLockSubject, ensureVolunteer, writeVote, type SubjectChange, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
@@ -79,11 +79,9 @@ export interface ServeOptions {
 export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, secret: Buffer, opts: ServeOptions): Promise<Served | null> {
   const db = handle.db;
   const { reserveMinutes, rand = Math.random, now = Date.now } = opts;
-  const n = await experience(handle, wf, voter);
-  const { view: status, answers: goldAnswered } = await trainingState(db, wf, voter, { now });
   const cutoff = new Date(now() - reserveMinutes * 60_000).toISOString();
   // A new subject is served only when none is open, so the open one, if any, is the latest serve.
-  const latest = await db
+  const latestServe = db
     .selectFrom('crowd_serves as v')
     .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
     .selectAll('s')
@@ -95,6 +93,9 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     .orderBy('v.served_at', 'desc')
     .limit(1)
     .executeTakeFirst();
+  const volunteerRow = voter.userId === null ? undefined : db.selectFrom('crowd_volunteers').select('expert').where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).executeTakeFirst();
+  // Independent reads, side by side (on PostgreSQL each on its own connection: one round trip's wait instead of four).
+  const [n, { view: status, answers: goldAnswered }, latest, volunteer] = await Promise.all([experience(handle, wf, voter), trainingState(db, wf, voter, { now }), latestServe, volunteerRow]);
   const open = latest && !latest.answered ? latest : undefined;
   if (open) {
     const { served_at_v, routed_v, answered: _answered, ...subject } = open;
@@ -103,12 +104,8 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
     return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, routed, status, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs, routed }) };
   }
 
-  let expertMember = false;
-  if (voter.userId !== null) {
-    const v = await db.selectFrom('crowd_volunteers').select('expert').where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).executeTakeFirst();
-    if (v) expertMember = v.expert === 1;
-    else await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
-  }
+  const expertMember = volunteer?.expert === 1;
+  if (voter.userId !== null && !volunteer) await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
   const wantGold = !status.promoted || rand() < trainingChance(wf.trainingChances, n);
   // Subjects this voter may be served: in the workflow, unretired, neither served to nor answered by them.
   const eligible = (gold: boolean) => {
@@ -260,25 +257,18 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   // `retired` (the vote retired its subject) is for the server's own use, as the voter's VoteResult may withhold it.
   let outcome: { vote: VoteResult; subject: SubjectRow; newlyHeld: boolean; retired: boolean };
   try {
+    // Votes on one subject share a transaction on PostgreSQL too: they would otherwise queue on its row lock, one commit each.
     outcome = await batchedTransaction(handle, async (tx) => {
       // The volunteer's row first (as every weight change does), so this vote's count toward the fast
       // share and a gold answer's update of the matrix are made under its lock.
-      let volunteer: { confusion_json: string; held_at: string | null; votes_since_review: number; fast_since_review: number } | undefined;
       let newlyHeld = false;
+      // On PostgreSQL the volunteer's count and the subject's lock are one round trip (the volunteer's row still first).
+      let { volunteer, subject } = await countVoteAndLockSubject(tx, pg, wf.id, voter.userId, claim.subjectId, flagged);
       if (voter.userId !== null) {
         const userId = voter.userId;
-        const count = () =>
-          tx
-            .updateTable('crowd_volunteers')
-            .set((eb) => ({ votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', flagged ? 1 : 0) }))
-            .where('workflow_id', '=', wf.id)
-            .where('user_id', '=', userId)
-            .returning(['confusion_json', 'held_at', 'votes_since_review', 'fast_since_review'])
-            .executeTakeFirst();
-        volunteer = await count();
         if (!volunteer) {
           await ensureVolunteer(tx, wf.id, userId, k);
-          volunteer = (await count())!;
+          volunteer = (await countVoteAndLockSubject(tx, false, wf.id, userId, claim.subjectId, flagged)).volunteer!;
         }
         if (!volunteer.held_at && passesFastShare(volunteer.votes_since_review, volunteer.fast_since_review, opts)) {
           newlyHeld = true;
@@ -286,7 +276,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
           await tx.updateTable('crowd_volunteers').set({ held_at: now }).where('workflow_id', '=', wf.id).where('user_id', '=', userId).execute();
         }
       }
-      const subject = await tx.selectFrom('crowd_subjects').selectAll().where('id', '=', claim.subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
+      subject ??= await tx.selectFrom('crowd_subjects').selectAll().where('id', '=', claim.subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
       if (!subject) throw new UserError(404, 'not_found', 'No such subject.');
       const weight = voteWeight({ flagged, restored: false, held: !!volunteer?.held_at });
       const gold = subject.is_gold === 1 && subject.gold_class !== null;
@@ -300,47 +290,37 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
       if (!gold && subject.retired_at === null && confusion) step = onlineStep(wf, Float64Array.from(JSON.parse(subject.posterior_json) as number[]), confusion, answer, subject.vote_count);
 
-      const vote = await tx
-        .insertInto('crowd_votes')
-        .values({
-          workflow_id: wf.id,
-          subject_id: subject.id,
-          voter: voter.key,
-          user_id: voter.userId,
-          anon_id: voter.anonId,
-          answer,
-          is_gold: gold ? 1 : 0,
-          correct: correct === null ? null : correct ? 1 : 0,
-          counted: step ? 1 : 0,
-          flagged: flagged ? 1 : 0,
-          weight,
-          info_bits: step?.infoBits ?? 0,
-          credit_bits: credit,
-          routed: claim.routed ? 1 : 0,
-          time_ms: timeMs,
-          ip_hash: input.ipHash,
-          served_at: new Date(claim.servedAt).toISOString(),
-          created_at: now,
-          day: now.slice(0, 10),
-        })
-        .onConflict((oc) => oc.doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      const voteRow = {
+        workflow_id: wf.id,
+        subject_id: subject.id,
+        voter: voter.key,
+        user_id: voter.userId,
+        anon_id: voter.anonId,
+        answer,
+        is_gold: gold ? 1 : 0,
+        correct: correct === null ? null : correct ? 1 : 0,
+        counted: step ? 1 : 0,
+        flagged: flagged ? 1 : 0,
+        weight,
+        info_bits: step?.infoBits ?? 0,
+        credit_bits: credit,
+        routed: claim.routed ? 1 : 0,
+        time_ms: timeMs,
+        ip_hash: input.ipHash,
+        served_at: new Date(claim.servedAt).toISOString(),
+        created_at: now,
+        day: now.slice(0, 10),
+      };
+      const subjectChange: SubjectChange = step
+        ? { kind: 'posterior', posterior_json: JSON.stringify(Array.from(step.posterior)), vote_count: subject.vote_count + 1, consensus_class: step.best, consensus_confidence: step.posterior[step.best], retired_at: step.retired ? now : null }
+        : !gold && voter.userId === null && weight > 0
+          ? { kind: 'anon' }
+          : null;
+      // Only gold answers change what we know of the volunteer (counts come from crowd_votes).
+      const confusionJson = gold && confusion && voter.userId !== null ? JSON.stringify(Array.from(confusion)) : null;
+      const vote = await writeVote(tx, pg, voteRow, subjectChange, confusionJson);
       if (!vote) throw new UserError(409, 'duplicate_vote', 'You have already classified this subject; it counts once.');
 
-      if (step) {
-        await tx
-          .updateTable('crowd_subjects')
-          .set({ posterior_json: JSON.stringify(Array.from(step.posterior)), vote_count: subject.vote_count + 1, consensus_class: step.best, consensus_confidence: step.posterior[step.best], retired_at: step.retired ? now : null })
-          .where('id', '=', subject.id)
-          .execute();
-      } else if (!gold && voter.userId === null && weight > 0) {
-        await tx.updateTable('crowd_subjects').set((eb) => ({ anon_count: eb('anon_count', '+', 1) })).where('id', '=', subject.id).execute();
-      }
-      // Only gold answers change what we know of the volunteer (counts come from crowd_votes).
-      if (gold && confusion && voter.userId !== null) {
-        await tx.updateTable('crowd_volunteers').set({ confusion_json: JSON.stringify(Array.from(confusion)) }).where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).execute();
-      }
       const trueClass = gold ? wf.classes[subject.gold_class!] : null;
       const adaptiveLive = !gold && wf.retirement === 'adaptive';
       const result: VoteResult = {
@@ -357,7 +337,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       };
       // The subject as read before the vote (for the feedback page; its gold class never goes to the voter's JSON).
       return { vote: result, subject, newlyHeld, retired: !!step?.retired };
-    });
+    }, { key: `crowd_subjects:${claim.subjectId}` });
   } catch (err) {
     // A concurrent duplicate can also surface as a unique violation on PostgreSQL.
     if (!(err instanceof UserError) && /unique|duplicate/i.test(String((err as Error)?.message))) {

@@ -1,9 +1,16 @@
 /**
- * Group commit for small concurrent write transactions on SQLite (the crowd's votes). Each commit
- * writes the touched pages to the WAL, which cost more than the vote's own statements; votes that
- * arrive together now share one transaction, each inside its own savepoint, so one vote's error
- * rolls back that vote only. PostgreSQL runs each unit in its own transaction as before (there the
- * connections work in parallel).
+ * Group commit for small concurrent write transactions (the crowd's votes).
+ *
+ * SQLite: each commit writes the touched pages to the WAL, which cost more than the vote's own
+ * statements; units that arrive together share one transaction, each inside its own savepoint, so
+ * one unit's error rolls back that unit only.
+ *
+ * PostgreSQL: units run side by side on the pool's connections, except those given the same key (the
+ * row they all lock, such as a popular subject). Those would queue on the row lock, each holding it
+ * for its commit, so units of one key that arrive together share one transaction instead, without
+ * savepoints (each would cost two more round trips under the lock): when any unit fails, the shared
+ * transaction rolls back and each unit runs again in its own, so a unit's error still undoes that
+ * unit only. Other processes' units of that key wait on the row lock as before.
  */
 import { sql, type Transaction } from 'kysely';
 import type { DbHandle } from './index.js';
@@ -62,9 +69,65 @@ class Batcher {
   }
 }
 
-/** Runs `fn` in a transaction: its own on PostgreSQL, a shared group-commit one on SQLite. */
-export function batchedTransaction<T>(handle: DbHandle, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-  if (handle.dialect === 'postgres') return handle.db.transaction().execute(fn);
+/** PostgreSQL: one queue per key; a key's units run one batch at a time, keys side by side. */
+class KeyedBatcher {
+  private readonly queues = new Map<string, Array<Unit<any>>>();
+  constructor(private readonly handle: DbHandle) {}
+
+  run<T>(key: string, fn: Unit<T>['fn']): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const queue = this.queues.get(key);
+      if (queue) return void queue.push({ fn, resolve, reject });
+      this.queues.set(key, [{ fn, resolve, reject }]);
+      setImmediate(() => void this.drain(key));
+    });
+  }
+
+  private async drain(key: string): Promise<void> {
+    const queue = this.queues.get(key)!;
+    while (queue.length) {
+      const batch = queue.splice(0, MAX_BATCH);
+      if (batch.length > 1) {
+        let values: unknown[] | undefined;
+        try {
+          values = await this.handle.db.transaction().execute(async (tx) => {
+            const out: unknown[] = [];
+            for (const unit of batch) out.push(await unit.fn(tx));
+            return out;
+          });
+        } catch {
+          // Some unit failed (or the commit did): nothing of the batch was stored; each runs alone below.
+        }
+        if (values) {
+          batch.forEach((u, i) => u.resolve(values[i]));
+          continue;
+        }
+      }
+      for (const unit of batch) {
+        try {
+          unit.resolve(await this.handle.db.transaction().execute(unit.fn));
+        } catch (error) {
+          unit.reject(error);
+        }
+      }
+    }
+    this.queues.delete(key);
+  }
+}
+const keyedBatchers = new WeakMap<DbHandle, KeyedBatcher>();
+
+/**
+ * Runs `fn` in a transaction: on SQLite a shared group-commit one; on PostgreSQL its own, or one
+ * shared with the units of the same `key` that arrive meanwhile. `fn` may run twice on PostgreSQL
+ * (once in a batch that fails, once alone), so it keeps its state inside.
+ */
+export function batchedTransaction<T>(handle: DbHandle, fn: (tx: Transaction<Database>) => Promise<T>, opts: { key?: string } = {}): Promise<T> {
+  if (handle.dialect === 'postgres') {
+    if (opts.key === undefined) return handle.db.transaction().execute(fn);
+    let kb = keyedBatchers.get(handle);
+    if (!kb) keyedBatchers.set(handle, (kb = new KeyedBatcher(handle)));
+    return kb.run(opts.key, fn);
+  }
   let b = batchers.get(handle);
   if (!b) batchers.set(handle, (b = new Batcher(handle)));
   return b.run(fn);
