@@ -3,7 +3,7 @@
  * challenge, as Kaggle draws it, and how the board's public scores are spread, with the viewer's own
  * row marked. They only ever receive public scores.
  */
-import { PLOT_COLOURS, direction, escapeXml, frameOf, niceDomain, px, scoreAxisY, scoreLabel, svgFigure, timeAxisX, xAxisTitle } from '../web/svg.js';
+import { PLOT_COLOURS, countAxisY, direction, escapeXml, frameOf, niceDomain, px, scoreAxisY, scoreLabel, svgFigure, timeAxisX, xAxisTitle } from '../web/svg.js';
 import { humanTime } from '../web/render.js';
 
 export interface TimedScore {
@@ -109,18 +109,11 @@ export function histogramSvg(scores: number[], o: HistogramOptions): string {
   const bins = histogramBins(scores.filter(Number.isFinite));
   if (bins.length === 0) return '';
   const f = frameOf(o.width ?? 480, o.height ?? 230, { left: 48, right: 16, top: 24, bottom: 40 });
-  const maxCount = Math.max(...bins.map((b) => b.count));
-  const countTop = niceDomain(0, maxCount, 4);
   const x = (v: number) => f.left + ((v - bins[0].lo) / (bins[bins.length - 1].hi - bins[0].lo)) * (f.right - f.left);
-  const y = (c: number) => f.bottom - (c / countTop.hi) * (f.bottom - f.top);
+  const yAxis = countAxisY(f, Math.max(...bins.map((b) => b.count)), 'Entrants');
+  const y = yAxis.y;
   const mineBin = o.mine === null ? -1 : binOf(bins, o.mine);
-  const parts: string[] = [];
-  for (const t of countTop.ticks.filter(Number.isInteger)) {
-    parts.push(`<line x1="${f.left}" x2="${f.right}" y1="${px(y(t))}" y2="${px(y(t))}" class="grid" stroke="#e6e9ed"/>`);
-    parts.push(`<text x="${f.left - 6}" y="${px(y(t) + 3.5)}" text-anchor="end" font-size="10" class="y-tick" data-value="${t}">${t}</text>`);
-  }
-  const mid = px((f.top + f.bottom) / 2);
-  parts.push(`<text x="12" y="${mid}" text-anchor="middle" font-size="11" transform="rotate(-90 12 ${mid})" class="axis-label">Entrants</text>`);
+  const parts: string[] = [yAxis.svg];
   bins.forEach((b, i) => {
     const mine = i === mineBin;
     const tip = `${scoreLabel(b.lo)} to ${scoreLabel(b.hi)}: ${b.count} entrant${b.count === 1 ? '' : 's'}${mine ? ' (yours)' : ''}`;
@@ -128,7 +121,6 @@ export function histogramSvg(scores: number[], o: HistogramOptions): string {
       `<rect x="${px(x(b.lo) + 1)}" y="${px(y(b.count))}" width="${px(x(b.hi) - x(b.lo) - 2)}" height="${px(f.bottom - y(b.count))}" fill="${mine ? PLOT_COLOURS.highlight : PLOT_COLOURS.neutral}" class="bin${mine ? ' mine' : ''}" data-lo="${b.lo}" data-hi="${b.hi}" data-count="${b.count}"><title>${escapeXml(tip)}</title></rect>`,
     );
   });
-  parts.push(`<line x1="${f.left}" x2="${f.right}" y1="${f.bottom}" y2="${f.bottom}" class="axis" stroke="#666666"/>`);
   const edges = bins.length <= 6 ? [...bins.map((b) => b.lo), bins[bins.length - 1].hi] : [bins[0].lo, bins[Math.floor(bins.length / 2)].lo, bins[bins.length - 1].hi];
   for (const e of edges) parts.push(`<text x="${px(x(e))}" y="${f.bottom + 16}" text-anchor="middle" font-size="10" class="x-tick" data-value="${e}">${scoreLabel(e)}</text>`);
   parts.push(xAxisTitle(f, `Public ${o.metric} (${direction(o.higherIsBetter)})`));
