@@ -8,7 +8,7 @@ import { findChallengeBySlug, listChallenges, type Challenge } from './repo.js';
 import { phase, privateRevealed } from './service.js';
 import { quota } from '../submissions/service.js';
 import { canOrganize } from '../organizers/access.js';
-import { citationBlock } from '../organizers/service.js';
+import { citationBlock } from '../organizers/citation.js';
 import { publicDataFiles } from './data-files.js';
 import { dataDictionary, dictionaryView } from './data-dictionary.js';
 import { challengeCards } from './listing.js';
