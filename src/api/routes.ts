@@ -10,7 +10,7 @@ import * as teams from '../teams/service.js';
 import { submissionView } from '../submissions/routes.js';
 import * as submissions from '../submissions/repo.js';
 import { findViewableSubmission, mySubmissions, quota, setSelected, submit } from '../submissions/service.js';
-import { canOrganize } from '../organizers/access.js';
+import { canOrganize } from '../challenges/organizers.js';
 import { admitUploads, discardUpload, idempotencyKeyHeader, receivePrediction, submissionFields } from '../submissions/upload.js';
 import { UserError } from '../web/errors.js';
 import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from './auth.js';

@@ -5,7 +5,7 @@ import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
 import type { Challenge } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
-import { canOrganize } from '../organizers/access.js';
+import { canOrganize } from '../challenges/organizers.js';
 import { wantsJson } from '../web/middleware.js';
 import { formScalar, parseBody } from '../web/validate.js';
 import { logger } from '../log.js';

@@ -7,7 +7,7 @@ import { wantsJson } from '../web/middleware.js';
 import { findChallengeBySlug, listChallenges, type Challenge } from './repo.js';
 import { phase, privateRevealed } from './service.js';
 import { quota } from '../submissions/service.js';
-import { canOrganize } from '../organizers/access.js';
+import { canOrganize } from './organizers.js';
 import { citationBlock } from '../organizers/citation.js';
 import { publicDataFiles } from './data-files.js';
 import { dataDictionary, dictionaryView } from './data-dictionary.js';

@@ -12,7 +12,7 @@ import { parseInput } from '../web/validate.js';
 import { admitUploads, discardUpload, receivePrediction, submissionFields } from './upload.js';
 import { findViewableSubmission, lateSubmissionsAllowed, mySubmissions, publicBoardBest, quota, setSelected, submit, type ScoreDetails } from './service.js';
 import { myScoresSvg, subsetFiguresSvg } from './plots.js';
-import { canOrganize } from '../organizers/access.js';
+import { canOrganize } from '../challenges/organizers.js';
 
 /** Who is looking at a submission: its challenge's organizers see everything, at any time. */
 export interface SubmissionAudience {
