@@ -1,13 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
-import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import { challengeFromParams, publicChallenge } from '../challenges/visibility.js';
 import type { Challenge } from '../challenges/repo.js';
 import { listChallenges } from '../challenges/repo.js';
 import { type Board } from '../leaderboards/service.js';
 import { sendBoardJson } from '../leaderboards/http.js';
 import * as teams from '../teams/service.js';
-import { submissionView } from '../submissions/routes.js';
+import { submissionView } from '../submissions/view.js';
 import * as submissions from '../submissions/repo.js';
 import { findViewableSubmission, mySubmissions, quota, setSelected, submit } from '../submissions/service.js';
 import { canOrganize } from '../challenges/organizers.js';

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
-import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import { challengeFromParams, publicChallenge } from '../challenges/visibility.js';
 import type { Challenge } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import { canOrganize } from '../challenges/organizers.js';

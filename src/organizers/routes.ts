@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
 import { phase, privateRevealed } from '../challenges/service.js';
-import { publicChallenge } from '../challenges/routes.js';
+import { publicChallenge } from '../challenges/visibility.js';
 import { findUserByEmail } from '../accounts/repo.js';
 import type { Role } from '../db/schema.js';
 import { UserError } from '../web/errors.js';
