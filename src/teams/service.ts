@@ -13,7 +13,7 @@ import { findChallengeById } from '../challenges/repo.js';
 import { phase } from '../challenges/service.js';
 import { randomToken, sha256Hex } from '../accounts/passwords.js';
 import { UserError } from '../web/errors.js';
-import { entrantKey } from '../submissions/repo.js';
+import { entrantKey } from './entrant.js';
 import * as repo from './repo.js';
 import { bumpBoardVersion } from '../leaderboards/cache.js';
 
