@@ -5,6 +5,13 @@ import type { JobStatus } from '../db/schema.js';
 
 const UTC_DAY = sql<string>`substr(created_at, 1, 10)`;
 
+/** The console's list: the challenges a user organizes ('all' for admins), newest first. */
+export async function consoleChallenges(db: Db, ids: number[] | 'all') {
+  let q = db.selectFrom('challenges').select(['id', 'slug', 'title', 'state', 'opens_at', 'closes_at']).orderBy('created_at', 'desc');
+  if (ids !== 'all') q = q.where('id', 'in', ids.length ? ids : [-1]);
+  return q.execute();
+}
+
 /** Participants' submissions (not the Baseline's) per UTC day that has any. */
 export async function submissionsPerDay(db: Db, challengeId: number): Promise<Array<{ day: string; count: number }>> {
   const rows = await db
