@@ -156,7 +156,7 @@ export function organizerRoutes(ctx: AppContext): Router {
       challenge: { ...publicChallenge(c), state: c.state, teamSize: c.team_size, mergeDeadline: c.merge_deadline, frozenAt: c.public_frozen_at, openData: c.open_data === 1, doi: c.doi, solutionSha256: c.solution_sha256 },
       configured: hasSolution(c),
       preview: pv,
-      organizers: await organizersOf(ctx.db, c.id),
+      organizers: await organizersOf(ctx.db.db, c.id),
       teams: await listTeams(ctx.db, c.id),
       runs: await listRuns(ctx.db, c),
       revealed: privateRevealed(c),
@@ -293,7 +293,7 @@ export function organizerRoutes(ctx: AppContext): Router {
       await removeChallengeOrganizer(ctx.db, req.challenge!, form.remove);
       // Organizers who removed themselves no longer see the console of this challenge.
       const stillHere = await canOrganize(ctx.db, req.user, req.challenge!);
-      return done(req, res, req.challenge!, { organizers: await organizersOf(ctx.db, req.challenge!.id) }, stillHere ? undefined : canCreateChallenges(req.user) ? '/organize' : '/');
+      return done(req, res, req.challenge!, { organizers: await organizersOf(ctx.db.db, req.challenge!.id) }, stillHere ? undefined : canCreateChallenges(req.user) ? '/organize' : '/');
     }
     const email = form.email.trim().toLowerCase();
     const u = email ? await findUserByEmail(ctx.db.db, email) : undefined;
