@@ -5,7 +5,7 @@ import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { csrfFrom, signedInAgent } from './helpers.js';
 import { crowdContext, goldClass, organizerAgent, serve, setChances, vote, type Agent } from './crowd-helpers.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { plainNumber } from '../src/crowd/display/clues.js';
 import { loadCrowdConfig } from '../src/crowd/config.js';
 import { deleteSimulatedCrowd, simulateCrowdVotes } from '../src/crowd/simulate/service.js';

@@ -1,13 +1,13 @@
 import { metricHumanName } from '../challenges/metric-names.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../app.js';
-import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import { challengeFromParams, publicChallenge } from '../challenges/visibility.js';
 import type { Challenge } from '../challenges/repo.js';
 import { wantsJson } from '../web/middleware.js';
 import { UserError } from '../web/errors.js';
 import { timeLeft } from '../web/render.js';
 import { privateRevealed } from '../challenges/service.js';
-import { entrantKey } from '../submissions/repo.js';
+import { entrantKey } from '../teams/entrant.js';
 import { board, publicHistory, type Board, type BoardRow } from './service.js';
 import { boardEtag, type BoardSnapshot } from './cache.js';
 import { boardRead, notModified, sendBoardJson } from './http.js';
