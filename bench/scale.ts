@@ -21,14 +21,12 @@ import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import S3rver from 's3rver';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../src/paths.js';
 import { loadConfig } from '../src/config.js';
 import { openConfiguredDb } from '../src/db/open.js';
 import { createApiToken } from '../src/accounts/tokens.js';
 import { seededRandom } from '../src/seeded-random.js';
 
-// dist/bench/scale.js → the repository.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SUBMISSIONS = Number(process.env.BENCH_SCALE_SUBMISSIONS ?? 200);
 const USERS = 20;
 const SLUG = 'higgsml';
