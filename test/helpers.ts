@@ -96,15 +96,26 @@ export async function signedInAgent(app: Express, email: string, name = email.sp
   return { agent, csrf: csrfFrom(page.text) };
 }
 
-export async function waitForTerminal(handle: DbHandle, submissionId: number, timeoutMs = 20_000) {
+/** Reads a row until `reached` holds; after timeoutMs, fails saying which status it stayed in. */
+export async function waitForRow<T extends { status: string }>(what: string, read: () => Promise<T>, reached: (row: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const row = await handle.db.selectFrom('submissions').selectAll().where('id', '=', submissionId).executeTakeFirstOrThrow();
-    if (row.status === 'scored' || row.status === 'failed') return row;
-    if (Date.now() - start > timeoutMs) throw new Error(`submission ${submissionId} still ${row.status} after ${timeoutMs} ms`);
+    const row = await read();
+    if (reached(row)) return row;
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: still ${row.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+const submissionRow = (handle: DbHandle, id: number) => () => handle.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+export const jobRow = (handle: DbHandle, id: number) => () => handle.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+export const waitForTerminal = (handle: DbHandle, submissionId: number, timeoutMs = 20_000) =>
+  waitForRow(`submission ${submissionId}`, submissionRow(handle, submissionId), (s) => s.status === 'scored' || s.status === 'failed', timeoutMs);
+
+/** A job once its runner has finished with it: done, or failed for good. */
+export const waitForJobSettled = (handle: DbHandle, jobId: number, timeoutMs = 20_000) =>
+  waitForRow(`job ${jobId}`, jobRow(handle, jobId), (j) => j.status === 'done' || j.status === 'failed', timeoutMs);
 
 export const datasetFile = (slug: string, name: string): string => path.join(repoRoot, 'datasets', slug, name);
 
