@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -33,10 +34,17 @@ import SQLite from 'better-sqlite3';
  * the driver: each is a round trip to PostgreSQL, a step of the one SQLite connection.
  */
 let statements = 0;
+/** BENCH_CROWD_SQL=1: statements by their first words, per phase, to see which requests send them. */
+const tally = process.env.BENCH_CROWD_SQL === '1' ? new Map<string, number>() : null;
 function countStatements(): void {
   const pgQuery = pg.Client.prototype.query as (...a: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
     statements++;
+    if (tally) {
+      const text = typeof a[0] === 'string' ? a[0] : String((a[0] as { text?: string })?.text);
+      const key = text.replace(/\s+/g, ' ').slice(0, 90);
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+    }
     return pgQuery.apply(this, a);
   } as typeof pg.Client.prototype.query;
   const probe = new SQLite(':memory:');
@@ -175,8 +183,20 @@ countStatements();
 const worker = new Worker(new URL(import.meta.url), { workerData: { base, jobs: jobs.map((j) => ({ cookie: j.u.cookie, csrf: j.u.csrf, body: j.body })), fresh, concurrency: CONCURRENCY, roundTrips: ROUND_TRIPS } });
 // The worker reports when phase 1 ends (statements so far are the votes'), then at the end.
 let votePhaseStatements = 0;
+const cpuAtStart = process.cpuUsage();
+let cpuAtPhase1 = cpuAtStart;
+const printTally = (label: string, per: number) => {
+  if (!tally) return;
+  console.log(`statements per ${label}, by their first words:`);
+  for (const [k, v] of [...tally].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${(v / per).toFixed(2).padStart(6)}  ${k}`);
+  tally.clear();
+};
 worker.on('message', (m: { phase1Done?: boolean }) => {
-  if (m.phase1Done) votePhaseStatements = statements;
+  if (m.phase1Done) {
+    votePhaseStatements = statements;
+    cpuAtPhase1 = process.cpuUsage();
+    printTally('vote', jobs.length);
+  }
 });
 const { lat, status, secs, rtLat, done, secs2 } = await new Promise<{ lat: number[]; status: Record<number, number>; secs: number; rtLat: number[]; done: number; secs2: number }>((resolve, reject) => {
   worker.on('message', (m: { phase1Done?: boolean; lat?: number[] }) => {
@@ -185,17 +205,24 @@ const { lat, status, secs, rtLat, done, secs2 } = await new Promise<{ lat: numbe
   worker.once('error', reject);
 });
 const roundTripStatements = statements - votePhaseStatements;
+const cpuAtEnd = process.cpuUsage();
+printTally('serve + vote', done);
+// The process's CPU time (server and load generator threads together): less at the mercy of other
+// work on the machine than the rates, though it leaves out PostgreSQL's own.
+const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user - a.user + b.system - a.system) / 1000;
 await worker.terminate();
 const retired = await ctx.handle.db.selectFrom('crowd_subjects').select((eb) => eb.fn.countAll<number>().as('n')).where('retired_at', 'is not', null).executeTakeFirstOrThrow();
 console.log(`crowd vote ingestion (${TEST_DB}, ${CONCURRENCY} connections, ${VOLUNTEERS} volunteers, ${live.length} live subjects, fixed retirement at 20)`);
 console.log(`  votes:     ${jobs.length} in ${secs.toFixed(2)} s = ${Math.round(jobs.length / secs)} votes/s   (target >= 1,500/s)`);
 console.log(`  latency:   p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms   (target p99 <= 50 ms)`);
 console.log(`  statements: ${(votePhaseStatements / jobs.length).toFixed(1)} per vote (${TEST_DB === 'postgres' ? 'round trips, BEGIN and COMMIT included' : 'steps'})`);
+console.log(`  node CPU:  ${(cpuMs(cpuAtStart, cpuAtPhase1) / jobs.length).toFixed(2)} ms per vote (server and load generator; load average ${os.loadavg()[0].toFixed(1)})`);
 console.log(`  responses: ${Object.entries(status).map(([k, v]) => `${k}: ${v}`).join(', ')} (201 counted or stored; 409 would be duplicates); subjects retired: ${retired.n}`);
 
 console.log(`crowd serve + vote round trips (${CONCURRENCY} volunteers in parallel, ${ROUTING} routing)`);
 console.log(`  ${done} classifications in ${secs2.toFixed(2)} s = ${Math.round(done / secs2)}/s; round trip p50 ${pct(rtLat, 50).toFixed(1)} ms, p99 ${pct(rtLat, 99).toFixed(1)} ms`);
 console.log(`  statements: ${(roundTripStatements / Math.max(1, done)).toFixed(1)} per serve + vote`);
+console.log(`  node CPU:  ${(cpuMs(cpuAtPhase1, cpuAtEnd) / Math.max(1, done)).toFixed(2)} ms per serve + vote`);
 
 server.close();
 await ctx.close();

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type QueryCreator, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type QueryCreator, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Db } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { Database } from '../db/schema.js';
@@ -98,6 +98,22 @@ export async function workflowCounts(db: Db, workflowId: number) {
   return { subjects: Number(r.subjects), gold, known, live: Number(r.subjects) - gold - known, retired: Number(r.retired ?? 0), votes: Number(r.votes ?? 0) };
 }
 
+/** Stores an organizer's changes to the workflow's settings (settings.ts validates them). */
+export async function updateWorkflowSettings(db: Db, workflowId: number, set: Updateable<CrowdWorkflowsTable>): Promise<void> {
+  await db.updateTable('crowd_workflows').set(set).where('id', '=', workflowId).execute();
+}
+
+/** Names of the workflow's subjects in its expert set. */
+export async function expertSubjectNames(db: Db, workflowId: number): Promise<string[]> {
+  const rows = await db.selectFrom('crowd_subjects').select('external_id').where('workflow_id', '=', workflowId).where('expert', '=', 1).execute();
+  return rows.map((r) => r.external_id);
+}
+
+/** The latest consensus runs (any workflow's: the job payload is not indexed), newest first, for the manage page. */
+export async function recentJobsOfKind(db: Db, kind: string, limit: number) {
+  return db.selectFrom('jobs').select(['id', 'status', 'created_at', 'updated_at', 'last_error']).where('kind', '=', kind).orderBy('id', 'desc').limit(limit).execute();
+}
+
 /** Live subjects carrying a baseline entropy (those entropy routing can weigh). */
 export async function routedSubjectCount(db: Db, workflowId: number): Promise<number> {
   const r = await db.selectFrom('crowd_subjects').select((eb) => eb.fn.countAll<number>().as('n')).where('workflow_id', '=', workflowId).where('is_gold', '=', 0).where('entropy', 'is not', null).executeTakeFirstOrThrow();
@@ -117,6 +133,61 @@ export async function ensureVolunteer(db: Db | Transaction<Database>, workflowId
   const row = newVolunteerRow(workflowId, userId, k);
   await db.insertInto('crowd_volunteers').values(row).onConflict((oc) => oc.columns(['workflow_id', 'user_id']).doNothing()).execute();
   return row;
+}
+
+/** Joins (or leaves) the expert subject set, creating the volunteer's row when it is their first step in the workflow. */
+export async function setVolunteerExpert(db: Db, workflowId: number, userId: number, k: number, expert: boolean): Promise<void> {
+  await db
+    .insertInto('crowd_volunteers')
+    .values({ ...newVolunteerRow(workflowId, userId, k), expert: expert ? 1 : 0 })
+    .onConflict((oc) => oc.columns(['workflow_id', 'user_id']).doUpdateSet({ expert: expert ? 1 : 0 }))
+    .execute();
+}
+
+export interface VoterStanding {
+  /** Subjects the voter has answered in the workflow. */
+  answered: number;
+  /** The volunteer's expert flag; null for an anonymous voter or one without a row yet. */
+  expert: number | null;
+  /** The subject of the voter's latest serve within the reserve window, if they have not answered it yet. */
+  openSubjectId: number | null;
+}
+
+/**
+ * What serving needs to know of the voter, in one statement (on PostgreSQL one round trip instead of
+ * three): their answer count, their volunteer row's expert flag, and whether their latest serve since
+ * `servedAfter` is still open. Only the latest serve can be open, as a new subject is served only when none is.
+ */
+export async function voterStanding(db: Db, workflowId: number, voter: { key: string; userId: number | null }, servedAfter: string): Promise<VoterStanding> {
+  const row = await db
+    .with('latest', (qc) => qc.selectFrom('crowd_serves').select('subject_id').where('voter', '=', voter.key).where('workflow_id', '=', workflowId).where('served_at', '>', servedAfter).orderBy('served_at', 'desc').limit(1))
+    .selectNoFrom((eb) => [
+      eb.selectFrom('crowd_votes').select((e) => e.fn.countAll<number>().as('n')).where('voter', '=', voter.key).where('workflow_id', '=', workflowId).as('answered'),
+      eb
+        .selectFrom('crowd_volunteers')
+        .select('expert')
+        .where('workflow_id', '=', workflowId)
+        .$call((q) => (voter.userId === null ? q.where(sql<boolean>`false`) : q.where('user_id', '=', voter.userId)))
+        .as('expert'),
+      eb.selectFrom('latest').select('subject_id').as('latest_subject_id'),
+      eb.exists(eb.selectFrom('latest').innerJoin('crowd_votes as x', 'x.subject_id', 'latest.subject_id').select('x.id').where('x.voter', '=', voter.key)).as('latest_answered'),
+    ])
+    .executeTakeFirstOrThrow();
+  const open = row.latest_subject_id !== null && !row.latest_answered;
+  return { answered: Number(row.answered ?? 0), expert: row.expert ?? null, openSubjectId: open ? row.latest_subject_id : null };
+}
+
+/** The subject served to the voter, with when and how it was served and whether they have answered it since. */
+export async function servedSubject(db: Db, voterKey: string, subjectId: number) {
+  return db
+    .selectFrom('crowd_serves as v')
+    .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
+    .selectAll('s')
+    .select(['v.served_at as served_at_v', 'v.routed as routed_v'])
+    .select(({ exists, selectFrom }) => exists(selectFrom('crowd_votes as x').select('x.id').whereRef('x.voter', '=', 'v.voter').whereRef('x.subject_id', '=', 'v.subject_id')).as('answered'))
+    .where('v.voter', '=', voterKey)
+    .where('v.subject_id', '=', subjectId)
+    .executeTakeFirst();
 }
 
 export interface VolunteerCount {

@@ -5,7 +5,7 @@ import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import { enqueue } from '../jobs/queue.js';
 import { loadCrowdConfig } from './config.js';
-import { featuresOf, listWorkflows, routedSubjectCount, newVolunteerRow, subjectById, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
+import { expertSubjectNames, featuresOf, listWorkflows, recentJobsOfKind, routedSubjectCount, setVolunteerExpert, subjectById, updateWorkflowSettings, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
 import { anonVoter, castVote, newAnonId, serveNext, userVoter, type Voter } from './service.js';
 import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
 import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
@@ -128,7 +128,8 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (wantsJson(req)) {
       if (!served) return res.json({ subject: null, done: true });
       const s = served.subject;
-      const { plots: _plots, ...view } = subjectView(display, wf, s);
+      // The JSON sends no plots: drawing their SVG only to drop it was a good share of a serve's CPU.
+      const { plots: _plots, ...view } = subjectView({ ...display, config: { ...display.config, plots: [] } }, wf, s);
       return res.json({ subject: { ...view, features: visibleFeatures(display, featuresOf(s)) }, token: served.token, training: served.training, experience: served.experience, classes, status: served.status });
     }
     res.render('crowd/classify', {
@@ -191,11 +192,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (!p || p.level < 2) throw new UserError(403, 'level_required', `Expert subject sets open at level 2: gold accuracy of at least ${cfg.CROWD_LEVEL2_ACCURACY} in every class, with ${cfg.CROWD_LEVEL2_MIN_GOLD} gold answers in each (or every gold subject of a class that has fewer). Your profile shows where you stand.`);
     const { join: joinField } = parseBody(bodies.expert, req.body);
     const join = joinField === undefined || joinField === true || joinField === '1' || joinField === 'true';
-    await ctx.db.db
-      .insertInto('crowd_volunteers')
-      .values({ ...newVolunteerRow(wf.id, req.user!.id, wf.classes.length), expert: join ? 1 : 0 })
-      .onConflict((oc) => oc.columns(['workflow_id', 'user_id']).doUpdateSet({ expert: join ? 1 : 0 }))
-      .execute();
+    await setVolunteerExpert(ctx.db.db, wf.id, req.user!.id, wf.classes.length, join);
     if (wantsJson(req)) return res.json({ expert: join });
     res.redirect(303, '/crowd/profile');
   });
@@ -261,15 +258,15 @@ export function crowdRoutes(ctx: AppContext): Router {
   r.get('/crowd/:slug/manage', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const counts = await workflowCounts(ctx.db.db, wf.id);
-    const jobs = await ctx.db.db.selectFrom('jobs').select(['id', 'status', 'created_at', 'updated_at', 'last_error']).where('kind', '=', CROWD_CONSENSUS_JOB).orderBy('id', 'desc').limit(5).execute();
-    const experts = await ctx.db.db.selectFrom('crowd_subjects').select('external_id').where('workflow_id', '=', wf.id).where('expert', '=', 1).execute();
+    const jobs = await recentJobsOfKind(ctx.db.db, CROWD_CONSENSUS_JOB, 5);
+    const experts = await expertSubjectNames(ctx.db.db, wf.id);
     const routed = await routedSubjectCount(ctx.db.db, wf.id);
-    res.render('crowd/manage', { title: `Manage crowd · ${wf.title}`, wf, counts, routed, jobs, experts: experts.map((e) => e.external_id).join('\n'), chances: wf.trainingChances.join(', ') });
+    res.render('crowd/manage', { title: `Manage crowd · ${wf.title}`, wf, counts, routed, jobs, experts: experts.join('\n'), chances: wf.trainingChances.join(', ') });
   });
   r.post('/crowd/:slug/settings', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const set = workflowSettings(req.body, wf);
-    await ctx.db.db.updateTable('crowd_workflows').set(set).where('id', '=', wf.id).execute();
+    await updateWorkflowSettings(ctx.db.db, wf.id, set);
     wfCache.clear();
     if (wantsJson(req)) return res.json({ workflow: await workflowBySlug(ctx.db.db, wf.slug) });
     res.redirect(303, `/crowd/${wf.slug}/manage`);

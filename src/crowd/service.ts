@@ -5,7 +5,7 @@ import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { observeGold, uniformPrior } from './aggregators/index.js';
 import { expectedInformation } from './credit.js';
-import { countVoteAndLockSubject, ensureVolunteer, writeVote, type SubjectChange, type SubjectRow, type Workflow } from './repo.js';
+import { countVoteAndLockSubject, ensureVolunteer, servedSubject, voterStanding, writeVote, type SubjectChange, type SubjectRow, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
@@ -44,11 +44,6 @@ export function trainingChance(chances: number[], n: number): number {
   return chances[Math.min(n, chances.length - 1)];
 }
 
-async function experience(handle: DbHandle, wf: Workflow, voter: Voter): Promise<number> {
-  const r = await handle.db.selectFrom('crowd_votes').select((eb) => eb.fn.countAll<number>().as('n')).where('voter', '=', voter.key).where('workflow_id', '=', wf.id).executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 export interface ServeOptions {
   reserveMinutes: number;
   /**
@@ -80,32 +75,20 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
   const db = handle.db;
   const { reserveMinutes, rand = Math.random, now = Date.now } = opts;
   const cutoff = new Date(now() - reserveMinutes * 60_000).toISOString();
-  // A new subject is served only when none is open, so the open one, if any, is the latest serve.
-  const latestServe = db
-    .selectFrom('crowd_serves as v')
-    .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
-    .selectAll('s')
-    .select(['v.served_at as served_at_v', 'v.routed as routed_v'])
-    .select(({ exists, selectFrom }) => exists(selectFrom('crowd_votes as x').select('x.id').whereRef('x.voter', '=', 'v.voter').whereRef('x.subject_id', '=', 'v.subject_id')).as('answered'))
-    .where('v.voter', '=', voter.key)
-    .where('v.workflow_id', '=', wf.id)
-    .where('v.served_at', '>', cutoff)
-    .orderBy('v.served_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const volunteerRow = voter.userId === null ? undefined : db.selectFrom('crowd_volunteers').select('expert').where('workflow_id', '=', wf.id).where('user_id', '=', voter.userId).executeTakeFirst();
-  // Independent reads, side by side (on PostgreSQL each on its own connection: one round trip's wait instead of four).
-  const [n, { view: status, answers: goldAnswered }, latest, volunteer] = await Promise.all([experience(handle, wf, voter), trainingState(db, wf, voter, { now }), latestServe, volunteerRow]);
-  const open = latest && !latest.answered ? latest : undefined;
-  if (open) {
-    const { served_at_v, routed_v, answered: _answered, ...subject } = open;
-    const servedMs = Date.parse(served_at_v);
-    const routed = routed_v === 1;
-    return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, routed, status, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: servedMs, routed }) };
+  const [standing, { view: status, answers: goldAnswered }] = await Promise.all([voterStanding(db, wf.id, voter, cutoff), trainingState(db, wf, voter, { now })]);
+  const n = standing.answered;
+  if (standing.openSubjectId !== null) {
+    // A reload: the open serve again, with the time it was served (its token stays valid as issued).
+    const open = await servedSubject(db, voter.key, standing.openSubjectId);
+    if (open && !open.answered) {
+      const { served_at_v, routed_v, answered: _answered, ...subject } = open;
+      const routed = routed_v === 1;
+      return { subject, servedAt: served_at_v, training: subject.is_gold === 1, experience: n, routed, status, token: signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(served_at_v), routed }) };
+    }
   }
 
-  const expertMember = volunteer?.expert === 1;
-  if (voter.userId !== null && !volunteer) await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
+  const expertMember = standing.expert === 1;
+  if (voter.userId !== null && standing.expert === null) await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
   const wantGold = !status.promoted || rand() < trainingChance(wf.trainingChances, n);
   // Subjects this voter may be served: in the workflow, unretired, neither served to nor answered by them.
   const eligible = (gold: boolean) => {
