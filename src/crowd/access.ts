@@ -1,6 +1,6 @@
 /** Which crowd workflows a viewer may open: an active one for everyone, a paused one for its challenge's organizers only. */
 import type { DbHandle } from '../db/index.js';
-import { canOrganize } from '../organizers/access.js';
+import { canOrganize } from '../challenges/organizers.js';
 import { UserError } from '../web/errors.js';
 import type { User } from '../accounts/repo.js';
 import { workflowBySlug, type Workflow } from './repo.js';

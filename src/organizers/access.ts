@@ -4,9 +4,6 @@ import { nowIso } from '../db/index.js';
 import type { UserLike } from '../challenges/organizers.js';
 import { forgetUserSessions } from '../accounts/session-cache.js';
 
-// src/crowd/ still imports canOrganize from here; it moves to challenges/organizers.js with helper C's branch.
-export { canOrganize } from '../challenges/organizers.js';
-
 /** Users with the organizer role (and admins) may create challenges. */
 export const canCreateChallenges = (user: UserLike): boolean => !!user && (user.role === 'admin' || user.role === 'organizer');
 

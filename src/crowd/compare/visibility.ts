@@ -9,7 +9,7 @@
 import type { DbHandle } from '../../db/index.js';
 import { findChallengeById } from '../../challenges/repo.js';
 import { privateRevealed } from '../../challenges/service.js';
-import { canOrganize } from '../../organizers/access.js';
+import { canOrganize } from '../../challenges/organizers.js';
 import { UserError } from '../../web/errors.js';
 import type { ForestRow } from '../plots/forest.js';
 import type { ComparisonResult } from '../compare.js';
