@@ -1,11 +1,10 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import zlib from 'node:zlib';
 import type { AppContext } from '../app.js';
 import { challengeFromParams } from '../challenges/routes.js';
 import { canOrganize } from '../organizers/access.js';
 import { findChallengeBySlug } from '../challenges/repo.js';
-import { apiRateLimit, apiRateLimitSettings, bearerAuth, requireToken } from '../api/auth.js';
 import { requireUser } from '../web/middleware.js';
 import { UserError } from '../web/errors.js';
 import { formString, idField, parseInput } from '../web/validate.js';
@@ -54,21 +53,12 @@ export function parseReport(body: unknown): Report {
 export const RESULT_CONTENT_TYPE = 'application/vnd.sift.compute-result+json';
 
 /**
- * Volunteer computing's HTTP side: request work, report results, one's units and hosts; the
- * organizer's searches; the training data units need. Mounted for session users and under /api/v1 for tokens.
+ * Volunteer computing's HTTP side, for signed-in users (JSON): request work, report results, one's
+ * units and hosts; the organizer's searches; the training data units need. Not yet under /api/v1:
+ * every route there must first be described in src/api/openapi.ts.
  */
 export function computeRoutes(ctx: AppContext): Router {
-  const outer = Router();
-  const api = Router();
-  api.use(bearerAuth(ctx.db));
-  api.use(apiRateLimit(apiRateLimitSettings(ctx.config.NODE_ENV)));
-  addRoutes(api, ctx, requireToken);
-  outer.use('/api/v1', api);
-  addRoutes(outer, ctx, requireUser);
-  return outer;
-}
-
-function addRoutes(r: Router, ctx: AppContext, signedIn: (req: Request, res: Response, next: NextFunction) => void): void {
+  const r = Router();
   const challengeOf = async (req: Request) => {
     parseInput(slugParams.or(searchParams), req.params, 'path');
     return challengeFromParams(ctx, req);
@@ -79,7 +69,7 @@ function addRoutes(r: Router, ctx: AppContext, signedIn: (req: Request, res: Res
     return c;
   };
 
-  r.get('/challenges/:slug/compute/data', signedIn, async (req, res) => {
+  r.get('/challenges/:slug/compute/data', requireUser, async (req, res) => {
     const c = await challengeOf(req);
     const data = trainingData(c, ctx.config.datasetsDir);
     res.set('ETag', data.etag);
@@ -95,39 +85,40 @@ function addRoutes(r: Router, ctx: AppContext, signedIn: (req: Request, res: Res
     res.send(zlib.gunzipSync(data.gzipped));
   });
 
-  r.post('/compute/work', signedIn, async (req, res) => {
+  r.post('/compute/work', requireUser, async (req, res) => {
     const body = parseInput(workBody, req.body, 'body');
     const challenge = body.challenge ? await findChallengeBySlug(ctx.db.db, body.challenge) : null;
     if (body.challenge && (!challenge || challenge.state === 'draft')) throw new UserError(404, 'not_found', `No challenge '${body.challenge}' to compute for.`);
     res.json(await requestWork(ctx.db, req.user!.id, body.host, challenge ?? null));
   });
 
-  r.post('/compute/results/:id', express.json({ type: RESULT_CONTENT_TYPE, limit: '24mb' }), signedIn, async (req, res) => {
+  r.post('/compute/results/:id', express.json({ type: RESULT_CONTENT_TYPE, limit: '24mb' }), requireUser, async (req, res) => {
     const { id } = parseInput(resultParams, req.params, 'path');
     res.json(await reportResult(ctx.db, req.user!.id, id, parseReport(req.body)));
   });
 
-  r.get('/compute/units', signedIn, async (req, res) => {
+  r.get('/compute/units', requireUser, async (req, res) => {
     res.json(await myUnits(ctx.db, req.user!.id));
   });
 
-  r.get('/compute/hosts', signedIn, async (req, res) => {
+  r.get('/compute/hosts', requireUser, async (req, res) => {
     res.json(await myHosts(ctx.db, req.user!.id));
   });
 
-  r.post('/challenges/:slug/compute/searches', signedIn, async (req, res) => {
+  r.post('/challenges/:slug/compute/searches', requireUser, async (req, res) => {
     const c = await organizedChallenge(req);
     const started = await startSearch(ctx.db, c, req.user!.id, ctx.config.datasetsDir);
     res.status(201).json({ search: { id: started.search.id, state: started.search.state }, configurations: started.configurations, units: started.units });
   });
 
-  r.get('/challenges/:slug/compute/searches', signedIn, async (req, res) => {
+  r.get('/challenges/:slug/compute/searches', requireUser, async (req, res) => {
     res.json(await searchList(ctx.db, await organizedChallenge(req)));
   });
 
-  r.get('/challenges/:slug/compute/searches/:id', signedIn, async (req, res) => {
+  r.get('/challenges/:slug/compute/searches/:id', requireUser, async (req, res) => {
     const c = await organizedChallenge(req);
     const { id } = parseInput(searchParams, req.params, 'path');
     res.json(await searchSummary(ctx.db, c, id));
   });
+  return r;
 }

@@ -8,6 +8,7 @@ import { fitPreprocessor, transform } from '../baseline/preprocess.js';
 import { isAms, specFor } from '../baseline/train.js';
 import type { BaselineSpec } from '../baseline/spec.js';
 import { parseSearchSpace, type SearchSpace } from './search-space.js';
+import { UserError } from '../web/errors.js';
 
 /**
  * What every unit of a challenge trains on: train.csv after the baseline's preprocessing (fitted on
@@ -116,7 +117,13 @@ export function trainingData(c: Challenge, datasetsDir: string | undefined): Tra
   const version = `${c.folder}|${c.train_file}|${stamp(path.join(c.folder, c.train_file))}|${file}|${stamp(file)}`;
   const hit = cache.get(c.id);
   if (hit && hit.version === version) return hit.data;
-  const data = prepare(c, datasetsDir);
+  let data: TrainingData;
+  try {
+    data = prepare(c, datasetsDir);
+  } catch (err) {
+    // A baseline.yaml that does not fit train.csv, or a bad search: section, is the challenge's to fix, not a server fault.
+    throw new UserError(409, 'training_data_unavailable', `The training data of ${c.slug} cannot be prepared: ${(err as Error).message}`);
+  }
   cache.set(c.id, { version, data });
   return data;
 }
