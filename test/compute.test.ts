@@ -246,3 +246,35 @@ describe('volunteer computing: units, replication, validation and credit (issue 
 
   });
 });
+
+describe('volunteer computing: concurrent reports (issue 14)', function () {
+  this.timeout(60_000);
+  let ctx: TestContext;
+  after(() => ctx?.close());
+
+  it('validates each unit once and credits each volunteer once per unit when all replicas report at the same moment', async () => {
+    ctx = await createTestContext({ challenges: ['higgsml'] });
+    const org = await signedInAgent(ctx.app, 'org@example.org', 'Organizer');
+    const orgId = (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'org@example.org').executeTakeFirstOrThrow()).id;
+    await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'higgsml'))!.id, orgId);
+    await org.agent.post('/challenges/higgsml/compute/searches').set('x-csrf-token', org.csrf).set('Accept', JSON_).expect(201);
+    const hana = await signedInAgent(ctx.app, 'hana@example.org', 'hana');
+    const ivan = await signedInAgent(ctx.app, 'ivan@example.org', 'ivan');
+    const take = async (who: Agent) =>
+      (await who.agent.post('/compute/work').set('x-csrf-token', who.csrf).set('Accept', JSON_).send({ host: { key: `${who.csrf.slice(0, 8)}-host`, platform: 'test', backend: 'cpu' } }).expect(200)).body.unit as UnitJson;
+    const units = [await take(hana), await take(hana), await take(ivan), await take(ivan)];
+    assert.deepEqual(units.map((u) => u.unitId).slice(2).sort(), units.map((u) => u.unitId).slice(0, 2).sort(), 'both volunteers hold the same two units');
+    const body = (u: UnitJson) => ({ metric: honestMetric(u), predictions: honestPredictions(u), weightsHash: WEIGHTS });
+    const who = [hana, hana, ivan, ivan];
+    const res = await Promise.all(units.map((u, i) => who[i].agent.post(`/compute/results/${u.resultId}`).set('x-csrf-token', who[i].csrf).set('Accept', JSON_).send(body(u))));
+    assert.deepEqual(res.map((r) => r.status), [200, 200, 200, 200], res.map((r) => r.text).join('\n'));
+    const rows = await ctx.handle.db.selectFrom('compute_results').selectAll().execute();
+    assert.deepEqual(rows.map((r) => r.state), ['valid', 'valid', 'valid', 'valid']);
+    const credit = await ctx.handle.db.selectFrom('compute_credit').selectAll().orderBy('user_id').execute();
+    const perUnit = (u: UnitJson) => (u.estimatedFlops * 200) / 86_400e9;
+    for (const c of credit) assert.ok(Math.abs(c.total - (perUnit(units[0]) + perUnit(units[1]))) < 1e-9, JSON.stringify(credit));
+    const validated = await ctx.handle.db.selectFrom('compute_units').selectAll().where('state', '=', 'valid').execute();
+    assert.equal(validated.length, 2);
+    assert.ok(validated.every((u) => u.active_results === 0));
+  });
+});

@@ -52,24 +52,24 @@ export async function inProgressOnHost(db: Db, hostId: number): Promise<number> 
 
 /**
  * Marks replicas past their deadline as timed out and frees their places on the unit, so it goes to
- * someone else; a timeout counts as an error of its host. Each row changes state once, in one
- * UPDATE, so concurrent sweeps never free one place twice.
+ * someone else; a timeout counts as an error of its host. Each replica changes state once, by a
+ * conditional UPDATE, so concurrent sweeps never free one place twice. Locks are taken in the order
+ * every writer here uses (unit, then its results, then hosts), so a sweep and a report never deadlock.
  */
-export async function expireOverdue(db: Db, now: string): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    const expired = await tx
-      .updateTable('compute_results')
-      .set({ state: 'timed_out' })
-      .where('state', '=', 'in_progress')
-      .where('deadline_at', '<', now)
-      .returning(['unit_id', 'host_id'])
-      .execute();
-    for (const r of expired) {
+export async function expireOverdue(db: Db, now: string, pg: boolean): Promise<number> {
+  const overdue = await db.selectFrom('compute_results').select(['id', 'unit_id']).where('state', '=', 'in_progress').where('deadline_at', '<', now).orderBy('id').limit(500).execute();
+  let expired = 0;
+  for (const r of overdue) {
+    await db.transaction().execute(async (tx) => {
+      await lockUnit(tx, r.unit_id, pg);
+      const row = await tx.updateTable('compute_results').set({ state: 'timed_out' }).where('id', '=', r.id).where('state', '=', 'in_progress').returning('host_id').executeTakeFirst();
+      if (!row) return;
+      expired++;
       await tx.updateTable('compute_units').set((eb) => ({ active_results: eb('active_results', '-', 1) })).where('id', '=', r.unit_id).execute();
-      await tx.updateTable('compute_hosts').set((eb) => ({ results: eb('results', '+', 1), error_results: eb('error_results', '+', 1) })).where('id', '=', r.host_id).execute();
-    }
-    return expired.length;
-  });
+      await countOnHost(tx, row.host_id, { error: 1 });
+    });
+  }
+  return expired;
 }
 
 /**

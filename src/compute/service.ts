@@ -71,7 +71,7 @@ export interface HostInfo {
 /** The scheduler: frees overdue replicas, then sends this volunteer's host one unit it may take, or says why not. */
 export async function requestWork(handle: DbHandle, userId: number, hostInfo: HostInfo, challenge: Challenge | null, now = new Date()) {
   const nowText = now.toISOString();
-  await repo.expireOverdue(handle.db, nowText);
+  await repo.expireOverdue(handle.db, nowText, handle.dialect === 'postgres');
   const host = await repo.upsertHost(handle.db, userId, hostInfo.key, hostInfo.platform, hostInfo.backend, nowText);
   const limit = hostInProgressLimit(host);
   if ((await repo.inProgressOnHost(handle.db, host.id)) >= limit) {
@@ -226,7 +226,9 @@ async function validate(tx: Tx, unit: repo.UnitRow, now: Date, pg: boolean): Pro
   }
   const credit = creditForFlops(unit.estimated_flops);
   let decided = 0;
-  for (let i = 0; i < reported.length; i++) {
+  // Hosts and credit rows are locked in volunteer order, the same in every transaction, so grants never deadlock.
+  const byVolunteer = reported.map((_, i) => i).sort((x, y) => reported[x].user_id - reported[y].user_id);
+  for (const i of byVolunteer) {
     const r = reported[i];
     if (r.state !== 'pending_validation') continue;
     decided++;
