@@ -243,7 +243,18 @@ describe('volunteer computing: units, replication, validation and credit (issue 
     const names = res.body.contributors.map((c: { name: string }) => c.name);
     assert.ok(names.includes('alice') && names.includes('bob') && !names.includes('carol'), names.join());
     await v.alice.agent.get(`/challenges/xray-sources/compute/searches/${id}`).set('Accept', JSON_).expect(403);
+  });
 
+  it('sends no units of a draft challenge, whose data only its organizers may read', async () => {
+    await ctx.handle.db.updateTable('challenges').set({ state: 'draft' }).where('slug', 'in', ['xray-sources', 'higgsml']).execute();
+    try {
+      const res = await work(v.gina, 'gina-host-7', 'xray-sources').expect(404);
+      assert.match(res.body.error.message, /xray-sources/);
+      assert.equal((await v.gina.agent.post('/compute/work').set('x-csrf-token', v.gina.csrf).set('Accept', JSON_).send({ host: { key: 'gina-host-7', platform: 'test', backend: 'cpu' } }).expect(200)).body.unit, null);
+      await v.gina.agent.get('/challenges/xray-sources/compute/data').set('Accept', JSON_).expect(404);
+    } finally {
+      await ctx.handle.db.updateTable('challenges').set({ state: 'published' }).where('slug', 'in', ['xray-sources', 'higgsml']).execute();
+    }
   });
 });
 

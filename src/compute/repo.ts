@@ -81,8 +81,11 @@ export function candidateUnits(db: Db, userId: number, challengeId: number | nul
   return db
     .selectFrom('compute_units as u')
     .innerJoin('compute_searches as s', 's.id', 'u.search_id')
+    .innerJoin('challenges as c', 'c.id', 's.challenge_id')
     .select(['u.id'])
     .where('s.state', '=', 'running')
+    // A draft's data is served to its organizers only, so its units wait until it is published.
+    .where('c.state', '!=', 'draft')
     .$if(challengeId !== null, (q) => q.where('s.challenge_id', '=', challengeId!))
     .where('u.state', '=', 'open')
     .whereRef('u.active_results', '<', 'u.wanted_results')
