@@ -181,6 +181,20 @@ describe('volunteer computing: units, replication, validation and credit (issue 
     assert.match(second.reason, /limit/);
   });
 
+  it('gives a unit up once it was sent its most times without a quorum', async () => {
+    const a = (await work(v.alice, 'alice-host-1', 'higgsml').expect(200)).body.unit as UnitJson;
+    // Sent its most times already: each replica that fails now only gives its place back.
+    await ctx.handle.db.updateTable('compute_units').set((eb) => ({ max_results: eb.ref('issued_results') })).where('id', '=', a.unitId).execute();
+    const others = await ctx.handle.db.selectFrom('compute_results').select('id').where('unit_id', '=', a.unitId).where('id', '!=', a.resultId).where('state', 'in', ['in_progress', 'pending_validation']).execute();
+    await report(v.alice, a.resultId, { error: 'out of memory' }).expect(200);
+    assert.equal((await unitRow(a.unitId)).state, others.length ? 'open' : 'failed');
+    await ctx.handle.db.updateTable('compute_results').set({ deadline_at: new Date(Date.now() - 1000).toISOString() }).where('unit_id', '=', a.unitId).where('state', '=', 'in_progress').execute();
+    const next = (await work(v.carol, 'carol-host-1', 'higgsml').expect(200)).body.unit as UnitJson | null;
+    assert.notEqual(next?.unitId, a.unitId);
+    const unit = await unitRow(a.unitId);
+    assert.deepEqual([unit.state, unit.active_results], ['failed', 0]);
+  });
+
   it('refuses bad result bodies with a 400 naming the field', async () => {
     const u = (await work(v.alice, 'alice-host-1').expect(200)).body.unit as UnitJson;
     const cases: Array<[unknown, RegExp]> = [

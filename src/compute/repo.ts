@@ -61,16 +61,23 @@ export async function expireOverdue(db: Db, now: string, pg: boolean): Promise<n
   let expired = 0;
   for (const r of overdue) {
     await db.transaction().execute(async (tx) => {
-      await lockUnit(tx, r.unit_id, pg);
+      const unit = await lockUnit(tx, r.unit_id, pg);
       const row = await tx.updateTable('compute_results').set({ state: 'timed_out' }).where('id', '=', r.id).where('state', '=', 'in_progress').returning('host_id').executeTakeFirst();
       if (!row) return;
       expired++;
-      await tx.updateTable('compute_units').set((eb) => ({ active_results: eb('active_results', '-', 1) })).where('id', '=', r.unit_id).execute();
+      await tx.updateTable('compute_units').set(freePlace(unit)).where('id', '=', r.unit_id).execute();
+      await finishSearchIfDone(tx, unit.search_id);
       await countOnHost(tx, row.host_id, { error: 1 });
     });
   }
   return expired;
 }
+
+/** A replica gives its place back; a unit sent its most times with nothing left out and no canonical result is given up. */
+export const freePlace = (unit: UnitRow) => ({
+  active_results: unit.active_results - 1,
+  ...(unit.state === 'open' && unit.issued_results >= unit.max_results && unit.active_results - 1 === 0 ? { state: 'failed' as const } : {}),
+});
 
 /**
  * Units this volunteer could be sent: open, in a running search, with a free place, and none of

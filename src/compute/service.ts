@@ -174,7 +174,7 @@ export async function reportResult(handle: DbHandle, userId: number, resultId: n
 
     if (report.kind === 'error') {
       await tx.updateTable('compute_results').set({ state: 'error', reported_at: nowText, error: report.error }).where('id', '=', result.id).execute();
-      await tx.updateTable('compute_units').set({ active_results: unit.active_results - 1, ...(unit.issued_results >= unit.max_results && unit.active_results - 1 === 0 && unit.state === 'open' ? { state: 'failed' } : {}) }).where('id', '=', unit.id).execute();
+      await tx.updateTable('compute_units').set(repo.freePlace(unit)).where('id', '=', unit.id).execute();
       await repo.countOnHost(tx, result.host_id, { error: 1 });
       await repo.finishSearchIfDone(tx, unit.search_id);
       return;
