@@ -11,6 +11,7 @@ import { crowdGuideRoutes } from './crowd/guide-routes.js';
 import { apiRoutes } from './api/routes.js';
 import { teamRoutes } from './teams/routes.js';
 import { organizerRoutes } from './organizers/routes.js';
+import { computeRoutes } from './compute/routes.js';
 
 /** Every domain's routes, in mounting order. Later domains add one line here. */
-export const domainRoutes: Array<(ctx: AppContext) => Router> = [accountRoutes, challengeRoutes, submissionRoutes, leaderboardRoutes, apiRoutes, crowdRoutes, trainingRoutes, crowdGuideRoutes, teamRoutes, organizerRoutes, baselineRoutes];
+export const domainRoutes: Array<(ctx: AppContext) => Router> = [accountRoutes, challengeRoutes, submissionRoutes, leaderboardRoutes, apiRoutes, crowdRoutes, trainingRoutes, crowdGuideRoutes, teamRoutes, organizerRoutes, baselineRoutes, computeRoutes];

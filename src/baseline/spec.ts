@@ -42,6 +42,8 @@ export const baselineSpecSchema = z.strictObject({
       class_weight: z.enum(['balanced', 'sqrt', 'none']).default('balanced'),
     })
     .default({} as never),
+  /** Volunteer computing's search space (issue 14): read and checked by src/compute/search-space.ts. */
+  search: z.unknown().optional(),
   /** HiggsML: the selected fraction is searched in [min, max] on the out-of-fold predictions. */
   selection: z
     .strictObject({ min: z.number().gt(0).lt(1).default(0.05), max: z.number().gt(0).lt(1).default(0.5), smooth: z.number().min(0).default(0.02) })

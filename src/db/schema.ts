@@ -4,6 +4,7 @@ import type { BaselineTables } from './tables/baseline.js';
 import type { CrowdTables } from './tables/crowd.js';
 import type { ApiTables } from './tables/api.js';
 import type { UploadTables } from './tables/uploads.js';
+import type { ComputeTables } from './tables/compute.js';
 
 /** Times are ISO-8601 UTC strings everywhere, so they compare the same way on SQLite and PostgreSQL. */
 export type IsoTime = string;
@@ -117,7 +118,7 @@ export interface JobsTable {
 }
 
 /** Every table; each later domain declares its own in src/db/tables/<domain>.ts. */
-export interface Database extends TeamTables, BaselineTables, CrowdTables, ApiTables, UploadTables {
+export interface Database extends TeamTables, BaselineTables, CrowdTables, ApiTables, UploadTables, ComputeTables {
   users: UsersTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
