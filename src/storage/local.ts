@@ -13,7 +13,7 @@ export class LocalStorage implements ObjectStorage {
 
   constructor(readonly root: string) {}
 
-  private pathOf(key: string): string {
+  pathOf(key: string): string {
     return path.join(this.root, ...assertKey(key).split('/'));
   }
 
@@ -31,6 +31,32 @@ export class LocalStorage implements ObjectStorage {
     }
     return { key, size: (await fs.promises.stat(target)).size };
   }
+
+  async putFile(key: string, file: string): Promise<StoredObject> {
+    const target = this.pathOf(key);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    try {
+      await fs.promises.rename(file, target);
+    } catch (err) {
+      // Another file system (STORAGE_URL elsewhere than DATA_DIR): copied, then the file is removed.
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await this.put(key, fs.createReadStream(file));
+      await fs.promises.rm(file, { force: true });
+    }
+    return { key, size: (await fs.promises.stat(target)).size };
+  }
+
+  async localPath(key: string): Promise<string> {
+    const file = this.pathOf(key);
+    if (!(await this.stat(key))) throw new StorageNotFoundError(key);
+    return file;
+  }
+
+  async localDir(prefix: string): Promise<string> {
+    return this.pathOf(prefix);
+  }
+
+  close(): void {}
 
   async get(key: string): Promise<Readable> {
     const file = this.pathOf(key);

@@ -27,6 +27,22 @@ export interface ObjectStorage {
   remove(key: string): Promise<void>;
   /** Every object whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<StoredObject[]>;
+  /** Stores a local file under `key` and takes it: the file is gone afterwards. */
+  putFile(key: string, file: string): Promise<StoredObject>;
+  /**
+   * A local file with the object's bytes, for readers that need a path (parsers, training, the
+   * solution's binary cache): local disk answers its own file; a bucket, a copy in this process's
+   * cache folder, fetched again when the object changed. Rejects with StorageNotFoundError.
+   */
+  localPath(key: string): Promise<string>;
+  /**
+   * A local folder holding every object under `prefix` (a key, without the trailing '/') as files
+   * named by the rest of their keys, as localPath does per object. Files whose names start with '.'
+   * are the readers' own derived caches: they are left in place.
+   */
+  localDir(prefix: string): Promise<string>;
+  /** Releases connections (S3); local disk has none. */
+  close(): void;
 }
 
 export class StorageNotFoundError extends Error {
