@@ -10,7 +10,7 @@ import type { DbHandle } from '../src/db/index.js';
 import { findChallengeBySlug, type Challenge } from '../src/challenges/repo.js';
 import { score, scoreJobHandler, setSelected } from '../src/submissions/service.js';
 import { acceptInvite, createInvite, createTeam, leaveTeam, mergeTeams } from '../src/teams/service.js';
-import { closeNow, setFrozen } from '../src/organizers/service.js';
+import { closeNow, setFrozen } from '../src/organizers/publishing.js';
 import { boardSnapshot } from '../src/leaderboards/cache.js';
 import { createApiToken } from '../src/accounts/tokens.js';
 

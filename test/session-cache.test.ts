@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createTestContext, signedInAgent, type TestContext } from './helpers.js';
 import { addOrganizer } from '../src/organizers/access.js';
-import { removeChallengeOrganizer } from '../src/organizers/service.js';
+import { removeChallengeOrganizer } from '../src/organizers/remove-organizer.js';
 
 const JSON_ = 'application/json';
 

@@ -1,56 +1,19 @@
 import path from 'node:path';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../app.js';
 import { UserError } from '../web/errors.js';
 import { renderMarkdown } from '../web/render.js';
 import { wantsJson } from '../web/middleware.js';
-import { findChallengeBySlug, listChallenges, type Challenge } from './repo.js';
-import { phase, privateRevealed } from './service.js';
+import { listChallenges } from './repo.js';
 import { quota } from '../submissions/service.js';
-import { canOrganize } from '../organizers/access.js';
-import { citationBlock } from '../organizers/service.js';
-import { publicDataFiles } from './data-files.js';
+import { canOrganize } from './organizers.js';
+import { citationBlock } from '../organizers/citation.js';
+import { challengeFromParams, publicChallenge, downloadNames, openData } from './visibility.js';
 import { dataDictionary, dictionaryView } from './data-dictionary.js';
 import { challengeCards } from './listing.js';
-import { metricHumanName } from './metric-names.js';
 
 /** How long the overview waits for a data file's first summary before it answers with "being computed" and reloads. */
 const DICTIONARY_WAIT_MS = 1500;
-
-export async function challengeFromParams(ctx: AppContext, req: Request): Promise<Challenge> {
-  const c = await findChallengeBySlug(ctx.db.db, String(req.params.slug));
-  // Drafts exist only for their organizers (and admins).
-  if (!c || (c.state === 'draft' && !(await canOrganize(ctx.db, req.user, c)))) throw new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`);
-  return c;
-}
-
-/** What a participant may see of a challenge: never the solution file or its location. */
-export function publicChallenge(c: Challenge) {
-  return {
-    slug: c.slug,
-    title: c.title,
-    metric: c.metric,
-    metricName: metricHumanName(c.metric),
-    higherIsBetter: c.higherIsBetter,
-    format: c.format,
-    classes: c.classes,
-    opensAt: c.opens_at,
-    closesAt: c.closes_at,
-    phase: phase(c),
-    dailyLimit: c.daily_limit,
-    finalSelections: c.final_selections,
-    privateLeaderboardVisible: privateRevealed(c),
-    downloads: downloadNames(c).map((name) => `/challenges/${c.slug}/data/${name}`),
-  };
-}
-
-/** The only files that can be downloaded, by their public names. */
-function downloadNames(c: Challenge): string[] {
-  return [...publicDataFiles(c).map((f) => f.name), ...(openData(c) ? [c.solution_file] : [])];
-}
-
-/** After the close, organizers may publish the full solution as open data. */
-const openData = (c: Challenge): boolean => c.open_data === 1 && phase(c) === 'closed';
 
 export function challengeRoutes(ctx: AppContext): Router {
   const r = Router();

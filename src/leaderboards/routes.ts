@@ -1,7 +1,7 @@
 import { metricHumanName } from '../challenges/metric-names.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../app.js';
-import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import { challengeFromParams, publicChallenge } from '../challenges/visibility.js';
 import type { Challenge } from '../challenges/repo.js';
 import { wantsJson } from '../web/middleware.js';
 import { UserError } from '../web/errors.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, DbHandle } from '../db/index.js';
 import { privateRevealed } from '../challenges/service.js';
-import { canOrganize } from '../organizers/access.js';
+import { canOrganize } from '../challenges/organizers.js';
 import { humanTime } from '../web/render.js';
 import { UserError } from '../web/errors.js';
 import type { Challenge } from '../challenges/repo.js';

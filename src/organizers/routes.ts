@@ -6,15 +6,23 @@ import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
 import { phase, privateRevealed } from '../challenges/service.js';
-import { publicChallenge } from '../challenges/routes.js';
+import { publicChallenge } from '../challenges/visibility.js';
 import { findUserByEmail } from '../accounts/repo.js';
 import type { Role } from '../db/schema.js';
 import { UserError } from '../web/errors.js';
 import { checkDeferredCsrf, deferredCsrfFileFilter, requireUser, wantsJson } from '../web/middleware.js';
 import { formFields, formScalar, formString, formText, idField, parseBody, parseInput } from '../web/validate.js';
 import { listTeams } from '../teams/service.js';
-import { addOrganizer, canCreateChallenges, canOrganize, organizedChallengeIds, organizersOf } from './access.js';
-import * as org from './service.js';
+import { canOrganize } from '../challenges/organizers.js';
+import { addOrganizer, canCreateChallenges, organizedChallengeIds, organizersOf } from './access.js';
+import { createDraft } from './create-draft.js';
+import { configure, formDates, metricChoices, settingsForm } from './settings.js';
+import { hasSolution, importedFromFolder, IMPORTED_NOTE } from './setup-status.js';
+import { replaceFile } from './replace-file.js';
+import { preview } from './preview.js';
+import { closeNow, publish, setFrozen, setOpenData } from './publishing.js';
+import { removeChallengeOrganizer } from './remove-organizer.js';
+import { BOARD_COLUMNS, exportBoard, exportSubmissions, SUBMISSION_COLUMNS, toCsv } from './exports.js';
 import { getRun, listRuns, startRescore } from './rescore.js';
 import type { DataKind } from './setup.js';
 import { forgetUserSessions } from '../accounts/session-cache.js';
@@ -131,7 +139,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.get('/organize/new', creator, (_req, res) => res.render('organizer-new', { title: 'New challenge' }));
   r.post('/organize/new', creator, receive, async (req, res) => {
     try {
-      const c = await org.createDraft(ctx.db, ctx.config.dataDir, req.user!.id, parseBody(newChallengeForm, req.body), uploaded(req));
+      const c = await createDraft(ctx.db, ctx.config.dataDir, req.user!.id, parseBody(newChallengeForm, req.body), uploaded(req));
       if (wantsJson(req)) return res.status(201).json({ ok: true, slug: c.slug, state: c.state });
       res.redirect(303, `/organize/${c.slug}/settings`);
     } catch (err) {
@@ -144,10 +152,10 @@ export function organizerRoutes(ctx: AppContext): Router {
 
   const dashboard = async (req: Request, res: Response) => {
     const c = req.challenge!;
-    const pv = await org.preview(c).catch((e: Error) => ({ error: e.message }));
+    const pv = await preview(c).catch((e: Error) => ({ error: e.message }));
     const data = {
       challenge: { ...publicChallenge(c), state: c.state, teamSize: c.team_size, mergeDeadline: c.merge_deadline, frozenAt: c.public_frozen_at, openData: c.open_data === 1, doi: c.doi, solutionSha256: c.solution_sha256 },
-      configured: org.hasSolution(c),
+      configured: hasSolution(c),
       preview: pv,
       organizers: await organizersOf(ctx.db, c.id),
       teams: await listTeams(ctx.db, c.id),
@@ -164,25 +172,25 @@ export function organizerRoutes(ctx: AppContext): Router {
 
   const settingsPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const c = req.challenge!;
-    const form = await org.settingsForm(c);
+    const form = await settingsForm(c);
     res.status(status).render('organizer-settings', {
       title: `Settings · ${c.title}`,
       c: { slug: c.slug, title: c.title, description: c.description_md, dailyLimit: c.daily_limit, finalSelections: c.final_selections, teamSize: c.team_size, citation: c.citation, doi: c.doi, state: c.state, lateSubmissions: c.late_submissions !== 0 },
-      dates: org.formDates(c),
+      dates: formDates(c),
       form,
-      metrics: org.metricChoices().map((m) => ({ name: m, selected: m === form.metric })),
+      metrics: metricChoices().map((m) => ({ name: m, selected: m === form.metric })),
       columns: form.columns,
-      importedNote: org.importedFromFolder(c) ? org.IMPORTED_NOTE : null,
+      importedNote: importedFromFolder(c) ? IMPORTED_NOTE : null,
       ...extra,
     });
   };
   r.get('/organize/:slug/settings', organizes, (req, res) => settingsPage(req, res));
   r.post('/organize/:slug/settings', organizes, async (req, res) => {
     try {
-      const c = await org.configure(ctx.db, req.challenge!, parseBody(formFields, req.body));
+      const c = await configure(ctx.db, req.challenge!, parseBody(formFields, req.body));
       // Columns or classes may have changed: the volunteers' page is resolved again from the new files.
       await clearCrowdDisplay(ctx.db.db, c.id);
-      done(req, res, c, { preview: await org.preview(c) });
+      done(req, res, c, { preview: await preview(c) });
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
       await settingsPage(req, res, { error: err.message, problems: (err.details as { problems?: string[] })?.problems }, err.status);
@@ -219,7 +227,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     const got = uploaded(req);
     if (!Object.keys(got).length) throw new UserError(400, 'no_file', `Choose a file in one of the fields ${KINDS.join(', ')}.`);
     try {
-      for (const [kind, tmp] of Object.entries(got) as Array<[DataKind, string]>) c = await org.replaceFile(ctx.db, c, kind, tmp);
+      for (const [kind, tmp] of Object.entries(got) as Array<[DataKind, string]>) c = await replaceFile(ctx.db, c, kind, tmp);
     } finally {
       cleanup(req);
     }
@@ -258,32 +266,32 @@ export function organizerRoutes(ctx: AppContext): Router {
     next();
   };
   r.post('/organize/:slug/publish', organizes, confirmed('publish'), async (req, res) => {
-    await org.publish(ctx.db, req.challenge!);
+    await publish(ctx.db, req.challenge!);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/freeze', organizes, confirmed('freeze'), async (req, res) => {
-    await org.setFrozen(ctx.db, req.challenge!, true);
+    await setFrozen(ctx.db, req.challenge!, true);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/unfreeze', organizes, async (req, res) => {
-    await org.setFrozen(ctx.db, req.challenge!, false);
+    await setFrozen(ctx.db, req.challenge!, false);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/close', organizes, confirmed('close'), async (req, res) => {
-    await org.closeNow(ctx.db, req.challenge!);
+    await closeNow(ctx.db, req.challenge!);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/open-data', organizes, async (req, res) => {
     const form = parseBody(openDataForm, req.body);
     const on = form.publish !== 'false';
-    await org.setOpenData(ctx.db, req.challenge!, on, form.doi ?? req.challenge!.doi);
+    await setOpenData(ctx.db, req.challenge!, on, form.doi ?? req.challenge!.doi);
     done(req, res, await reload(req.challenge!));
   });
   // One form endpoint for the organizers list: `remove` (a user id) takes an organizer off, else `email` adds one.
   r.post('/organize/:slug/organizers', organizes, async (req, res) => {
     const form = parseBody(organizersForm, req.body);
     if (form.remove !== undefined) {
-      await org.removeChallengeOrganizer(ctx.db, req.challenge!, form.remove);
+      await removeChallengeOrganizer(ctx.db, req.challenge!, form.remove);
       // Organizers who removed themselves no longer see the console of this challenge.
       const stillHere = await canOrganize(ctx.db, req.user, req.challenge!);
       return done(req, res, req.challenge!, { organizers: await organizersOf(ctx.db, req.challenge!.id) }, stillHere ? undefined : canCreateChallenges(req.user) ? '/organize' : '/');
@@ -310,7 +318,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   const send = (res: Response, name: string, type: 'csv' | 'json', rows: Array<Record<string, unknown>>, columns: string[], extra: Record<string, unknown> = {}) => {
     res.attachment(name);
     if (type === 'json') return res.type('application/json').send(JSON.stringify({ ...extra, rows }, null, 2));
-    res.type('text/csv').send(org.toCsv(rows, columns));
+    res.type('text/csv').send(toCsv(rows, columns));
   };
   for (const type of ['csv', 'json'] as const) {
     r.get(`/organize/:slug/export/leaderboard.${type}`, organizes, async (req, res) => {
@@ -318,11 +326,11 @@ export function organizerRoutes(ctx: AppContext): Router {
       if (board !== 'public' && board !== 'private') throw new UserError(400, 'bad_board', "board is 'public' or 'private'.");
       const which = board;
       const c = req.challenge!;
-      send(res, `${c.slug}-${which}-leaderboard.${type}`, type, await org.exportBoard(ctx.db, c, which), org.BOARD_COLUMNS, { challenge: c.slug, board: which, exportedAt: new Date().toISOString() });
+      send(res, `${c.slug}-${which}-leaderboard.${type}`, type, await exportBoard(ctx.db, c, which), BOARD_COLUMNS, { challenge: c.slug, board: which, exportedAt: new Date().toISOString() });
     });
     r.get(`/organize/:slug/export/submissions.${type}`, organizes, async (req, res) => {
       const c = req.challenge!;
-      send(res, `${c.slug}-submissions.${type}`, type, await org.exportSubmissions(ctx.db, c), org.SUBMISSION_COLUMNS, { challenge: c.slug, exportedAt: new Date().toISOString() });
+      send(res, `${c.slug}-submissions.${type}`, type, await exportSubmissions(ctx.db, c), SUBMISSION_COLUMNS, { challenge: c.slug, exportedAt: new Date().toISOString() });
     });
   }
 

@@ -19,7 +19,7 @@ import { inlineValidator } from './validation.js';
 import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
 import { subsetFigures } from './figures.js';
 import { teamIdOf } from '../teams/repo.js';
-import { canOrganize } from '../organizers/access.js';
+import { canOrganize } from '../challenges/organizers.js';
 import * as repo from './repo.js';
 import { board } from '../leaderboards/service.js';
 import { bumpBoardVersion } from '../leaderboards/cache.js';

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
-import { challengeFromParams, publicChallenge } from '../challenges/routes.js';
+import { challengeFromParams, publicChallenge } from '../challenges/visibility.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import { formText, idField, parseBody } from '../web/validate.js';

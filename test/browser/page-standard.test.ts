@@ -22,7 +22,7 @@ import { ensureAdmin, signUp, startSession } from '../../src/accounts/service.js
 import { findChallengeBySlug } from '../../src/challenges/repo.js';
 import { accept } from '../../src/submissions/service.js';
 import { addOrganizer } from '../../src/organizers/access.js';
-import { closeNow } from '../../src/organizers/service.js';
+import { closeNow } from '../../src/organizers/publishing.js';
 import { createInvite, createTeam } from '../../src/teams/service.js';
 import { addComment, addTag, flagAnomaly } from '../../src/crowd/talk.js';
 import { createWorkflow } from '../../src/crowd/setup.js';
