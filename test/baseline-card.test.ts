@@ -11,6 +11,7 @@ import { baselineDir, trainBaseline, RECORD_FILE, type BaselineRecord } from '..
 import { architecture } from '../src/baseline/model-card.js';
 import { buildModel } from '../src/baseline/model.js';
 import { loadTf } from '../src/baseline/backend.js';
+import { withLocalFolder } from '../src/challenges/service.js';
 
 /** Scores with digits nothing else on the page has. */
 const PUBLIC = 0.66284;
@@ -192,7 +193,7 @@ describe('the public baseline model card', function () {
 
   it("records the challenge's own metric over the out-of-fold predictions when training (accuracy)", async () => {
     const acc = { ...c, metric: 'accuracy' } as Challenge;
-    const r = await trainBaseline(acc, { dataDir: ctx.config.dataDir, datasetsDir: ctx.config.datasetsDir, outDir: path.join(ctx.config.dataDir, 'acc-check'), subsample: 1500, maxEpochs: 2, folds: 2 });
+    const r = await trainBaseline(await withLocalFolder(ctx.storage, acc), { dataDir: ctx.storage.localRoot, datasetsDir: ctx.config.datasetsDir, outDir: path.join(ctx.config.dataDir, 'acc-check'), subsample: 1500, maxEpochs: 2, folds: 2 });
     assert.equal(r.validation.metric, 'macro_f1');
     assert.equal(r.validation.challengeMetric?.metric, 'accuracy');
     // Accuracy = correct / rows = Σ recall × support / Σ support over the same out-of-fold predictions.

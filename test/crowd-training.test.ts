@@ -258,7 +258,7 @@ describe('crowd training: a simulated crowd under the default gate', function ()
   after(async () => ctx?.close());
 
   it('still reaches live subjects and a consensus on them; spammers are not promoted', async () => {
-    const s = await simulateCrowdVotes(ctx.handle, SLUG, { volunteers: 30, votes: 800, profile: 'mixed', seed: 7, days: 3, consensus: false }, loadCrowdConfig({}));
+    const s = await simulateCrowdVotes(ctx.handle, ctx.storage, SLUG, { volunteers: 30, votes: 800, profile: 'mixed', seed: 7, days: 3, consensus: false }, loadCrowdConfig({}));
     await runConsensus(ctx.handle, ctx.workflowId);
     const profiles = new Map((await simulatedUsers(ctx.handle.db, SLUG)).map((u) => [`u:${u.id}`, u.simulated]));
     const promoted = (await ctx.handle.db.selectFrom('crowd_promotions').select('voter').where('workflow_id', '=', ctx.workflowId).execute()).map((p) => profiles.get(p.voter));

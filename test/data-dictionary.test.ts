@@ -8,6 +8,7 @@ import { createTestContext, datasetFile, type TestContext } from './helpers.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { dataDictionary, dictionaryView, summarizeCsvFile, type ColumnSummary, type FileSummary } from '../src/challenges/data-dictionary.js';
 import { readCsvRecords } from '../src/crowd/setup.js';
+import { fileKeyIn } from '../src/storage/index.js';
 
 const column = (s: FileSummary, name: string): ColumnSummary => {
   const c = s.columns.find((x) => x.name === name);
@@ -109,9 +110,9 @@ describe('data dictionary', function () {
     it('lists the training, test and sample files, never the solution', async () => {
       for (const slug of ['higgsml', 'xray-sources']) {
         const c = (await findChallengeBySlug(ctx.handle.db, slug))!;
-        const files = await dataDictionary(c);
+        const files = await dataDictionary(ctx.storage, c);
         assert.deepEqual(files.map((f) => [f.name, f.role]), [['train.csv.gz', 'train'], ['test.csv.gz', 'test'], ['sample_submission.csv.gz', 'sample_submission']]);
-        for (const f of files) assert.equal(f.sizeBytes, fs.statSync(path.join(c.folder, f.name)).size);
+        for (const f of files) assert.equal(f.sizeBytes, (await ctx.storage.stat(fileKeyIn(c.folder_key, f.name)))!.size);
         assert.ok(!files.some((f) => f.name === c.solution_file));
         assert.ok(!files.some((f) => f.summary!.columns.some((col) => col.name === 'Usage')), 'no Usage column anywhere');
       }
@@ -139,17 +140,17 @@ describe('data dictionary', function () {
         const file = path.join(dir, 'train.csv');
         fs.writeFileSync(file, 'id,x,kind\n1,0.5,a\n2,-999,b\n3,,a\n');
         const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder: dir, train_file: 'train.csv', test_file: 'train.csv', sample_file: null };
-        const [first] = await dataDictionary(c);
+        const [first] = await dataDictionary(ctx.storage, c);
         assert.equal(first.summary!.rows, 3);
         assert.deepEqual([column(first.summary!, 'x').missing, column(first.summary!, 'x').min], [2, 0.5]);
         const sidecar = path.join(dir, '.train.csv.summary.json');
         assert.ok(fs.existsSync(sidecar), 'the summary is kept beside the file');
         // A second view gets the very same answer without reading the file.
-        const [again] = await dataDictionary(c);
+        const [again] = await dataDictionary(ctx.storage, c);
         assert.equal(again.summary, first.summary);
         // A changed file is a new version: read again.
         fs.appendFileSync(file, '4,7,c\n');
-        const [changed] = await dataDictionary(c);
+        const [changed] = await dataDictionary(ctx.storage, c);
         assert.equal(changed.summary!.rows, 4);
         assert.equal(column(changed.summary!, 'x').max, 7);
         assert.equal(JSON.parse(fs.readFileSync(sidecar, 'utf8')).summary.rows, 4);
@@ -165,12 +166,12 @@ describe('data dictionary', function () {
         fs.writeFileSync(path.join(dir, 'big.csv.gz'), zlib.gzipSync(`id,x,kind\n${rows}\n`));
         const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder: dir, train_file: 'big.csv.gz', test_file: 'big.csv.gz', sample_file: null };
         const started = Date.now();
-        const [pending] = await dataDictionary(c, 0);
+        const [pending] = await dataDictionary(ctx.storage, c, 0);
         assert.ok(Date.now() - started < 1000);
         assert.equal(pending.summary, null);
         assert.equal(pending.problem, null);
         assert.equal(dictionaryView([pending])[0].pending, true);
-        const [ready] = await dataDictionary(c);
+        const [ready] = await dataDictionary(ctx.storage, c);
         assert.equal(ready.summary!.rows, 200_000);
         assert.deepEqual(column(ready.summary!, 'kind').values, ['a', 'b']);
       } finally {
@@ -183,7 +184,7 @@ describe('data dictionary', function () {
       try {
         fs.writeFileSync(path.join(dir, 'broken.csv.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
         const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder: dir, train_file: 'broken.csv.gz', test_file: 'broken.csv.gz', sample_file: null };
-        const [broken] = await dataDictionary(c);
+        const [broken] = await dataDictionary(ctx.storage, c);
         assert.equal(broken.summary, null);
         assert.ok(broken.problem);
         assert.ok(!broken.problem.includes(dir), broken.problem);

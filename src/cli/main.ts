@@ -9,6 +9,7 @@ import { JobRunner } from '../jobs/runner.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { logger } from '../log.js';
 import { commandModules } from './commands.js';
+import { openStorage } from '../storage/index.js';
 
 const program = new Command();
 program.name('sift').description('Sift: challenges where machine learning and volunteers classify the same objects');
@@ -19,7 +20,9 @@ program
   .action(async () => {
     const config = loadConfig();
     const handle = await openConfiguredDb(config);
-    await seedDemo(handle, config, (m) => console.log(m));
+    const storage = openStorage(config.STORAGE_URL, config.dataDir);
+    await seedDemo(handle, storage, config, (m) => console.log(m));
+    storage.close();
     await handle.destroy();
   });
 
@@ -29,10 +32,11 @@ program
   .action(async (folder: string) => {
     const config = loadConfig();
     const handle = await openConfiguredDb(config);
+    const storage = openStorage(config.STORAGE_URL, config.dataDir);
     const bar = new cliProgress.SingleBar({ format: 'copying files [{bar}] {percentage}% | {value}/{total} MB' }, cliProgress.Presets.shades_classic);
     let started = false;
     try {
-      const c = await importChallengeFolder(handle, config.dataDir, folder, (copied, total) => {
+      const c = await importChallengeFolder(handle, storage, folder, (copied, total) => {
         if (!started) bar.start(Math.max(1, Math.round(total / 1e6)), 0);
         started = true;
         bar.update(Math.round(copied / 1e6));
@@ -44,21 +48,24 @@ program
       console.error(err instanceof Error ? err.message : String(err));
       process.exitCode = 2;
     } finally {
+      storage.close();
       await handle.destroy();
     }
   });
 
 program
   .command('worker')
-  .description('score queued submissions; run any number of these against the same DATABASE_URL and DATA_DIR')
+  .description('score queued submissions; run any number of these against the same DATABASE_URL and STORAGE_URL, each with its own DATA_DIR')
   .action(async () => {
     const config = loadConfig();
     const handle = await openConfiguredDb(config);
-    const runner = new JobRunner(handle, jobHandlers(handle, config.dataDir), { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
+    const storage = openStorage(config.STORAGE_URL, config.dataDir);
+    const runner = new JobRunner(handle, jobHandlers(handle, storage), { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
     runner.start();
     logger.info(`worker ${runner.owner} polling ${handle.dialect} for jobs`);
     const stop = async () => {
       await runner.stop();
+      storage.close();
       await handle.destroy();
       process.exit(0);
     };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertKey, assertPrefix, StorageNotFoundError, type ObjectStorage, type StoredObject } from './storage.js';
+import { assertKey, assertPrefix, isLocalOnly, StorageNotFoundError, type ObjectStorage, type StoredObject } from './storage.js';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
 
@@ -12,6 +12,10 @@ export class LocalStorage implements ObjectStorage {
   readonly kind = 'local';
 
   constructor(readonly root: string) {}
+
+  get localRoot(): string {
+    return this.root;
+  }
 
   pathOf(key: string): string {
     return path.join(this.root, ...assertKey(key).split('/'));
@@ -54,6 +58,10 @@ export class LocalStorage implements ObjectStorage {
 
   async localDir(prefix: string): Promise<string> {
     return this.pathOf(prefix);
+  }
+
+  async publishLocalDir(prefix: string): Promise<void> {
+    assertKey(prefix);
   }
 
   close(): void {}
@@ -106,7 +114,7 @@ export class LocalStorage implements ObjectStorage {
         const key = relative ? `${relative}/${e.name}` : e.name;
         if (e.isDirectory()) {
           if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
-        } else if (e.isFile() && key.startsWith(prefix) && !e.name.endsWith('.part')) {
+        } else if (e.isFile() && key.startsWith(prefix) && !isLocalOnly(e.name)) {
           found.push({ key, size: (await fs.promises.stat(path.join(this.root, ...key.split('/')))).size });
         }
       }

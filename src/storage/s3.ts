@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { assertKey, assertPrefix, StorageNotFoundError, type ObjectStorage, type StoredObject } from './storage.js';
+import { assertKey, assertPrefix, isLocalOnly, StorageNotFoundError, type ObjectStorage, type StoredObject } from './storage.js';
 
 const isMissing = (err: unknown) => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -20,7 +20,7 @@ interface TaggedObject extends StoredObject {
 /**
  * Objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2), under an optional key prefix so one
  * bucket can hold several Sift installations. S3 writes are already all-or-nothing. Readers that
- * need files get copies in `cacheDir`, which belongs to this process's machine (under its DATA_DIR).
+ * need files get copies in `localRoot`, which belongs to this process's machine (under its DATA_DIR).
  */
 export class S3Storage implements ObjectStorage {
   readonly kind = 's3';
@@ -34,7 +34,7 @@ export class S3Storage implements ObjectStorage {
     readonly bucket: string,
     readonly keyPrefix: string,
     clientConfig: S3ClientConfig,
-    readonly cacheDir: string,
+    readonly localRoot: string,
   ) {
     this.client = new S3Client(clientConfig);
   }
@@ -114,7 +114,7 @@ export class S3Storage implements ObjectStorage {
     const sweep = async (folder: string): Promise<void> => {
       for (const e of await fs.promises.readdir(folder, { withFileTypes: true })) {
         const file = path.join(folder, e.name);
-        if (e.name.startsWith('.')) continue;
+        if (isLocalOnly(e.name)) continue;
         if (e.isDirectory()) await sweep(file);
         else if (!wanted.has(file)) await fs.promises.rm(file, { force: true });
       }
@@ -123,8 +123,34 @@ export class S3Storage implements ObjectStorage {
     return dir;
   }
 
+  async publishLocalDir(prefix: string): Promise<void> {
+    const dir = this.cachePathOf(prefix);
+    const files: string[] = [];
+    const walk = async (relative: string): Promise<void> => {
+      const entries = await fs.promises.readdir(path.join(dir, relative), { withFileTypes: true }).catch((err) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      });
+      for (const e of entries) {
+        if (isLocalOnly(e.name)) continue;
+        const name = relative ? `${relative}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(name);
+        else if (e.isFile()) files.push(`${prefix}/${name}`);
+      }
+    };
+    await walk('');
+    for (const key of files) {
+      await this.put(key, fs.createReadStream(this.cachePathOf(key)));
+      // The local file is the stored object: localDir need not fetch it again.
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      this.copies.set(key, head.ETag ?? '');
+    }
+    const kept = new Set(files);
+    for (const o of await this.listTagged(`${prefix}/`)) if (!kept.has(o.key)) await this.remove(o.key);
+  }
+
   private cachePathOf(key: string): string {
-    return path.join(this.cacheDir, ...assertKey(key).split('/'));
+    return path.join(this.localRoot, ...assertKey(key).split('/'));
   }
 
   private fetchCopy(key: string, etag: string): Promise<string> {
@@ -135,7 +161,7 @@ export class S3Storage implements ObjectStorage {
     if (running) return running;
     const download = (async () => {
       await fs.promises.mkdir(path.dirname(file), { recursive: true });
-      // A dotfile beside the copy, renamed over it: readers see a whole copy, and localDir's sweep leaves it alone.
+      // Written beside the copy and renamed over it: readers see a whole copy, and localDir's sweep leaves it alone.
       const partial = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.part`);
       try {
         await pipeline(await this.get(key), fs.createWriteStream(partial));

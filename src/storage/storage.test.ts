@@ -81,14 +81,14 @@ function contract(name: string, open: () => Promise<{ storage: ObjectStorage; cl
       assert.equal(fs.readFileSync(path.join(dir, 'train.csv'), 'utf8'), 'version 2');
       assert.equal(fs.readFileSync(path.join(dir, 'sub', 'guide.md'), 'utf8'), '# guide');
       // A reader's derived cache beside the files stays; an object removed from storage leaves the folder.
-      fs.writeFileSync(path.join(dir, '.derived-cache'), 'x');
+      fs.writeFileSync(path.join(dir, 'train.csv.sift-cache'), 'x');
       await storage.remove('challenges/local/sub/guide.md');
       await storage.put('challenges/local/test.csv', Buffer.from('t'));
       const again = await storage.localDir('challenges/local');
       assert.equal(again, dir);
       assert.equal(fs.existsSync(path.join(dir, 'sub', 'guide.md')), false);
       assert.equal(fs.readFileSync(path.join(dir, 'test.csv'), 'utf8'), 't');
-      assert.equal(fs.readFileSync(path.join(dir, '.derived-cache'), 'utf8'), 'x');
+      assert.equal(fs.readFileSync(path.join(dir, 'train.csv.sift-cache'), 'utf8'), 'x');
     });
 
     it('refuses keys that could leave the storage root or mean different things on disk and in a bucket', async () => {

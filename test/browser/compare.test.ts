@@ -43,15 +43,15 @@ describe('browser: the organizer reads the crowd-versus-ML comparison', function
     fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
     ctx = await crowdContext({ maxLive: 80, goldPerClass: 8, knownPerClass: 8, retirement: 'fixed', retireCount: 7 });
-    await simulateCrowdVotes(ctx.handle, SLUG, { volunteers: 30, votes: 900, profile: 'mixed', seed: 7, days: 3, consensus: true }, loadCrowdConfig());
+    await simulateCrowdVotes(ctx.handle, ctx.storage, SLUG, { volunteers: 30, votes: 900, profile: 'mixed', seed: 7, days: 3, consensus: true }, loadCrowdConfig());
 
     const challenge = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
-    const sol = await loadChallengeSolution(challenge);
+    const sol = await loadChallengeSolution(ctx.storage, challenge);
     // Every tenth test row wrong: the baseline says AGN, the participant's entry Star.
     const file = (wrongAs: string) => Buffer.from(`name,Class\n${sol.ids.map((id, i) => `${id},${i % 10 === 3 ? wrongAs : sol.classes[sol.label[i]]}`).join('\n')}\n`);
     const tmpPath = path.join(os.tmpdir(), `sift-browser-compare-${process.pid}.csv`);
     fs.writeFileSync(tmpPath, file('AGN'));
-    const b = await accept(ctx.handle, ctx.config.dataDir, challenge, (await ensureBaselineUser(ctx.handle.db)).id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline stand-in', { isBaseline: true });
+    const b = await accept(ctx.handle, ctx.storage, challenge, (await ensureBaselineUser(ctx.handle.db)).id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline stand-in', { isBaseline: true });
     assert.equal((await waitForTerminal(ctx.handle, b.id)).status, 'scored');
     const known = await ctx.handle.db.selectFrom('crowd_subjects').select(['external_id', 'gold_class']).where('workflow_id', '=', ctx.workflowId).where('is_gold', '=', 0).where('gold_class', 'is not', null).execute();
     const classes = ['AGN', 'Star', 'XRB', 'CV', 'Other'];
