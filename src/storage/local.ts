@@ -57,7 +57,9 @@ export class LocalStorage implements ObjectStorage {
   }
 
   async localDir(prefix: string): Promise<string> {
-    return this.pathOf(prefix);
+    const dir = this.pathOf(prefix);
+    await fs.promises.mkdir(dir, { recursive: true });
+    return dir;
   }
 
   async publishLocalDir(prefix: string): Promise<void> {
