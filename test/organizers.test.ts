@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import request from 'supertest';
-import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext, storedBytes } from './helpers.js';
+import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
 import { createXrayDraft, JSON_, rowsOf, xraySettings, type Agent } from './organizer-helpers.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { fileKeyIn } from '../src/storage/index.js';

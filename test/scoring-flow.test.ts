@@ -159,7 +159,7 @@ describe('scoring reuses the arrays aligned at upload', function () {
     const sample = fs.readFileSync(datasetFile('xmm-sources', 'sample_submission.csv.gz'));
     const id = (await agent.post(`/challenges/xmm-sources/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', sample, 's.csv.gz').expect(202)).body.submission.id as number;
     const row = await ctx.handle.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return { id, aligned: `${ctx.config.dataDir}/${row.file_path}.aligned` };
+    return { id, aligned: `${ctx.storage.localRoot}/${row.file_path}.aligned` };
   }
 
   it('scores from the kept arrays, then removes them; without them it parses the stored file to the same score', async () => {

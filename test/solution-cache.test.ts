@@ -65,7 +65,7 @@ describe('solution cache', function () {
       const c = await challenge(slug);
       const file = solutionCacheFile(await solutionFile(c));
       assert.ok(fs.existsSync(file), `${slug}: no cache at ${file}`);
-      assert.equal(path.dirname(file), path.join(ctx.config.dataDir, 'challenges', slug));
+      assert.equal(path.dirname(file), path.join(ctx.storage.localRoot, 'challenges', slug));
       assert.match(path.basename(file), /^\./);
     }
     // Loading a folder in place (the repository's datasets/) writes nothing there.

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileKeyIn, type ObjectStorage } from '../storage/index.js';
 import type { Challenge } from './repo.js';

@@ -1,5 +1,4 @@
 /** Expert subject sets: hard live subjects, chosen by organizers or suggested from the baseline's doubt. */
-import path from 'node:path';
 import type { Db } from '../db/index.js';
 import { findChallengeById } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';

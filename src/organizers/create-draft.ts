@@ -1,6 +1,5 @@
 /** Creating a draft challenge from uploaded files. */
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';

@@ -58,10 +58,12 @@ export interface ObjectStorage {
 }
 
 /**
- * Files that belong to one machine, never stored: a reader's derived cache beside an object
- * (`….sift-cache`: the solution's binary cache) and a write in progress (`….part`).
+ * Files that belong to one machine, never stored: a reader's derived cache beside an object (the
+ * solution's binary cache `.….sift-cache`, a data file's summary `.….summary.json`, a submission's
+ * aligned arrays `….aligned`) and a write in progress (`….part`).
  */
-export const isLocalOnly = (name: string): boolean => name.endsWith('.sift-cache') || name.endsWith('.part');
+export const isLocalOnly = (name: string): boolean =>
+  name.endsWith('.sift-cache') || name.endsWith('.part') || name.endsWith('.aligned') || (name.startsWith('.') && name.endsWith('.summary.json'));
 
 export class StorageNotFoundError extends Error {
   constructor(readonly key: string) {

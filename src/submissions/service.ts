@@ -239,7 +239,11 @@ export async function submit(
     const sha256 = outcome.sha256!;
     const fileKey = submissionFileKey(c.id, sha256, outcome.gzipped);
     await storage.putFile(fileKey, upload.tmpPath);
-    await writeAligned(alignedPathOf(localFileOf(storage, fileKey)), solutionSha256, outcome.prediction).catch(() => undefined);
+    const aligned = alignedPathOf(localFileOf(storage, fileKey));
+    await fs.promises
+      .mkdir(path.dirname(aligned), { recursive: true })
+      .then(() => writeAligned(aligned, solutionSha256, outcome.prediction))
+      .catch(() => undefined);
 
     try {
       const row = await handle.db.transaction().execute(async (tx) => {

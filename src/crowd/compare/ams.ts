@@ -22,7 +22,6 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { DbHandle } from '../../db/index.js';
 import { AMS_DEFAULTS } from '../../../scorers/ams.js';
