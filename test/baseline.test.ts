@@ -37,7 +37,7 @@ describe('TensorFlow.js baseline', function () {
     assert.ok(record.chosenFraction! > 0 && record.chosenFraction! < 1);
     assert.ok(record.features.includes('missing(DER_mass_MMC)'), 'missing-value indicator from baseline.yaml');
     assert.ok(!record.features.includes('PRI_tau_phi'), 'excluded column');
-    assert.ok(fs.existsSync(path.join(ctx.config.dataDir, 'baselines', 'higgsml', 'model-0', 'model.json')));
+    assert.ok(fs.existsSync(path.join(ctx.storage.localRoot, 'baselines', 'higgsml', 'model-0', 'model.json')));
     const done = await ctx.handle.db.selectFrom('baseline_runs').selectAll().where('id', '=', run.id).executeTakeFirstOrThrow();
     assert.equal(done.status, 'done');
     assert.equal(done.backend, record.backend);
@@ -64,7 +64,7 @@ describe('TensorFlow.js baseline', function () {
     const { tf, backend } = await loadTf();
     assert.equal(backend, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    const rec = JSON.parse(fs.readFileSync(path.join(ctx.config.dataDir, 'baselines', 'higgsml', 'baseline.json'), 'utf8'));
+    const rec = JSON.parse(fs.readFileSync(path.join(ctx.storage.localRoot, 'baselines', 'higgsml', 'baseline.json'), 'utf8'));
     assert.equal(rec.backend, 'wasm');
   });
 

@@ -13,6 +13,7 @@ import { writeOutOfFold } from '../src/baseline/oof.js';
 import { accept } from '../src/submissions/service.js';
 import { createApiToken } from '../src/accounts/tokens.js';
 import { BEST_NOT_APPLICABLE, NO_OOF } from '../src/crowd/compare/page.js';
+import { baselineFolderKey } from '../src/storage/index.js';
 
 /**
  * The CLAXSON panels on a tiny crowd: 4 test rows and one known source per class. Volunteer A is
@@ -135,8 +136,9 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
     const b = await accept(ctx.handle, ctx.storage, challenge, base.id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline stand-in', { isBaseline: true });
     assert.equal((await waitForTerminal(ctx.handle, b.id)).status, 'scored');
     const oofLabel = (s: { id: number }) => (s.id === known[1].id ? wrong(truth.get(s.id)!) : truth.get(s.id)!);
-    fs.mkdirSync(baselineDir(ctx.config.dataDir, SLUG), { recursive: true });
-    writeOutOfFold(baselineDir(ctx.config.dataDir, SLUG), known.map((s) => s.external_id), known.map(oofLabel));
+    fs.mkdirSync(baselineDir(ctx.storage.localRoot, SLUG), { recursive: true });
+    writeOutOfFold(baselineDir(ctx.storage.localRoot, SLUG), known.map((s) => s.external_id), known.map(oofLabel));
+    await ctx.storage.publishLocalDir(baselineFolderKey(SLUG));
     // The best entry is right on every row.
     const { agent, csrf } = await signedInAgent(ctx.app, 'ml@example.org');
     const res = await agent.post(`/challenges/${SLUG}/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', await predictions({}), 'p.csv').expect(202);

@@ -294,7 +294,7 @@ describe('crowd: consensus vs ML on the comparison page', function () {
 
   it('leaves out an entry whose stored file is gone, and says so', async () => {
     const row = await ctx.handle.db.selectFrom('submissions').select('file_path').where('id', '=', sub.baseline).executeTakeFirstOrThrow();
-    fs.rmSync(path.join(ctx.config.dataDir, row.file_path));
+    await ctx.storage.remove(row.file_path);
     const r = await compare();
     assert.equal(r.ml.baseline, null);
     assert.ok(r.notes.some((n: string) => n.startsWith(`The baseline #${sub.baseline} is left out: its stored file cannot be read`)), r.notes.join(' | '));

@@ -18,7 +18,7 @@ import { board } from '../src/leaderboards/service.js';
 import { pickMlEntries } from '../src/crowd/compare.js';
 import { repoRoot } from '../src/app.js';
 import { withLocalFolder } from '../src/challenges/service.js';
-import { fileKeyIn } from '../src/storage/index.js';
+import { baselineFolderKey, fileKeyIn } from '../src/storage/index.js';
 
 /** Tiny training: two models, two epochs, few bootstrap resamples. */
 const quick = { folds: 2, maxEpochs: 2, resamples: 200 };
@@ -123,7 +123,8 @@ describe('baseline retrained with crowd labels (retrain --with-crowd)', function
 
   it('submits "Baseline + crowd" as a second unranked baseline row; the comparison and the baseline links keep the plain one', async () => {
     const c = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
-    fs.cpSync(path.join(repoRoot, 'seeds', 'baselines', 'xmm-sources'), baselineDir(ctx.config.dataDir, 'xmm-sources'), { recursive: true });
+    fs.cpSync(path.join(repoRoot, 'seeds', 'baselines', 'xmm-sources'), baselineDir(ctx.storage.localRoot, 'xmm-sources'), { recursive: true });
+    await ctx.storage.publishLocalDir(baselineFolderKey('xmm-sources'));
     const plain = (await submitBaseline(ctx.handle, ctx.storage, c)).submission;
     const result = await retrainWithCrowd(ctx.handle, c, { storage: ctx.storage, datasetsDir: ctx.config.datasetsDir, threshold: THRESHOLD, seed: 9, submit: true, ...quick });
     const crowdSub = result.submission!;

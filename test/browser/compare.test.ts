@@ -24,6 +24,7 @@ import { writeOutOfFold } from '../../src/baseline/oof.js';
 import { accept } from '../../src/submissions/service.js';
 import { loadCrowdConfig } from '../../src/crowd/config.js';
 import { simulateCrowdVotes } from '../../src/crowd/simulate/service.js';
+import { baselineFolderKey } from '../../src/storage/index.js';
 
 const SHOTS = '/tmp/compare-shots';
 const SLUG = 'xmm-sources';
@@ -55,8 +56,9 @@ describe('browser: the organizer reads the crowd-versus-ML comparison', function
     assert.equal((await waitForTerminal(ctx.handle, b.id)).status, 'scored');
     const known = await ctx.handle.db.selectFrom('crowd_subjects').select(['external_id', 'gold_class']).where('workflow_id', '=', ctx.workflowId).where('is_gold', '=', 0).where('gold_class', 'is not', null).execute();
     const classes = ['AGN', 'Star', 'XRB', 'CV', 'Other'];
-    fs.mkdirSync(baselineDir(ctx.config.dataDir, SLUG), { recursive: true });
-    writeOutOfFold(baselineDir(ctx.config.dataDir, SLUG), known.map((k) => k.external_id), known.map((k, i) => (i % 4 === 0 ? 'AGN' : classes[k.gold_class!])));
+    fs.mkdirSync(baselineDir(ctx.storage.localRoot, SLUG), { recursive: true });
+    writeOutOfFold(baselineDir(ctx.storage.localRoot, SLUG), known.map((k) => k.external_id), known.map((k, i) => (i % 4 === 0 ? 'AGN' : classes[k.gold_class!])));
+    await ctx.storage.publishLocalDir(baselineFolderKey(SLUG));
     const { agent, csrf } = await signedInAgent(ctx.app, 'ml@example.org');
     const res = await agent.post(`/challenges/${SLUG}/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', file('Star'), 'p.csv').expect(202);
     assert.equal((await waitForTerminal(ctx.handle, res.body.submission.id)).status, 'scored');
