@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { openConfiguredDb } from '../src/db/open.js';
 import { importChallengeFolder } from '../src/challenges/service.js';
 import { score } from '../src/submissions/service.js';

@@ -27,7 +27,7 @@ import { accept } from '../src/submissions/service.js';
 import { buildComparison } from '../src/crowd/compare/page.js';
 import { amsView } from '../src/crowd/compare/ams.js';
 import { seededRandom } from '../src/seeded-random.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 
 const LIVE = Number(process.env.BENCH_AMS_LIVE ?? 3000);
 const VOTES = Number(process.env.BENCH_AMS_VOTES ?? LIVE * 4);

@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createTestContext } from '../test/helpers.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { findChallengeBySlug, type Challenge } from '../src/challenges/repo.js';
 import { loadChallengeSolution } from '../src/challenges/service.js';
 import { createWorkflowForSlug, type WorkflowOptions } from '../src/crowd/setup.js';

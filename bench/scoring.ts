@@ -27,7 +27,7 @@ import net from 'node:net';
 import { promisify } from 'node:util';
 import { getMetric } from '../scorers/registry.js';
 import { USAGE, type Solution } from '../scorers/types.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { importChallengeFolder, solutionSpec } from '../src/challenges/service.js';
 import { getSolution, solutionLoads } from '../src/challenges/solution.js';
 import { parseSubmission } from '../src/submissions/parse.js';

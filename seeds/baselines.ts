@@ -5,7 +5,7 @@ import type { DbHandle } from '../src/db/index.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { baselineDir, RECORD_FILE } from '../src/baseline/train.js';
 import { latestBaselineSubmission, submitBaseline } from '../src/baseline/service.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { OOF_FILE } from '../src/baseline/oof.js';
 
 /** Trained baseline models shipped with the demo (made by `sift baseline train <slug>` on the training files only). */

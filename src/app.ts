@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
@@ -7,6 +6,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { Config } from './config.js';
 import type { DbHandle } from './db/index.js';
 import { domainRoutes } from './app-routes.js';
+import { repoRoot } from './paths.js';
 import { UserError, requestError, setRetryAfter } from './web/errors.js';
 import { viewEngine } from './web/handlebars.js';
 import { csrf, loadUser, wantsJson } from './web/middleware.js';
@@ -25,8 +25,6 @@ export interface AppContext {
   /** Upload validation threads, limits and uploads in flight (src/submissions/upload-runtime.ts). */
   uploads: UploadRuntime;
 }
-
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function buildApp(ctx: AppContext): express.Express {
   const app = express();

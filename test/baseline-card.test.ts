@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { createTestContext, signedInAgent, type TestContext } from './helpers.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { findChallengeBySlug, type Challenge } from '../src/challenges/repo.js';
 import { addOrganizer } from '../src/organizers/access.js';
 import { ensureBaselineUser, type RunProgress } from '../src/baseline/service.js';

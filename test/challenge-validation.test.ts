@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import request from 'supertest';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { importChallengeFolder } from '../src/challenges/service.js';
 import { addOrganizer } from '../src/organizers/access.js';

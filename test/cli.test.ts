@@ -6,9 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { signUp } from '../src/accounts/service.js';
 import { createApiToken } from '../src/accounts/tokens.js';
 import { inviteToken } from '../src/cli/client/team.js';
+import { repoRoot } from '../src/paths.js';
 import { createTestContext, datasetFile, runCli, type CliRun, type TestContext } from './helpers.js';
 
 describe('sift CLI against a live server', function () {
@@ -299,5 +302,33 @@ describe('sift CLI against a live server', function () {
       assert.equal((await teamOf('bob@example.org'))?.name, 'Ridge Runners');
       assert.deepEqual((await ctx.handle.db.selectFrom('teams').select('name').execute()).map((t) => t.name), ['Ridge Runners']);
     });
+  });
+});
+
+describe('sift loads the server side only for the commands that need it', function () {
+  this.timeout(60_000);
+  const main = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  // A module hook that names every server-side package the CLI resolves, one per line on stderr.
+  const hook = `data:text/javascript,${encodeURIComponent(`
+    import { register } from 'node:module';
+    register('data:text/javascript,' + encodeURIComponent(\`
+      export async function resolve(specifier, context, next) {
+        const r = await next(specifier, context);
+        const m = /node_modules\\\\/(kysely|pg|better-sqlite3|express|@tensorflow)\\\\//.exec(r.url);
+        if (m) process.stderr.write('server-side: ' + m[1] + '\\\\n');
+        return r;
+      }\`));`)}`;
+  const sift = async (args: string[]) => promisify(execFile)(process.execPath, ['--import', hook, main, ...args], { env: { PATH: process.env.PATH, HOME: os.tmpdir() } });
+
+  it('lists every command in --help without loading Kysely, the database drivers, Express or TensorFlow.js', async () => {
+    const { stdout, stderr } = await sift(['--help']);
+    for (const command of ['seed', 'import-challenge', 'worker', 'login', 'submit', 'team', 'baseline', 'crowd', 'download']) assert.match(stdout, new RegExp(`^  ${command}\\b`, 'm'));
+    assert.doesNotMatch(stderr, /server-side/);
+  });
+
+  it('loads a server-side group when it is invoked, with its subcommands', async () => {
+    const { stdout, stderr } = await sift(['help', 'baseline']);
+    assert.match(stdout, /^ {2}train \[options\] <challenge>/m);
+    assert.match(stderr, /server-side: kysely/, 'the hook sees what a server-side command loads');
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { createTestContext, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
 import { NO_TRAINING_GATE, organizerAgent, runConsensusJob, serve, setPromotion, vote, type Agent } from './crowd-helpers.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { importChallengeFolder, loadChallengeSolution } from '../src/challenges/service.js';
 import { findChallengeBySlug, type Challenge } from '../src/challenges/repo.js';
 import { createWorkflowForSlug } from '../src/crowd/setup.js';

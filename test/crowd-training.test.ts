@@ -5,7 +5,7 @@ import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { csrfFrom, signedInAgent } from './helpers.js';
 import { crowdContext, goldClass, organizerAgent, serve, setChances, vote, type Agent } from './crowd-helpers.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { plainNumber } from '../src/crowd/display/clues.js';
 import { loadCrowdConfig } from '../src/crowd/config.js';
 import { deleteSimulatedCrowd, simulateCrowdVotes } from '../src/crowd/simulate/service.js';
@@ -24,7 +24,8 @@ async function withChallengeYaml(ctx: Ctx, edit: (doc: Record<string, unknown>) 
   const doc = parseYaml(fs.readFileSync(path.join(repoRoot, 'datasets', SLUG, 'challenge.yaml'), 'utf8')) as Record<string, unknown>;
   edit(doc);
   const { stringify } = await import('yaml');
-  fs.writeFileSync(path.join(c.folder, 'challenge.yaml'), stringify(doc));
+  // The row holds the storage key of the folder (challenges/<slug>): the file goes to storage.
+  await ctx.storage.put(`${c.folder}/challenge.yaml`, Buffer.from(stringify(doc)));
   await clearCrowdDisplay(ctx.handle.db, c.id);
 }
 

@@ -7,7 +7,8 @@ import pg from 'pg';
 import request from 'supertest';
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../src/config.js';
-import { buildApp, repoRoot } from '../src/app.js';
+import { buildApp } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { openConfiguredDb } from '../src/db/open.js';
 import type { DbHandle } from '../src/db/index.js';
 import { startWorkerThreads, type WorkerPool } from '../src/jobs/workers.js';
@@ -139,12 +140,13 @@ export async function signedInAgent(app: Express, email: string, name = email.sp
   return { agent, csrf: csrfFrom(page.text) };
 }
 
-export async function waitForTerminal(handle: DbHandle, submissionId: number, timeoutMs = 20_000) {
+/** Reads a row until `reached` holds; after timeoutMs, fails saying which status it stayed in. */
+export async function waitForRow<T extends { status: string }>(what: string, read: () => Promise<T>, reached: (row: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const row = await handle.db.selectFrom('submissions').selectAll().where('id', '=', submissionId).executeTakeFirstOrThrow();
-    if (row.status === 'scored' || row.status === 'failed') return row;
-    if (Date.now() - start > timeoutMs) throw new Error(`submission ${submissionId} still ${row.status} after ${timeoutMs} ms`);
+    const row = await read();
+    if (reached(row)) return row;
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: still ${row.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -153,6 +155,16 @@ export async function waitForTerminal(handle: DbHandle, submissionId: number, ti
 export async function storedBytes(storage: ObjectStorage, key: string): Promise<Buffer> {
   return Buffer.concat(await (await storage.get(key)).toArray());
 }
+
+const submissionRow = (handle: DbHandle, id: number) => () => handle.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+export const jobRow = (handle: DbHandle, id: number) => () => handle.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+export const waitForTerminal = (handle: DbHandle, submissionId: number, timeoutMs = 20_000) =>
+  waitForRow(`submission ${submissionId}`, submissionRow(handle, submissionId), (s) => s.status === 'scored' || s.status === 'failed', timeoutMs);
+
+/** A job once its runner has finished with it: done, or failed for good. */
+export const waitForJobSettled = (handle: DbHandle, jobId: number, timeoutMs = 20_000) =>
+  waitForRow(`job ${jobId}`, jobRow(handle, jobId), (j) => j.status === 'done' || j.status === 'failed', timeoutMs);
 
 export const datasetFile = (slug: string, name: string): string => path.join(repoRoot, 'datasets', slug, name);
 

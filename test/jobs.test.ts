@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
+import { createTestContext, datasetFile, jobRow, signedInAgent, waitForJobSettled, waitForRow, waitForTerminal, type TestContext } from './helpers.js';
 import { claim } from '../src/jobs/queue.js';
 import { SCORE_JOB } from '../src/submissions/service.js';
 
@@ -17,14 +17,6 @@ describe('scoring jobs survive a killed worker', function () {
     const sample = fs.readFileSync(datasetFile('higgsml', 'sample_submission.csv.gz'));
     const res = await agent.post(`/challenges/higgsml/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', sample, 's.csv.gz').expect(202);
     return res.body.submission.id;
-  }
-
-  async function jobOnceSettled(jobId: number) {
-    for (let i = 0; ; i++) {
-      const row = await ctx.handle.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
-      if (row.status !== 'running' || i >= 200) return row;
-      await new Promise((r) => setTimeout(r, 25));
-    }
   }
 
   it('takes up a job whose lease expired after its worker died mid-score', async () => {
@@ -45,8 +37,8 @@ describe('scoring jobs survive a killed worker', function () {
       const row = await waitForTerminal(ctx.handle, id);
       assert.equal(row.status, 'scored');
       assert.ok(row.public_score! > 1);
-      // The worker writes the score first and completes the job right after: wait for that second write.
-      const jobRow = await jobOnceSettled(job!.id);
+      // The worker writes the score first and completes the job right after: each wait is for the state it checks.
+      const jobRow = await waitForJobSettled(ctx.handle, job!.id);
       assert.equal(jobRow.status, 'done');
       assert.equal(jobRow.attempts, 2);
     } finally {
@@ -94,7 +86,7 @@ describe('job leases are kept alive while a long job runs', function () {
     const first = new JobRunner(ctx.handle, { [SLOW]: slow }, { leaseSeconds: 1, heartbeatMs: 200, owner: 'first' });
     const second = new JobRunner(ctx.handle, { [SLOW]: slow }, { leaseSeconds: 1, heartbeatMs: 200, owner: 'second' });
     const running = first.runOnce();
-    await sleep(100);
+    await waitForRow(`job ${jobId} claimed by the first worker`, jobRow(ctx.handle, jobId), (j) => j.lease_owner === 'first');
     // The lease is one second; the job takes 2.5. Without a heartbeat the second worker would take it up.
     for (let t = 0; t < 10; t++) {
       await sleep(200);
@@ -126,7 +118,7 @@ describe('job leases are kept alive while a long job runs', function () {
     };
     const runner = new JobRunner(ctx.handle, { [SLOW]: handler }, { leaseSeconds: 1, heartbeatMs: 100, owner: 'stalled' });
     const running = runner.runOnce();
-    await sleep(300);
+    await waitForRow(`job ${jobId} claimed`, jobRow(ctx.handle, jobId), (j) => j.lease_owner === 'stalled');
     // Another worker took the job over (as after a stall past the lease).
     await ctx.handle.db.updateTable('jobs').set({ lease_owner: 'usurper', attempts: 2 }).where('id', '=', jobId).execute();
     assert.equal(await running, true);

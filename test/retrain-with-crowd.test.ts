@@ -16,7 +16,7 @@ import { BASELINE_NAME, CROWD_BASELINE, CROWD_BASELINE_NAME, latestBaselineSubmi
 import { activeTrainings } from '../src/baseline/routes.js';
 import { board } from '../src/leaderboards/service.js';
 import { pickMlEntries } from '../src/crowd/compare.js';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { withLocalFolder } from '../src/challenges/service.js';
 import { baselineFolderKey, fileKeyIn } from '../src/storage/index.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { repoRoot } from '../src/app.js';
+import { repoRoot } from '../src/paths.js';
 import { importChallengeFolder } from '../src/challenges/service.js';
 import { createTestContext, datasetFile, signedInAgent, TEST_DB, testS3StorageUrl, waitForTerminal, type TestContext } from './helpers.js';
 

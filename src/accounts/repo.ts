@@ -17,6 +17,16 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
   return db.selectFrom('users').select(publicColumns).where('id', '=', id).executeTakeFirst();
 }
 
+export async function listUsers(db: Db): Promise<User[]> {
+  return db.selectFrom('users').select(publicColumns).orderBy('id').execute();
+}
+
+/** False when there is no such user. */
+export async function setUserRole(db: Db, id: number, role: Role): Promise<boolean> {
+  const done = await db.updateTable('users').set({ role }).where('id', '=', id).executeTakeFirst();
+  return Number(done.numUpdatedRows) > 0;
+}
+
 export async function countUsers(db: Db): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);

@@ -1,77 +1,32 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { loadConfig } from '../config.js';
-import { openConfiguredDb } from '../db/open.js';
-import { importChallengeFolder } from '../challenges/service.js';
-import { seedDemo } from '../../seeds/demo.js';
-import { JobRunner } from '../jobs/runner.js';
-import { jobHandlers } from '../jobs/handlers.js';
-import { logger } from '../log.js';
 import { commandModules } from './commands.js';
-import { openStorage } from '../storage/index.js';
 
 const program = new Command();
 program.name('sift').description('Sift: challenges where machine learning and volunteers classify the same objects');
 
+// The server-side commands' code (Kysely, the challenge importer, the job runner) loads only when one of them runs.
 program
   .command('seed')
   .description('create the admin (printing its one-time password) and import the demo challenges, on an empty database')
-  .action(async () => {
-    const config = loadConfig();
-    const handle = await openConfiguredDb(config);
-    const storage = openStorage(config.STORAGE_URL, config.dataDir);
-    await seedDemo(handle, storage, config, (m) => console.log(m));
-    storage.close();
-    await handle.destroy();
-  });
+  .action(async () => (await import('./server-commands.js')).seed());
 
 program
   .command('import-challenge <folder>')
   .description('validate a challenge folder (challenge.yaml, train, test, solution) and import it')
-  .action(async (folder: string) => {
-    const config = loadConfig();
-    const handle = await openConfiguredDb(config);
-    const storage = openStorage(config.STORAGE_URL, config.dataDir);
-    const bar = new cliProgress.SingleBar({ format: 'copying files [{bar}] {percentage}% | {value}/{total} MB' }, cliProgress.Presets.shades_classic);
-    let started = false;
-    try {
-      const c = await importChallengeFolder(handle, storage, folder, (copied, total) => {
-        if (!started) bar.start(Math.max(1, Math.round(total / 1e6)), 0);
-        started = true;
-        bar.update(Math.round(copied / 1e6));
-      });
-      if (started) bar.stop();
-      console.log(`Imported '${c.slug}' (${c.title}), metric ${c.metric}, solution sha256 ${c.solution_sha256.slice(0, 12)}…`);
-    } catch (err) {
-      if (started) bar.stop();
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exitCode = 2;
-    } finally {
-      storage.close();
-      await handle.destroy();
-    }
-  });
+  .action(async (folder: string) => (await import('./server-commands.js')).importChallenge(folder));
 
 program
   .command('worker')
   .description('score queued submissions; run any number of these against the same DATABASE_URL and STORAGE_URL, each with its own DATA_DIR')
-  .action(async () => {
-    const config = loadConfig();
-    const handle = await openConfiguredDb(config);
-    const storage = openStorage(config.STORAGE_URL, config.dataDir);
-    const runner = new JobRunner(handle, jobHandlers(handle, storage), { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
-    runner.start();
-    logger.info(`worker ${runner.owner} polling ${handle.dialect} for jobs`);
-    const stop = async () => {
-      await runner.stop();
-      storage.close();
-      await handle.destroy();
-      process.exit(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  .action(async () => (await import('./server-commands.js')).worker());
 
-for (const register of commandModules) register(program);
+const words = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const invoked = words[0] === 'help' ? words[1] : words[0];
+for (const entry of commandModules) {
+  if (typeof entry === 'function') entry(program);
+  else if (entry.name === invoked) (await entry.load())(program);
+  // Listed by `sift --help` from its name and description alone; its subcommands come with its module.
+  else program.command(entry.name).description(entry.description);
+}
 await program.parseAsync();

@@ -7,6 +7,12 @@ import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 
 export type DbDialect = 'sqlite' | 'postgres';
+/**
+ * The database parameter: repos (repo.ts) take `db: Db`, a Kysely instance or a transaction (`tx:
+ * Transaction<Database>` where they must run inside one), and the `DbDialect` beside it where a query
+ * differs by dialect; only code above the repos takes `handle: DbHandle`, for the dialect or a
+ * transaction of its own, and nothing takes `Db | DbHandle` (src/db/parameters.test.ts checks this).
+ */
 export type Db = Kysely<Database>;
 
 export interface DbHandle {

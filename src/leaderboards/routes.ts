@@ -7,7 +7,7 @@ import { wantsJson } from '../web/middleware.js';
 import { UserError } from '../web/errors.js';
 import { timeLeft } from '../web/render.js';
 import { privateRevealed } from '../challenges/service.js';
-import { entrantKey } from '../submissions/repo.js';
+import { entrantKey } from '../teams/entrant.js';
 import { board, publicHistory, type Board, type BoardRow } from './service.js';
 import { boardEtag, type BoardSnapshot } from './cache.js';
 import { boardRead, notModified, sendBoardJson } from './http.js';

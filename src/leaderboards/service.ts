@@ -6,7 +6,7 @@ import { humanTime } from '../web/render.js';
 import { UserError } from '../web/errors.js';
 import type { Challenge } from '../challenges/repo.js';
 import { memberNames } from '../teams/repo.js';
-import { entrantKey } from '../submissions/repo.js';
+import { entrantKey } from '../teams/entrant.js';
 import { teamIdOf } from '../teams/repo.js';
 import { boardSnapshot, type BoardSnapshot } from './cache.js';
 
@@ -41,7 +41,7 @@ interface RawRow {
   is_baseline: number;
 }
 
-/** Who a row belongs to: the team when the submission has one, else the user (as repo.entrantKey). */
+/** Who a row belongs to: the team when the submission has one, else the user (as entrantKey). */
 const ENTRANT = sql.raw(`CASE WHEN s.team_id IS NULL THEN 'u:' || CAST(s.user_id AS TEXT) ELSE 't:' || CAST(s.team_id AS TEXT) END`);
 
 /**

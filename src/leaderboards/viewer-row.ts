@@ -3,7 +3,7 @@
  * view, as Kaggle does: the top rows, then a gap row, then the viewer's row pinned last.
  */
 import type { Db } from '../db/index.js';
-import { entrantKey } from '../submissions/repo.js';
+import { entrantKey } from '../teams/entrant.js';
 import { teamIdOf } from '../teams/repo.js';
 import { pinnedLines, type PinnedLine, type PinnedRow } from '../web/pinned-rows.js';
 import type { BoardRow } from './service.js';

@@ -7,26 +7,24 @@ import { forgetUserSessions } from '../accounts/session-cache.js';
 // src/crowd/ still imports canOrganize from here; it moves to challenges/organizers.js with helper C's branch.
 export { canOrganize } from '../challenges/organizers.js';
 
-const dbOf = (h: Db | DbHandle): Db => ('db' in h && 'dialect' in h ? (h as DbHandle).db : (h as Db));
-
 /** Users with the organizer role (and admins) may create challenges. */
 export const canCreateChallenges = (user: UserLike): boolean => !!user && (user.role === 'admin' || user.role === 'organizer');
 
-export async function addOrganizer(handle: Db | DbHandle, challengeId: number, userId: number): Promise<void> {
-  await dbOf(handle)
+export async function addOrganizer(handle: DbHandle, challengeId: number, userId: number): Promise<void> {
+  await handle.db
     .insertInto('challenge_organizers')
     .values({ challenge_id: challengeId, user_id: userId, created_at: nowIso() })
     .onConflict((oc) => oc.columns(['challenge_id', 'user_id']).doNothing())
     .execute();
-  forgetUserSessions(dbOf(handle), userId);
+  forgetUserSessions(handle.db, userId);
 }
 
-export async function removeOrganizer(handle: Db | DbHandle, challengeId: number, userId: number): Promise<void> {
-  await dbOf(handle).deleteFrom('challenge_organizers').where('challenge_id', '=', challengeId).where('user_id', '=', userId).execute();
+export async function removeOrganizer(db: Db, challengeId: number, userId: number): Promise<void> {
+  await db.deleteFrom('challenge_organizers').where('challenge_id', '=', challengeId).where('user_id', '=', userId).execute();
 }
 
-export async function organizersOf(handle: Db | DbHandle, challengeId: number): Promise<Array<{ id: number; name: string; email: string }>> {
-  return dbOf(handle)
+export async function organizersOf(db: Db, challengeId: number): Promise<Array<{ id: number; name: string; email: string }>> {
+  return db
     .selectFrom('challenge_organizers')
     .innerJoin('users', 'users.id', 'challenge_organizers.user_id')
     .select(['users.id', 'users.name', 'users.email'])
@@ -37,10 +35,10 @@ export async function organizersOf(handle: Db | DbHandle, challengeId: number): 
 }
 
 /** Ids of the challenges a user organizes (every challenge for admins). */
-export async function organizedChallengeIds(handle: Db | DbHandle, user: UserLike): Promise<number[] | 'all'> {
+export async function organizedChallengeIds(handle: DbHandle, user: UserLike): Promise<number[] | 'all'> {
   if (!user) return [];
   if (user.role === 'admin') return 'all';
-  const rows = await dbOf(handle).selectFrom('challenge_organizers').select('challenge_id').where('user_id', '=', user.id).execute();
+  const rows = await handle.db.selectFrom('challenge_organizers').select('challenge_id').where('user_id', '=', user.id).execute();
   return rows.map((r) => r.challenge_id);
 }
 

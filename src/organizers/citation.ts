@@ -4,7 +4,7 @@ import { organizersOf } from './access.js';
 
 /** The citation block of an open-data challenge. */
 export async function citationBlock(handle: DbHandle, c: Challenge, url: string) {
-  const organizers = (await organizersOf(handle, c.id)).map((o) => o.name);
+  const organizers = (await organizersOf(handle.db, c.id)).map((o) => o.name);
   const year = c.closes_at.slice(0, 4);
   const key = `${c.slug.replace(/-/g, '_')}_${year}`;
   const bibtex = [

@@ -96,7 +96,7 @@ export async function consoleOverview(
   const entrantScores = async (which: 'public' | 'private') => (await board(handle.db, c, which, false, { live: true })).filter((r) => !r.isBaseline).map((r) => r.score);
   const publicScores = c.state === 'draft' ? [] : await entrantScores('public');
   const bins = scoreBins(publicScores, c.state === 'draft' ? [] : await entrantScores('private'));
-  const jobs = await jobCounts(handle, c.id, JOB_SOURCES);
+  const jobs = await jobCounts(handle.db, handle.dialect, c.id, JOB_SOURCES);
   const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, jobs.counts[s] ?? 0])) as JobCounts;
   const files = dataFiles(c);
 

@@ -1,9 +1,16 @@
 /** The organizer console's queries: a challenge's activity per day, its participants and its jobs. */
 import { sql } from 'kysely';
-import type { Db, DbHandle } from '../db/index.js';
+import type { Db, DbDialect } from '../db/index.js';
 import type { JobStatus } from '../db/schema.js';
 
 const UTC_DAY = sql<string>`substr(created_at, 1, 10)`;
+
+/** The console's list: the challenges a user organizes ('all' for admins), newest first. */
+export async function consoleChallenges(db: Db, ids: number[] | 'all') {
+  let q = db.selectFrom('challenges').select(['id', 'slug', 'title', 'state', 'opens_at', 'closes_at']).orderBy('created_at', 'desc');
+  if (ids !== 'all') q = q.where('id', 'in', ids.length ? ids : [-1]);
+  return q.execute();
+}
 
 /** Participants' submissions (not the Baseline's) per UTC day that has any. */
 export async function submissionsPerDay(db: Db, challengeId: number): Promise<Array<{ day: string; count: number }>> {
@@ -74,15 +81,15 @@ export interface JobSource {
 }
 
 /** The challenge's jobs (of the given sources) per status, and when the oldest queued one was queued. */
-export async function jobCounts(handle: DbHandle, challengeId: number, sources: JobSource[]): Promise<{ counts: Partial<Record<JobStatus, number>>; oldestQueuedAt: string | null }> {
+export async function jobCounts(db: Db, dialect: DbDialect, challengeId: number, sources: JobSource[]): Promise<{ counts: Partial<Record<JobStatus, number>>; oldestQueuedAt: string | null }> {
   // Payloads are JSON text; reading a field out of them is the one thing the two databases spell differently.
-  const field = (name: string) => (handle.dialect === 'postgres' ? sql`CAST(CAST(j.payload_json AS json) ->> ${name} AS INTEGER)` : sql`CAST(json_extract(j.payload_json, ${`$.${name}`}) AS INTEGER)`);
+  const field = (name: string) => (dialect === 'postgres' ? sql`CAST(CAST(j.payload_json AS json) ->> ${name} AS INTEGER)` : sql`CAST(json_extract(j.payload_json, ${`$.${name}`}) AS INTEGER)`);
   const belongs = sources.map((s) => sql`(j.kind = ${s.kind} AND ${field(s.payloadField)} IN (SELECT id FROM ${sql.table(s.table)} WHERE challenge_id = ${challengeId}))`);
   if (!belongs.length) return { counts: {}, oldestQueuedAt: null };
   const { rows } = await sql<{ status: JobStatus; n: number; oldest: string | null }>`
     SELECT j.status, COUNT(*) AS n, MIN(CASE WHEN j.status = 'queued' THEN j.created_at END) AS oldest
     FROM jobs j WHERE ${sql.join(belongs, sql` OR `)}
-    GROUP BY j.status`.execute(handle.db);
+    GROUP BY j.status`.execute(db);
   const counts: Partial<Record<JobStatus, number>> = {};
   for (const r of rows) counts[r.status] = Number(r.n);
   return { counts, oldestQueuedAt: rows.find((r) => r.oldest)?.oldest ?? null };

@@ -10,7 +10,7 @@ import { findChallengeById } from '../challenges/repo.js';
 import { enqueue } from '../jobs/queue.js';
 import { board, type BoardRow } from '../leaderboards/service.js';
 import { score } from '../submissions/service.js';
-import { entrantKey } from '../submissions/repo.js';
+import { entrantKey } from '../teams/entrant.js';
 import { UserError } from '../web/errors.js';
 import type { ObjectStorage } from '../storage/index.js';
 

@@ -7,7 +7,7 @@ import type { AppContext } from '../app.js';
 import { findChallengeBySlug, type Challenge } from '../challenges/repo.js';
 import { phase, privateRevealed } from '../challenges/service.js';
 import { publicChallenge } from '../challenges/visibility.js';
-import { findUserByEmail } from '../accounts/repo.js';
+import { findUserByEmail, listUsers, setUserRole } from '../accounts/repo.js';
 import type { Role } from '../db/schema.js';
 import { UserError } from '../web/errors.js';
 import { checkDeferredCsrf, deferredCsrfFileFilter, requireUser, wantsJson } from '../web/middleware.js';
@@ -29,6 +29,7 @@ import { forgetUserSessions } from '../accounts/session-cache.js';
 import { baselineSummary, crowdSummary, enableCrowd } from './companions.js';
 import { crowdPageForm, saveCrowdPage } from './crowd-page.js';
 import { consoleOverview } from './overview.js';
+import { consoleChallenges } from './repo.js';
 import { clearCrowdDisplay } from '../crowd/display/store.js';
 import { actionUnavailable, explainAction, actionFacts, isConfirmedAction, requireConfirmation, CONFIRMED_ACTIONS, type ConfirmedAction } from './confirm.js';
 import { withLocalFolder, type LocalChallenge } from '../challenges/service.js';
@@ -130,9 +131,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.get('/organize', requireUser, async (req, res) => {
     const ids = await organizedChallengeIds(ctx.db, req.user);
     if (!canCreateChallenges(req.user) && ids !== 'all' && ids.length === 0) throw new UserError(403, 'forbidden', 'You organize no challenge. Ask an admin for the organizer role.');
-    let q = ctx.db.db.selectFrom('challenges').select(['id', 'slug', 'title', 'state', 'opens_at', 'closes_at']).orderBy('created_at', 'desc');
-    if (ids !== 'all') q = q.where('id', 'in', ids.length ? ids : [-1]);
-    const challenges = (await q.execute()).map((c) => ({ ...c, phase: c.state === 'draft' ? 'draft' : phase({ ...c }) }));
+    const challenges = (await consoleChallenges(ctx.db.db, ids)).map((c) => ({ ...c, phase: c.state === 'draft' ? 'draft' : phase({ ...c }) }));
     if (wantsJson(req)) return res.json({ challenges });
     res.render('organizer', { title: 'Organize', challenges, canCreate: canCreateChallenges(req.user), isAdmin: req.user!.role === 'admin' });
   });
@@ -158,7 +157,7 @@ export function organizerRoutes(ctx: AppContext): Router {
       challenge: { ...publicChallenge(c), state: c.state, teamSize: c.team_size, mergeDeadline: c.merge_deadline, frozenAt: c.public_frozen_at, openData: c.open_data === 1, doi: c.doi, solutionSha256: c.solution_sha256 },
       configured: hasSolution(c),
       preview: pv,
-      organizers: await organizersOf(ctx.db, c.id),
+      organizers: await organizersOf(ctx.db.db, c.id),
       teams: await listTeams(ctx.db, c.id),
       runs: await listRuns(ctx.db, c),
       revealed: privateRevealed(c),
@@ -295,7 +294,7 @@ export function organizerRoutes(ctx: AppContext): Router {
       await removeChallengeOrganizer(ctx.db, req.challenge!, form.remove);
       // Organizers who removed themselves no longer see the console of this challenge.
       const stillHere = await canOrganize(ctx.db, req.user, req.challenge!);
-      return done(req, res, req.challenge!, { organizers: await organizersOf(ctx.db, req.challenge!.id) }, stillHere ? undefined : canCreateChallenges(req.user) ? '/organize' : '/');
+      return done(req, res, req.challenge!, { organizers: await organizersOf(ctx.db.db, req.challenge!.id) }, stillHere ? undefined : canCreateChallenges(req.user) ? '/organize' : '/');
     }
     const email = form.email.trim().toLowerCase();
     const u = email ? await findUserByEmail(ctx.db.db, email) : undefined;
@@ -336,7 +335,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   }
 
   r.get('/admin/users', admin, async (req, res) => {
-    const users = await ctx.db.db.selectFrom('users').select(['id', 'email', 'name', 'role', 'created_at']).orderBy('id').execute();
+    const users = await listUsers(ctx.db.db);
     if (wantsJson(req)) return res.json({ users });
     const roles: Role[] = ['participant', 'organizer', 'admin'];
     res.render('organizer-admin-users', { title: 'Users', users: users.map((u) => ({ ...u, roles: roles.map((r) => ({ role: r, selected: r === u.role })) })) });
@@ -346,8 +345,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     if (!['participant', 'organizer', 'admin'].includes(role)) throw new UserError(400, 'invalid_role', 'Role must be participant, organizer or admin.');
     const { id } = parseInput(userParams, req.params, 'path');
     if (id === req.user!.id && role !== 'admin') throw new UserError(409, 'own_role', 'You cannot take the admin role from yourself.');
-    const done = await ctx.db.db.updateTable('users').set({ role: role as Role }).where('id', '=', id).executeTakeFirst();
-    if (!Number(done.numUpdatedRows)) throw new UserError(404, 'not_found', 'No such user.');
+    if (!(await setUserRole(ctx.db.db, id, role as Role))) throw new UserError(404, 'not_found', 'No such user.');
     forgetUserSessions(ctx.db.db, id);
     if (wantsJson(req)) return res.json({ ok: true });
     res.redirect(303, '/admin/users');

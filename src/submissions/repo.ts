@@ -5,9 +5,6 @@ import { teamIdOf } from '../teams/repo.js';
 
 export type SubmissionRow = Selectable<SubmissionsTable>;
 
-/** Who a quota and a leaderboard row belong to: the team when there is one, else the user. */
-export const entrantKey = (userId: number, teamId: number | null): string => (teamId ? `t:${teamId}` : `u:${userId}`);
-
 /** Where-clause for an entrant's submissions: all of the team's when in a team, else the user's solo ones. */
 export const ofEntrant = (userId: number, teamId: number | null) => (eb: ExpressionBuilder<Database, 'submissions'>) =>
   teamId !== null ? eb('team_id', '=', teamId) : eb.and([eb('user_id', '=', userId), eb('team_id', 'is', null)]);

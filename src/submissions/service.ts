@@ -19,6 +19,7 @@ import { inlineValidator } from './validation.js';
 import { alignedPathOf, readAligned, writeAligned } from './aligned.js';
 import { subsetFigures } from './figures.js';
 import { teamIdOf } from '../teams/repo.js';
+import { entrantKey } from '../teams/entrant.js';
 import { canOrganize } from '../challenges/organizers.js';
 import * as repo from './repo.js';
 import { fileKeyIn, submissionFileKey, type ObjectStorage } from '../storage/index.js';
@@ -45,7 +46,7 @@ export interface Quota {
 /** Slots left today for the user's entrant: their team when they have one (teamId undefined: looked up), else themselves. */
 export async function quota(handle: DbHandle, c: Challenge, userId: number, teamId?: number | null, now = new Date()): Promise<Quota> {
   if (teamId === undefined) teamId = await teamIdOf(handle.db, c.id, userId);
-  const used = await repo.quotaUsed(handle.db, c.id, repo.entrantKey(userId, teamId), repo.utcDay(now));
+  const used = await repo.quotaUsed(handle.db, c.id, entrantKey(userId, teamId), repo.utcDay(now));
   return quotaFromUsed(c.daily_limit, used, now);
 }
 
@@ -249,7 +250,7 @@ export async function submit(
       const row = await handle.db.transaction().execute(async (tx) => {
         const now = nowIso();
         if (key !== undefined && !(await repo.claimIdempotencyKey(tx, userId, key, sha256, now, keySince()))) throw new KeyTaken();
-        const entrant = repo.entrantKey(userId, teamId);
+        const entrant = entrantKey(userId, teamId);
         if (!opts.isBaseline) {
           const used = await repo.takeQuotaSlot(tx, c.id, entrant, repo.utcDay(), c.daily_limit);
           if (used === null) throw dailyLimitError(quotaFromUsed(c.daily_limit, c.daily_limit, new Date()));

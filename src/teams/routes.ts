@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { challengeFromParams, publicChallenge } from '../challenges/visibility.js';
+import { findChallengeById } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import { requireUser, wantsJson } from '../web/middleware.js';
 import { formText, idField, parseBody } from '../web/validate.js';
@@ -75,8 +76,8 @@ export function teamRoutes(ctx: AppContext): Router {
     try {
       const team = await teams.acceptInvite(ctx.db, String(req.params.token), req.user!.id);
       if (wantsJson(req)) return res.json({ team });
-      const c = (await ctx.db.db.selectFrom('challenges').select('slug').where('id', '=', team.challengeId).executeTakeFirstOrThrow()).slug;
-      res.redirect(303, `/challenges/${c}/team`);
+      const c = (await findChallengeById(ctx.db.db, team.challengeId))!;
+      res.redirect(303, `/challenges/${c.slug}/team`);
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req) || err.code === 'invite_not_found' || err.code === 'invite_expired') throw err;
       const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db, String(req.params.token));

@@ -5,7 +5,7 @@
  * combined submission count is at most daily_limit × days elapsed since the challenge opened.
  */
 import type { Transaction } from 'kysely';
-import type { DbHandle } from '../db/index.js';
+import type { Db, DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { Database } from '../db/schema.js';
 import type { Challenge } from '../challenges/repo.js';
@@ -13,7 +13,7 @@ import { findChallengeById } from '../challenges/repo.js';
 import { phase } from '../challenges/service.js';
 import { randomToken, sha256Hex } from '../accounts/passwords.js';
 import { UserError } from '../web/errors.js';
-import { entrantKey } from '../submissions/repo.js';
+import { entrantKey } from './entrant.js';
 import * as repo from './repo.js';
 import { bumpBoardVersion } from '../leaderboards/cache.js';
 
@@ -57,7 +57,7 @@ export function mergeProblem(c: ChallengeRules, combined: { members: number; sub
   return null;
 }
 
-async function view(db: DbHandle['db'] | Transaction<Database>, teamId: number): Promise<TeamView> {
+async function view(db: Db, teamId: number): Promise<TeamView> {
   const t = await repo.findTeam(db, teamId);
   if (!t) throw new UserError(404, 'team_not_found', 'No such team.');
   return {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { signUp, startSession } from '../../src/accounts/service.js';
-import { repoRoot } from '../../src/app.js';
+import { repoRoot } from '../../src/paths.js';
 import { ensureBaselineUser } from '../../src/baseline/service.js';
 import { baselineDir } from '../../src/baseline/train.js';
 import { createTestContext, type TestContext } from '../helpers.js';

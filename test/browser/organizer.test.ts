@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { repoRoot } from '../../src/app.js';
+import { repoRoot } from '../../src/paths.js';
 import { ensureAdmin } from '../../src/accounts/service.js';
 import { createTestContext, datasetFile, type TestContext } from '../helpers.js';
 import { brokenOf, LAPTOP, serveToBrowser, watchedPage } from './serve.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { repoRoot } from '../../src/app.js';
+import { repoRoot } from '../../src/paths.js';
 import { ensureAdmin } from '../../src/accounts/service.js';
 import { createTestContext, datasetFile, type TestContext } from '../helpers.js';
 import { LAPTOP, serveToBrowser, watchedPage, watchOf } from './serve.js';
