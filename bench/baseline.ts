@@ -20,27 +20,29 @@ import { effectiveBatchSize, specFor } from '../src/baseline/train.js';
 import { readCsvTable } from '../src/baseline/data.js';
 import { fitPreprocessor, transform } from '../src/baseline/preprocess.js';
 import { seededRandom, withSeededMathRandom } from '../src/baseline/rng.js';
+import { openStorage } from '../src/storage/index.js';
+import { withLocalFolder } from '../src/challenges/service.js';
 
 const only = process.argv.slice(2);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-bench-baseline-'));
 const config = loadConfig({}, { DATA_DIR: dataDir, DATASETS_DIR: path.join(repoRoot, 'datasets'), LOG_LEVEL: 'warn' });
 const handle = await openConfiguredDb(config);
+const storage = openStorage(config.STORAGE_URL, config.dataDir);
 const quiet = !process.stdout.isTTY;
 
 async function bench(slug: string) {
   console.log(`\n=== ${slug} ===`);
-  const c = await importChallengeFolder(handle, dataDir, path.join(repoRoot, 'datasets', slug));
-  const { spec } = specFor(c, config.datasetsDir);
+  const c = await importChallengeFolder(handle, storage, path.join(repoRoot, 'datasets', slug));
+  const { spec } = specFor(await withLocalFolder(storage, c), config.datasetsDir);
   const run = await startRun(handle.db, c, { seed: spec.model.seed });
-  const record = await trainUnderRun(handle, c, run, {
-    dataDir,
+  const record = await trainUnderRun(handle, storage, c, run, {
     datasetsDir: config.datasetsDir,
     log: (m) => console.log(m),
     ...(quiet ? {} : progressBars(c.metric === 'ams' ? 'AMS' : 'macro-F1')),
   });
   for (const line of describeRecord(record)) console.log(line);
-  const { submission } = await submitBaseline(handle, dataDir, c);
-  await score(handle, dataDir, submission.id);
+  const { submission } = await submitBaseline(handle, storage, c);
+  await score(handle, storage, submission.id);
   const row = await handle.db.selectFrom('submissions').selectAll().where('id', '=', submission.id).executeTakeFirstOrThrow();
   if (row.status !== 'scored') throw new Error(`submission ${row.status}: ${row.error}`);
   console.log(`platform score (${c.metric}): public ${row.public_score!.toFixed(4)}, private ${row.private_score!.toFixed(4)}`);

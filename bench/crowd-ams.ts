@@ -40,9 +40,9 @@ async function main() {
   const ctx = await createTestContext({ challenges: ['higgsml'], workers: 2 });
   try {
     const t0 = performance.now();
-    await createWorkflowForSlug(ctx.handle, 'higgsml', { maxLive: LIVE, goldPerClass: 60, knownPerClass: 200, retireCount: 3 });
+    await createWorkflowForSlug(ctx.handle, ctx.storage, 'higgsml', { maxLive: LIVE, goldPerClass: 60, knownPerClass: 200, retireCount: 3 });
     const cfg = loadCrowdConfig();
-    const sim = await simulateCrowdVotes(ctx.handle, 'higgsml', { volunteers: 80, votes: VOTES, profile: 'skilled', seed: 11, days: 1, consensus: true }, cfg);
+    const sim = await simulateCrowdVotes(ctx.handle, ctx.storage, 'higgsml', { volunteers: 80, votes: VOTES, profile: 'skilled', seed: 11, days: 1, consensus: true }, cfg);
     console.log(`setup: ${LIVE} live events, ${sim.votes} simulated votes (${sim.goldVotes} on gold), consensus ${sim.consensus}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const challenge = (await findChallengeBySlug(ctx.handle.db, 'higgsml'))!;
@@ -50,9 +50,9 @@ async function main() {
     const sample = path.join(repoRoot, 'datasets', 'higgsml', 'sample_submission.csv.gz');
     const tmpBase = path.join(os.tmpdir(), `bench-ams-baseline-${process.pid}.csv.gz`);
     fs.copyFileSync(sample, tmpBase);
-    const b = await accept(ctx.handle, ctx.config.dataDir, challenge, base.id, { tmpPath: tmpBase, originalName: 'baseline.csv.gz', size: fs.statSync(tmpBase).size }, 'sample submission as the baseline', { isBaseline: true });
+    const b = await accept(ctx.handle, ctx.storage, challenge, base.id, { tmpPath: tmpBase, originalName: 'baseline.csv.gz', size: fs.statSync(tmpBase).size }, 'sample submission as the baseline', { isBaseline: true });
     // A competitor: truth plus noise, top 20% selected.
-    const solution = await loadChallengeSolution(challenge);
+    const solution = await loadChallengeSolution(ctx.storage, challenge);
     const rng = seededRandom(5);
     const score = Array.from(solution.ids, (_, i) => (solution.classes[solution.label[i]] === 's' ? 0.6 : 0) + rng());
     const order = score.map((_, i) => i).sort((x, y) => score[x] - score[y]);
@@ -63,7 +63,7 @@ async function main() {
     const tmpBest = path.join(os.tmpdir(), `bench-ams-best-${process.pid}.csv.gz`);
     fs.writeFileSync(tmpBest, zlib.gzipSync(`EventId,RankOrder,Class\n${lines.join('\n')}\n`));
     const competitor = await signUp(ctx.handle.db, { email: 'ml@example.org', name: 'ml', password: 'correct horse battery' });
-    const m = await accept(ctx.handle, ctx.config.dataDir, challenge, competitor.id, { tmpPath: tmpBest, originalName: 'best.csv.gz', size: fs.statSync(tmpBest).size }, 'noisy truth');
+    const m = await accept(ctx.handle, ctx.storage, challenge, competitor.id, { tmpPath: tmpBest, originalName: 'best.csv.gz', size: fs.statSync(tmpBest).size }, 'noisy truth');
     for (const id of [b.id, m.id]) if ((await waitForTerminal(ctx.handle, id, 60_000)).status !== 'scored') throw new Error(`submission ${id} not scored`);
 
     const org = await signUp(ctx.handle.db, { email: 'org@example.org', name: 'Org', password: 'correct horse battery' }, 'organizer');
@@ -80,10 +80,10 @@ async function main() {
     for (let i = 0; i < WARM_LOADS; i++) warm.push(await load());
 
     const wf = (await workflowBySlug(ctx.handle.db, 'higgsml'))!;
-    const full = await buildComparison(ctx.handle, wf, ctx.config.dataDir, { minConsensusVotes: cfg.CROWD_MIN_CONSENSUS_VOTES });
+    const full = await buildComparison(ctx.handle, wf, ctx.storage, { minConsensusVotes: cfg.CROWD_MIN_CONSENSUS_VOTES });
     const panelTime = async (seed: number) => {
       const t = performance.now();
-      const v = await amsView(ctx.handle, wf, ctx.config.dataDir, full.methods, true, cfg.CROWD_MIN_CONSENSUS_VOTES, { seed, resamples: 1000 });
+      const v = await amsView(ctx.handle, wf, ctx.storage, full.methods, true, cfg.CROWD_MIN_CONSENSUS_VOTES, { seed, resamples: 1000 });
       return { ms: performance.now() - t, v };
     };
     // A seed never used yet: the bootstrap runs (inputs loaded, files parsed and cached); the same seed again: memoised.

@@ -137,7 +137,7 @@ async function serverMain(): Promise<void> {
 Object.assign(process.env, { CROWD_VOTES_PER_MINUTE_USER: '100000000', CROWD_VOTES_PER_MINUTE_IP: '100000000', CROWD_SERVES_PER_MINUTE_IP: '100000000', CROWD_MIN_VOTE_MS: '0' });
 // Production settings: the session cache on (the test helpers turn it off).
 const ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0, configOverrides: { SESSION_CACHE_MS: 2000 } });
-const wfId = await createWorkflowForSlug(ctx.handle, 'xray-sources', { retirement: 'fixed', retireCount: 20, trainingChances: [0.1], routing: ROUTING });
+const wfId = await createWorkflowForSlug(ctx.handle, ctx.storage, 'xray-sources', { retirement: 'fixed', retireCount: 20, trainingChances: [0.1], routing: ROUTING });
 // The round trips measure the live path, as before earned promotion: no training gate (fresh volunteers who always answer AGN would stay on gold).
 await ctx.handle.db.updateTable('crowd_workflows').set({ promote_window: 0 }).where('id', '=', wfId).execute();
 if (ROUTING === 'entropy') {

@@ -40,6 +40,7 @@ import { loadEnsembleFrom, predictFile } from '../src/baseline/train.js';
 import { crowdBaselineDir, retrainWithCrowd, type CrowdRetrainRecord } from '../src/baseline/retrain-with-crowd.js';
 import { setSubjectEntropy } from '../src/crowd/routing-entropy.js';
 import { DEFAULT_RANDOM_SHARE } from '../src/crowd/routing.js';
+import { fileKeyIn, type ObjectStorage } from '../src/storage/index.js';
 
 const SLUG = 'xray-sources';
 const env = (name: string, fallback: number) => (process.env[name] === undefined ? fallback : Number(process.env[name]));
@@ -68,9 +69,9 @@ interface Outcome {
 }
 
 /** The shipped baseline's class probabilities on the test rows (the demo's entropy source). */
-async function shippedProbabilities(c: Challenge): Promise<Map<string, number[]>> {
+async function shippedProbabilities(storage: ObjectStorage, c: Challenge): Promise<Map<string, number[]>> {
   const { record, models } = await loadEnsembleFrom(path.join(repoRoot, 'seeds', 'baselines', SLUG));
-  const { ids, proba, k } = await predictFile(record, models, path.join(c.folder, c.test_file), c.id_column);
+  const { ids, proba, k } = await predictFile(record, models, await storage.localPath(fileKeyIn(c.folder_key, c.test_file)), c.id_column);
   models.forEach((m) => m.dispose());
   return new Map(ids.map((id, i) => [id, Array.from(proba.subarray(i * k, i * k + k))]));
 }
@@ -82,8 +83,8 @@ function randomProbabilities(ids: string[], k: number, seed: number): Map<string
 }
 
 /** Consensus (Dawid–Skene, enough votes) on test subjects against the solution: macro-F1 and how many. */
-async function crowdScore(handle: Awaited<ReturnType<typeof createTestContext>>['handle'], c: Challenge, wfId: number, classes: string[], minVotes: number) {
-  const solution = await loadChallengeSolution(c);
+async function crowdScore(handle: Awaited<ReturnType<typeof createTestContext>>['handle'], storage: ObjectStorage, c: Challenge, wfId: number, classes: string[], minVotes: number) {
+  const solution = await loadChallengeSolution(storage, c);
   const rows = await handle.db
     .selectFrom('crowd_consensus as cc')
     .innerJoin('crowd_subjects as s', 's.id', 'cc.subject_id')
@@ -119,20 +120,20 @@ async function runOne(seed: number, arm: Arm): Promise<Outcome> {
     const c = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
     // Known sources are left out: under entropy routing they are served first (they have no entropy), which would spend the budget alike in every arm.
     const opts: WorkflowOptions = { ...CROWD_DEMO[SLUG], knownPerClass: 0, routing: arm === 'retirement' ? 'retirement' : 'entropy', randomShare: RANDOM_SHARE };
-    await createWorkflowForSlug(ctx.handle, SLUG, opts);
+    await createWorkflowForSlug(ctx.handle, ctx.storage, SLUG, opts);
     const wf = (await workflowBySlug(ctx.handle.db, SLUG))!;
     if (arm !== 'retirement') {
-      probaCache ??= await shippedProbabilities(c);
+      probaCache ??= await shippedProbabilities(ctx.storage, c);
       const proba = arm === 'entropy' ? probaCache : randomProbabilities([...probaCache.keys()], wf.classes.length, seed);
       await setSubjectEntropy(ctx.handle, wf, proba);
     }
     const cfg = loadCrowdConfig();
     const tSim = performance.now();
-    await simulateCrowdVotes(ctx.handle, SLUG, { volunteers: VOLUNTEERS, votes: VOTES, profile: 'mixed', seed, days: 14, consensus: true }, cfg);
+    await simulateCrowdVotes(ctx.handle, ctx.storage, SLUG, { volunteers: VOLUNTEERS, votes: VOTES, profile: 'mixed', seed, days: 14, consensus: true }, cfg);
     const simSeconds = (performance.now() - tSim) / 1000;
-    const crowd = await crowdScore(ctx.handle, c, wf.id, wf.classes, cfg.CROWD_MIN_CONSENSUS_VOTES);
+    const crowd = await crowdScore(ctx.handle, ctx.storage, c, wf.id, wf.classes, cfg.CROWD_MIN_CONSENSUS_VOTES);
     const { record } = await retrainWithCrowd(ctx.handle, c, {
-      dataDir: ctx.config.dataDir,
+      storage: ctx.storage,
       datasetsDir: ctx.config.datasetsDir,
       threshold: THRESHOLD,
       seed: MODEL_SEED,
@@ -143,7 +144,7 @@ async function runOne(seed: number, arm: Arm): Promise<Outcome> {
     });
     if (!sharedBefore) {
       sharedBefore = path.join(beforeStore, 'before');
-      fs.cpSync(path.join(crowdBaselineDir(ctx.config.dataDir, SLUG), 'before'), sharedBefore, { recursive: true });
+      fs.cpSync(path.join(crowdBaselineDir(ctx.storage.localRoot, SLUG), 'before'), sharedBefore, { recursive: true });
     }
     return { crowdF1: crowd.f1, crowdLabelled: crowd.n, retrainedF1: record.after.macroF1.estimate ?? NaN, gain: record.difference.macroF1.estimate ?? NaN, added: record.counts.crowdLabelsAdded, seconds: (performance.now() - t0) / 1000, simSeconds, record };
   } finally {

@@ -33,6 +33,7 @@ import { getSolution, solutionLoads } from '../src/challenges/solution.js';
 import { parseSubmission } from '../src/submissions/parse.js';
 import { createTestContext, csrfFrom, TEST_DB } from '../test/helpers.js';
 import { seededRandom } from '../src/seeded-random.js';
+import { fileKeyIn, openStorage } from '../src/storage/index.js';
 
 const N = 550_000;
 const REPS = Number(process.env.BENCH_REPS ?? 5);
@@ -255,9 +256,10 @@ async function main(): Promise<void> {
   try {
     // ---- import (writes the solution's binary cache), then cold loads in fresh processes
     t = performance.now();
-    const challenge = await importChallengeFolder(handle, dataDir, built.dir);
+    const storage = openStorage(undefined, dataDir);
+    const challenge = await importChallengeFolder(handle, storage, built.dir);
     console.log(`\nimport: ${ms(performance.now() - t)} (check, copy, parse the solution, write its binary cache)`);
-    const solFile = path.join(challenge.folder, challenge.solution_file);
+    const solFile = await storage.localPath(fileKeyIn(challenge.folder_key, challenge.solution_file));
     const fromCsv = await timeColdLoad(solFile, false);
     const fromCache = await timeColdLoad(solFile, true);
     if (fromCache.loads.fromDiskCache !== 1 || fromCsv.loads.parsed !== 1) throw new Error(`unexpected load paths: ${JSON.stringify([fromCsv.loads, fromCache.loads])}`);

@@ -3,6 +3,7 @@ import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { createWorkflow, type WorkflowOptions } from '../src/crowd/setup.js';
 import { loadCrowdConfig } from '../src/crowd/config.js';
 import { simulateCrowdVotes, type SimulateOptions } from '../src/crowd/simulate/service.js';
+import type { ObjectStorage } from '../src/storage/index.js';
 
 /**
  * Demo crowd workflows, for each demo challenge imported and without a workflow yet. Of the X-ray
@@ -33,16 +34,16 @@ export const CROWD_DEMO: Record<string, WorkflowOptions> = {
  */
 export const DEMO_SIMULATION: Omit<SimulateOptions, 'onProgress'> = { volunteers: 60, votes: 2000, profile: 'mixed', seed: 7, days: 14, consensus: true };
 
-export async function seedCrowd(handle: DbHandle, log: (msg: string) => void): Promise<void> {
+export async function seedCrowd(handle: DbHandle, storage: ObjectStorage, log: (msg: string) => void): Promise<void> {
   for (const [slug, opts] of Object.entries(CROWD_DEMO)) {
     const c = await findChallengeBySlug(handle.db, slug);
     if (!c) continue;
     const exists = await handle.db.selectFrom('crowd_workflows').select('id').where('challenge_id', '=', c.id).executeTakeFirst();
     if (exists) continue;
-    await createWorkflow(handle, c, opts);
+    await createWorkflow(handle, storage, c, opts);
     log(`created the crowd workflow of ${slug}`);
     // Only on a new workflow: a simulated crowd someone removed with --delete stays removed.
-    const s = await simulateCrowdVotes(handle, slug, DEMO_SIMULATION, loadCrowdConfig());
+    const s = await simulateCrowdVotes(handle, storage, slug, DEMO_SIMULATION, loadCrowdConfig());
     log(`simulated crowd on ${slug}: ${s.volunteers} volunteers, ${s.votes} votes, ${s.retired} subjects retired (sift crowd simulate ${slug} --delete removes it)`);
   }
 }

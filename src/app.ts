@@ -12,10 +12,13 @@ import { viewEngine } from './web/handlebars.js';
 import { csrf, loadUser, wantsJson } from './web/middleware.js';
 import { logger } from './log.js';
 import type { UploadRuntime } from './submissions/upload-runtime.js';
+import type { ObjectStorage } from './storage/index.js';
 
 export interface AppContext {
   config: Config;
   db: DbHandle;
+  /** Challenge files, accepted submissions and baselines (STORAGE_URL), shared by every process. */
+  storage: ObjectStorage;
   /** Wakes a scoring worker right after a submission is queued. */
   nudgeWorkers(): void;
   secureCookies: boolean;

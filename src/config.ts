@@ -9,6 +9,12 @@ const schema = z.object({
   /** PostgreSQL schema to use (tests give each run its own). */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
   DATA_DIR: z.string().default('data'),
+  /**
+   * Where challenge files, accepted submissions and baselines live (src/storage/index.ts): unset for
+   * DATA_DIR on this machine, file:///path, or s3://bucket/prefix?endpoint=… shared by web and worker
+   * processes on several machines. DATA_DIR then holds only this process's caches and uploads in flight.
+   */
+  STORAGE_URL: z.string().optional(),
   DATASETS_DIR: z.string().default('datasets'),
   /** Largest accepted upload, in megabytes. */
   MAX_UPLOAD_MB: z.coerce.number().positive().default(200),

@@ -11,6 +11,8 @@ import { baselineDir, trainBaseline, RECORD_FILE, type BaselineRecord } from '..
 import { architecture } from '../src/baseline/model-card.js';
 import { buildModel } from '../src/baseline/model.js';
 import { loadTf } from '../src/baseline/backend.js';
+import { withLocalFolder } from '../src/challenges/service.js';
+import { baselineFolderKey } from '../src/storage/index.js';
 
 /** Scores with digits nothing else on the page has. */
 const PUBLIC = 0.66284;
@@ -24,13 +26,16 @@ describe('the public baseline model card', function () {
   let pat: Awaited<ReturnType<typeof signedInAgent>>;
   let org: Awaited<ReturnType<typeof signedInAgent>>;
   let record: BaselineRecord;
-  const recordFile = () => path.join(baselineDir(ctx.config.dataDir, 'xray-sources'), RECORD_FILE);
+  const recordFile = () => path.join(baselineDir(ctx.storage.localRoot, 'xray-sources'), RECORD_FILE);
+  /** The baseline folder as written here, stored for every process (a bucket's copy is otherwise swept). */
+  const publish = () => ctx.storage.publishLocalDir(baselineFolderKey('xray-sources'));
 
   before(async () => {
     ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0 });
     c = (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!;
     // The model the demo ships (trained on train.csv by `sift baseline train`), saved with no training run on this site.
-    fs.cpSync(path.join(repoRoot, 'seeds', 'baselines', 'xray-sources'), baselineDir(ctx.config.dataDir, 'xray-sources'), { recursive: true });
+    fs.cpSync(path.join(repoRoot, 'seeds', 'baselines', 'xray-sources'), baselineDir(ctx.storage.localRoot, 'xray-sources'), { recursive: true });
+    await publish();
     record = JSON.parse(fs.readFileSync(recordFile(), 'utf8'));
     const baseline = await ensureBaselineUser(ctx.handle.db);
     await ctx.handle.db
@@ -93,6 +98,7 @@ describe('the public baseline model card', function () {
   it('lets a visitor read it too, and says so plainly when there is no model', async () => {
     await request(ctx.app).get('/challenges/xray-sources/baseline').expect(200);
     fs.renameSync(recordFile(), `${recordFile()}.away`);
+    await publish();
     try {
       const page = await pat.agent.get('/challenges/xray-sources/baseline').expect(200);
       assert.match(page.text, /data-testid="no-baseline"/);
@@ -101,6 +107,7 @@ describe('the public baseline model card', function () {
       assert.match(organizer.text, />Train and submit</);
     } finally {
       fs.renameSync(`${recordFile()}.away`, recordFile());
+      await publish();
     }
   });
 
@@ -119,6 +126,7 @@ describe('the public baseline model card', function () {
     await ctx.handle.db.updateTable('challenges').set({ metric: 'accuracy' }).where('id', '=', c.id).execute();
     const withAccuracy = { ...record, validation: { ...record.validation, challengeMetric: { metric: 'accuracy', score: 0.81234 } } };
     fs.writeFileSync(recordFile(), JSON.stringify(withAccuracy));
+    await publish();
     try {
       const page = await org.agent.get('/challenges/xray-sources/baseline').expect(200);
       assert.doesNotMatch(page.text, /Validation macro_f1|Held-out macro_f1/);
@@ -127,10 +135,12 @@ describe('the public baseline model card', function () {
       assert.match(page.text, /data-testid="card-metric-why">The curves track macro-F1, which the baseline follows on every multi-class challenge; this challenge is scored by accuracy/);
       // A record saved before the challenge's own figure existed says so instead of showing a wrong one.
       fs.writeFileSync(recordFile(), JSON.stringify(record));
+      await publish();
       const older = await pat.agent.get('/challenges/xray-sources/baseline').expect(200);
       assert.match(older.text, /Held-out accuracy \(this challenge's metric\)<\/th><td>not recorded with this model/);
     } finally {
       fs.writeFileSync(recordFile(), JSON.stringify(record));
+      await publish();
       await ctx.handle.db.updateTable('challenges').set({ metric: 'macro_f1' }).where('id', '=', c.id).execute();
     }
   });
@@ -192,7 +202,7 @@ describe('the public baseline model card', function () {
 
   it("records the challenge's own metric over the out-of-fold predictions when training (accuracy)", async () => {
     const acc = { ...c, metric: 'accuracy' } as Challenge;
-    const r = await trainBaseline(acc, { dataDir: ctx.config.dataDir, datasetsDir: ctx.config.datasetsDir, outDir: path.join(ctx.config.dataDir, 'acc-check'), subsample: 1500, maxEpochs: 2, folds: 2 });
+    const r = await trainBaseline(await withLocalFolder(ctx.storage, acc), { dataDir: ctx.storage.localRoot, datasetsDir: ctx.config.datasetsDir, outDir: path.join(ctx.config.dataDir, 'acc-check'), subsample: 1500, maxEpochs: 2, folds: 2 });
     assert.equal(r.validation.metric, 'macro_f1');
     assert.equal(r.validation.challengeMetric?.metric, 'accuracy');
     // Accuracy = correct / rows = Σ recall × support / Σ support over the same out-of-fold predictions.

@@ -13,6 +13,7 @@ import { trainBaseline } from '../src/baseline/train.js';
 import { activeTrainings } from '../src/baseline/routes.js';
 import { addOrganizer } from '../src/organizers/access.js';
 import { seededRandom } from '../src/baseline/rng.js';
+import { withLocalFolder } from '../src/challenges/service.js';
 
 /** Small and fast: a subsample of the demo training file, two models, a few epochs. */
 const quick = { subsample: 1500, maxEpochs: 3, folds: 2 };
@@ -31,18 +32,18 @@ describe('TensorFlow.js baseline', function () {
   it('trains, submits and shows the flagged, unranked Baseline row on the leaderboard (HiggsML)', async () => {
     const c = (await findChallengeBySlug(ctx.handle.db, 'higgsml'))!;
     const run = await startRun(ctx.handle.db, c, { seed: 7 });
-    const record = await trainUnderRun(ctx.handle, c, run, { dataDir: ctx.config.dataDir, datasetsDir: ctx.config.datasetsDir, ...quick });
+    const record = await trainUnderRun(ctx.handle, ctx.storage, c, run, { datasetsDir: ctx.config.datasetsDir, ...quick });
     assert.equal(record.task, 'ams');
     assert.ok(record.chosenFraction! > 0 && record.chosenFraction! < 1);
     assert.ok(record.features.includes('missing(DER_mass_MMC)'), 'missing-value indicator from baseline.yaml');
     assert.ok(!record.features.includes('PRI_tau_phi'), 'excluded column');
-    assert.ok(fs.existsSync(path.join(ctx.config.dataDir, 'baselines', 'higgsml', 'model-0', 'model.json')));
+    assert.ok(fs.existsSync(path.join(ctx.storage.localRoot, 'baselines', 'higgsml', 'model-0', 'model.json')));
     const done = await ctx.handle.db.selectFrom('baseline_runs').selectAll().where('id', '=', run.id).executeTakeFirstOrThrow();
     assert.equal(done.status, 'done');
     assert.equal(done.backend, record.backend);
 
     const { agent } = await signedInAgent(ctx.app, 'alice@example.org', 'Alice');
-    const { submission } = await submitBaseline(ctx.handle, ctx.config.dataDir, c);
+    const { submission } = await submitBaseline(ctx.handle, ctx.storage, c);
     ctx.workers.nudge();
     const row = await waitForTerminal(ctx.handle, submission.id, 60_000);
     assert.equal(row.status, 'scored', row.error ?? '');
@@ -63,7 +64,7 @@ describe('TensorFlow.js baseline', function () {
     const { tf, backend } = await loadTf();
     assert.equal(backend, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    const rec = JSON.parse(fs.readFileSync(path.join(ctx.config.dataDir, 'baselines', 'higgsml', 'baseline.json'), 'utf8'));
+    const rec = JSON.parse(fs.readFileSync(path.join(ctx.storage.localRoot, 'baselines', 'higgsml', 'baseline.json'), 'utf8'));
     assert.equal(rec.backend, 'wasm');
   });
 
@@ -94,8 +95,8 @@ describe('TensorFlow.js baseline', function () {
     const c = (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!;
     const outA = path.join(ctx.config.dataDir, 'repro-a');
     const outB = path.join(ctx.config.dataDir, 'repro-b');
-    const a = await trainBaseline(c, { dataDir: ctx.config.dataDir, datasetsDir: ctx.config.datasetsDir, seed: 11, outDir: outA, ...quick });
-    const b = await trainBaseline(c, { dataDir: ctx.config.dataDir, datasetsDir: ctx.config.datasetsDir, seed: 11, outDir: outB, ...quick });
+    const a = await trainBaseline(await withLocalFolder(ctx.storage, c), { dataDir: ctx.storage.localRoot, datasetsDir: ctx.config.datasetsDir, seed: 11, outDir: outA, ...quick });
+    const b = await trainBaseline(await withLocalFolder(ctx.storage, c), { dataDir: ctx.storage.localRoot, datasetsDir: ctx.config.datasetsDir, seed: 11, outDir: outB, ...quick });
     assert.equal(a.backend, b.backend);
     assert.ok(Math.abs(a.validation.score - b.validation.score) < 1e-6, `${a.validation.score} vs ${b.validation.score}`);
     a.models.forEach((m, i) => assert.ok(Math.abs(m.validationLoss - b.models[i].validationLoss) < 1e-6));

@@ -50,8 +50,8 @@ describe('challenge list', function () {
     const xray = await id('xray-sources');
     await add(xray, 'dan', null);
     // Volunteers can join xmm-sources (a live crowd workflow) but not higgsml (none) nor xray-sources (paused).
-    await createWorkflow(ctx.handle, (await findChallengeBySlug(db, 'xmm-sources'))!, { maxLive: 5, goldPerClass: 2, knownPerClass: 1 });
-    await createWorkflow(ctx.handle, (await findChallengeBySlug(db, 'xray-sources'))!, { maxLive: 5, goldPerClass: 2, knownPerClass: 1 });
+    await createWorkflow(ctx.handle, ctx.storage, (await findChallengeBySlug(db, 'xmm-sources'))!, { maxLive: 5, goldPerClass: 2, knownPerClass: 1 });
+    await createWorkflow(ctx.handle, ctx.storage, (await findChallengeBySlug(db, 'xray-sources'))!, { maxLive: 5, goldPerClass: 2, knownPerClass: 1 });
     await db.updateTable('crowd_workflows').set({ active: 0 }).where('challenge_id', '=', xray).execute();
   });
   after(async () => ctx.close());

@@ -8,8 +8,9 @@ import { repoRoot } from '../src/paths.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { importChallengeFolder } from '../src/challenges/service.js';
 import { addOrganizer } from '../src/organizers/access.js';
-import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
+import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext, storedBytes } from './helpers.js';
 import { JSON_, local, xraySettings, type Agent } from './organizer-helpers.js';
+import { fileKeyIn } from '../src/storage/index.js';
 
 /** The lines of a demo file (header first), without the trailing newline. */
 const linesOf = (slug: string, name: string) => zlib.gunzipSync(fs.readFileSync(datasetFile(slug, name))).toString('utf8').trimEnd().split('\n');
@@ -67,7 +68,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       try {
         for (const f of ['challenge.yaml', 'train.csv.gz', 'test.csv.gz']) fs.copyFileSync(path.join(repoRoot, 'datasets', 'xray-sources', f), path.join(dir, f));
         fs.writeFileSync(path.join(dir, 'solution.csv'), xraySolution(([id, label]) => [id, label, 'Private']));
-        await assert.rejects(importChallengeFolder(ctx.handle, ctx.config.dataDir, dir), (err: Error & { problems?: string[] }) => {
+        await assert.rejects(importChallengeFolder(ctx.handle, ctx.storage, dir), (err: Error & { problems?: string[] }) => {
           assert.deepEqual(err.problems, ['the public subset is empty: no solution row has Usage Public; every challenge needs rows in both subsets']);
           return true;
         });
@@ -105,7 +106,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       await draft('drifted');
       await save('drifted', xraySettings()).expect(200);
       const c = (await findChallengeBySlug(ctx.handle.db, 'drifted'))!;
-      fs.writeFileSync(path.join(c.folder, 'solution.csv'), xraySolution(([id, label, usage]) => [id, label, usage === 'Private' ? 'Ignored' : usage]));
+      await ctx.storage.put(fileKeyIn(c.folder_key, 'solution.csv'), Buffer.from(xraySolution(([id, label, usage]) => [id, label, usage === 'Private' ? 'Ignored' : usage])));
       const refused = await publish('drifted').expect(409);
       assert.equal(refused.body.error.code, 'not_scorable');
       assert.match(refused.body.error.message, /the private subset is empty/);
@@ -119,20 +120,21 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       await save('live', xraySettings()).expect(200);
       await publish('live').expect(200);
       const before = (await findChallengeBySlug(ctx.handle.db, 'live'))!;
-      const solutionBefore = fs.readFileSync(path.join(before.folder, 'solution.csv'));
+      const solutionBefore = await storedBytes(ctx.storage, fileKeyIn(before.folder_key, 'solution.csv'));
       const up = await org.agent.post(`/organize/live/files?_csrf=${org.csrf}`).set('Accept', JSON_).attach('solution', xraySolution(([id, label]) => [id, label, 'Public']), 'solution.csv').expect(400);
       assert.ok(problemsOf(up).some((p) => /the private subset is empty/.test(p)));
       const after = (await findChallengeBySlug(ctx.handle.db, 'live'))!;
       assert.equal(after.solution_sha256, before.solution_sha256);
-      assert.deepEqual(fs.readFileSync(path.join(after.folder, 'solution.csv')), solutionBefore);
-      assert.ok(fs.readdirSync(after.folder).every((f) => !f.includes('.bak')), fs.readdirSync(after.folder).join());
+      assert.deepEqual(await storedBytes(ctx.storage, fileKeyIn(after.folder_key, 'solution.csv')), solutionBefore);
+      const stored = (await ctx.storage.list(`${after.folder_key}/`)).map((o) => o.key);
+      assert.ok(stored.every((f) => !f.includes('.bak')), stored.join());
     });
 
     it('never shows a participant a private number when a score is undefined; organizers get the reason', async () => {
       // A challenge published before these checks: every row Private, so the public macro-F1 is undefined.
-      await importChallengeFolder(ctx.handle, ctx.config.dataDir, path.join(repoRoot, 'datasets', 'xray-sources'));
+      await importChallengeFolder(ctx.handle, ctx.storage, path.join(repoRoot, 'datasets', 'xray-sources'));
       const c = (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!;
-      fs.writeFileSync(path.join(c.folder, 'solution-all-private.csv'), xraySolution(([id, label]) => [id, label, 'Private']));
+      await ctx.storage.put(fileKeyIn(c.folder_key, 'solution-all-private.csv'), Buffer.from(xraySolution(([id, label]) => [id, label, 'Private'])));
       await ctx.handle.db.updateTable('challenges').set({ solution_file: 'solution-all-private.csv' }).where('id', '=', c.id).execute();
       const sample = fs.readFileSync(datasetFile('xray-sources', 'sample_submission.csv.gz'));
       const id = (await pat.agent.post(`/challenges/xray-sources/submissions?_csrf=${pat.csrf}`).set('Accept', JSON_).attach('file', sample, 's.csv.gz').expect(202)).body.submission.id;
@@ -183,7 +185,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       assert.deepEqual((await org.agent.get('/organize/ids-upload').set('Accept', JSON_).expect(200)).body.preview.problems, []);
 
       // Preview and publish: the test file changed under a saved draft.
-      fs.writeFileSync(path.join(kept.folder, 'test.csv.gz'), zlib.gzipSync(mismatched));
+      await ctx.storage.put(fileKeyIn(kept.folder_key, 'test.csv.gz'), zlib.gzipSync(mismatched));
       const dash = await org.agent.get('/organize/ids-upload').set('Accept', JSON_).expect(200);
       assert.deepEqual(dash.body.preview.problems, [`2 test ids are missing from the solution, e.g. ${extra.join(', ')}`, `3 solution ids are not in the test file, e.g. ${dropped.join(', ')}`]);
       const refused = await publish('ids-upload').expect(409);
@@ -222,7 +224,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       await draft('no-sample-auc');
       await save('no-sample-auc', xraySettings({ metric: 'roc_auc' })).expect(200);
       const auc = (await findChallengeBySlug(ctx.handle.db, 'no-sample-auc'))!;
-      const aucLines = fs.readFileSync(path.join(auc.folder, 'sample_submission.csv'), 'utf8').trimEnd().split('\n');
+      const aucLines = (await storedBytes(ctx.storage, fileKeyIn(auc.folder_key, 'sample_submission.csv'))).toString('utf8').trimEnd().split('\n');
       assert.equal(aucLines[0], 'name,Class,proba_AGN,proba_Star,proba_XRB,proba_CV,proba_Other');
       const probs = aucLines[1].split(',').slice(-5).map(Number);
       assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-9, aucLines[1]);
@@ -243,7 +245,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       await draft('own-sample', { sample_submission: sample });
       await save('own-sample', xraySettings()).expect(200);
       const c = (await findChallengeBySlug(ctx.handle.db, 'own-sample'))!;
-      assert.deepEqual(fs.readFileSync(path.join(c.folder, c.sample_file!)), sample);
+      assert.deepEqual(await storedBytes(ctx.storage, fileKeyIn(c.folder_key, c.sample_file!)), sample);
     });
   });
 });

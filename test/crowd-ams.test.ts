@@ -14,6 +14,7 @@ import { accept } from '../src/submissions/service.js';
 import { createApiToken } from '../src/accounts/tokens.js';
 import { amsScore } from '../scorers/ams.js';
 import { USAGE } from '../scorers/types.js';
+import { fileKeyIn } from '../src/storage/index.js';
 
 /*
  * A hand-built AMS challenge: 40 test events (16 Public, 24 Private, one in three signal) and 80
@@ -180,7 +181,7 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
     }
     assert.ok(best, 'the fixture gives a threshold');
 
-    const solution = await loadChallengeSolution(challenge);
+    const solution = await loadChallengeSolution(ctx.storage, challenge);
     const s = solution.classes.indexOf('s');
     const b = solution.classes.indexOf('b');
     const event = new Uint8Array(solution.ids.length);
@@ -238,9 +239,9 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-ams-'));
     writeChallenge(folder, new Date(Date.now() + 30 * 86_400_000).toISOString());
     ctx = await createTestContext();
-    await importChallengeFolder(ctx.handle, ctx.config.dataDir, folder);
+    await importChallengeFolder(ctx.handle, ctx.storage, folder);
     challenge = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
-    workflowId = await createWorkflowForSlug(ctx.handle, SLUG, { goldPerClass: 2, knownPerClass: 14, trainingChances: [0], retireCount: 10 });
+    workflowId = await createWorkflowForSlug(ctx.handle, ctx.storage, SLUG, { goldPerClass: 2, knownPerClass: 14, trainingChances: [0], retireCount: 10 });
     // Volunteers go straight to live events: this test is about the selection, not training.
     await setPromotion(ctx, workflowId, NO_TRAINING_GATE);
     org = await organizerAgent(ctx, 'org@example.org', SLUG);
@@ -249,7 +250,7 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
     const baseline = submission(0.9);
     const tmpPath = path.join(os.tmpdir(), `sift-test-ams-baseline-${process.pid}.csv`);
     fs.writeFileSync(tmpPath, baseline.csv);
-    const b = await accept(ctx.handle, ctx.config.dataDir, challenge, base.id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline (test stand-in)', { isBaseline: true });
+    const b = await accept(ctx.handle, ctx.storage, challenge, base.id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline (test stand-in)', { isBaseline: true });
     assert.equal((await waitForTerminal(ctx.handle, b.id)).status, 'scored');
     ml.baseline = { id: b.id, selected: baseline.selected };
     const best = submission(0.3);
@@ -301,20 +302,23 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
 
   it('chooses the threshold on known sources alone: test labels do not move it, known-source labels do', async () => {
     const before = await panelOf();
-    const solutionFile = path.join(challenge.folder, challenge.solution_file);
-    const original = fs.readFileSync(solutionFile);
-    const touch = (seconds: number) => fs.utimesSync(solutionFile, new Date(), new Date(Date.now() + seconds * 1000));
+    const solutionKey = fileKeyIn(challenge.folder_key, challenge.solution_file);
+    const original = Buffer.concat(await (await ctx.storage.get(solutionKey)).toArray());
+    // Stored again, then dated apart on this machine's copy: a new version however fast the test runs.
+    const replace = async (bytes: Buffer | string, seconds: number) => {
+      await ctx.storage.put(solutionKey, Buffer.from(bytes));
+      const file = await ctx.storage.localPath(solutionKey);
+      fs.utimesSync(file, new Date(), new Date(Date.now() + seconds * 1000));
+    };
     try {
       // Every test label inverted (weights and Usage kept).
-      fs.writeFileSync(solutionFile, solutionCsv(() => true));
-      touch(5);
+      await replace(solutionCsv(() => true), 5);
       const flipped = await panelOf();
       assert.deepEqual(flipped.threshold, before.threshold);
       assert.notEqual(flipped.subsets[1].methods[0].ams.estimate, before.subsets[1].methods[0].ams.estimate, 'the crowd AMS does use the test labels');
       assertMatches(flipped, await byHand('live_swap'));
     } finally {
-      fs.writeFileSync(solutionFile, original);
-      touch(10);
+      await replace(original, 10);
     }
     assert.deepEqual(await panelOf(), before);
 
@@ -401,8 +405,8 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
   });
 
   it('has no AMS panel for a challenge scored by another metric: none on the page, 404 for its export and API', async () => {
-    await importChallengeFolder(ctx.handle, ctx.config.dataDir, path.join(repoRoot, 'datasets', 'xmm-sources'));
-    await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 5, goldPerClass: 2, knownPerClass: 0 });
+    await importChallengeFolder(ctx.handle, ctx.storage, path.join(repoRoot, 'datasets', 'xmm-sources'));
+    await createWorkflowForSlug(ctx.handle, ctx.storage, 'xmm-sources', { maxLive: 5, goldPerClass: 2, knownPerClass: 0 });
     const xmmOrg = await organizerAgent(ctx, 'xmm-org@example.org', 'xmm-sources');
     const page = (await xmmOrg.agent.get('/crowd/xmm-sources/compare').expect(200)).text;
     assert.doesNotMatch(page, /data-testid="ams/);

@@ -25,7 +25,7 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
 
   before(async () => {
     ctx = await crowdContext({ maxLive: 80, goldPerClass: 8, knownPerClass: 8, retirement: 'fixed', retireCount: 6 });
-    await simulateCrowdVotes(ctx.handle, SLUG, { volunteers: 30, votes: 500, profile: 'mixed', seed: 7, days: 3, consensus: false }, cfg);
+    await simulateCrowdVotes(ctx.handle, ctx.storage, SLUG, { volunteers: 30, votes: 500, profile: 'mixed', seed: 7, days: 3, consensus: false }, cfg);
 
     // A volunteer right on 1 of their 6 gold answers, all on AGN gold subjects (the others called XRB), casts a single
     // vote, Star, on a live subject nobody voted on: their Star row has no gold evidence at all.

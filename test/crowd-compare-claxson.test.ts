@@ -13,6 +13,7 @@ import { writeOutOfFold } from '../src/baseline/oof.js';
 import { accept } from '../src/submissions/service.js';
 import { createApiToken } from '../src/accounts/tokens.js';
 import { BEST_NOT_APPLICABLE, NO_OOF } from '../src/crowd/compare/page.js';
+import { baselineFolderKey } from '../src/storage/index.js';
 
 /**
  * The CLAXSON panels on a tiny crowd: 4 test rows and one known source per class. Volunteer A is
@@ -59,7 +60,7 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
   const tableOf = (panel: Json, method: string) => panel.tables.find((t: Json) => t.method === method);
 
   async function predictions(override: Record<string, string>): Promise<Buffer> {
-    const sol = await loadChallengeSolution(challenge);
+    const sol = await loadChallengeSolution(ctx.storage, challenge);
     return Buffer.from(`name,Class\n${sol.ids.map((name, i) => `${name},${override[name] ?? sol.classes[sol.label[i]]}`).join('\n')}\n`);
   }
 
@@ -68,7 +69,7 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
     challenge = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
     org = await organizerAgent(ctx);
     const rows = await ctx.handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'gold_class']).where('workflow_id', '=', ctx.workflowId).where('is_gold', '=', 0).orderBy('id').execute();
-    const sol = await loadChallengeSolution(challenge);
+    const sol = await loadChallengeSolution(ctx.storage, challenge);
     for (const r of rows) truth.set(r.id, r.gold_class !== null ? CLASSES[r.gold_class] : sol.classes[sol.label[sol.index.get(r.external_id)!]]);
     known = rows.filter((r) => r.gold_class !== null);
     unknown = rows.filter((r) => r.gold_class === null);
@@ -132,11 +133,12 @@ describe('crowd: CLAXSON tables, intervals and exports on the comparison page', 
     const base = await ensureBaselineUser(ctx.handle.db);
     const tmpPath = path.join(os.tmpdir(), `sift-claxson-baseline-${process.pid}.csv`);
     fs.writeFileSync(tmpPath, await predictions({ [unknown[1].external_id]: wrong(truth.get(unknown[1].id)!) }));
-    const b = await accept(ctx.handle, ctx.config.dataDir, challenge, base.id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline stand-in', { isBaseline: true });
+    const b = await accept(ctx.handle, ctx.storage, challenge, base.id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline stand-in', { isBaseline: true });
     assert.equal((await waitForTerminal(ctx.handle, b.id)).status, 'scored');
     const oofLabel = (s: { id: number }) => (s.id === known[1].id ? wrong(truth.get(s.id)!) : truth.get(s.id)!);
-    fs.mkdirSync(baselineDir(ctx.config.dataDir, SLUG), { recursive: true });
-    writeOutOfFold(baselineDir(ctx.config.dataDir, SLUG), known.map((s) => s.external_id), known.map(oofLabel));
+    fs.mkdirSync(baselineDir(ctx.storage.localRoot, SLUG), { recursive: true });
+    writeOutOfFold(baselineDir(ctx.storage.localRoot, SLUG), known.map((s) => s.external_id), known.map(oofLabel));
+    await ctx.storage.publishLocalDir(baselineFolderKey(SLUG));
     // The best entry is right on every row.
     const { agent, csrf } = await signedInAgent(ctx.app, 'ml@example.org');
     const res = await agent.post(`/challenges/${SLUG}/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', await predictions({}), 'p.csv').expect(202);

@@ -83,7 +83,7 @@ describe('crowd: consensus vs ML on the comparison page', function () {
 
   /** A prediction for every test row: the true class, except `override` (by subject name) and, with `publicAs`, every public row. */
   async function predictions(override: Record<string, string>, publicAs?: string): Promise<Buffer> {
-    const sol = await loadChallengeSolution(challenge);
+    const sol = await loadChallengeSolution(ctx.storage, challenge);
     const lines = sol.ids.map((name, i) => `${name},${override[name] ?? (publicAs && sol.usage[i] === USAGE.Public ? publicAs : sol.classes[sol.label[i]])}`);
     return Buffer.from(`name,Class\n${lines.join('\n')}\n`);
   }
@@ -105,7 +105,7 @@ describe('crowd: consensus vs ML on the comparison page', function () {
     const live = await ctx.handle.db.selectFrom('crowd_subjects').select(['id', 'external_id']).where('workflow_id', '=', ctx.workflowId).where('is_gold', '=', 0).orderBy('id').execute();
     assert.deepEqual(live.map((s) => s.external_id), S, 'the live subjects are the first six test rows');
     for (const s of live) id[s.external_id] = s.id;
-    const sol = await loadChallengeSolution(challenge);
+    const sol = await loadChallengeSolution(ctx.storage, challenge);
     assert.deepEqual(S.map((name) => sol.classes[sol.label[sol.index.get(name)!]]), TRUTH);
     const { Private, Public } = USAGE;
     assert.deepEqual(Array.from(S, (name) => sol.usage[sol.index.get(name)!]), [Private, Private, Private, Private, Private, Public], 'S0–S4 private, S5 public');
@@ -163,7 +163,7 @@ describe('crowd: consensus vs ML on the comparison page', function () {
     const base = await ensureBaselineUser(ctx.handle.db);
     const tmpPath = path.join(os.tmpdir(), `sift-test-baseline-${process.pid}.csv`);
     fs.writeFileSync(tmpPath, await predictions({ [S[1]]: 'AGN', [S[3]]: 'AGN' }));
-    const b = await accept(ctx.handle, ctx.config.dataDir, challenge, base.id, { tmpPath, originalName: 'baseline-xmm-sources.csv', size: fs.statSync(tmpPath).size }, 'TF.js baseline (test stand-in)', { isBaseline: true });
+    const b = await accept(ctx.handle, ctx.storage, challenge, base.id, { tmpPath, originalName: 'baseline-xmm-sources.csv', size: fs.statSync(tmpPath).size }, 'TF.js baseline (test stand-in)', { isBaseline: true });
     assert.equal((await waitForTerminal(ctx.handle, b.id)).status, 'scored');
     sub.baseline = b.id;
     // ml1: the ML column above, one public error (S5): first among competitors on the public board.
@@ -294,7 +294,7 @@ describe('crowd: consensus vs ML on the comparison page', function () {
 
   it('leaves out an entry whose stored file is gone, and says so', async () => {
     const row = await ctx.handle.db.selectFrom('submissions').select('file_path').where('id', '=', sub.baseline).executeTakeFirstOrThrow();
-    fs.rmSync(path.join(ctx.config.dataDir, row.file_path));
+    await ctx.storage.remove(row.file_path);
     const r = await compare();
     assert.equal(r.ml.baseline, null);
     assert.ok(r.notes.some((n: string) => n.startsWith(`The baseline #${sub.baseline} is left out: its stored file cannot be read`)), r.notes.join(' | '));

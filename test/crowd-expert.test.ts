@@ -44,7 +44,7 @@ describe('crowd: expert set from the sources the baseline is least sure of', fun
     fs.writeFileSync(file, `name,Class,${CLASSES.map((c) => `proba_${c}`).join(',')}\n${lines.join('\n')}\n`);
     const c = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
     const bot = await signUp(ctx.handle.db, { email: 'baseline-test@example.org', name: 'Baseline', password: 'correct horse battery' }, 'participant');
-    const sub = await accept(ctx.handle, ctx.config.dataDir, c, bot.id, { tmpPath: file, originalName: 'baseline.csv', size: fs.statSync(file).size }, null, { isBaseline: true });
+    const sub = await accept(ctx.handle, ctx.storage, c, bot.id, { tmpPath: file, originalName: 'baseline.csv', size: fs.statSync(file).size }, null, { isBaseline: true });
     assert.equal((await waitForTerminal(ctx.handle, sub.id)).status, 'scored');
 
     const res = await suggest(2).expect(200);

@@ -34,7 +34,7 @@ export async function crowdContext(opts: WorkflowOptions & { promotion?: Promoti
   Object.assign(process.env, env);
   try {
     const ctx = await createTestContext({ challenges: ['xmm-sources'] });
-    const workflowId = await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 40, goldPerClass: 8, knownPerClass: 0, ...workflowOpts });
+    const workflowId = await createWorkflowForSlug(ctx.handle, ctx.storage, 'xmm-sources', { maxLive: 40, goldPerClass: 8, knownPerClass: 0, ...workflowOpts });
     await setPromotion(ctx, workflowId, promotion);
     return { ...ctx, workflowId };
   } finally {

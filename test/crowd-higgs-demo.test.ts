@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { createTestContext, datasetFile, type TestContext } from './helpers.js';
+import { createTestContext, datasetFile, type TestContext, storedBytes } from './helpers.js';
 import { organizerAgent } from './crowd-helpers.js';
 import { CROWD_DEMO, HIGGS_DEMO_LIVE, seedCrowd } from '../seeds/crowd.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
@@ -16,6 +16,7 @@ import { checkChallengeFolder, importChallengeFolder } from '../src/challenges/s
 import { liveRank, readCsvRecords, createWorkflowForSlug } from '../src/crowd/setup.js';
 import { isEvaluationRow } from '../src/crowd/evaluation-split.js';
 import { crowdFormOptions, DEFAULT_LIVE_SUBJECTS } from '../src/organizers/companions.js';
+import { fileKeyIn } from '../src/storage/index.js';
 
 const JSON_ = 'application/json';
 const SLUG = 'higgsml';
@@ -54,9 +55,9 @@ function withHiggsml(prepare: (ctx: TestContext) => Promise<void> = async () => 
 describe('HiggsML crowd: the demo seed and the field guide', function () {
   this.timeout(180_000);
   const state = withHiggsml(async (ctx) => {
-    await seedCrowd(ctx.handle, () => {});
+    await seedCrowd(ctx.handle, ctx.storage, () => {});
     // Imported after the seed, which would give it a simulated crowd too: it is here as a workflow without a field guide.
-    await importChallengeFolder(ctx.handle, ctx.config.dataDir, path.dirname(datasetFile('xmm-sources', 'challenge.yaml')));
+    await importChallengeFolder(ctx.handle, ctx.storage, path.dirname(datasetFile('xmm-sources', 'challenge.yaml')));
   });
 
   it('seeds a workflow with classes s and b: gold and known events from train, live events sampled from test by id hash', async () => {
@@ -96,8 +97,8 @@ describe('HiggsML crowd: the demo seed and the field guide', function () {
 
   it('copies challenge.yaml and the field guide with the data on import', async () => {
     const c = (await findChallengeBySlug(state.ctx.handle.db, SLUG))!;
-    assert.equal(fs.readFileSync(path.join(c.folder, 'field-guide.md'), 'utf8'), fs.readFileSync(datasetFile(SLUG, 'field-guide.md'), 'utf8'));
-    assert.ok(fs.existsSync(path.join(c.folder, 'challenge.yaml')));
+    assert.equal((await storedBytes(state.ctx.storage, fileKeyIn(c.folder_key, 'field-guide.md'))).toString('utf8'), fs.readFileSync(datasetFile(SLUG, 'field-guide.md'), 'utf8'));
+    assert.ok(await state.ctx.storage.stat(fileKeyIn(c.folder_key, 'challenge.yaml')));
   });
 
   it('serves the field guide as HTML in the site layout, with a link back to classifying', async () => {
@@ -112,22 +113,22 @@ describe('HiggsML crowd: the demo seed and the field guide', function () {
 
   it('sanitises the guide: raw HTML and script links in the markdown do not come through', async () => {
     const c = (await findChallengeBySlug(state.ctx.handle.db, SLUG))!;
-    const file = path.join(c.folder, 'field-guide.md');
-    const original = fs.readFileSync(file, 'utf8');
+    const file = fileKeyIn(c.folder_key, 'field-guide.md');
+    const original = await storedBytes(state.ctx.storage, file);
     try {
-      fs.writeFileSync(file, '# Guide\n\n<script>alert("guide")</script>\n\n<img src=x onerror="alert(2)">\n\n[click](javascript:alert(3)) and *fine*\n');
+      await state.ctx.storage.put(file, Buffer.from('# Guide\n\n<script>alert("guide")</script>\n\n<img src=x onerror="alert(2)">\n\n[click](javascript:alert(3)) and *fine*\n'));
       const res = await request(state.ctx.app).get(`/crowd/${SLUG}/guide`).expect(200);
       const article = /<article[^>]*data-testid="field-guide"[^>]*>([\s\S]*?)<\/article>/.exec(res.text)![1];
       assert.doesNotMatch(article, /<script|alert|onerror|javascript:/i, article);
       assert.match(article, /<h1>Guide<\/h1>/);
       assert.match(article, /<em>fine<\/em>/);
     } finally {
-      fs.writeFileSync(file, original);
+      await state.ctx.storage.put(file, original);
     }
   });
 
   it('answers 404 naming field_guide for a workflow without one', async () => {
-    await createWorkflowForSlug(state.ctx.handle, 'xmm-sources', { maxLive: 5, goldPerClass: 2 });
+    await createWorkflowForSlug(state.ctx.handle, state.ctx.storage, 'xmm-sources', { maxLive: 5, goldPerClass: 2 });
     const res = await request(state.ctx.app).get('/crowd/xmm-sources/guide').set('Accept', JSON_).expect(404);
     assert.equal(res.body.error.code, 'no_field_guide');
     assert.match(res.body.error.message, /field_guide/);

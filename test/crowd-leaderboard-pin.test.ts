@@ -14,7 +14,7 @@ describe('volunteer leaderboard: your row marked and pinned', function () {
   before(async () => {
     ctx = await crowdContext({ maxLive: 30, goldPerClass: 6, retirement: 'fixed', retireCount: 50 });
     // 40 simulated volunteers with many votes each rank above one real volunteer with a single vote.
-    await simulateCrowdVotes(ctx.handle, 'xmm-sources', { volunteers: 40, votes: 1200, profile: 'expert', seed: 3, days: 2, consensus: false }, loadCrowdConfig({}));
+    await simulateCrowdVotes(ctx.handle, ctx.storage, 'xmm-sources', { volunteers: 40, votes: 1200, profile: 'expert', seed: 3, days: 2, consensus: false }, loadCrowdConfig({}));
     me = await signedInAgent(ctx.app, 'late-joiner@example.org', 'Late Joiner');
     const s = await serve(me.agent);
     await vote(me.agent, me.csrf, s.token, 'AGN').expect(201);

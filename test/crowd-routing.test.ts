@@ -214,7 +214,7 @@ describe('crowd routing: entropy routing with a random share', function () {
       fs.writeFileSync(file, `name,Class,${CLASSES.map((c) => `proba_${c}`).join(',')}\n${names.map((n) => [n, 'AGN', ...proba(n)].join(',')).join('\n')}\n`);
       const c = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
       const bot = await signUp(ctx.handle.db, { email: 'baseline-routing@example.org', name: 'Baseline', password: 'correct horse battery' }, 'participant');
-      const sub = await accept(ctx.handle, ctx.config.dataDir, c, bot.id, { tmpPath: file, originalName: 'baseline.csv', size: fs.statSync(file).size }, null, { isBaseline: true });
+      const sub = await accept(ctx.handle, ctx.storage, c, bot.id, { tmpPath: file, originalName: 'baseline.csv', size: fs.statSync(file).size }, null, { isBaseline: true });
       assert.equal((await waitForTerminal(ctx.handle, sub.id)).status, 'scored');
       // The worker refreshes the entropies right after writing the score.
       for (let i = 0; i < 400 && (await testRows(ctx)).some((s) => s.entropy === null); i++) await new Promise((r) => setTimeout(r, 25));
@@ -235,9 +235,9 @@ describe('crowd routing: entropy routing with a random share', function () {
       fs.writeFileSync(file, `name,Class\n${names.map((n) => `${n},AGN`).join('\n')}\n`);
       const c = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
       const bot = await signUp(ctx.handle.db, { email: 'baseline-labels@example.org', name: 'Baseline', password: 'correct horse battery' }, 'participant');
-      const sub = await accept(ctx.handle, ctx.config.dataDir, c, bot.id, { tmpPath: file, originalName: 'baseline.csv', size: fs.statSync(file).size }, null, { isBaseline: true });
+      const sub = await accept(ctx.handle, ctx.storage, c, bot.id, { tmpPath: file, originalName: 'baseline.csv', size: fs.statSync(file).size }, null, { isBaseline: true });
       assert.equal((await waitForTerminal(ctx.handle, sub.id)).status, 'scored');
-      assert.equal(await refreshRoutingAfterScoring(ctx.handle, ctx.config.dataDir, sub.id), null);
+      assert.equal(await refreshRoutingAfterScoring(ctx.handle, ctx.storage, sub.id), null);
       assert.ok((await testRows(ctx)).every((s) => s.entropy === null));
     } finally {
       await ctx.close();
@@ -250,7 +250,7 @@ describe('crowd routing: entropy routing with a random share', function () {
       const ctx = await crowdContext({ routing: 'entropy', randomShare: 0.2, maxLive: 30, goldPerClass: 6, retireCount: 3 });
       try {
         for (const [i, r] of (await testRows(ctx)).entries()) await setEntropy(ctx, r.id, ((i * 7) % 30) / 30);
-        await simulateCrowdVotes(ctx.handle, 'xmm-sources', { volunteers: 12, votes: 200, profile: 'mixed', seed, days: 2, consensus: false }, loadCrowdConfig({}));
+        await simulateCrowdVotes(ctx.handle, ctx.storage, 'xmm-sources', { volunteers: 12, votes: 200, profile: 'mixed', seed, days: 2, consensus: false }, loadCrowdConfig({}));
         tables.push(
           await ctx.handle.db
             .selectFrom('crowd_votes as v')

@@ -56,7 +56,7 @@ describe('crowd simulate: a simulated crowd through the volunteers\' code path',
     for (const seed of [7, 7, 8]) {
       const ctx = await newContext();
       try {
-        const s = await simulateCrowdVotes(ctx.handle, SLUG, { ...small, seed }, cfg);
+        const s = await simulateCrowdVotes(ctx.handle, ctx.storage, SLUG, { ...small, seed }, cfg);
         assert.equal(s.votes, small.votes);
         tables.push(await votesTable(ctx));
       } finally {
@@ -75,7 +75,7 @@ describe('crowd simulate: a simulated crowd through the volunteers\' code path',
     before(async () => {
       ctx = await newContext();
       real = await realVolunteer(ctx, 'real@example.org', 12);
-      await simulateCrowdVotes(ctx.handle, SLUG, { ...small, volunteers: 40, votes: 900, consensus: true }, cfg);
+      await simulateCrowdVotes(ctx.handle, ctx.storage, SLUG, { ...small, volunteers: 40, votes: 900, consensus: true }, cfg);
       realVotesBefore = await realVotes(ctx, real.userId);
     });
     after(async () => ctx?.close());

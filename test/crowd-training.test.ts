@@ -24,7 +24,8 @@ async function withChallengeYaml(ctx: Ctx, edit: (doc: Record<string, unknown>) 
   const doc = parseYaml(fs.readFileSync(path.join(repoRoot, 'datasets', SLUG, 'challenge.yaml'), 'utf8')) as Record<string, unknown>;
   edit(doc);
   const { stringify } = await import('yaml');
-  fs.writeFileSync(path.join(c.folder, 'challenge.yaml'), stringify(doc));
+  // The row holds the storage key of the folder (challenges/<slug>): the file goes to storage.
+  await ctx.storage.put(`${c.folder}/challenge.yaml`, Buffer.from(stringify(doc)));
   await clearCrowdDisplay(ctx.handle.db, c.id);
 }
 
@@ -258,7 +259,7 @@ describe('crowd training: a simulated crowd under the default gate', function ()
   after(async () => ctx?.close());
 
   it('still reaches live subjects and a consensus on them; spammers are not promoted', async () => {
-    const s = await simulateCrowdVotes(ctx.handle, SLUG, { volunteers: 30, votes: 800, profile: 'mixed', seed: 7, days: 3, consensus: false }, loadCrowdConfig({}));
+    const s = await simulateCrowdVotes(ctx.handle, ctx.storage, SLUG, { volunteers: 30, votes: 800, profile: 'mixed', seed: 7, days: 3, consensus: false }, loadCrowdConfig({}));
     await runConsensus(ctx.handle, ctx.workflowId);
     const profiles = new Map((await simulatedUsers(ctx.handle.db, SLUG)).map((u) => [`u:${u.id}`, u.simulated]));
     const promoted = (await ctx.handle.db.selectFrom('crowd_promotions').select('voter').where('workflow_id', '=', ctx.workflowId).execute()).map((p) => profiles.get(p.voter));

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import request from 'supertest';
@@ -8,6 +7,7 @@ import { createTestContext, datasetFile, type TestContext } from './helpers.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { dataDictionary, dictionaryView, summarizeCsvFile, type ColumnSummary, type FileSummary } from '../src/challenges/data-dictionary.js';
 import { readCsvRecords } from '../src/crowd/setup.js';
+import { fileKeyIn } from '../src/storage/index.js';
 
 const column = (s: FileSummary, name: string): ColumnSummary => {
   const c = s.columns.find((x) => x.name === name);
@@ -109,9 +109,9 @@ describe('data dictionary', function () {
     it('lists the training, test and sample files, never the solution', async () => {
       for (const slug of ['higgsml', 'xray-sources']) {
         const c = (await findChallengeBySlug(ctx.handle.db, slug))!;
-        const files = await dataDictionary(c);
+        const files = await dataDictionary(ctx.storage, c);
         assert.deepEqual(files.map((f) => [f.name, f.role]), [['train.csv.gz', 'train'], ['test.csv.gz', 'test'], ['sample_submission.csv.gz', 'sample_submission']]);
-        for (const f of files) assert.equal(f.sizeBytes, fs.statSync(path.join(c.folder, f.name)).size);
+        for (const f of files) assert.equal(f.sizeBytes, (await ctx.storage.stat(fileKeyIn(c.folder_key, f.name)))!.size);
         assert.ok(!files.some((f) => f.name === c.solution_file));
         assert.ok(!files.some((f) => f.summary!.columns.some((col) => col.name === 'Usage')), 'no Usage column anywhere');
       }
@@ -134,61 +134,62 @@ describe('data dictionary', function () {
     });
 
     it('reads each file once per version: the summary is cached, kept beside the file, and redone when the file changes', async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-dictionary-'));
+      const folderKey = 'challenges/dictionary-versions';
+      const key = fileKeyIn(folderKey, 'train.csv');
       try {
-        const file = path.join(dir, 'train.csv');
-        fs.writeFileSync(file, 'id,x,kind\n1,0.5,a\n2,-999,b\n3,,a\n');
-        const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder: dir, train_file: 'train.csv', test_file: 'train.csv', sample_file: null };
-        const [first] = await dataDictionary(c);
+        await ctx.storage.put(key, Buffer.from('id,x,kind\n1,0.5,a\n2,-999,b\n3,,a\n'));
+        const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder_key: folderKey, train_file: 'train.csv', test_file: 'train.csv', sample_file: null };
+        const [first] = await dataDictionary(ctx.storage, c);
         assert.equal(first.summary!.rows, 3);
         assert.deepEqual([column(first.summary!, 'x').missing, column(first.summary!, 'x').min], [2, 0.5]);
-        const sidecar = path.join(dir, '.train.csv.summary.json');
+        const sidecar = path.join(path.dirname(await ctx.storage.localPath(key)), '.train.csv.summary.json');
         assert.ok(fs.existsSync(sidecar), 'the summary is kept beside the file');
         // A second view gets the very same answer without reading the file.
-        const [again] = await dataDictionary(c);
+        const [again] = await dataDictionary(ctx.storage, c);
         assert.equal(again.summary, first.summary);
         // A changed file is a new version: read again.
-        fs.appendFileSync(file, '4,7,c\n');
-        const [changed] = await dataDictionary(c);
+        await ctx.storage.put(key, Buffer.from('id,x,kind\n1,0.5,a\n2,-999,b\n3,,a\n4,7,c\n'));
+        const [changed] = await dataDictionary(ctx.storage, c);
         assert.equal(changed.summary!.rows, 4);
         assert.equal(column(changed.summary!, 'x').max, 7);
         assert.equal(JSON.parse(fs.readFileSync(sidecar, 'utf8')).summary.rows, 4);
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        await ctx.storage.remove(key);
       }
     });
 
     it('answers at once while a large file is still being read, marked pending (the page then reloads itself), and has it later', async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-dictionary-'));
+      const folderKey = 'challenges/dictionary-big';
       try {
         const rows = Array.from({ length: 200_000 }, (_, i) => `${i},${(i % 97) / 7},${i % 3 ? 'a' : 'b'}`).join('\n');
-        fs.writeFileSync(path.join(dir, 'big.csv.gz'), zlib.gzipSync(`id,x,kind\n${rows}\n`));
-        const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder: dir, train_file: 'big.csv.gz', test_file: 'big.csv.gz', sample_file: null };
+        await ctx.storage.put(fileKeyIn(folderKey, 'big.csv.gz'), zlib.gzipSync(`id,x,kind\n${rows}\n`));
+        const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder_key: folderKey, train_file: 'big.csv.gz', test_file: 'big.csv.gz', sample_file: null };
         const started = Date.now();
-        const [pending] = await dataDictionary(c, 0);
+        const [pending] = await dataDictionary(ctx.storage, c, 0);
         assert.ok(Date.now() - started < 1000);
         assert.equal(pending.summary, null);
         assert.equal(pending.problem, null);
         assert.equal(dictionaryView([pending])[0].pending, true);
-        const [ready] = await dataDictionary(c);
+        const [ready] = await dataDictionary(ctx.storage, c);
         assert.equal(ready.summary!.rows, 200_000);
         assert.deepEqual(column(ready.summary!, 'kind').values, ['a', 'b']);
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        await ctx.storage.remove(fileKeyIn(folderKey, 'big.csv.gz'));
       }
     });
 
     it('says a file cannot be summarized, without server paths, instead of failing the page', async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-dictionary-'));
+      const folderKey = 'challenges/dictionary-broken';
+      const dir = ctx.storage.localRoot;
       try {
-        fs.writeFileSync(path.join(dir, 'broken.csv.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
-        const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder: dir, train_file: 'broken.csv.gz', test_file: 'broken.csv.gz', sample_file: null };
-        const [broken] = await dataDictionary(c);
+        await ctx.storage.put(fileKeyIn(folderKey, 'broken.csv.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
+        const c = { ...(await findChallengeBySlug(ctx.handle.db, 'higgsml'))!, folder_key: folderKey, train_file: 'broken.csv.gz', test_file: 'broken.csv.gz', sample_file: null };
+        const [broken] = await dataDictionary(ctx.storage, c);
         assert.equal(broken.summary, null);
         assert.ok(broken.problem);
         assert.ok(!broken.problem.includes(dir), broken.problem);
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        await ctx.storage.remove(fileKeyIn(folderKey, 'broken.csv.gz'));
       }
     });
   });

@@ -149,7 +149,7 @@ describe('HTTP fuzz: malformed requests never get a 5xx', function () {
 
   before(async () => {
     ctx = await createTestContext({ workers: 0, challenges: [SLUG] });
-    await createWorkflowForSlug(ctx.handle, SLUG, { maxLive: 20, goldPerClass: 4 });
+    await createWorkflowForSlug(ctx.handle, ctx.storage, SLUG, { maxLive: 20, goldPerClass: 4 });
     // The first account becomes the admin: take that place, so the participant below is only a participant.
     await signUp(ctx.handle.db, { email: 'fuzz-admin@example.org', name: 'Admin', password: 'correct horse battery' });
     const anon = request.agent(ctx.app);

@@ -14,13 +14,49 @@ import type { DbHandle } from '../src/db/index.js';
 import { startWorkerThreads, type WorkerPool } from '../src/jobs/workers.js';
 import { importChallengeFolder } from '../src/challenges/service.js';
 import { startUploadRuntime, type UploadRuntime } from '../src/submissions/upload-runtime.js';
+import { openStorage, type ObjectStorage } from '../src/storage/index.js';
+import S3rver from 's3rver';
 
 export const TEST_DB = process.env.TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** TEST_STORAGE=s3: every test context keeps its files in a bucket of one s3rver started for this test process. */
+export const TEST_STORAGE = process.env.TEST_STORAGE === 's3' ? 's3' : 'local';
+
+let s3rver: Promise<{ endpoint: string; close(): Promise<void> }> | null = null;
+
+/** The endpoint of this test process's s3rver (a random port, its objects in a temporary folder), started on first use. */
+export function testS3Endpoint(): Promise<string> {
+  s3rver ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-s3rver-'));
+    const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: 'sift-test' }] });
+    const { port } = await server.run();
+    // s3rver takes any signature made with its well-known key; a real bucket's keys come from the environment.
+    process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      close: async () => {
+        await server.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  })();
+  return s3rver.then((s) => s.endpoint);
+}
+
+/** A STORAGE_URL of its own (a fresh key prefix in the shared bucket) for one test context. */
+export async function testS3StorageUrl(): Promise<string> {
+  return `s3://sift-test/${crypto.randomBytes(6).toString('hex')}?endpoint=${await testS3Endpoint()}`;
+}
+
+// A root hook: mocha runs it once after every test file of the process, so the server does not keep it alive.
+if (typeof after === 'function') after(async () => (s3rver ? (await s3rver).close() : undefined));
 
 export interface TestContext {
   config: Config;
   handle: DbHandle;
+  /** Its storage (STORAGE_URL): local disk under its DATA_DIR, or a bucket prefix with TEST_STORAGE=s3. */
+  storage: ObjectStorage;
   app: Express;
   workers: WorkerPool;
   uploads: UploadRuntime;
@@ -29,13 +65,17 @@ export interface TestContext {
 
 /**
  * A fresh app on its own database: a temporary SQLite file, or its own PostgreSQL schema
- * (dropped on close) so parallel runs never collide.
+ * (dropped on close) so parallel runs never collide. With `peer` (PostgreSQL only), another
+ * machine of the same installation: its own DATA_DIR, the peer's database and storage.
  */
 export async function createTestContext(
-  opts: { workers?: number; challenges?: string[]; configOverrides?: Parameters<typeof loadConfig>[1] } = {},
+  opts: { workers?: number; challenges?: string[]; configOverrides?: Parameters<typeof loadConfig>[1]; peer?: TestContext } = {},
 ): Promise<TestContext> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-test-'));
-  const schema = TEST_DB === 'postgres' ? `test_${process.pid}_${crypto.randomBytes(4).toString('hex')}` : undefined;
+  if (opts.peer && TEST_DB !== 'postgres') throw new Error('a peer context shares a PostgreSQL database: run it with TEST_DB=postgres');
+  const ownSchema = TEST_DB === 'postgres' && !opts.peer ? `test_${process.pid}_${crypto.randomBytes(4).toString('hex')}` : undefined;
+  const schema = opts.peer ? opts.peer.config.DATABASE_SCHEMA : ownSchema;
+  const storageUrl = opts.peer ? opts.peer.config.STORAGE_URL : TEST_STORAGE === 's3' ? await testS3StorageUrl() : undefined;
   const config = loadConfig(
     {},
     {
@@ -45,6 +85,7 @@ export async function createTestContext(
       LOG_LEVEL: 'warn',
       DATABASE_URL: schema ? POSTGRES_URL : undefined,
       DATABASE_SCHEMA: schema,
+      STORAGE_URL: storageUrl,
       JOB_LEASE_SECONDS: 30,
       // Tests change roles straight in the database, as another process would: no session cache
       // unless a test asks for it (test/session-cache.test.ts).
@@ -57,23 +98,26 @@ export async function createTestContext(
     },
   );
   const handle = await openConfiguredDb(config);
-  for (const slug of opts.challenges ?? []) await importChallengeFolder(handle, dataDir, path.join(repoRoot, 'datasets', slug));
+  const storage = openStorage(config.STORAGE_URL, config.dataDir);
+  for (const slug of opts.challenges ?? []) await importChallengeFolder(handle, storage, path.join(repoRoot, 'datasets', slug));
   const workers = await startWorkerThreads(config, opts.workers ?? 1, 50);
   const uploads = startUploadRuntime(config);
-  const app = buildApp({ config, db: handle, nudgeWorkers: workers.nudge, secureCookies: false, uploads });
+  const app = buildApp({ config, db: handle, storage, nudgeWorkers: workers.nudge, secureCookies: false, uploads });
   return {
     config,
     handle,
+    storage,
     app,
     workers,
     uploads,
     async close() {
       await Promise.all([workers.stop(), uploads.close()]);
+      storage.close();
       await handle.destroy();
-      if (schema) {
+      if (ownSchema) {
         const client = new pg.Client({ connectionString: POSTGRES_URL });
         await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.query(`DROP SCHEMA IF EXISTS ${ownSchema} CASCADE`);
         await client.end();
       }
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -105,6 +149,11 @@ export async function waitForRow<T extends { status: string }>(what: string, rea
     if (Date.now() - start > timeoutMs) throw new Error(`${what}: still ${row.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** A stored object's bytes (a challenge file: fileKeyIn(c.folder_key, name)). */
+export async function storedBytes(storage: ObjectStorage, key: string): Promise<Buffer> {
+  return Buffer.concat(await (await storage.get(key)).toArray());
 }
 
 const submissionRow = (handle: DbHandle, id: number) => () => handle.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();

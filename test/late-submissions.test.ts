@@ -5,8 +5,9 @@ import { createApiToken } from '../src/accounts/tokens.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
 import { board, publicPlotData } from '../src/leaderboards/service.js';
 import { score } from '../src/submissions/service.js';
-import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
+import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext, storedBytes } from './helpers.js';
 import { createXrayDraft, JSON_, rowsOf, xraySettings } from './organizer-helpers.js';
+import { fileKeyIn } from '../src/storage/index.js';
 
 const SLUG = 'xray-sources';
 
@@ -90,7 +91,7 @@ describe('late submissions', function () {
   });
 
   it('keeps the flag through a re-score', async () => {
-    await score(ctx.handle, ctx.config.dataDir, late, { rescore: true });
+    await score(ctx.handle, ctx.storage, late, { rescore: true });
     const row = await ctx.handle.db.selectFrom('submissions').select(['late', 'status']).where('id', '=', late).executeTakeFirstOrThrow();
     assert.deepEqual([row.late, row.status], [1, 'scored']);
   });
@@ -135,7 +136,7 @@ describe('late submissions', function () {
     await admin.agent.post('/organize/xr-late/settings').set('Accept', JSON_).send({ _csrf: admin.csrf, ...xraySettings({ late_submissions: '0' }) }).expect(200);
     const c = (await findChallengeBySlug(ctx.handle.db, 'xr-late'))!;
     assert.equal(c.late_submissions, 0);
-    assert.match(fs.readFileSync(`${c.folder}/challenge.yaml`, 'utf8'), /late_submissions: false/);
+    assert.match((await storedBytes(ctx.storage, fileKeyIn(c.folder_key, 'challenge.yaml'))).toString('utf8'), /late_submissions: false/);
     // A settings post without the field (an older client) leaves it as it is.
     await admin.agent.post('/organize/xr-late/settings').set('Accept', JSON_).send({ _csrf: admin.csrf, ...xraySettings() }).expect(200);
     assert.equal((await findChallengeBySlug(ctx.handle.db, 'xr-late'))!.late_submissions, 0);

@@ -74,7 +74,7 @@ describe('leaderboard cache: never stale after a change, on two app instances sh
   before(async () => {
     ctx = await createTestContext({ challenges: [SLUG], workers: 1 });
     const handle = await openConfiguredDb(ctx.config);
-    second = { handle, app: buildApp({ config: ctx.config, db: handle, nudgeWorkers: () => {}, secureCookies: false, uploads: ctx.uploads }) };
+    second = { handle, app: buildApp({ config: ctx.config, storage: ctx.storage, db: handle, nudgeWorkers: () => {}, secureCookies: false, uploads: ctx.uploads }) };
     for (const n of ['admin', 'ann', 'ben', 'cat', 'dan', 'eve']) {
       agents[n] = await signedInAgent(ctx.app, `${n}@example.org`, n); // the first account (admin) is the admin
       ids[n] = (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', `${n}@example.org`).executeTakeFirstOrThrow()).id;
@@ -145,9 +145,9 @@ describe('leaderboard cache: never stale after a change, on two app instances sh
 
   it('drops a row whose re-score failed, and shows it again when re-scored', async () => {
     const before = (await read()).rows;
-    await scoreJobHandler(ctx.handle, ctx.config.dataDir).giveUp({ submissionId: subs.benSample }, 'test failure');
+    await scoreJobHandler(ctx.handle, ctx.storage).giveUp({ submissionId: subs.benSample }, 'test failure');
     assert.deepEqual(summary((await read()).rows), summary(before).filter((s) => s.startsWith('ann')));
-    await score(ctx.handle, ctx.config.dataDir, subs.benSample, { rescore: true });
+    await score(ctx.handle, ctx.storage, subs.benSample, { rescore: true });
     assert.deepEqual(summary((await read()).rows), summary(before));
   });
 

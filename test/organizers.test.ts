@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createTestContext, datasetFile, signedInAgent, waitForTerminal, type TestContext } from './helpers.js';
 import { createXrayDraft, JSON_, rowsOf, xraySettings, type Agent } from './organizer-helpers.js';
 import { findChallengeBySlug } from '../src/challenges/repo.js';
+import { fileKeyIn } from '../src/storage/index.js';
 
 describe('organizer console', function () {
   let ctx: TestContext;
@@ -63,7 +64,7 @@ describe('organizer console', function () {
     assert.equal(c.team_size, 3);
     assert.equal(c.metric, 'macro_f1');
     // The console wrote a folder that the importer accepts: same rules, same files.
-    assert.ok(fs.existsSync(`${c.folder}/challenge.yaml`));
+    assert.ok(await ctx.storage.stat(fileKeyIn(c.folder_key, 'challenge.yaml')));
     await request(ctx.app).get('/challenges/xr/data/train.csv.gz').expect(200);
     await request(ctx.app).get('/challenges/xr/data/solution.csv').expect(404);
     await request(ctx.app).get('/challenges/xr/data/solution.source.csv.gz').expect(404);

@@ -17,6 +17,8 @@ import { activeTrainings } from '../src/baseline/routes.js';
 import { board } from '../src/leaderboards/service.js';
 import { pickMlEntries } from '../src/crowd/compare.js';
 import { repoRoot } from '../src/paths.js';
+import { withLocalFolder } from '../src/challenges/service.js';
+import { baselineFolderKey, fileKeyIn } from '../src/storage/index.js';
 
 /** Tiny training: two models, two epochs, few bootstrap resamples. */
 const quick = { folds: 2, maxEpochs: 2, resamples: 200 };
@@ -27,7 +29,7 @@ describe('baseline retrained with crowd labels (retrain --with-crowd)', function
   let ctx: TestContext & { workflowId: number };
   before(async () => {
     ctx = await crowdContext({ maxLive: 120, goldPerClass: 8, knownPerClass: 4, retireCount: 5 });
-    await simulateCrowdVotes(ctx.handle, 'xmm-sources', { volunteers: 25, votes: 450, profile: 'mixed', seed: 3, days: 2, consensus: true }, loadCrowdConfig());
+    await simulateCrowdVotes(ctx.handle, ctx.storage, 'xmm-sources', { volunteers: 25, votes: 450, profile: 'mixed', seed: 3, days: 2, consensus: true }, loadCrowdConfig());
   });
   after(async () => {
     await Promise.all(activeTrainings.values());
@@ -37,11 +39,11 @@ describe('baseline retrained with crowd labels (retrain --with-crowd)', function
   it('writes the out-of-fold predictions at training: every train id once, a class name each, scoring the recorded macro-F1', async () => {
     const c = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
     const outDir = path.join(ctx.config.dataDir, 'oof-check');
-    const record = await trainBaseline(c, { dataDir: ctx.config.dataDir, datasetsDir: ctx.config.datasetsDir, seed: 4, outDir, folds: 2, maxEpochs: 2 });
+    const record = await trainBaseline(await withLocalFolder(ctx.storage, c), { dataDir: ctx.storage.localRoot, datasetsDir: ctx.config.datasetsDir, seed: 4, outDir, folds: 2, maxEpochs: 2 });
     fs.mkdirSync(path.join(ctx.config.dataDir, 'baselines'), { recursive: true });
     fs.renameSync(outDir, baselineDir(ctx.config.dataDir, 'oof-check'));
     const oof = readOutOfFold(ctx.config.dataDir, 'oof-check')!;
-    const train = readCsvRecords(path.join(c.folder, c.train_file));
+    const train = readCsvRecords(await ctx.storage.localPath(fileKeyIn(c.folder_key, c.train_file)));
     assert.equal(oof.size, train.length);
     let tp = 0;
     for (const r of train) {
@@ -68,7 +70,7 @@ describe('baseline retrained with crowd labels (retrain --with-crowd)', function
 
   it('evaluates on rows disjoint from every crowd-labelled, gold and known subject, and grows the training set by exactly the accepted subjects', async () => {
     const c = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
-    const result = await retrainWithCrowd(ctx.handle, c, { dataDir: ctx.config.dataDir, datasetsDir: ctx.config.datasetsDir, threshold: THRESHOLD, seed: 9, ...quick });
+    const result = await retrainWithCrowd(ctx.handle, c, { storage: ctx.storage, datasetsDir: ctx.config.datasetsDir, threshold: THRESHOLD, seed: 9, ...quick });
 
     // The accepted subjects, worked out here from the stored consensus: test rows only, posterior ≥ threshold, enough votes.
     const minVotes = loadCrowdConfig().CROWD_MIN_CONSENSUS_VOTES;
@@ -96,7 +98,7 @@ describe('baseline retrained with crowd labels (retrain --with-crowd)', function
 
     // The evaluation set: the hashed split of the train rows, outside both training sets, never a subject of the workflow.
     const evaluation = new Set(result.evaluationIds);
-    const trainIds = readCsvRecords(path.join(c.folder, c.train_file)).map((r) => r[c.id_column]);
+    const trainIds = readCsvRecords(await ctx.storage.localPath(fileKeyIn(c.folder_key, c.train_file))).map((r) => r[c.id_column]);
     assert.deepEqual([...evaluation].sort(), trainIds.filter((id) => isEvaluationRow(id)).sort());
     assert.ok(evaluation.size > 50);
     for (const id of result.trainingIdsAfter) assert.ok(!evaluation.has(id), `${id} is both trained on and evaluated`);
@@ -121,9 +123,10 @@ describe('baseline retrained with crowd labels (retrain --with-crowd)', function
 
   it('submits "Baseline + crowd" as a second unranked baseline row; the comparison and the baseline links keep the plain one', async () => {
     const c = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
-    fs.cpSync(path.join(repoRoot, 'seeds', 'baselines', 'xmm-sources'), baselineDir(ctx.config.dataDir, 'xmm-sources'), { recursive: true });
-    const plain = (await submitBaseline(ctx.handle, ctx.config.dataDir, c)).submission;
-    const result = await retrainWithCrowd(ctx.handle, c, { dataDir: ctx.config.dataDir, datasetsDir: ctx.config.datasetsDir, threshold: THRESHOLD, seed: 9, submit: true, ...quick });
+    fs.cpSync(path.join(repoRoot, 'seeds', 'baselines', 'xmm-sources'), baselineDir(ctx.storage.localRoot, 'xmm-sources'), { recursive: true });
+    await ctx.storage.publishLocalDir(baselineFolderKey('xmm-sources'));
+    const plain = (await submitBaseline(ctx.handle, ctx.storage, c)).submission;
+    const result = await retrainWithCrowd(ctx.handle, c, { storage: ctx.storage, datasetsDir: ctx.config.datasetsDir, threshold: THRESHOLD, seed: 9, submit: true, ...quick });
     const crowdSub = result.submission!;
     assert.ok(crowdSub);
     assert.doesNotMatch(crowdSub.message ?? '', /out-of-fold/, 'no score on crowd-labelled test rows in the message');

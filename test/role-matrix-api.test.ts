@@ -111,12 +111,12 @@ describe('API role matrix', function () {
     const tmp = `${ctx.config.dataDir}/uploads/fixture.csv.gz`;
     fs.mkdirSync(`${ctx.config.dataDir}/uploads`, { recursive: true });
     fs.copyFileSync(datasetFile('higgsml', 'sample_submission.csv.gz'), tmp);
-    const s = await accept(ctx.handle, ctx.config.dataDir, higgs, founder.id, { tmpPath: tmp, originalName: 's.csv.gz', size: fs.statSync(tmp).size }, null);
+    const s = await accept(ctx.handle, ctx.storage, higgs, founder.id, { tmpPath: tmp, originalName: 's.csv.gz', size: fs.statSync(tmp).size }, null);
     ctx.workers.nudge();
     assert.equal((await waitForTerminal(ctx.handle, s.id)).status, 'scored');
     const other = await user('participant');
     const u = await createTeam(ctx.handle, higgs, other.id, 'Team U');
-    for (const slug of ['xray-sources', 'xmm-sources']) await createWorkflowForSlug(ctx.handle, slug, { maxLive: 10, goldPerClass: 4, knownPerClass: 2 });
+    for (const slug of ['xray-sources', 'xmm-sources']) await createWorkflowForSlug(ctx.handle, ctx.storage, slug, { maxLive: 10, goldPerClass: 4, knownPerClass: 2 });
     fixed = { S: String(s.id), T: String(t.id), U: String(u.id), INVITE: (await createInvite(ctx.handle, t.id, founder.id)).token };
   });
   after(async () => ctx.close());

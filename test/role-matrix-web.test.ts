@@ -167,7 +167,7 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     await addOrganizer(ctx.handle, xmm.id, ids['olga@example.org']);
     await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, ids['otto@example.org']);
     await createTeam(ctx.handle, xmm, ids['tim@example.org'], 'Tim team');
-    const wf = await createWorkflowForSlug(ctx.handle, 'xmm-sources', { maxLive: 5, goldPerClass: 2 });
+    const wf = await createWorkflowForSlug(ctx.handle, ctx.storage, 'xmm-sources', { maxLive: 5, goldPerClass: 2 });
     const subject = await ctx.handle.db.selectFrom('crowd_subjects').select('id').where('workflow_id', '=', wf).limit(1).executeTakeFirstOrThrow();
     await flagAnomaly(ctx.handle.db, subject.id, ids['pat@example.org'], 'odd');
     flagId = (await ctx.handle.db.selectFrom('crowd_flags').select('id').executeTakeFirstOrThrow()).id;

@@ -6,8 +6,8 @@ import pg from 'pg';
 import { POSTGRES_URL } from './helpers.js';
 
 /**
- * `npm test`: every suite on SQLite, the database suites again on PostgreSQL when it answers,
- * and the browser tests when Chromium is installed. A missing service is a printed notice, or a
+ * `npm test`: every suite on SQLite, the database suites again on PostgreSQL when it answers (once
+ * with files on local disk, once in an S3 bucket), and the browser tests when Chromium is installed. A missing service is a printed notice, or a
  * failure when SIFT_REQUIRE_ALL=1 (CI sets it, so CI never skips).
  */
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,8 +54,11 @@ const chromium = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/ch
 
 pass('SQLite: unit and integration tests', { TEST_DB: 'sqlite' }, only.length ? only : [...unit, ...integration]);
 if (!only.length) {
-  if (await postgresAnswers()) pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration);
-  else notices.push(`PostgreSQL did not answer at ${POSTGRES_URL}: its integration tests were SKIPPED (set TEST_POSTGRES_URL).`);
+  if (await postgresAnswers()) {
+    pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration);
+    // Every file through an S3-compatible bucket (one s3rver per test process): the storage seam of issue 13 §4.
+    pass('PostgreSQL + S3 storage (s3rver): integration tests', { TEST_DB: 'postgres', TEST_STORAGE: 's3' }, integration);
+  } else notices.push(`PostgreSQL did not answer at ${POSTGRES_URL}: its integration tests were SKIPPED (set TEST_POSTGRES_URL).`);
   if (chromium) pass('Browser tests (Chromium, SQLite)', { TEST_DB: 'sqlite', CHROMIUM_PATH: chromium }, browser);
   else notices.push('Chromium was not found (apt-get install chromium, or set CHROMIUM_PATH): the browser tests were SKIPPED.');
 }

@@ -159,18 +159,18 @@ describe('scoring reuses the arrays aligned at upload', function () {
     const sample = fs.readFileSync(datasetFile('xmm-sources', 'sample_submission.csv.gz'));
     const id = (await agent.post(`/challenges/xmm-sources/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', sample, 's.csv.gz').expect(202)).body.submission.id as number;
     const row = await ctx.handle.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return { id, aligned: `${ctx.config.dataDir}/${row.file_path}.aligned` };
+    return { id, aligned: `${ctx.storage.localRoot}/${row.file_path}.aligned` };
   }
 
   it('scores from the kept arrays, then removes them; without them it parses the stored file to the same score', async () => {
     const { score } = await import('../src/submissions/service.js');
     const a = await queued('a@example.org');
     assert.ok(fs.existsSync(a.aligned), 'kept beside the stored file until scored');
-    await score(ctx.handle, ctx.config.dataDir, a.id);
+    await score(ctx.handle, ctx.storage, a.id);
     assert.ok(!fs.existsSync(a.aligned));
     const b = await queued('b@example.org');
     fs.rmSync(b.aligned);
-    await score(ctx.handle, ctx.config.dataDir, b.id);
+    await score(ctx.handle, ctx.storage, b.id);
     const [ra, rb] = await Promise.all([a.id, b.id].map((id) => ctx.handle.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow()));
     assert.equal(ra.status, 'scored');
     assert.equal(ra.public_score, rb.public_score);
@@ -183,17 +183,17 @@ describe('scoring reuses the arrays aligned at upload', function () {
     const { readAligned, writeAligned } = await import('../src/submissions/aligned.js');
     const { loadChallengeSolution } = await import('../src/challenges/service.js');
     const { findChallengeBySlug } = await import('../src/challenges/repo.js');
-    const solution = await loadChallengeSolution((await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!);
+    const solution = await loadChallengeSolution(ctx.storage, (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!);
     // Arrays that say "the true class everywhere": a perfect score shows they were used.
     const c = await queued('c@example.org');
     await writeAligned(c.aligned, solution.sha256, { label: Int32Array.from(solution.label) });
-    await score(ctx.handle, ctx.config.dataDir, c.id);
+    await score(ctx.handle, ctx.storage, c.id);
     // The same arrays tied to another solution are ignored: the stored sample file is parsed.
     const d = await queued('d@example.org');
     const kept = await readAligned(d.aligned, solution.sha256, solution.label.length);
     assert.ok(kept);
     await writeAligned(d.aligned, 'another-solution', { label: Int32Array.from(solution.label) });
-    await score(ctx.handle, ctx.config.dataDir, d.id);
+    await score(ctx.handle, ctx.storage, d.id);
     const [rc, rd] = await Promise.all([c.id, d.id].map((id) => ctx.handle.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow()));
     assert.equal(rc.public_score, 1);
     assert.equal(rc.private_score, 1);

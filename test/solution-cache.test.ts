@@ -17,6 +17,7 @@ import { parseSubmission } from '../src/submissions/parse.js';
 import { getMetric } from '../scorers/registry.js';
 import { subsetMask } from '../scorers/mask.js';
 import type { Solution } from '../scorers/types.js';
+import { fileKeyIn } from '../src/storage/index.js';
 
 const SLUGS = ['higgsml', 'xray-sources', 'xmm-sources'];
 
@@ -40,13 +41,14 @@ describe('solution cache', function () {
   this.timeout(60_000);
   let ctx: TestContext;
   const challenge = async (slug: string): Promise<Challenge> => (await findChallengeBySlug(ctx.handle.db, slug))!;
-  const solutionFile = (c: Challenge) => path.join(c.folder, c.solution_file);
+  /** The solution as a file on this machine (the storage's own file, or its local copy of a bucket's). */
+  const solutionFile = (c: Challenge) => ctx.storage.localPath(fileKeyIn(c.folder_key, c.solution_file));
   /** The solution parsed from the CSV, bypassing every cache. */
-  const parsed = (c: Challenge) => loadSolution(solutionFile(c), solutionSpec(c));
+  const parsed = async (c: Challenge) => loadSolution(await solutionFile(c), solutionSpec(c));
   /** A load as a new thread makes it: nothing in memory, the disk cache allowed. */
   async function coldLoad(c: Challenge): Promise<{ sol: Solution; loads: ReturnType<typeof solutionLoads> }> {
     clearSolutionCache();
-    const sol = await loadChallengeSolution(c);
+    const sol = await loadChallengeSolution(ctx.storage, c);
     return { sol, loads: solutionLoads() };
   }
 
@@ -61,9 +63,9 @@ describe('solution cache', function () {
   it('is written at import, as a dot file beside the solution in the challenge folder under DATA_DIR', async () => {
     for (const slug of SLUGS) {
       const c = await challenge(slug);
-      const file = solutionCacheFile(solutionFile(c));
+      const file = solutionCacheFile(await solutionFile(c));
       assert.ok(fs.existsSync(file), `${slug}: no cache at ${file}`);
-      assert.equal(path.dirname(file), path.join(ctx.config.dataDir, 'challenges', slug));
+      assert.equal(path.dirname(file), path.join(ctx.storage.localRoot, 'challenges', slug));
       assert.match(path.basename(file), /^\./);
     }
     // Loading a folder in place (the repository's datasets/) writes nothing there.
@@ -95,7 +97,7 @@ describe('solution cache', function () {
       const metric = getMetric(c.metric);
       for (const subset of ['public', 'private'] as const) {
         const scoreWith = async (sol: Solution) => {
-          const outcome = await parseSubmission(fs.createReadStream(path.join(c.folder, c.sample_file!)), { filename: c.sample_file!, format: c.format, solution: sol });
+          const outcome = await parseSubmission(await ctx.storage.get(fileKeyIn(c.folder_key, c.sample_file!)), { filename: c.sample_file!, format: c.format, solution: sol });
           assert.ok(outcome.ok, `${slug}: sample submission invalid`);
           return metric.score(outcome.prediction, sol, subsetMask(sol.usage, subset), c.metricOptions);
         };
@@ -109,7 +111,7 @@ describe('solution cache', function () {
 
   it('is rejected and rebuilt when damaged', async () => {
     const c = await challenge('higgsml');
-    const file = solutionCacheFile(solutionFile(c));
+    const file = solutionCacheFile(await solutionFile(c));
     const good = fs.readFileSync(file);
     const damages: Array<[string, Buffer]> = [
       ['a flipped payload byte', flipByte(good, good.length - 100)],
@@ -132,7 +134,7 @@ describe('solution cache', function () {
 
   it('is rejected and rebuilt when the organizer replaces the solution file (a new sha256), or the spec changes', async () => {
     const c = await challenge('xray-sources');
-    const file = solutionFile(c);
+    const file = await solutionFile(c);
     const original = fs.readFileSync(file);
     const before = await parsed(c);
     try {
@@ -166,19 +168,19 @@ describe('solution cache', function () {
 
   it('ensureSolutionCache rebuilds a stale cache without keeping the solution in memory', async () => {
     const c = await challenge('xmm-sources');
-    const file = solutionCacheFile(solutionFile(c));
+    const file = solutionCacheFile(await solutionFile(c));
     fs.rmSync(file);
     clearSolutionCache();
-    await ensureSolutionCache(solutionFile(c), solutionSpec(c));
+    await ensureSolutionCache(await solutionFile(c), solutionSpec(c));
     assert.deepEqual(solutionLoads(), { parsed: 1, fromDiskCache: 0, diskCacheWrites: 1 });
-    await ensureSolutionCache(solutionFile(c), solutionSpec(c));
+    await ensureSolutionCache(await solutionFile(c), solutionSpec(c));
     assert.deepEqual(solutionLoads(), { parsed: 1, fromDiskCache: 0, diskCacheWrites: 1 }, 'a valid cache is left as it is');
     assert.deepEqual((await coldLoad(c)).loads, { parsed: 0, fromDiskCache: 1, diskCacheWrites: 0 });
   });
 
   it('is never listed or served: downloads, the data API, the overview (even once the solution is open data)', async () => {
     const c = await challenge('higgsml');
-    const name = path.basename(solutionCacheFile(solutionFile(c)));
+    const name = path.basename(solutionCacheFile(await solutionFile(c)));
     const check = async () => {
       await request(ctx.app).get(`/challenges/higgsml/data/${encodeURIComponent(name)}`).expect(404);
       await request(ctx.app).get(`/api/v1/challenges/higgsml/data/${encodeURIComponent(name)}`).expect(404);

@@ -129,7 +129,7 @@ describe('uploads under attack (issue 9)', function () {
       ctx = await createTestContext({ configOverrides: { UPLOADS_IN_FLIGHT_PER_USER: 1 } });
       const folder = bigChallengeFolder(ctx.config.dataDir, 250_000);
       big = folder.submission;
-      await importChallengeFolder(ctx.handle, ctx.config.dataDir, folder.dir);
+      await importChallengeFolder(ctx.handle, ctx.storage, folder.dir);
     });
     after(async () => ctx?.close());
 
@@ -207,7 +207,7 @@ describe('uploads under attack (issue 9)', function () {
       // A second web process on the same database (fresh in-memory state) refuses too.
       const runtime = startUploadRuntime(ctx.config, { inline: true });
       try {
-        const app2 = buildApp({ config: ctx.config, db: ctx.handle, nudgeWorkers: () => undefined, secureCookies: false, uploads: runtime });
+        const app2 = buildApp({ config: ctx.config, storage: ctx.storage, db: ctx.handle, nudgeWorkers: () => undefined, secureCookies: false, uploads: runtime });
         const again = await request(app2).post('/api/v1/challenges/higgsml/submissions').set('Authorization', auth).attach('file', sampleGz, 'good.csv.gz').expect(429);
         assert.equal(again.body.error.code, 'too_many_rejected_uploads');
       } finally {

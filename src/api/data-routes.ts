@@ -1,7 +1,9 @@
 import { Router, type Request } from 'express';
 import type { Challenge } from '../challenges/repo.js';
 import { publicDataFileInfo, publicDataFiles } from '../challenges/data-files.js';
+import type { ObjectStorage } from '../storage/index.js';
 import { UserError } from '../web/errors.js';
+import { sendStoredFile } from '../web/stored-file.js';
 
 const dataPath = (c: Challenge, name: string) => `/api/v1/challenges/${c.slug}/data/${encodeURIComponent(name)}`;
 
@@ -10,12 +12,12 @@ const dataPath = (c: Challenge, name: string) => `/api/v1/challenges/${c.slug}/d
  * file's bytes. The same access as the overview's download links (whoever can see the challenge),
  * and the same files: training, test and sample submission, never the solution.
  */
-export function dataRoutes(challengeOf: (req: Request) => Promise<Challenge>): Router {
+export function dataRoutes(storage: ObjectStorage, challengeOf: (req: Request) => Promise<Challenge>): Router {
   const r = Router();
 
   r.get('/challenges/:slug/data', async (req, res) => {
     const c = await challengeOf(req);
-    const files = await publicDataFileInfo(c);
+    const files = await publicDataFileInfo(storage, c);
     res.json({ files: files.map((f) => ({ ...f, url: dataPath(c, f.name) })) });
   });
 
@@ -29,8 +31,7 @@ export function dataRoutes(challengeOf: (req: Request) => Promise<Challenge>): R
       const available = files.map((f) => f.name);
       throw new UserError(404, 'unknown_file', `No data file '${name}' in challenge '${c.slug}'. Available: ${available.join(', ')}.`, { file: name, available });
     }
-    res.attachment(file.name);
-    res.sendFile(file.path, { dotfiles: 'deny' });
+    await sendStoredFile(res, storage, file.key, file.name);
   });
   return r;
 }

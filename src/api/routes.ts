@@ -74,7 +74,7 @@ export function v1Routes(ctx: AppContext): Router {
     try {
       const body = parseInput(submitBody, req.body, 'body');
       if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: send a CSV file (.csv or .csv.gz) in the multipart field 'file'.");
-      const { submission: sub, replayed } = await submit(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, body.message ?? null, {
+      const { submission: sub, replayed } = await submit(ctx.db, ctx.storage, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, body.message ?? null, {
         runtime: ctx.uploads,
         idempotencyKey: res.locals.idempotencyKey as string | undefined,
       });
@@ -177,8 +177,8 @@ export function v1Routes(ctx: AppContext): Router {
     const { slug, panel: name } = parseInput(comparePanelParams, req.params, 'path');
     const wf = await workflowBySlug(ctx.db.db, slug);
     if (!wf || (!wf.active && !(await canOrganize(ctx.db, req.user, { id: wf.challengeId })))) throw new UserError(404, 'not_found', `No crowd workflow for '${slug}'.`);
-    const view = await comparisonView(ctx.db, wf, ctx.config.dataDir, req.user, crowdConfig.CROWD_MIN_CONSENSUS_VOTES);
-    res.json(await visiblePanel(findPanel(name)!, view).json(view, { handle: ctx.db, wf, dataDir: ctx.config.dataDir, crowd: crowdConfig }));
+    const view = await comparisonView(ctx.db, wf, ctx.storage, req.user, crowdConfig.CROWD_MIN_CONSENSUS_VOTES);
+    res.json(await visiblePanel(findPanel(name)!, view).json(view, { handle: ctx.db, wf, storage: ctx.storage, crowd: crowdConfig }));
   });
 
   r.get('/invites/:token', requireToken, async (req, res) => {
@@ -191,7 +191,7 @@ export function v1Routes(ctx: AppContext): Router {
     const { token } = parseInput(inviteParam, req.params, 'path');
     res.json({ team: await teams.acceptInvite(ctx.db, token, req.user!.id) });
   });
-  r.use(dataRoutes((req) => challengeOf(ctx, req)));
+  r.use(dataRoutes(ctx.storage, (req) => challengeOf(ctx, req)));
   return r;
 }
 

@@ -9,6 +9,8 @@ import { metricHumanName } from '../challenges/metric-names.js';
 import { baselineDir, isAms, recomputeOutOfFold, specFor, type BaselineRecord, type TrainOptions } from './train.js';
 import { writeOutOfFold } from './oof.js';
 import { DEFAULT_RETRAIN_AGGREGATOR, DEFAULT_RETRAIN_THRESHOLD, describeRetrain, retrainWithCrowd } from './retrain-with-crowd.js';
+import { baselineFolderKey, openStorage, type ObjectStorage } from '../storage/index.js';
+import { withLocalFolder } from '../challenges/service.js';
 
 /** A cli-progress bar per model: epochs, training loss, validation loss and metric. */
 export function progressBars(metricName: string): Pick<TrainOptions, 'onModelStart' | 'onEpoch' | 'onModelEnd'> {
@@ -42,17 +44,22 @@ export function describeRecord(r: BaselineRecord): string[] {
   return lines;
 }
 
-async function withChallenge<T>(slug: string, fn: (handle: DbHandle, c: NonNullable<Awaited<ReturnType<typeof findChallengeBySlug>>>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<void> {
+async function withChallenge<T>(
+  slug: string,
+  fn: (handle: DbHandle, c: NonNullable<Awaited<ReturnType<typeof findChallengeBySlug>>>, config: ReturnType<typeof loadConfig>, storage: ObjectStorage) => Promise<T>,
+): Promise<void> {
   const config = loadConfig();
   const handle = await openConfiguredDb(config);
+  const storage = openStorage(config.STORAGE_URL, config.dataDir);
   try {
     const c = await findChallengeBySlug(handle.db, slug);
     if (!c) throw new Error(`No challenge '${slug}' in the database (import it first: sift import-challenge <folder>).`);
-    await fn(handle, c, config);
+    await fn(handle, c, config, storage);
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     process.exitCode = 2;
   } finally {
+    storage.close();
     await handle.destroy();
   }
 }
@@ -66,11 +73,10 @@ export function registerBaselineCommands(program: Command): void {
     .option('--epochs <n>', 'cap on epochs per model', (v) => Number.parseInt(v, 10))
     .option('--submit', 'submit the predictions as the Baseline entry once trained')
     .action(async (slug: string, opts: { seed?: number; epochs?: number; submit?: boolean }) => {
-      await withChallenge(slug, async (handle, c, config) => {
-        const { spec } = specFor(c, config.datasetsDir);
+      await withChallenge(slug, async (handle, c, config, storage) => {
+        const { spec } = specFor(await withLocalFolder(storage, c), config.datasetsDir);
         const run = await startRun(handle.db, c, { seed: opts.seed ?? spec.model.seed });
-        const record = await trainUnderRun(handle, c, run, {
-          dataDir: config.dataDir,
+        const record = await trainUnderRun(handle, storage, c, run, {
           datasetsDir: config.datasetsDir,
           maxEpochs: opts.epochs,
           log: (m) => console.log(m),
@@ -78,7 +84,7 @@ export function registerBaselineCommands(program: Command): void {
         });
         for (const line of describeRecord(record)) console.log(line);
         if (opts.submit) {
-          const { submission } = await submitBaseline(handle, config.dataDir, c);
+          const { submission } = await submitBaseline(handle, storage, c);
           console.log(`submitted as the Baseline entry: submission ${submission.id}, queued for scoring`);
         }
       });
@@ -94,9 +100,9 @@ export function registerBaselineCommands(program: Command): void {
     .option('--folds <n>', 'models per ensemble (default: baseline.yaml model.folds)', (v) => Number.parseInt(v, 10))
     .option('--submit', 'also train on all train rows plus the crowd rows and submit it as the "Baseline + crowd" entry')
     .action(async (slug: string, opts: { threshold: number; aggregator: string; seed?: number; epochs?: number; folds?: number; submit?: boolean }) => {
-      await withChallenge(slug, async (handle, c, config) => {
+      await withChallenge(slug, async (handle, c, config, storage) => {
         const result = await retrainWithCrowd(handle, c, {
-          dataDir: config.dataDir,
+          storage,
           datasetsDir: config.datasetsDir,
           threshold: opts.threshold,
           aggregator: opts.aggregator,
@@ -115,12 +121,14 @@ export function registerBaselineCommands(program: Command): void {
     .description('rebuild oof.csv (out-of-fold predictions) of a saved baseline from its fold models and its seeded fold split')
     .option('--dir <dir>', 'the saved baseline (default: DATA_DIR/baselines/<challenge>)')
     .action(async (slug: string, opts: { dir?: string }) => {
-      await withChallenge(slug, async (_handle, c, config) => {
-        const dir = opts.dir ?? baselineDir(config.dataDir, slug);
-        const r = await recomputeOutOfFold(c, dir, config.datasetsDir);
+      await withChallenge(slug, async (_handle, c, config, storage) => {
+        if (!opts.dir) await storage.localDir(baselineFolderKey(slug));
+        const dir = opts.dir ?? baselineDir(storage.localRoot, slug);
+        const r = await recomputeOutOfFold(await withLocalFolder(storage, c), dir, config.datasetsDir);
         // Only a split that reproduces the recorded out-of-fold score is the one the models were trained on.
         if (Math.abs(r.score - r.recorded) > 1e-4) throw new Error(`recomputed out-of-fold score ${r.score.toFixed(6)} differs from the recorded ${r.recorded.toFixed(6)}: oof.csv not written`);
         writeOutOfFold(dir, r.ids, r.labels);
+        if (!opts.dir) await storage.publishLocalDir(baselineFolderKey(slug));
         console.log(`wrote ${dir}/oof.csv: ${r.ids.length} rows, out-of-fold score ${r.score.toFixed(6)} (recorded ${r.recorded.toFixed(6)})`);
       });
     });
@@ -128,8 +136,8 @@ export function registerBaselineCommands(program: Command): void {
     .command('submit <challenge>')
     .description('predict the test file with the saved baseline and submit it as the flagged, unranked Baseline entry')
     .action(async (slug: string) => {
-      await withChallenge(slug, async (handle, c, config) => {
-        const { submission, record, file } = await submitBaseline(handle, config.dataDir, c);
+      await withChallenge(slug, async (handle, c, _config, storage) => {
+        const { submission, record, file } = await submitBaseline(handle, storage, c);
         console.log(`wrote ${file}`);
         for (const line of describeRecord(record)) console.log(line);
         console.log(`submitted as the Baseline entry: submission ${submission.id}, queued for scoring (a worker scores it)`);

@@ -29,6 +29,8 @@ import { CROWD_BASELINE, startSingleRun, submitBaselineFrom } from './service.js
 import type { SubmissionRow } from '../submissions/repo.js';
 import type { Selectable } from 'kysely';
 import type { BaselineCrowdRetrainsTable } from '../db/tables/baseline.js';
+import { crowdBaselineFolderKey, type ObjectStorage } from '../storage/index.js';
+import { withLocalFolder, type LocalChallenge } from '../challenges/service.js';
 
 export type CrowdRetrainRow = Selectable<BaselineCrowdRetrainsTable>;
 
@@ -37,7 +39,7 @@ export const DEFAULT_RETRAIN_AGGREGATOR = 'dawid_skene';
 export const RETRAIN_BOOTSTRAP_RESAMPLES = 2000;
 
 export interface RetrainOptions {
-  dataDir: string;
+  storage: ObjectStorage;
   datasetsDir?: string;
   /** Minimum consensus posterior of an accepted crowd label, in (0, 1]. */
   threshold?: number;
@@ -216,8 +218,9 @@ export async function findCrowdRetrain(db: Db, id: number): Promise<CrowdRetrain
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 /** Runs the retraining under a stored row (made here unless `runId` is given), marking it done or failed. */
-export async function retrainWithCrowd(handle: DbHandle, c: Challenge, opts: RetrainOptions): Promise<CrowdRetrainResult> {
+export async function retrainWithCrowd(handle: DbHandle, challenge: Challenge, opts: RetrainOptions): Promise<CrowdRetrainResult> {
   checkRetrainOptions(opts);
+  const c = await withLocalFolder(opts.storage, challenge);
   const wf = await workflowBySlug(handle.db, c.slug);
   if (!wf) throw new UserError(409, 'no_crowd_workflow', `'${c.slug}' has no crowd workflow, so it has no crowd labels to retrain with.`);
   const aggregator = opts.aggregator ?? DEFAULT_RETRAIN_AGGREGATOR;
@@ -254,7 +257,7 @@ export async function retrainWithCrowd(handle: DbHandle, c: Challenge, opts: Ret
   }
 }
 
-async function retrain(handle: DbHandle, c: Challenge, wf: Workflow, opts: RetrainOptions & { aggregator: string; threshold: number; seed: number }, runId: number): Promise<CrowdRetrainResult> {
+async function retrain(handle: DbHandle, c: LocalChallenge, wf: Workflow, opts: RetrainOptions & { aggregator: string; threshold: number; seed: number }, runId: number): Promise<CrowdRetrainResult> {
   const started = performance.now();
   const log = opts.log ?? (() => {});
   const minVotes = opts.minVotes ?? loadCrowdConfig().CROWD_MIN_CONSENSUS_VOTES;
@@ -281,8 +284,9 @@ async function retrain(handle: DbHandle, c: Challenge, wf: Workflow, opts: Retra
   const evalTable = stackRows(train.header, [{ table: train, rows: evaluation }]);
   log(`${c.slug}: ${evaluation.length} evaluation rows; training on ${fit.length} train rows before, plus ${crowdTaken.length} crowd labels after (${opts.aggregator}, posterior ≥ ${opts.threshold}, ≥ ${minVotes} votes)`);
 
-  const dir = crowdBaselineDir(opts.dataDir, c.slug);
-  const trainOpts: Omit<TrainOptions, 'subsample'> = { dataDir: opts.dataDir, datasetsDir: opts.datasetsDir, seed: opts.seed, folds: opts.folds, maxEpochs: opts.maxEpochs, onEpoch: () => heartbeat().then(() => {}) };
+  await opts.storage.localDir(crowdBaselineFolderKey(c.slug));
+  const dir = crowdBaselineDir(opts.storage.localRoot, c.slug);
+  const trainOpts: Omit<TrainOptions, 'subsample'> = { dataDir: opts.storage.localRoot, datasetsDir: opts.datasetsDir, seed: opts.seed, folds: opts.folds, maxEpochs: opts.maxEpochs, onEpoch: () => heartbeat().then(() => {}) };
   let t0 = performance.now();
   const beforeDir = opts.beforeModelDir ?? path.join(dir, 'before');
   if (opts.beforeModelDir) checkReusable(opts.beforeModelDir, beforeTable.rows, opts);
@@ -308,9 +312,10 @@ async function retrain(handle: DbHandle, c: Challenge, wf: Workflow, opts: Retra
     const fullTable = stackRows(train.header, [{ table: train, rows: all }, crowdPart]);
     await trainOnTable(c, fullTable, { ...trainOpts, outDir: path.join(dir, 'submission') });
     submissionModelSeconds = seconds(t0);
-    submission = (await submitBaselineFrom(handle, opts.dataDir, c, path.join(dir, 'submission'), CROWD_BASELINE, `crowd labels (${opts.aggregator}, posterior ≥ ${opts.threshold})`)).submission;
+    submission = (await submitBaselineFrom(handle, opts.storage, c, path.join(dir, 'submission'), CROWD_BASELINE, `crowd labels (${opts.aggregator}, posterior ≥ ${opts.threshold})`)).submission;
   }
 
+  await opts.storage.publishLocalDir(crowdBaselineFolderKey(c.slug));
   const perClassAdded = Object.fromEntries(c.classes.map((cl) => [cl, crowdTaken.filter((l) => l.label === cl).length]));
   const record: CrowdRetrainRecord = {
     version: 1,

@@ -9,13 +9,14 @@ import { canOrganize } from '../challenges/organizers.js';
 import { wantsJson } from '../web/middleware.js';
 import { formScalar, parseBody } from '../web/validate.js';
 import { logger } from '../log.js';
-import { CROWD_BASELINE, latestBaselineSubmission, latestRun, startRun, submitBaseline, type BaselineRun, type RunProgress } from './service.js';
+import { CROWD_BASELINE, latestBaselineSubmission, latestRun, startRun, storedBaselineRecord, submitBaseline, type BaselineRun, type RunProgress } from './service.js';
 import { DEFAULT_RETRAIN_AGGREGATOR, DEFAULT_RETRAIN_THRESHOLD, describeRetrain, latestCrowdRetrain, startCrowdRetrain, type CrowdRetrainRecord, type CrowdRetrainRow } from './retrain-with-crowd.js';
 import { aggregators } from '../crowd/aggregators/index.js';
 import { workflowBySlug } from '../crowd/repo.js';
-import { readRecord, specFor, type BaselineRecord } from './train.js';
+import { specFor, type BaselineRecord } from './train.js';
 import { modelCard, recordCurves } from './model-card.js';
 import { trainingState } from './training-state.js';
+import { withLocalFolder } from '../challenges/service.js';
 
 /** The baseline page and retraining belong to this challenge's organizers (and admins). */
 async function managedChallenge(ctx: AppContext, req: Request): Promise<Challenge> {
@@ -107,13 +108,13 @@ export function baselineRoutes(ctx: AppContext): Router {
   r.get('/challenges/:slug/baseline/status', async (req, res) => {
     const c = await managedChallenge(ctx, req);
     const run = await latestRun(ctx.db.db, c.id);
-    const record = readRecord(ctx.config.dataDir, c.slug);
+    const record = await storedBaselineRecord(ctx.storage, c.slug);
     res.json({ run: runJson(run), model: record && summary(record) });
   });
 
   r.get('/challenges/:slug/baseline', async (req, res) => {
     const c = await challengeFromParams(ctx, req);
-    const record = readRecord(ctx.config.dataDir, c.slug);
+    const record = await storedBaselineRecord(ctx.storage, c.slug);
     // Anyone who can see the challenge reads the model card; its organizers also get the controls.
     if (!(await canOrganize(ctx.db, req.user, c))) {
       const card = await modelCard(ctx.db.db, c, record);
@@ -124,7 +125,7 @@ export function baselineRoutes(ctx: AppContext): Router {
     const state = trainingState(run, !!record);
     const crowdRetrain = crowdRetrainJson(await latestCrowdRetrain(ctx.db.db, c.id), c.slug);
     if (wantsJson(req)) return res.json({ run: runJson(run), state, model: record && summary(record), crowdRetrain });
-    const { file } = specFor(c, ctx.config.datasetsDir);
+    const { file } = specFor(await withLocalFolder(ctx.storage, c), ctx.config.datasetsDir);
     const crowdSubmission = await latestBaselineSubmission(ctx.db.db, c.id, false, CROWD_BASELINE);
     const card = await modelCard(ctx.db.db, c, record);
     res.render('baseline', {
@@ -148,7 +149,7 @@ export function baselineRoutes(ctx: AppContext): Router {
 
   r.post('/challenges/:slug/baseline/train', async (req, res) => {
     const c = await managedChallenge(ctx, req);
-    const { spec } = specFor(c, ctx.config.datasetsDir);
+    const { spec } = specFor(await withLocalFolder(ctx.storage, c), ctx.config.datasetsDir);
     const form = parseBody(trainForm, req.body);
     const submit = form.submit === undefined ? true : (['1', 'true', 'on', true] as unknown[]).includes(form.submit);
     const run = await startRun(ctx.db.db, c, { startedBy: req.user!.id, seed: spec.model.seed });
@@ -161,7 +162,7 @@ export function baselineRoutes(ctx: AppContext): Router {
     const c = await managedChallenge(ctx, req);
     const form = parseBody(retrainForm, req.body, 'bad_retrain_settings');
     if (!(await workflowBySlug(ctx.db.db, c.slug))) throw new UserError(409, 'no_crowd_workflow', `'${c.slug}' has no crowd workflow, so it has no crowd labels to retrain with.`);
-    const { spec } = specFor(c, ctx.config.datasetsDir);
+    const { spec } = specFor(await withLocalFolder(ctx.storage, c), ctx.config.datasetsDir);
     const run = await startCrowdRetrain(ctx.db.db, c, { startedBy: req.user!.id, aggregator: form.aggregator ?? DEFAULT_RETRAIN_AGGREGATOR, threshold: form.threshold ?? DEFAULT_RETRAIN_THRESHOLD, seed: spec.model.seed, submit: true });
     startTrainingThread(ctx, run, true, './retrain-thread.js', `crowd-${run.id}`);
     if (wantsJson(req)) return res.status(202).json({ crowdRetrain: crowdRetrainJson(run, c.slug) });
@@ -170,7 +171,7 @@ export function baselineRoutes(ctx: AppContext): Router {
 
   r.post('/challenges/:slug/baseline/submit', async (req, res) => {
     const c = await managedChallenge(ctx, req);
-    const { submission } = await submitBaseline(ctx.db, ctx.config.dataDir, c);
+    const { submission } = await submitBaseline(ctx.db, ctx.storage, c);
     ctx.nudgeWorkers();
     if (wantsJson(req)) return res.status(202).json({ submission: { id: submission.id, status: submission.status } });
     res.redirect(303, `/challenges/${c.slug}/baseline`);

@@ -14,6 +14,8 @@ import { UserError } from '../web/errors.js';
 import { metricHumanName } from '../challenges/metric-names.js';
 import { baselineDir, readRecord, trainBaseline, writeSubmission, type BaselineRecord, type TrainOptions } from './train.js';
 import type { EpochInfo } from './model.js';
+import { baselineFolderKey, type ObjectStorage } from '../storage/index.js';
+import { withLocalFolder, type LocalChallenge } from '../challenges/service.js';
 
 export type BaselineRun = Selectable<BaselineRunsTable>;
 
@@ -130,12 +132,19 @@ async function saveProgress(db: Db, runId: number, p: RunProgress, backend?: str
  * Trains under a run record, writing progress after every epoch (the organizer page polls it),
  * then marks the run done with the model's record, or failed with the error.
  */
-export async function trainUnderRun(handle: DbHandle, c: Challenge, run: BaselineRun, opts: Omit<TrainOptions, 'seed'> & { onEpochExtra?: TrainOptions['onEpoch'] }): Promise<BaselineRecord> {
+export async function trainUnderRun(
+  handle: DbHandle,
+  storage: ObjectStorage,
+  c: Challenge,
+  run: BaselineRun,
+  opts: Omit<TrainOptions, 'seed' | 'dataDir'> & { onEpochExtra?: TrainOptions['onEpoch'] },
+): Promise<BaselineRecord> {
   const p: RunProgress = JSON.parse(run.progress_json);
   p.phase = 'training';
   try {
-    const record = await trainBaseline(c, {
+    const record = await trainBaseline(await withLocalFolder(storage, c), {
       ...opts,
+      dataDir: storage.localRoot,
       seed: run.seed,
       onModelStart: (m, models, maxEpochs) => {
         Object.assign(p, { model: m, models, epoch: 0, maxEpochs });
@@ -148,6 +157,7 @@ export async function trainUnderRun(handle: DbHandle, c: Challenge, run: Baselin
         await opts.onEpochExtra?.(m, e);
       },
     });
+    await storage.publishLocalDir(baselineFolderKey(c.slug));
     p.phase = 'done';
     await handle.db
       .updateTable('baseline_runs')
@@ -166,10 +176,19 @@ export async function trainUnderRun(handle: DbHandle, c: Challenge, run: Baselin
   }
 }
 
+/**
+ * The trained baseline's record (null before the first training), its folder fetched to this
+ * machine first (baselineDir(storage.localRoot, slug)), so readers of the model find it there.
+ */
+export async function storedBaselineRecord(storage: ObjectStorage, slug: string): Promise<BaselineRecord | null> {
+  await storage.localDir(baselineFolderKey(slug));
+  return readRecord(storage.localRoot, slug);
+}
+
 /** Predicts the test file with the saved model and submits it as the Baseline account's entry. */
-export async function submitBaseline(handle: DbHandle, dataDir: string, c: Challenge): Promise<{ submission: SubmissionRow; record: BaselineRecord; file: string }> {
-  if (!readRecord(dataDir, c.slug)) throw new UserError(409, 'baseline_not_trained', `No trained baseline for '${c.slug}' yet: train it first.`);
-  const out = await submitBaselineFrom(handle, dataDir, c, baselineDir(dataDir, c.slug), PLAIN_BASELINE);
+export async function submitBaseline(handle: DbHandle, storage: ObjectStorage, c: Challenge): Promise<{ submission: SubmissionRow; record: BaselineRecord; file: string }> {
+  if (!(await storedBaselineRecord(storage, c.slug))) throw new UserError(409, 'baseline_not_trained', `No trained baseline for '${c.slug}' yet: train it first.`);
+  const out = await submitBaselineFrom(handle, storage, await withLocalFolder(storage, c), baselineDir(storage.localRoot, c.slug), PLAIN_BASELINE);
   const latest = await handle.db.selectFrom('baseline_runs').select('id').where('challenge_id', '=', c.id).where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (latest) await handle.db.updateTable('baseline_runs').set({ submission_id: out.submission.id }).where('id', '=', latest.id).execute();
   return out;
@@ -180,14 +199,21 @@ export async function submitBaseline(handle: DbHandle, dataDir: string, c: Chall
  * `account`. With `retrainedWith`, the message names it and leaves out the out-of-fold score: that
  * score is then partly on crowd-labelled test rows, which is hidden while the challenge is open.
  */
-export async function submitBaselineFrom(handle: DbHandle, dataDir: string, c: Challenge, modelDir: string, account: BaselineAccount, retrainedWith?: string): Promise<{ submission: SubmissionRow; record: BaselineRecord; file: string }> {
-  const { file, record } = await writeSubmission(c, dataDir, undefined, modelDir);
+export async function submitBaselineFrom(
+  handle: DbHandle,
+  storage: ObjectStorage,
+  c: LocalChallenge,
+  modelDir: string,
+  account: BaselineAccount,
+  retrainedWith?: string,
+): Promise<{ submission: SubmissionRow; record: BaselineRecord; file: string }> {
+  const { file, record } = await writeSubmission(c, storage.localRoot, undefined, modelDir);
   const user = await ensureBaselineUser(handle.db, account);
   const tmpPath = path.join(os.tmpdir(), `sift-baseline-${process.pid}-${crypto.randomBytes(6).toString('hex')}.csv`);
   fs.copyFileSync(file, tmpPath);
   const what = record.task === 'ams' ? `top ${(record.chosenFraction! * 100).toFixed(1)}% as signal` : 'arg-max class';
   const model = `${record.models.length}-model MLP ensemble (${record.backend}, seed ${record.seed}), ${what}`;
   const message = retrainedWith ? `TensorFlow.js baseline retrained with ${retrainedWith}: ${model}` : `TensorFlow.js baseline: ${model}; out-of-fold ${metricHumanName(record.validation.metric)} ${record.validation.score.toFixed(4)}`;
-  const submission = await accept(handle, dataDir, c, user.id, { tmpPath, originalName: `baseline-${c.slug}.csv`, size: fs.statSync(tmpPath).size }, message, { isBaseline: true });
+  const submission = await accept(handle, storage, c, user.id, { tmpPath, originalName: `baseline-${c.slug}.csv`, size: fs.statSync(tmpPath).size }, message, { isBaseline: true });
   return { submission, record, file };
 }

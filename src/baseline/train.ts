@@ -9,6 +9,7 @@ import { buildModel, fitModel, loadModel, predictMatrix, saveModel, type EpochIn
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.js';
 import { seededRandom, shuffleInPlace, withSeededMathRandom } from './rng.js';
 import { loadBaselineSpec, type BaselineSpec } from './spec.js';
+import type { LocalChallenge } from '../challenges/service.js';
 
 export const RECORD_FILE = 'baseline.json';
 
@@ -48,6 +49,7 @@ export interface BaselineRecord {
 }
 
 export interface TrainOptions {
+  /** The local folder holding baselines/<slug> (ObjectStorage.localRoot); the caller publishes what training wrote. */
   dataDir: string;
   datasetsDir?: string;
   seed?: number;
@@ -66,7 +68,7 @@ export interface TrainOptions {
 
 export const baselineDir = (dataDir: string, slug: string) => path.join(dataDir, 'baselines', slug);
 
-export function specFor(c: Challenge, datasetsDir?: string) {
+export function specFor(c: LocalChallenge, datasetsDir?: string) {
   return loadBaselineSpec([c.folder, ...(datasetsDir ? [path.join(datasetsDir, c.slug)] : [])]);
 }
 
@@ -132,7 +134,7 @@ export function effectiveBatchSize(n: number, spec: ModelSpec): number {
 }
 
 /** Trains the challenge's baseline ensemble on its train.csv and saves it with its record. */
-export async function trainBaseline(c: Challenge, opts: TrainOptions): Promise<BaselineRecord> {
+export async function trainBaseline(c: LocalChallenge, opts: TrainOptions): Promise<BaselineRecord> {
   let table = readCsvTable(path.join(c.folder, c.train_file));
   if (opts.subsample && opts.subsample < table.rows) {
     const keep = table.rows;
@@ -148,7 +150,7 @@ export async function trainBaseline(c: Challenge, opts: TrainOptions): Promise<B
  * rows plus crowd-labelled test rows): the preprocessing is fitted on this table only. Saves the
  * models, the record and the out-of-fold predictions (`oof.csv`) into the output directory.
  */
-export async function trainOnTable(c: Challenge, table: Table, opts: Omit<TrainOptions, 'subsample'>): Promise<BaselineRecord> {
+export async function trainOnTable(c: LocalChallenge, table: Table, opts: Omit<TrainOptions, 'subsample'>): Promise<BaselineRecord> {
   const started = Date.now();
   const { tf, backend } = await loadTf();
   const { spec, file: specFile } = specFor(c, opts.datasetsDir);
@@ -304,7 +306,7 @@ export function outOfFoldLabels(record: BaselineRecord, oof: Float32Array): stri
  * predicted by the fold model that did not train on it. Returns the recomputed score beside the
  * recorded one, so a caller can check it reproduces the record before writing the file.
  */
-export async function recomputeOutOfFold(c: Challenge, dir: string, datasetsDir?: string): Promise<{ ids: string[]; labels: string[]; score: number; recorded: number }> {
+export async function recomputeOutOfFold(c: LocalChallenge, dir: string, datasetsDir?: string): Promise<{ ids: string[]; labels: string[]; score: number; recorded: number }> {
   const { tf } = await loadTf();
   const { record, models } = await loadEnsembleFrom(dir);
   const table = readCsvTable(path.join(c.folder, c.train_file));
@@ -398,7 +400,7 @@ export function submissionCsv(c: Challenge, record: BaselineRecord, ids: string[
 }
 
 /** Predicts the challenge's test file and writes the submission CSV; returns its path. */
-export async function writeSubmission(c: Challenge, dataDir: string, outFile?: string, modelDir = baselineDir(dataDir, c.slug)): Promise<{ file: string; record: BaselineRecord }> {
+export async function writeSubmission(c: LocalChallenge, dataDir: string, outFile?: string, modelDir = baselineDir(dataDir, c.slug)): Promise<{ file: string; record: BaselineRecord }> {
   const { record, models } = await loadEnsembleFrom(modelDir);
   const { ids, proba } = await predictFile(record, models, path.join(c.folder, c.test_file), c.id_column);
   models.forEach((m) => m.dispose());

@@ -3,17 +3,19 @@ import type { Config } from '../config.js';
 import { openConfiguredDb } from '../db/open.js';
 import { findChallengeById } from '../challenges/repo.js';
 import { findRun, submitBaseline, trainUnderRun } from './service.js';
+import { openStorage } from '../storage/index.js';
 
 /** A baseline training off the web thread: its own database connection and TensorFlow.js instance. */
 const { config, runId, maxEpochs, submit } = workerData as { config: Config; runId: number; maxEpochs?: number; submit: boolean };
 const handle = await openConfiguredDb(config, { migrate: false, poolSize: 2 });
+const storage = openStorage(config.STORAGE_URL, config.dataDir);
 try {
   const run = await findRun(handle.db, runId);
   const c = run && (await findChallengeById(handle.db, run.challenge_id));
   if (!run || !c) throw new Error(`baseline run ${runId} or its challenge is gone`);
-  await trainUnderRun(handle, c, run, { dataDir: config.dataDir, datasetsDir: config.datasetsDir, maxEpochs });
+  await trainUnderRun(handle, storage, c, run, { datasetsDir: config.datasetsDir, maxEpochs });
   let submissionId: number | null = null;
-  if (submit) submissionId = (await submitBaseline(handle, config.dataDir, c)).submission.id;
+  if (submit) submissionId = (await submitBaseline(handle, storage, c)).submission.id;
   parentPort!.postMessage({ ok: true, submissionId });
 } catch (err) {
   // A training failure is already on the run; a failed submission after training is noted there too.
@@ -26,5 +28,6 @@ try {
     .catch(() => {});
   parentPort!.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) });
 } finally {
+  storage.close();
   await handle.destroy();
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { streamCsvCells } from '../crowd/setup.js';
+import type { ObjectStorage } from '../storage/index.js';
 import { cachedPerFileVersion, publicDataFiles, type DataFileRole } from './data-files.js';
 import type { Challenge } from './repo.js';
 import { humanSize } from '../web/render.js';
@@ -147,7 +148,7 @@ export interface FileDictionary {
  * (publicDataFiles). A summary not ready within `waitMs` is left null and goes on being computed,
  * so the first view of a large file answers at once and a later one finds it ready.
  */
-export async function dataDictionary(c: Challenge, waitMs = Infinity): Promise<FileDictionary[]> {
+export async function dataDictionary(storage: ObjectStorage, c: Challenge, waitMs = Infinity): Promise<FileDictionary[]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => {
     if (Number.isFinite(waitMs)) timer = setTimeout(() => resolve(null), waitMs);
@@ -155,9 +156,10 @@ export async function dataDictionary(c: Challenge, waitMs = Infinity): Promise<F
   try {
     return await Promise.all(
       publicDataFiles(c).map(async (f) => {
-        const sizeBytes = (await fs.promises.stat(f.path)).size;
+        const file = await storage.localPath(f.key);
+        const sizeBytes = (await fs.promises.stat(file)).size;
         try {
-          return { name: f.name, role: f.role, sizeBytes, summary: await Promise.race([cachedFileSummary(f.path), timeout]), problem: null };
+          return { name: f.name, role: f.role, sizeBytes, summary: await Promise.race([cachedFileSummary(file), timeout]), problem: null };
         } catch (err) {
           // csv-parse's messages (CSV_* codes) say what is wrong with the file; others could name server paths.
           const code = String((err as { code?: unknown }).code ?? '');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { fileKeyIn, type ObjectStorage } from '../storage/index.js';
 import type { Challenge } from './repo.js';
 
 /** What a public data file is for: training rows (with labels), test rows (without), or an example upload. */
@@ -10,21 +10,21 @@ export type DataFileRole = 'train' | 'test' | 'sample_submission';
 export interface DataFile {
   name: string;
   role: DataFileRole;
-  /** Absolute path inside the challenge's folder. */
-  path: string;
+  /** Its storage key, in the challenge's folder. */
+  key: string;
 }
 
 /**
  * The files every participant may read: training, test and sample submission. Never the solution:
  * it is not in this list, so no page, API answer or download built from it can name or serve it.
  */
-export function publicDataFiles(c: Pick<Challenge, 'folder' | 'train_file' | 'test_file' | 'sample_file'>): DataFile[] {
+export function publicDataFiles(c: Pick<Challenge, 'folder_key' | 'train_file' | 'test_file' | 'sample_file'>): DataFile[] {
   const files: Array<[string | null, DataFileRole]> = [
     [c.train_file, 'train'],
     [c.test_file, 'test'],
     [c.sample_file, 'sample_submission'],
   ];
-  return files.filter((f): f is [string, DataFileRole] => !!f[0]).map(([name, role]) => ({ name, role, path: path.join(c.folder, name) }));
+  return files.filter((f): f is [string, DataFileRole] => !!f[0]).map(([name, role]) => ({ name, role, key: fileKeyIn(c.folder_key, name) }));
 }
 
 /**
@@ -64,8 +64,11 @@ export interface DataFileInfo {
 }
 
 /** Name, role, size and sha256 of each public data file (what `sift download` checks its copies against). */
-export async function publicDataFileInfo(c: Challenge): Promise<DataFileInfo[]> {
+export async function publicDataFileInfo(storage: ObjectStorage, c: Challenge): Promise<DataFileInfo[]> {
   return Promise.all(
-    publicDataFiles(c).map(async (f) => ({ name: f.name, role: f.role, sizeBytes: (await fs.promises.stat(f.path)).size, sha256: await fileSha256(f.path) })),
+    publicDataFiles(c).map(async (f) => {
+      const file = await storage.localPath(f.key);
+      return { name: f.name, role: f.role, sizeBytes: (await fs.promises.stat(file)).size, sha256: await fileSha256(file) };
+    }),
   );
 }

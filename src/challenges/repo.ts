@@ -7,7 +7,9 @@ import type { SubmissionFormat } from './types.js';
 export type ChallengeRow = Selectable<ChallengesTable>;
 
 /** A challenge as the services use it: JSON columns decoded, booleans and dates typed. */
-export interface Challenge extends Omit<ChallengeRow, 'higher_is_better' | 'format_json' | 'classes_json' | 'metric_options_json'> {
+export interface Challenge extends Omit<ChallengeRow, 'higher_is_better' | 'format_json' | 'classes_json' | 'metric_options_json' | 'folder'> {
+  /** The storage key under which its files live (challenges/<slug>): ask the storage for them. */
+  folder_key: string;
   higherIsBetter: boolean;
   format: SubmissionFormat;
   classes: string[];
@@ -15,9 +17,10 @@ export interface Challenge extends Omit<ChallengeRow, 'higher_is_better' | 'form
 }
 
 export function toChallenge(row: ChallengeRow): Challenge {
-  const { higher_is_better, format_json, classes_json, metric_options_json, ...rest } = row;
+  const { higher_is_better, format_json, classes_json, metric_options_json, folder, ...rest } = row;
   return {
     ...rest,
+    folder_key: folder,
     higherIsBetter: higher_is_better === 1,
     format: JSON.parse(format_json),
     classes: JSON.parse(classes_json),

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Router } from 'express';
 import type { AppContext } from '../app.js';
 import { UserError } from '../web/errors.js';
@@ -11,6 +10,8 @@ import { citationBlock } from '../organizers/citation.js';
 import { challengeFromParams, publicChallenge, downloadNames, openData } from './visibility.js';
 import { dataDictionary, dictionaryView } from './data-dictionary.js';
 import { challengeCards } from './listing.js';
+import { fileKeyIn } from '../storage/index.js';
+import { sendStoredFile } from '../web/stored-file.js';
 
 /** How long the overview waits for a data file's first summary before it answers with "being computed" and reloads. */
 const DICTIONARY_WAIT_MS = 1500;
@@ -28,7 +29,7 @@ export function challengeRoutes(ctx: AppContext): Router {
     const c = await challengeFromParams(ctx, req);
     const q = req.user ? await quota(ctx.db, c, req.user.id) : null;
     if (wantsJson(req)) return res.json({ challenge: publicChallenge(c), quota: q });
-    const dataFiles = dictionaryView(await dataDictionary(c, DICTIONARY_WAIT_MS));
+    const dataFiles = dictionaryView(await dataDictionary(ctx.storage, c, DICTIONARY_WAIT_MS));
     res.render('challenge', {
       title: c.title,
       challenge: publicChallenge(c),
@@ -49,7 +50,7 @@ export function challengeRoutes(ctx: AppContext): Router {
     const name = String(req.params.file);
     // Only the listed names are served: the solution, and any ../ trick, are simply not in the list.
     if (!downloadNames(c).includes(name)) throw new UserError(404, 'not_found', `No downloadable file '${name}' in this challenge.`);
-    res.download(path.join(c.folder, name), name, { dotfiles: 'deny' });
+    await sendStoredFile(res, ctx.storage, fileKeyIn(c.folder_key, name), name);
   });
   return r;
 }

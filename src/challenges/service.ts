@@ -8,6 +8,7 @@ import { unscorableProblems } from '../../scorers/registry.js';
 import type { Solution } from '../../scorers/types.js';
 import { findChallengeBySlug, slugExists, toChallenge, type Challenge } from './repo.js';
 import type { ChallengeDefinition } from './types.js';
+import { challengeFolderKey, fileKeyIn, type ObjectStorage } from '../storage/index.js';
 
 export type Phase = 'upcoming' | 'open' | 'closed';
 
@@ -18,6 +19,14 @@ export function phase(c: Pick<Challenge, 'opens_at' | 'closes_at' | 'state'>, no
   return 'open';
 }
 
+/** A challenge with its files in a local folder, for readers that take a folder (baseline training, the console). */
+export type LocalChallenge = Challenge & { folder: string };
+
+/** The challenge with `folder`: its storage folder on this machine (ObjectStorage.localDir). */
+export async function withLocalFolder(storage: ObjectStorage, c: Challenge): Promise<LocalChallenge> {
+  return { ...c, folder: await storage.localDir(c.folder_key) };
+}
+
 /** Private scores and the private board are hidden until the challenge closes. */
 export const privateRevealed = (c: Challenge, now = new Date()): boolean => phase(c, now) === 'closed';
 
@@ -25,29 +34,25 @@ export const privateRevealed = (c: Challenge, now = new Date()): boolean => phas
 export { loadChallengeSolution, solutionSpec } from './solution.js';
 
 /**
- * Copies a validated challenge folder under DATA_DIR/challenges/<slug>/ and records it.
+ * Puts a validated challenge folder into storage under challenges/<slug>/ and records that key.
  * The solution is parsed once here, so a broken solution file never becomes a live challenge.
  */
-export async function importChallengeFolder(handle: DbHandle, dataDir: string, dir: string, onProgress?: (copied: number, total: number) => void): Promise<Challenge> {
-  const { def } = await checkChallengeFolder(dir);
+export async function importChallengeFolder(handle: DbHandle, storage: ObjectStorage, dir: string, onProgress?: (copied: number, total: number) => void): Promise<Challenge> {
+  const { def, solution } = await checkChallengeFolder(dir);
   if (await slugExists(handle.db, def.slug)) throw new Error(`A challenge with slug '${def.slug}' is already imported.`);
-  const target = path.join(dataDir, 'challenges', def.slug);
-  fs.mkdirSync(target, { recursive: true });
+  const folderKey = challengeFolderKey(def.slug);
   // challenge.yaml and the crowd's field guide travel too: pages read the crowd: section and the guide from the copy.
   const extras = [path.join(dir, 'challenge.yaml'), ...(def.crowd?.field_guide ? [path.join(dir, def.crowd.field_guide)] : [])];
   const files = [def.files.train, def.files.test, def.files.solution, def.files.sampleSubmission, ...extras].filter((f): f is string => !!f);
   const total = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   let copied = 0;
   for (const f of files) {
-    await fs.promises.copyFile(f, path.join(target, path.basename(f)));
-    copied += fs.statSync(f).size;
+    copied += (await storage.put(fileKeyIn(folderKey, path.basename(f)), fs.createReadStream(f))).size;
     onProgress?.(copied, total);
   }
-  const solutionFile = path.join(target, path.basename(def.files.solution));
-  const solution = await getSolution(solutionFile, specOf(def));
-  // Its binary cache: every new process and worker thread then reads the solution instead of parsing it.
-  await saveSolutionCache(solutionFile, solution, specOf(def));
-  return saveChallenge(handle, def, target, solution.sha256, { state: 'published' });
+  // Its binary cache on this machine: new worker threads here then read the solution instead of parsing it.
+  await saveSolutionCache(await storage.localPath(fileKeyIn(folderKey, path.basename(def.files.solution))), solution, specOf(def));
+  return saveChallenge(handle, def, folderKey, solution.sha256, { state: 'published' });
 }
 
 const specOf = (def: ChallengeDefinition) => ({ idColumn: def.idColumn, targetColumn: def.targetColumn, weightColumn: def.weightColumn, classes: def.classes });
@@ -79,9 +84,9 @@ export async function scoringProblems(c: { metric: string; metricOptions: Record
 const scoringProblemsCache = new Map<string, string[]>();
 
 /** scoringProblems of a recorded challenge (its files as they are now). */
-export async function challengeScoringProblems(c: Challenge): Promise<string[]> {
-  const testFile = path.join(c.folder, c.test_file);
-  const solution = await loadChallengeSolution(c);
+export async function challengeScoringProblems(storage: ObjectStorage, c: Challenge): Promise<string[]> {
+  const testFile = await storage.localPath(fileKeyIn(c.folder_key, c.test_file));
+  const solution = await loadChallengeSolution(storage, c);
   const st = await fs.promises.stat(testFile).catch(() => null);
   const key = JSON.stringify([testFile, st?.mtimeMs, st?.size, solution.sha256, c.metric, c.metricOptions, c.id_column]);
   const known = scoringProblemsCache.get(key);
@@ -95,13 +100,13 @@ export async function challengeScoringProblems(c: Challenge): Promise<string[]> 
 }
 
 /**
- * Records a validated challenge definition whose files are in `folder`: inserts it, or with
+ * Records a validated challenge definition whose files are in storage under `folderKey`: inserts it, or with
  * opts.id updates that challenge. Shared by folder imports and the organizer console.
  */
 export async function saveChallenge(
   handle: DbHandle,
   def: ChallengeDefinition,
-  folder: string,
+  folderKey: string,
   solutionSha256: string,
   opts: { state: Challenge['state']; id?: number },
 ): Promise<Challenge> {
@@ -123,7 +128,7 @@ export async function saveChallenge(
     final_selections: def.finalSelections,
     late_submissions: def.lateSubmissions ? 1 : 0,
     state: opts.state,
-    folder,
+    folder: folderKey,
     train_file: path.basename(def.files.train),
     test_file: path.basename(def.files.test),
     solution_file: path.basename(def.files.solution),
@@ -140,7 +145,7 @@ export async function saveChallenge(
 }
 
 /** Imports every folder of datasetsDir that holds a challenge.yaml and is not in the database yet. */
-export async function importNewChallenges(handle: DbHandle, dataDir: string, datasetsDir: string, log: (msg: string) => void): Promise<string[]> {
+export async function importNewChallenges(handle: DbHandle, storage: ObjectStorage, datasetsDir: string, log: (msg: string) => void): Promise<string[]> {
   if (!fs.existsSync(datasetsDir)) return [];
   const imported: string[] = [];
   for (const entry of fs.readdirSync(datasetsDir, { withFileTypes: true })) {
@@ -148,7 +153,7 @@ export async function importNewChallenges(handle: DbHandle, dataDir: string, dat
     if (!entry.isDirectory() || !fs.existsSync(path.join(dir, 'challenge.yaml'))) continue;
     const def = await loadChallengeFolder(dir);
     if (await slugExists(handle.db, def.slug)) continue;
-    await importChallengeFolder(handle, dataDir, dir);
+    await importChallengeFolder(handle, storage, dir);
     log(`imported challenge ${def.slug} from ${dir}`);
     imported.push(def.slug);
   }
@@ -159,13 +164,13 @@ export async function importNewChallenges(handle: DbHandle, dataDir: string, dat
  * Loads every live challenge's solution into this thread's cache (keep: false: only makes sure each
  * binary cache is up to date, parsing the CSV where it is not), so the first upload after a start is not slowed.
  */
-export async function warmSolutions(handle: DbHandle, log: (msg: string) => void, opts: { keep?: boolean } = {}): Promise<void> {
+export async function warmSolutions(handle: DbHandle, storage: ObjectStorage, log: (msg: string) => void, opts: { keep?: boolean } = {}): Promise<void> {
   const rows = await handle.db.selectFrom('challenges').selectAll().where('state', '!=', 'closed').execute();
   for (const row of rows) {
     try {
       const c = toChallenge(row);
-      if (opts.keep === false) await ensureSolutionCache(path.join(c.folder, c.solution_file), solutionSpec(c));
-      else await loadChallengeSolution(c);
+      if (opts.keep === false) await ensureSolutionCache(await storage.localPath(fileKeyIn(c.folder_key, c.solution_file)), solutionSpec(c));
+      else await loadChallengeSolution(storage, c);
     } catch (err) {
       log(`could not load the solution of ${row.slug}: ${err instanceof Error ? err.message : String(err)}`);
     }

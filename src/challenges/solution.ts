@@ -25,6 +25,7 @@ import { isGzipBytes, isGzipFile } from '../gzip.js';
 import { logger } from '../log.js';
 import { readSolutionCache, writeSolutionCache, type IdTable } from './solution-cache.js';
 import type { Challenge } from './repo.js';
+import { fileKeyIn, type ObjectStorage } from '../storage/index.js';
 
 /** What loadSolution needs to know about the challenge. */
 export interface SolutionSpec {
@@ -543,9 +544,12 @@ export function solutionSpec(c: Pick<Challenge, 'id_column' | 'target_column' | 
   return { idColumn: c.id_column, targetColumn: c.target_column, weightColumn: c.weight_column, classes: c.classes };
 }
 
-/** A recorded challenge's solution: from this thread's cache, else from the binary cache in its folder, else parsed. */
-export async function loadChallengeSolution(c: Pick<Challenge, 'folder' | 'solution_file' | 'id_column' | 'target_column' | 'weight_column' | 'classes'>): Promise<Solution> {
-  return getSolution(path.join(c.folder, c.solution_file), solutionSpec(c), { diskCache: true });
+/**
+ * A recorded challenge's solution: from this thread's cache, else from the binary cache beside the
+ * local file (a copy on this machine when the storage is a bucket), else parsed.
+ */
+export async function loadChallengeSolution(storage: ObjectStorage, c: Pick<Challenge, 'folder_key' | 'solution_file' | 'id_column' | 'target_column' | 'weight_column' | 'classes'>): Promise<Solution> {
+  return getSolution(await storage.localPath(fileKeyIn(c.folder_key, c.solution_file)), solutionSpec(c), { diskCache: true });
 }
 
 /** Empties the solution cache (tests; or after replacing solution files in place), and zeroes solutionLoads. */

@@ -18,7 +18,7 @@ program
 
 program
   .command('worker')
-  .description('score queued submissions; run any number of these against the same DATABASE_URL and DATA_DIR')
+  .description('score queued submissions; run any number of these against the same DATABASE_URL and STORAGE_URL, each with its own DATA_DIR')
   .action(async () => (await import('./server-commands.js')).worker());
 
 const words = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -7,21 +7,25 @@ import { seedDemo } from '../../seeds/demo.js';
 import { JobRunner } from '../jobs/runner.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { logger } from '../log.js';
+import { openStorage } from '../storage/index.js';
 
 export async function seed(): Promise<void> {
   const config = loadConfig();
   const handle = await openConfiguredDb(config);
-  await seedDemo(handle, config, (m) => console.log(m));
+  const storage = openStorage(config.STORAGE_URL, config.dataDir);
+  await seedDemo(handle, storage, config, (m) => console.log(m));
+  storage.close();
   await handle.destroy();
 }
 
 export async function importChallenge(folder: string): Promise<void> {
   const config = loadConfig();
   const handle = await openConfiguredDb(config);
+  const storage = openStorage(config.STORAGE_URL, config.dataDir);
   const bar = new cliProgress.SingleBar({ format: 'copying files [{bar}] {percentage}% | {value}/{total} MB' }, cliProgress.Presets.shades_classic);
   let started = false;
   try {
-    const c = await importChallengeFolder(handle, config.dataDir, folder, (copied, total) => {
+    const c = await importChallengeFolder(handle, storage, folder, (copied, total) => {
       if (!started) bar.start(Math.max(1, Math.round(total / 1e6)), 0);
       started = true;
       bar.update(Math.round(copied / 1e6));
@@ -33,6 +37,7 @@ export async function importChallenge(folder: string): Promise<void> {
     console.error(err instanceof Error ? err.message : String(err));
     process.exitCode = 2;
   } finally {
+    storage.close();
     await handle.destroy();
   }
 }
@@ -40,11 +45,13 @@ export async function importChallenge(folder: string): Promise<void> {
 export async function worker(): Promise<void> {
   const config = loadConfig();
   const handle = await openConfiguredDb(config);
-  const runner = new JobRunner(handle, jobHandlers(handle, config.dataDir), { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
+  const storage = openStorage(config.STORAGE_URL, config.dataDir);
+  const runner = new JobRunner(handle, jobHandlers(handle, storage), { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
   runner.start();
   logger.info(`worker ${runner.owner} polling ${handle.dialect} for jobs`);
   const stop = async () => {
     await runner.stop();
+    storage.close();
     await handle.destroy();
     process.exit(0);
   };

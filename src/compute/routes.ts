@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import type { AppContext } from '../app.js';
 import { challengeFromParams } from '../challenges/visibility.js';
 import { canOrganize } from '../challenges/organizers.js';
+import { withLocalFolder } from '../challenges/service.js';
 import { findChallengeBySlug } from '../challenges/repo.js';
 import { requireUser } from '../web/middleware.js';
 import { UserError } from '../web/errors.js';
@@ -71,7 +72,7 @@ export function computeRoutes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug/compute/data', requireUser, async (req, res) => {
     const c = await challengeOf(req);
-    const data = trainingData(c, ctx.config.datasetsDir);
+    const data = trainingData(await withLocalFolder(ctx.storage, c), ctx.config.datasetsDir);
     res.set('ETag', data.etag);
     // The rows change only with train.csv or baseline.yaml; the ETag tells the browser when.
     res.set('Cache-Control', 'private, max-age=3600');
@@ -107,7 +108,7 @@ export function computeRoutes(ctx: AppContext): Router {
 
   r.post('/challenges/:slug/compute/searches', requireUser, async (req, res) => {
     const c = await organizedChallenge(req);
-    const started = await startSearch(ctx.db, c, req.user!.id, ctx.config.datasetsDir);
+    const started = await startSearch(ctx.db, await withLocalFolder(ctx.storage, c), req.user!.id, ctx.config.datasetsDir);
     res.status(201).json({ search: { id: started.search.id, state: started.search.state }, configurations: started.configurations, units: started.units });
   });
 

@@ -3,6 +3,7 @@ import type { DbHandle } from '../db/index.js';
 import type { Database } from '../db/schema.js';
 import { nowIso } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
+import type { LocalChallenge } from '../challenges/service.js';
 import { UserError } from '../web/errors.js';
 import { addCredit, creditForFlops, racAt } from './credit.js';
 import { compareResults, validateUnit } from './validator.js';
@@ -33,7 +34,7 @@ export function hostInProgressLimit(h: Pick<repo.HostRow, 'results' | 'invalid_r
 const badRate = (h: Pick<repo.HostRow, 'results' | 'invalid_results' | 'error_results'>) => (h.results > 0 ? (h.invalid_results + h.error_results) / h.results : 0);
 
 /** The organizer's "start search": configurations × folds units from baseline.yaml's `search:`. */
-export async function startSearch(handle: DbHandle, c: Challenge, userId: number, datasetsDir: string | undefined) {
+export async function startSearch(handle: DbHandle, c: LocalChallenge, userId: number, datasetsDir: string | undefined) {
   const data = trainingData(c, datasetsDir);
   if (!data.search) throw new UserError(409, 'no_search_space', `${c.slug}'s baseline.yaml has no search: section to generate units from.`);
   if (await repo.runningSearch(handle.db, c.id)) throw new UserError(409, 'search_running', `A search of ${c.slug} is running already; it ends when all its units are validated.`);

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { Challenge } from '../challenges/repo.js';
+import type { LocalChallenge } from '../challenges/service.js';
 import { readCsvTable } from '../baseline/data.js';
 import { fitPreprocessor, transform } from '../baseline/preprocess.js';
 import { isAms, specFor } from '../baseline/train.js';
@@ -69,7 +69,7 @@ export function foldsByRowId(ids: string[], classIdx: Uint8Array, folds: number,
   return fold;
 }
 
-function prepare(c: Challenge, datasetsDir: string | undefined): TrainingData {
+function prepare(c: LocalChallenge, datasetsDir: string | undefined): TrainingData {
   const { spec, file } = specFor(c, datasetsDir);
   const search = parseSearchSpace(spec.search, file ?? 'baseline.yaml');
   const table = readCsvTable(path.join(c.folder, c.train_file));
@@ -111,7 +111,7 @@ function prepare(c: Challenge, datasetsDir: string | undefined): TrainingData {
 const cache = new Map<number, { version: string; data: TrainingData }>();
 
 /** The challenge's training data, prepared once per process and again when train.csv or baseline.yaml changes. */
-export function trainingData(c: Challenge, datasetsDir: string | undefined): TrainingData {
+export function trainingData(c: LocalChallenge, datasetsDir: string | undefined): TrainingData {
   const { file } = specFor(c, datasetsDir);
   const stamp = (f: string | null) => (f && fs.existsSync(f) ? `${fs.statSync(f).mtimeMs}:${fs.statSync(f).size}` : '-');
   const version = `${c.folder}|${c.train_file}|${stamp(path.join(c.folder, c.train_file))}|${file}|${stamp(file)}`;

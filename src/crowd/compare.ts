@@ -18,6 +18,7 @@ import { parseStoredSubmission } from '../submissions/service.js';
 import { aggregators } from './aggregators/index.js';
 import type { Workflow } from './repo.js';
 import { CROWD_BASELINE_NAME } from '../baseline/service.js';
+import type { ObjectStorage } from '../storage/index.js';
 
 /** The live online posterior kept on each subject, shown beside the batch aggregators. */
 export const LIVE_AGGREGATOR = 'live_swap';
@@ -251,11 +252,11 @@ export function pickMlEntries(rows: BoardRow[]): { baseline: BoardRow | null; be
 export const mlBoard = (c: Challenge): Board => (privateRevealed(c) ? 'private' : 'public');
 
 /** A stored submission's predicted class codes (solution order), or why they cannot be read. */
-async function storedLabels(db: Db, dataDir: string, c: Challenge, solution: Solution, submissionId: number): Promise<Int32Array | string> {
+async function storedLabels(db: Db, storage: ObjectStorage, c: Challenge, solution: Solution, submissionId: number): Promise<Int32Array | string> {
   const sub = await findSubmission(db, submissionId);
   if (!sub) return 'the submission no longer exists';
   try {
-    const outcome = await parseStoredSubmission(dataDir, sub, c, solution);
+    const outcome = await parseStoredSubmission(storage, sub, c, solution);
     if (!outcome.ok) return `its stored file no longer matches the solution (${outcome.errors[0]?.message ?? 'invalid'})`;
     return outcome.prediction.label;
   } catch (err) {
@@ -313,15 +314,15 @@ export interface ComparisonInputs {
 
 /**
  * Loads the subjects (test rows and known sources), every crowd consensus, and the baseline's and
- * best ML entry's labels from their stored files. `dataDir` holds the submission files.
+ * best ML entry's labels from their stored files. `storage` holds the submission files.
  */
-export async function loadComparisonInputs(handle: DbHandle, wf: Workflow, dataDir: string): Promise<ComparisonInputs> {
+export async function loadComparisonInputs(handle: DbHandle, wf: Workflow, storage: ObjectStorage): Promise<ComparisonInputs> {
   const db = handle.db;
   const inputs: ComparisonInputs = { challenge: null, classes: wf.classes, unknown: [], known: [], voteCount: new Map(), crowd: new Map(), methods: [], computedAt: null, board: null, ml: { baseline: null, best: null }, notes: [], votes: await weightedVotes(db, wf.id) };
   const challenge = await findChallengeById(db, wf.challengeId);
   if (!challenge) return { ...inputs, notes: ['The challenge no longer exists.'] };
   inputs.challenge = challenge;
-  const solution = await loadChallengeSolution(challenge);
+  const solution = await loadChallengeSolution(storage, challenge);
   const { classes, notes } = scoringClasses(wf.classes, solution.classes);
   Object.assign(inputs, { classes, notes });
   const toClass = Int32Array.from(solution.classes, (c) => classes.indexOf(c));
@@ -365,7 +366,7 @@ export async function loadComparisonInputs(handle: DbHandle, wf: Workflow, dataD
       notes.push(role === 'baseline' ? `No baseline on the ${which} leaderboard yet.` : `No scored ML submission on the ${which} leaderboard yet.`);
       continue;
     }
-    const codes = await storedLabels(db, dataDir, challenge, solution, entry.submissionId);
+    const codes = await storedLabels(db, storage, challenge, solution, entry.submissionId);
     if (typeof codes === 'string') {
       notes.push(`The ${role === 'baseline' ? 'baseline' : 'ML submission'} #${entry.submissionId} is left out: ${codes}.`);
       continue;
@@ -419,6 +420,6 @@ export function referenceOf(crowd: Map<string, CrowdLabels>): { aggregator: stri
 }
 
 /** The solution comparison of a workflow (loads its inputs). */
-export async function compareWithSolution(handle: DbHandle, wf: Workflow, dataDir: string): Promise<ComparisonResult> {
-  return solutionComparison(await loadComparisonInputs(handle, wf, dataDir));
+export async function compareWithSolution(handle: DbHandle, wf: Workflow, storage: ObjectStorage): Promise<ComparisonResult> {
+  return solutionComparison(await loadComparisonInputs(handle, wf, storage));
 }

@@ -15,8 +15,8 @@ export function crowdGuideRoutes(ctx: AppContext): Router {
     const slug = String(req.params.slug);
     const wf = await workflowForViewer(ctx.db, slug, req.user);
     const challenge = await findChallengeById(ctx.db.db, wf.challengeId);
-    const { config } = await crowdDisplayOf(ctx.db.db, wf);
-    const markdown = challenge ? await fieldGuideMarkdown(challenge, config.field_guide) : null;
+    const { config } = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
+    const markdown = challenge ? await fieldGuideMarkdown(ctx.storage, challenge, config.field_guide) : null;
     if (markdown === null) throw new UserError(404, 'no_field_guide', `The crowd workflow '${slug}' has no field guide (its challenge.yaml crowd: section names no field_guide file).`);
     const html = renderMarkdown(markdown);
     if (wantsJson(req)) return res.json({ slug, title: wf.title, html, classify: `/crowd/${slug}/classify` });

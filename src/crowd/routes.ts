@@ -124,7 +124,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     const store = !!req.user || anonCookieOf(req) !== null;
     const voter = voterOf(req, res, true)!;
     const served = await serveNext(ctx.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store, knownShare: cfg.CROWD_KNOWN_SHARE });
-    const display = await crowdDisplayOf(ctx.db.db, wf);
+    const display = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
     const classes = classButtonsOf(display);
     if (wantsJson(req)) {
       if (!served) return res.json({ subject: null, done: true });
@@ -156,7 +156,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     const body = parseBody(bodies.vote, req.body, 'bad_vote');
     const { vote: result, subject } = await castVote(ctx.db, wf, voter, { claim: verifyServe(key, body.token), answer: body.answer, ipHash: hashIp(key, req.ip) }, { minVoteMs: cfg.CROWD_MIN_VOTE_MS, tokenHours: cfg.CROWD_TOKEN_HOURS, fastShare: cfg.CROWD_FAST_SHARE, fastMinVotes: cfg.CROWD_FAST_MIN_VOTES });
     // A training answer teaches: the clues in this subject's own values (training/feedback.ts), and where the voter now stands.
-    const display = await crowdDisplayOf(ctx.db.db, wf);
+    const display = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
     const feedback = result.feedback && trainingFeedback(display.config, featuresOf(subject), result.feedback.trueClass, result.answer, wf.clues);
     const training = result.feedback ? await trainingStatus(ctx.db.db, wf, voter) : undefined;
     if (wantsJson(req)) return res.status(201).json({ vote: feedback ? { ...result, feedback: { ...result.feedback, ...feedback } } : result, ...(training && { training }) });
@@ -209,7 +209,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     const { wf, s } = await subjectOf(req);
     const [list, tagList, flags] = await Promise.all([comments(ctx.db.db, s.id), tags(ctx.db.db, s.id), flagCount(ctx.db.db, s.id)]);
     if (wantsJson(req)) return res.json({ subject: { id: s.id, name: s.external_id }, comments: list, tags: tagList, flags });
-    res.render('crowd/talk', { title: `Talk · ${s.external_id}`, wf, subject: subjectView(await crowdDisplayOf(ctx.db.db, wf), wf, s), comments: list, tags: tagList, flags });
+    res.render('crowd/talk', { title: `Talk · ${s.external_id}`, wf, subject: subjectView(await crowdDisplayOf(ctx.db.db, ctx.storage, wf), wf, s), comments: list, tags: tagList, flags });
   });
   r.post('/crowd/:slug/subjects/:id/comments', requireUser, async (req, res) => {
     const { wf, s } = await subjectOf(req);
@@ -282,14 +282,14 @@ export function crowdRoutes(ctx: AppContext): Router {
   r.post('/crowd/:slug/expert-set/baseline', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
     const { count } = parseBody(bodies.baselineSet, req.body, 'bad_count');
-    const picked = await baselineUnsure(ctx.db.db, wf, ctx.config.dataDir, count);
+    const picked = await baselineUnsure(ctx.db.db, wf, ctx.storage, count);
     await setExpertSet(ctx.db.db, wf, picked.map((p) => p.name));
     if (wantsJson(req)) return res.json({ expert: picked });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
   r.post('/crowd/:slug/routing/refresh', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    const subjects = await refreshRoutingEntropy(ctx.db, wf, ctx.config.dataDir);
+    const subjects = await refreshRoutingEntropy(ctx.db, wf, ctx.storage);
     if (wantsJson(req)) return res.json({ subjects });
     res.redirect(303, `/crowd/${wf.slug}/manage`);
   });
@@ -320,7 +320,7 @@ export function crowdRoutes(ctx: AppContext): Router {
   // The comparison is for everyone; what is scored against the hidden solution is filtered per viewer (compare/visibility.ts).
   const viewOf = async (req: Request) => {
     const wf = await workflowOf(req);
-    return { wf, view: await comparisonView(ctx.db, wf, ctx.config.dataDir, req.user, cfg.CROWD_MIN_CONSENSUS_VOTES) };
+    return { wf, view: await comparisonView(ctx.db, wf, ctx.storage, req.user, cfg.CROWD_MIN_CONSENSUS_VOTES) };
   };
   r.get('/crowd/:slug/compare', async (req, res) => {
     const { wf, view } = await viewOf(req);
@@ -333,7 +333,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     if (!panel) throw new UserError(404, 'no_such_panel', `No comparison export '${req.params.file}': use <panel>.csv or <panel>.json, with a panel among ${panelNames().join(', ')}.`);
     const { wf, view } = await viewOf(req);
     visiblePanel(panel, view);
-    const context = { handle: ctx.db, wf, dataDir: ctx.config.dataDir, crowd: cfg };
+    const context = { handle: ctx.db, wf, storage: ctx.storage, crowd: cfg };
     if (file[2] === 'json') return res.json(await panel.json(view, context));
     res.type('text/csv; charset=utf-8').attachment(`${wf.slug}-compare-${panel.name}.csv`).send(await panelCsv(panel, view, context));
   });

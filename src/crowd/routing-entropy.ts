@@ -6,6 +6,7 @@ import { baselineProbabilities } from './expert.js';
 import type { Workflow } from './repo.js';
 import { workflowOfChallenge } from './repo.js';
 import { normalisedEntropy } from './routing.js';
+import type { ObjectStorage } from '../storage/index.js';
 
 /**
  * Sets each live subject's entropy from these class probabilities (by external id), normalised by
@@ -29,21 +30,21 @@ export async function setSubjectEntropy(handle: DbHandle, wf: Workflow, probaByI
 }
 
 /** Sets the live subjects' entropies from the latest scored baseline submission of the workflow's challenge (409 when there is none); returns how many were set. */
-export async function refreshRoutingEntropy(handle: DbHandle, wf: Workflow, dataDir: string): Promise<number> {
-  return setSubjectEntropy(handle, wf, await baselineProbabilities(handle.db, wf, dataDir));
+export async function refreshRoutingEntropy(handle: DbHandle, wf: Workflow, storage: ObjectStorage): Promise<number> {
+  return setSubjectEntropy(handle, wf, await baselineProbabilities(handle.db, wf, storage));
 }
 
 /**
  * After a submission is scored: when it is a baseline's and its challenge has a crowd workflow, the
  * routing entropies follow it. Returns how many subjects were set, or null when nothing applied.
  */
-export async function refreshRoutingAfterScoring(handle: DbHandle, dataDir: string, submissionId: number): Promise<number | null> {
+export async function refreshRoutingAfterScoring(handle: DbHandle, storage: ObjectStorage, submissionId: number): Promise<number | null> {
   const sub = await findSubmission(handle.db, submissionId);
   if (!sub || sub.is_baseline !== 1 || sub.status !== 'scored') return null;
   const wf = await workflowOfChallenge(handle.db, sub.challenge_id);
   if (!wf) return null;
   try {
-    return await refreshRoutingEntropy(handle, wf, dataDir);
+    return await refreshRoutingEntropy(handle, wf, storage);
   } catch (err) {
     // A baseline that ranks without class probabilities (HiggsML's RankOrder) leaves the routing as it is: nothing to warn about.
     if (err instanceof UserError && err.code === 'no_probabilities') return null;

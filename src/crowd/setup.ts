@@ -5,7 +5,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { pipeline } from 'node:stream';
 import zlib from 'node:zlib';
 import { parse as parseStream } from 'csv-parse';
@@ -19,6 +18,7 @@ import { cell, num, type Features } from './features.js';
 import { uniformPrior } from './aggregators/index.js';
 import { isGzipFile, readMaybeGzipped } from '../gzip.js';
 import { isEvaluationRow } from './evaluation-split.js';
+import { fileKeyIn, type ObjectStorage } from '../storage/index.js';
 
 /** Clues shown after a training answer, per class (CLAXSON style). */
 export const DEFAULT_CLUES: Record<string, string> = {
@@ -205,7 +205,7 @@ export function spreadAmong<T>(base: T[], extra: T[]): T[] {
  * file only until the gold and known rows are found, the test file once, keeping only the live rows,
  * so a 550,000-row test set with liveLimit 20,000 peaks at about 0.3 GB instead of 1.2 GB.
  */
-export async function createWorkflow(handle: DbHandle, challenge: Challenge, opts: WorkflowOptions = {}): Promise<number> {
+export async function createWorkflow(handle: DbHandle, storage: ObjectStorage, challenge: Challenge, opts: WorkflowOptions = {}): Promise<number> {
   const db = handle.db;
   const existing = await db.selectFrom('crowd_workflows').select('id').where('challenge_id', '=', challenge.id).executeTakeFirst();
   if (existing) return existing.id;
@@ -219,9 +219,9 @@ export async function createWorkflow(handle: DbHandle, challenge: Challenge, opt
   if (opts.liveLimit !== undefined && !(Number.isInteger(opts.liveLimit) && opts.liveLimit >= 1)) throw new Error(`liveLimit must be a whole number from 1, got ${opts.liveLimit}.`);
   const goldPerClass = opts.goldPerClass ?? 60;
   const knownPerClass = opts.knownPerClass ?? Math.round(goldPerClass / 2);
-  const crowdRows = await takeTrainRows(streamCsvRecords(path.join(challenge.folder, challenge.train_file)), idCol, target, classes, goldPerClass + knownPerClass);
+  const crowdRows = await takeTrainRows(streamCsvRecords(await storage.localPath(fileKeyIn(challenge.folder_key, challenge.train_file))), idCol, target, classes, goldPerClass + knownPerClass);
   const { gold, known } = splitGoldAndKnown(crowdRows, target, classes, goldPerClass, knownPerClass);
-  const testRows = streamCsvCells(path.join(challenge.folder, challenge.test_file));
+  const testRows = streamCsvCells(await storage.localPath(fileKeyIn(challenge.folder_key, challenge.test_file)));
   const testHeader = (await testRows.next()).value ?? [];
   const testId = testHeader.indexOf(idCol);
   const live = (await chooseLiveRows(testRows, (cells) => cells[testId] ?? '', opts)).map((cells) => recordOf(testHeader, cells));
@@ -278,8 +278,8 @@ export async function createWorkflow(handle: DbHandle, challenge: Challenge, opt
   });
 }
 
-export async function createWorkflowForSlug(handle: DbHandle, slug: string, opts: WorkflowOptions = {}): Promise<number> {
+export async function createWorkflowForSlug(handle: DbHandle, storage: ObjectStorage, slug: string, opts: WorkflowOptions = {}): Promise<number> {
   const c = await findChallengeBySlug(handle.db, slug);
   if (!c) throw new Error(`No challenge '${slug}'.`);
-  return createWorkflow(handle, c, opts);
+  return createWorkflow(handle, storage, c, opts);
 }

@@ -51,7 +51,7 @@ export interface ChallengesTable {
   daily_limit: number;
   final_selections: number;
   state: ChallengeState;
-  /** Folder of the challenge's files (train, test, solution, sample submission). */
+  /** Storage key prefix of the challenge's files (challenges/<slug>: train, test, solution, sample submission). */
   folder: string;
   train_file: string;
   test_file: string;

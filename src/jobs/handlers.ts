@@ -4,18 +4,19 @@ import { RESCORE_JOB, rescoreJobHandler } from '../organizers/rescore.js';
 import { CROWD_CONSENSUS_JOB, crowdConsensusHandler } from '../crowd/consensus.js';
 import { refreshRoutingAfterScoring } from '../crowd/routing-entropy.js';
 import type { JobHandler } from './runner.js';
+import type { ObjectStorage } from '../storage/index.js';
 
 /**
  * Scoring, then, for a baseline's submission, the crowd's routing entropies from its probabilities.
  * The score stands whatever happens to the refresh (an organizer can redo it from the manage page).
  */
-function scoreThenRoute(handle: DbHandle, dataDir: string): JobHandler {
-  const scoring = scoreJobHandler(handle, dataDir);
+function scoreThenRoute(handle: DbHandle, storage: ObjectStorage): JobHandler {
+  const scoring = scoreJobHandler(handle, storage);
   return {
     async run(payload: { submissionId: number }) {
       await scoring.run(payload);
       try {
-        await refreshRoutingAfterScoring(handle, dataDir, payload.submissionId);
+        await refreshRoutingAfterScoring(handle, storage, payload.submissionId);
       } catch (err) {
         console.warn(`crowd routing: entropies not refreshed after submission ${payload.submissionId}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -25,8 +26,8 @@ function scoreThenRoute(handle: DbHandle, dataDir: string): JobHandler {
 }
 
 /** Every job kind and its handler: the one list worker threads and `sift worker` processes both run. */
-export const jobHandlers = (handle: DbHandle, dataDir: string): Record<string, JobHandler> => ({
-  [SCORE_JOB]: scoreThenRoute(handle, dataDir),
-  [RESCORE_JOB]: rescoreJobHandler(handle, dataDir),
+export const jobHandlers = (handle: DbHandle, storage: ObjectStorage): Record<string, JobHandler> => ({
+  [SCORE_JOB]: scoreThenRoute(handle, storage),
+  [RESCORE_JOB]: rescoreJobHandler(handle, storage),
   [CROWD_CONSENSUS_JOB]: crowdConsensusHandler(handle),
 });

@@ -8,6 +8,7 @@ import { retirementField, wholeField } from '../crowd/settings.js';
 import { workflowCounts } from '../crowd/repo.js';
 import { UserError } from '../web/errors.js';
 import { volunteerCount } from './repo.js';
+import type { ObjectStorage } from '../storage/index.js';
 
 export async function baselineSummary(db: Db, c: Challenge) {
   const run = await latestRun(db, c.id);
@@ -63,7 +64,7 @@ export function crowdFormOptions(body: unknown): WorkflowOptions {
  * `liveSubjects` of them, sampled by id hash past that) and up to `goldPerClass` labelled training
  * rows per class the gold set. Returns the workflow id (the existing one when it is already on).
  */
-export async function enableCrowd(handle: DbHandle, c: Challenge, body: unknown): Promise<number> {
+export async function enableCrowd(handle: DbHandle, storage: ObjectStorage, c: Challenge, body: unknown): Promise<number> {
   if (c.classes.length < 2) throw new UserError(409, 'no_classes', 'Crowd classification needs a challenge with named classes (set them in the settings).');
-  return createWorkflow(handle, c, crowdFormOptions(body));
+  return createWorkflow(handle, storage, c, crowdFormOptions(body));
 }

@@ -1,6 +1,5 @@
 /** Creating a draft challenge from uploaded files. */
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
@@ -9,8 +8,7 @@ import { findChallengeById, slugExists } from '../challenges/repo.js';
 import { UserError } from '../web/errors.js';
 import { addOrganizer } from './access.js';
 import { header, placeUpload, type ChallengeSetup, type DataKind } from './setup.js';
-
-export const challengeDir = (dataDir: string, slug: string): string => path.join(dataDir, 'challenges', slug);
+import { challengeFolderKey, type ObjectStorage } from '../storage/index.js';
 
 const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -20,7 +18,7 @@ const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  */
 export async function createDraft(
   handle: DbHandle,
-  dataDir: string,
+  storage: ObjectStorage,
   userId: number,
   input: { slug: unknown; title: unknown },
   files: Partial<Record<DataKind, string>>,
@@ -31,11 +29,11 @@ export async function createDraft(
   if (!SLUG_RE.test(slug) || slug.length > 60) problems.push('slug: lowercase letters, digits and single hyphens (e.g. galaxy-zoo), at most 60 characters');
   if (!title || title.length > 200) problems.push('title: 1 to 200 characters');
   for (const k of ['train', 'test', 'solution'] as const) if (!files[k]) problems.push(`${k}: choose a .csv or .csv.gz file`);
-  if (!problems.length && ((await slugExists(handle.db, slug)) || fs.existsSync(challengeDir(dataDir, slug)))) problems.push(`slug: '${slug}' is taken`);
+  if (!problems.length && ((await slugExists(handle.db, slug)) || (await storage.list(`${challengeFolderKey(slug)}/`)).length > 0)) problems.push(`slug: '${slug}' is taken`);
   if (problems.length) throw new UserError(400, 'invalid_challenge', problems.join('; '), { problems });
 
-  const dir = challengeDir(dataDir, slug);
-  await fsp.mkdir(dir, { recursive: true });
+  // Written in this machine's copy of the folder, then published to the storage.
+  const dir = await storage.localDir(challengeFolderKey(slug));
   const names: Partial<Record<DataKind, string>> = {};
   for (const [kind, tmp] of Object.entries(files) as Array<[DataKind, string]>) names[kind] = await placeUpload(dir, kind, tmp);
 
@@ -73,7 +71,7 @@ export async function createDraft(
       daily_limit: 5,
       final_selections: 2,
       state: 'draft',
-      folder: dir,
+      folder: challengeFolderKey(slug),
       train_file: names.train!,
       test_file: names.test!,
       solution_file: 'solution.csv',
@@ -91,5 +89,6 @@ export async function createDraft(
     .executeTakeFirstOrThrow();
   await addOrganizer(handle, row.id, userId);
   fs.writeFileSync(path.join(dir, '.setup-guess.json'), JSON.stringify(setup));
+  await storage.publishLocalDir(challengeFolderKey(slug));
   return (await findChallengeById(handle.db, row.id))!;
 }

@@ -9,12 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import type { Db } from '../db/index.js';
-import type { Challenge } from '../challenges/repo.js';
 import { readCsvHeader } from '../challenges/definition.js';
 import { checkCrowdConfig, parseCrowdConfig, type CrowdConfig } from '../crowd/display/schema.js';
 import { clearCrowdDisplay, crowdSectionOfFolder, resolveCrowdDisplay } from '../crowd/display/store.js';
 import { UserError } from '../web/errors.js';
 import { writeCrowdSection } from './setup.js';
+import type { LocalChallenge } from '../challenges/service.js';
+import type { ObjectStorage } from '../storage/index.js';
 
 /** Longest section accepted (the demo's largest is about 6 KB). */
 export const CROWD_SECTION_MAX_BYTES = 64 * 1024;
@@ -28,9 +29,9 @@ export interface CrowdPageForm {
   classes: string[];
 }
 
-const yamlFile = (c: Challenge) => path.join(c.folder, 'challenge.yaml');
+const yamlFile = (c: LocalChallenge) => path.join(c.folder, 'challenge.yaml');
 
-function requireYamlFile(c: Challenge): void {
+function requireYamlFile(c: LocalChallenge): void {
   if (!fs.existsSync(yamlFile(c))) {
     throw new UserError(409, 'no_challenge_yaml', 'This challenge was imported before challenge.yaml was kept with its files: edit the crowd: section in its folder and import it again.');
   }
@@ -46,16 +47,16 @@ function compact(config: CrowdConfig): Record<string, unknown> {
   return out;
 }
 
-export async function crowdPageForm(c: Challenge): Promise<CrowdPageForm> {
+export async function crowdPageForm(storage: ObjectStorage, c: LocalChallenge): Promise<CrowdPageForm> {
   const columns = (await readCsvHeader(path.join(c.folder, c.test_file))) ?? [];
   const raw = crowdSectionOfFolder(c.folder);
   if (raw !== undefined) return { yaml: stringify(raw, { lineWidth: 0 }), source: 'challenge.yaml', columns, classes: c.classes };
-  const display = await resolveCrowdDisplay(c);
+  const display = await resolveCrowdDisplay(storage, c);
   return { yaml: stringify(compact(display.config), { lineWidth: 0 }), source: 'default', columns, classes: c.classes };
 }
 
 /** Checks and saves the section given as YAML text ('' removes it). Problems are listed as `crowd.<path>: …` or by line. */
-export async function saveCrowdPage(db: Db, c: Challenge, text: string): Promise<{ removed: boolean }> {
+export async function saveCrowdPage(db: Db, storage: ObjectStorage, c: LocalChallenge, text: string): Promise<{ removed: boolean }> {
   requireYamlFile(c);
   if (Buffer.byteLength(text) > CROWD_SECTION_MAX_BYTES) throw new UserError(413, 'too_large', `The crowd section is longer than ${CROWD_SECTION_MAX_BYTES / 1024} KB.`);
   let section: unknown = null;
@@ -73,6 +74,7 @@ export async function saveCrowdPage(db: Db, c: Challenge, text: string): Promise
     if (problems.length) throw new UserError(400, 'bad_crowd_section', `The crowd section has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems[0]}`, { problems });
   }
   writeCrowdSection(c.folder, section);
+  await storage.publishLocalDir(c.folder_key);
   await clearCrowdDisplay(db, c.id);
   return { removed: section === null };
 }

@@ -17,6 +17,7 @@ import { RESCORE_JOB } from './rescore.js';
 import { entrantFirstDays, jobCounts, submissionCounts, submissionsPerDay, teamCount, type JobSource } from './repo.js';
 import { JOB_STATUSES, activitySvg, ageOf, dailySeries, jobQueueSvg, scoreBins, scoreDistributionSvg, type JobCounts } from './plots.js';
 import type { baselineSummary, crowdSummary } from './companions.js';
+import type { LocalChallenge } from '../challenges/service.js';
 
 /** Every job kind that works for one challenge, and how its payload names it. */
 const JOB_SOURCES: JobSource[] = [
@@ -66,7 +67,7 @@ export interface ConsoleFile {
 }
 
 /** The challenge's data files, their sizes, and which of them participants never get. */
-function dataFiles(c: Challenge): ConsoleFile[] {
+function dataFiles(c: LocalChallenge): ConsoleFile[] {
   const size = (name: string) => {
     const stat = fs.statSync(path.join(c.folder, name), { throwIfNoEntry: false });
     return stat ? humanSize(stat.size) : null;
@@ -85,7 +86,7 @@ const dataStatus = (files: ConsoleFile[]) =>
 
 export async function consoleOverview(
   handle: DbHandle,
-  c: Challenge,
+  c: LocalChallenge,
   companions: { configured: boolean; baseline: Awaited<ReturnType<typeof baselineSummary>>; crowd: Awaited<ReturnType<typeof crowdSummary>> },
   now = Date.now(),
 ) {

@@ -5,12 +5,13 @@ import type { Challenge } from '../challenges/repo.js';
 import { challengeScoringProblems, phase } from '../challenges/service.js';
 import { UserError } from '../web/errors.js';
 import { isConfigured } from './setup-status.js';
+import type { ObjectStorage } from '../storage/index.js';
 
-export async function publish(handle: DbHandle, c: Challenge): Promise<void> {
+export async function publish(handle: DbHandle, storage: ObjectStorage, c: Challenge): Promise<void> {
   if (c.state !== 'draft') return;
   if (!isConfigured(c)) throw new UserError(409, 'not_configured', 'Save the settings (columns, metric, split) before publishing.');
   // Checked again on the files as they are now: a draft saved before these checks, or edited since.
-  const problems = await challengeScoringProblems(c);
+  const problems = await challengeScoringProblems(storage, c);
   if (problems.length) {
     throw new UserError(409, 'not_scorable', `This challenge cannot be published: ${problems.join('; ')}. Fix the files or the settings, then publish.`, { problems });
   }

@@ -12,6 +12,7 @@ import { board, type BoardRow } from '../leaderboards/service.js';
 import { score } from '../submissions/service.js';
 import { entrantKey } from '../teams/entrant.js';
 import { UserError } from '../web/errors.js';
+import type { ObjectStorage } from '../storage/index.js';
 
 export const RESCORE_JOB = 'rescore-challenge';
 
@@ -40,7 +41,7 @@ export async function startRescore(handle: DbHandle, c: Challenge, userId: numbe
   });
 }
 
-async function run(handle: DbHandle, dataDir: string, runId: number, lease?: AbortSignal): Promise<void> {
+async function run(handle: DbHandle, storage: ObjectStorage, runId: number, lease?: AbortSignal): Promise<void> {
   const r = await handle.db.selectFrom('rescore_runs').selectAll().where('id', '=', runId).executeTakeFirst();
   if (!r || r.status === 'done') return;
   const c = await findChallengeById(handle.db, r.challenge_id);
@@ -52,15 +53,15 @@ async function run(handle: DbHandle, dataDir: string, runId: number, lease?: Abo
   const step = Math.max(1, Math.floor(ids.length / 100));
   for (let i = 0; i < ids.length; i++) {
     lease?.throwIfAborted();
-    await score(handle, dataDir, ids[i], { rescore: true });
+    await score(handle, storage, ids[i], { rescore: true });
     if ((i + 1) % step === 0 || i + 1 === ids.length) await handle.db.updateTable('rescore_runs').set({ done: i + 1 }).where('id', '=', runId).execute();
   }
   const after = await snapshot(handle, (await findChallengeById(handle.db, c.id))!);
   await handle.db.updateTable('rescore_runs').set({ status: 'done', after_json: JSON.stringify(after), finished_at: nowIso() }).where('id', '=', runId).execute();
 }
 
-export const rescoreJobHandler = (handle: DbHandle, dataDir: string) => ({
-  run: (payload: { runId: number }, _job: unknown, lease: AbortSignal) => run(handle, dataDir, payload.runId, lease),
+export const rescoreJobHandler = (handle: DbHandle, storage: ObjectStorage) => ({
+  run: (payload: { runId: number }, _job: unknown, lease: AbortSignal) => run(handle, storage, payload.runId, lease),
   giveUp: async (payload: { runId: number }, reason: string) => {
     await handle.db.updateTable('rescore_runs').set({ status: 'failed', error: reason.slice(0, 2000), finished_at: nowIso() }).where('id', '=', payload.runId).execute();
   },

@@ -32,10 +32,11 @@ import { consoleOverview } from './overview.js';
 import { consoleChallenges } from './repo.js';
 import { clearCrowdDisplay } from '../crowd/display/store.js';
 import { actionUnavailable, explainAction, actionFacts, isConfirmedAction, requireConfirmation, CONFIRMED_ACTIONS, type ConfirmedAction } from './confirm.js';
+import { withLocalFolder, type LocalChallenge } from '../challenges/service.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    challenge?: Challenge;
+    challenge?: LocalChallenge;
   }
 }
 
@@ -120,7 +121,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     const c = await findChallengeBySlug(ctx.db.db, String(req.params.slug));
     if (!c) return next(new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`));
     if (!(await canOrganize(ctx.db, req.user, c))) return next(new UserError(403, 'forbidden', 'Only the organizers of this challenge can do this.'));
-    req.challenge = c;
+    req.challenge = await withLocalFolder(ctx.storage, c);
     next();
   };
   const done = (req: Request, res: Response, c: Challenge, body: Record<string, unknown> = {}, to = `/organize/${c.slug}`) =>
@@ -138,7 +139,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.get('/organize/new', creator, (_req, res) => res.render('organizer-new', { title: 'New challenge' }));
   r.post('/organize/new', creator, receive, async (req, res) => {
     try {
-      const c = await createDraft(ctx.db, ctx.config.dataDir, req.user!.id, parseBody(newChallengeForm, req.body), uploaded(req));
+      const c = await createDraft(ctx.db, ctx.storage, req.user!.id, parseBody(newChallengeForm, req.body), uploaded(req));
       if (wantsJson(req)) return res.status(201).json({ ok: true, slug: c.slug, state: c.state });
       res.redirect(303, `/organize/${c.slug}/settings`);
     } catch (err) {
@@ -151,7 +152,7 @@ export function organizerRoutes(ctx: AppContext): Router {
 
   const dashboard = async (req: Request, res: Response) => {
     const c = req.challenge!;
-    const pv = await preview(c).catch((e: Error) => ({ error: e.message }));
+    const pv = await preview(ctx.storage, c).catch((e: Error) => ({ error: e.message }));
     const data = {
       challenge: { ...publicChallenge(c), state: c.state, teamSize: c.team_size, mergeDeadline: c.merge_deadline, frozenAt: c.public_frozen_at, openData: c.open_data === 1, doi: c.doi, solutionSha256: c.solution_sha256 },
       configured: hasSolution(c),
@@ -186,10 +187,10 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.get('/organize/:slug/settings', organizes, (req, res) => settingsPage(req, res));
   r.post('/organize/:slug/settings', organizes, async (req, res) => {
     try {
-      const c = await configure(ctx.db, req.challenge!, parseBody(formFields, req.body));
+      const c = await configure(ctx.db, ctx.storage, req.challenge!, parseBody(formFields, req.body));
       // Columns or classes may have changed: the volunteers' page is resolved again from the new files.
       await clearCrowdDisplay(ctx.db.db, c.id);
-      done(req, res, c, { preview: await preview(c) });
+      done(req, res, c, { preview: await preview(ctx.storage, c) });
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
       await settingsPage(req, res, { error: err.message, problems: (err.details as { problems?: string[] })?.problems }, err.status);
@@ -198,12 +199,12 @@ export function organizerRoutes(ctx: AppContext): Router {
 
   const crowdPage = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const c = req.challenge!;
-    const form = await crowdPageForm(c);
+    const form = await crowdPageForm(ctx.storage, c);
     const crowd = await crowdSummary(ctx.db.db, c);
     res.status(status).render('organizer-crowd-page', { title: `Volunteers' page · ${c.title}`, c: { slug: c.slug, title: c.title }, form, crowdOn: crowd.enabled, ...extra });
   };
   r.get('/organize/:slug/crowd-page', organizes, async (req, res) => {
-    if (wantsJson(req)) return res.json({ crowdPage: await crowdPageForm(req.challenge!) });
+    if (wantsJson(req)) return res.json({ crowdPage: await crowdPageForm(ctx.storage, req.challenge!) });
     await crowdPage(req, res);
   });
   r.post('/organize/:slug/crowd-page', organizes, async (req, res) => {
@@ -211,12 +212,12 @@ export function organizerRoutes(ctx: AppContext): Router {
     if (yaml === undefined && !reset) throw new UserError(400, 'no_yaml', 'Send the crowd section as the field yaml (an empty text removes it), or reset=1 for the default page.');
     const text = reset ? '' : (yaml ?? '');
     try {
-      const saved = await saveCrowdPage(ctx.db.db, req.challenge!, text);
+      const saved = await saveCrowdPage(ctx.db.db, ctx.storage, req.challenge!, text);
       if (wantsJson(req)) return res.json({ saved: true, removed: saved.removed });
       await crowdPage(req, res, { saved: saved.removed ? 'Removed: volunteers now see the default page.' : 'Saved: volunteers see this page from their next subject.' });
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
-      const form = { ...(await crowdPageForm(req.challenge!)), yaml: text };
+      const form = { ...(await crowdPageForm(ctx.storage, req.challenge!)), yaml: text };
       await crowdPage(req, res, { form, error: err.message, problems: (err.details as { problems?: string[] })?.problems }, err.status);
     }
   });
@@ -226,7 +227,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     const got = uploaded(req);
     if (!Object.keys(got).length) throw new UserError(400, 'no_file', `Choose a file in one of the fields ${KINDS.join(', ')}.`);
     try {
-      for (const [kind, tmp] of Object.entries(got) as Array<[DataKind, string]>) c = await replaceFile(ctx.db, c, kind, tmp);
+      for (const [kind, tmp] of Object.entries(got) as Array<[DataKind, string]>) c = await replaceFile(ctx.db, ctx.storage, c, kind, tmp);
     } finally {
       cleanup(req);
     }
@@ -235,7 +236,7 @@ export function organizerRoutes(ctx: AppContext): Router {
 
   r.post('/organize/:slug/crowd', organizes, async (req, res) => {
     const c = req.challenge!;
-    const id = await enableCrowd(ctx.db, c, parseBody(formFields, req.body));
+    const id = await enableCrowd(ctx.db, ctx.storage, c, parseBody(formFields, req.body));
     if (wantsJson(req)) return res.json({ workflowId: id, manage: `/crowd/${c.slug}/manage` });
     res.redirect(303, `/crowd/${c.slug}/manage`);
   });
@@ -265,7 +266,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     next();
   };
   r.post('/organize/:slug/publish', organizes, confirmed('publish'), async (req, res) => {
-    await publish(ctx.db, req.challenge!);
+    await publish(ctx.db, ctx.storage, req.challenge!);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/freeze', organizes, confirmed('freeze'), async (req, res) => {

@@ -25,12 +25,14 @@ import {
   type ChallengeSetup,
 } from './setup.js';
 import { importedFromFolder, IMPORTED_NOTE, isConfigured, setupOf } from './setup-status.js';
+import type { LocalChallenge } from '../challenges/service.js';
+import type { ObjectStorage } from '../storage/index.js';
 
 /** Metrics offered by the form: the scorers' registry, as challenge.yaml accepts them. */
 export const metricChoices = (): string[] => metricNames().filter((m) => (METRICS as readonly string[]).includes(m));
 
 /** The settings form's starting values: the saved ones, or the guesses made at creation. */
-export async function settingsForm(c: Challenge) {
+export async function settingsForm(c: LocalChallenge) {
   const saved = setupOf(c);
   const guessFile = path.join(c.folder, '.setup-guess.json');
   const setup: ChallengeSetup = saved ?? (fs.existsSync(guessFile) ? JSON.parse(fs.readFileSync(guessFile, 'utf8')) : null);
@@ -78,7 +80,7 @@ function int(v: unknown, what: string, min: number, problems: string[]): number 
 }
 
 /** A folder check's problems as the organizer reads them: file names, not server paths. */
-function folderProblems(c: Challenge, err: ChallengeFolderError | SolutionFileError): UserError {
+function folderProblems(c: LocalChallenge, err: ChallengeFolderError | SolutionFileError): UserError {
   const list = err.problems.map((p) => p.split(c.folder + path.sep).join('').split(c.folder).join('folder'));
   return new UserError(400, 'invalid_settings', `The challenge has ${list.length} problem${list.length === 1 ? '' : 's'}.`, { problems: list });
 }
@@ -88,7 +90,7 @@ function folderProblems(c: Challenge, err: ChallengeFolderError | SolutionFileEr
  * problems and id mismatches included), and, when the organizer uploaded no sample submission,
  * writes one and checks it with the challenge's own parser.
  */
-async function writeAndCheckFolder(c: Challenge, src: string, setup: ChallengeSetup, yaml: Record<string, unknown>) {
+async function writeAndCheckFolder(c: LocalChallenge, src: string, setup: ChallengeSetup, yaml: Record<string, unknown>) {
   try {
     await writeCanonicalSolution(src, path.join(c.folder, 'solution.csv'), setup);
   } catch (err) {
@@ -128,7 +130,7 @@ async function writeAndCheckFolder(c: Challenge, src: string, setup: ChallengeSe
  * Saves the settings form: rewrites the canonical solution and challenge.yaml, validates the
  * folder exactly as an import would (every problem listed), and records the challenge.
  */
-export async function configure(handle: DbHandle, c: Challenge, body: Record<string, unknown>): Promise<Challenge> {
+export async function configure(handle: DbHandle, storage: ObjectStorage, c: LocalChallenge, body: Record<string, unknown>): Promise<LocalChallenge> {
   const problems: string[] = [];
   const str = (k: string) => String(body[k] ?? '').trim();
   const src = sourceSolution(c.folder);
@@ -190,17 +192,19 @@ export async function configure(handle: DbHandle, c: Challenge, body: Record<str
       late_submissions: lateSubmissions !== 0,
       ...(str('citation') ? { citation: str('citation') } : {}),
     });
-    await saveChallenge(handle, saved.def, c.folder, saved.solution.sha256, { state: c.state, id: c.id });
+    await saveChallenge(handle, saved.def, c.folder_key, saved.solution.sha256, { state: c.state, id: c.id });
   } catch (err) {
     // A refused change leaves the challenge's files as they were (a live challenge keeps scoring).
     await backup.restore();
     throw err;
   }
   await backup.discard();
+  // The checked files, from this machine's copy of the folder to the storage every process reads.
+  await storage.publishLocalDir(c.folder_key);
   await handle.db
     .updateTable('challenges')
     .set({ team_size: teamSize, merge_deadline: mergeDeadline ? new Date(mergeDeadline).toISOString() : null, setup_json: JSON.stringify(setup), doi: str('doi') || c.doi })
     .where('id', '=', c.id)
     .execute();
-  return (await findChallengeById(handle.db, c.id))!;
+  return { ...(await findChallengeById(handle.db, c.id))!, folder: c.folder };
 }

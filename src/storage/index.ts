@@ -5,6 +5,7 @@
  *   S3-compatible bucket; credentials come from the AWS SDK's usual sources (AWS_ACCESS_KEY_ID and
  *   AWS_SECRET_ACCESS_KEY, a profile, or an instance role).
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStorage } from './local.js';
 import { S3Storage } from './s3.js';
@@ -12,6 +13,7 @@ import type { ObjectStorage } from './storage.js';
 
 export type { ObjectStorage, StoredObject } from './storage.js';
 export { StorageNotFoundError, assertKey } from './storage.js';
+export * from './keys.js';
 
 export function openStorage(storageUrl: string | undefined, dataDir: string): ObjectStorage {
   if (!storageUrl) return new LocalStorage(dataDir);
@@ -31,7 +33,7 @@ export function openStorage(storageUrl: string | undefined, dataDir: string): Ob
       endpoint,
       // MinIO, Ceph and most self-hosted servers want path-style addressing; AWS accepts it too.
       forcePathStyle: url.searchParams.get('path_style') !== '0' && !!endpoint,
-    });
+    }, path.join(dataDir, 'storage-cache'));
   }
   throw new Error(`STORAGE_URL '${storageUrl}': the scheme must be file: or s3:`);
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertKey, assertPrefix, StorageNotFoundError, type ObjectStorage, type StoredObject } from './storage.js';
+import { assertKey, assertPrefix, isLocalOnly, StorageNotFoundError, type ObjectStorage, type StoredObject } from './storage.js';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
 
@@ -13,7 +13,11 @@ export class LocalStorage implements ObjectStorage {
 
   constructor(readonly root: string) {}
 
-  private pathOf(key: string): string {
+  get localRoot(): string {
+    return this.root;
+  }
+
+  pathOf(key: string): string {
     return path.join(this.root, ...assertKey(key).split('/'));
   }
 
@@ -31,6 +35,38 @@ export class LocalStorage implements ObjectStorage {
     }
     return { key, size: (await fs.promises.stat(target)).size };
   }
+
+  async putFile(key: string, file: string): Promise<StoredObject> {
+    const target = this.pathOf(key);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    try {
+      await fs.promises.rename(file, target);
+    } catch (err) {
+      // Another file system (STORAGE_URL elsewhere than DATA_DIR): copied, then the file is removed.
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await this.put(key, fs.createReadStream(file));
+      await fs.promises.rm(file, { force: true });
+    }
+    return { key, size: (await fs.promises.stat(target)).size };
+  }
+
+  async localPath(key: string): Promise<string> {
+    const file = this.pathOf(key);
+    if (!(await this.stat(key))) throw new StorageNotFoundError(key);
+    return file;
+  }
+
+  async localDir(prefix: string): Promise<string> {
+    const dir = this.pathOf(prefix);
+    await fs.promises.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async publishLocalDir(prefix: string): Promise<void> {
+    assertKey(prefix);
+  }
+
+  close(): void {}
 
   async get(key: string): Promise<Readable> {
     const file = this.pathOf(key);
@@ -80,7 +116,7 @@ export class LocalStorage implements ObjectStorage {
         const key = relative ? `${relative}/${e.name}` : e.name;
         if (e.isDirectory()) {
           if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
-        } else if (e.isFile() && key.startsWith(prefix) && !e.name.endsWith('.part')) {
+        } else if (e.isFile() && key.startsWith(prefix) && !isLocalOnly(e.name)) {
           found.push({ key, size: (await fs.promises.stat(path.join(this.root, ...key.split('/')))).size });
         }
       }

@@ -60,6 +60,37 @@ function contract(name: string, open: () => Promise<{ storage: ObjectStorage; cl
       assert.deepEqual(await storage.list('baselines/demo/'), []);
     });
 
+    it('takes a local file into storage with putFile', async () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sift-put-')), 'upload.csv');
+      fs.writeFileSync(file, 'id,p\n1,0.5\n');
+      assert.deepEqual(await storage.putFile('submissions/3/abc.csv', file), { key: 'submissions/3/abc.csv', size: 11 });
+      assert.equal(fs.existsSync(file), false);
+      assert.equal(await text(await storage.get('submissions/3/abc.csv')), 'id,p\n1,0.5\n');
+    });
+
+    it('gives readers local files that follow the stored objects: localPath and localDir', async () => {
+      await storage.put('challenges/local/train.csv', Buffer.from('v1'));
+      await storage.put('challenges/local/sub/guide.md', Buffer.from('# guide'));
+      const file = await storage.localPath('challenges/local/train.csv');
+      assert.equal(fs.readFileSync(file, 'utf8'), 'v1');
+      await storage.put('challenges/local/train.csv', Buffer.from('version 2'));
+      assert.equal(fs.readFileSync(await storage.localPath('challenges/local/train.csv'), 'utf8'), 'version 2');
+      await assert.rejects(storage.localPath('challenges/local/none.csv'), StorageNotFoundError);
+
+      const dir = await storage.localDir('challenges/local');
+      assert.equal(fs.readFileSync(path.join(dir, 'train.csv'), 'utf8'), 'version 2');
+      assert.equal(fs.readFileSync(path.join(dir, 'sub', 'guide.md'), 'utf8'), '# guide');
+      // A reader's derived cache beside the files stays; an object removed from storage leaves the folder.
+      fs.writeFileSync(path.join(dir, 'train.csv.sift-cache'), 'x');
+      await storage.remove('challenges/local/sub/guide.md');
+      await storage.put('challenges/local/test.csv', Buffer.from('t'));
+      const again = await storage.localDir('challenges/local');
+      assert.equal(again, dir);
+      assert.equal(fs.existsSync(path.join(dir, 'sub', 'guide.md')), false);
+      assert.equal(fs.readFileSync(path.join(dir, 'test.csv'), 'utf8'), 't');
+      assert.equal(fs.readFileSync(path.join(dir, 'train.csv.sift-cache'), 'utf8'), 'x');
+    });
+
     it('refuses keys that could leave the storage root or mean different things on disk and in a bucket', async () => {
       for (const bad of ['', '/abs', 'a/../b', '../up', 'a//b', 'a/./b', 'back\\slash', 'space here', 'a/b/']) {
         await assert.rejects(storage.put(bad, Buffer.from('x')), /invalid storage key/, bad);
@@ -80,12 +111,12 @@ contract('S3 protocol (s3rver)', async () => {
   const { port } = await server.run();
   process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
-  const storage = openStorage(`s3://sift-test/install-a?endpoint=http://127.0.0.1:${port}`, '/unused');
+  const storage = openStorage(`s3://sift-test/install-a?endpoint=http://127.0.0.1:${port}`, dir);
   assert.ok(storage instanceof S3Storage && storage.keyPrefix === 'install-a/');
   return {
     storage,
     close: async () => {
-      (storage as S3Storage).destroy();
+      storage.close();
       await server.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -105,7 +136,7 @@ describe('storage keys and configuration', () => {
     assert.equal(openStorage('file:///srv/sift', '/data').kind, 'local');
     const s3 = openStorage('s3://bucket?endpoint=http://127.0.0.1:9000', '/data') as S3Storage;
     assert.deepEqual([s3.kind, s3.bucket, s3.keyPrefix], ['s3', 'bucket', '']);
-    s3.destroy();
+    s3.close();
     assert.throws(() => openStorage('ftp://x', '/data'), /scheme must be file: or s3:/);
     assert.throws(() => openStorage('not a url', '/data'), /is not a URL/);
   });

@@ -15,6 +15,12 @@ export interface StoredObject {
 export interface ObjectStorage {
   /** 'local' or 's3', for logs and the admin page. */
   readonly kind: string;
+  /**
+   * This process's local folder for the storage's keys, where localPath and localDir answer (the
+   * root itself on local disk). Readers may keep derived files there, named as isLocalOnly says:
+   * they never travel to other machines.
+   */
+  readonly localRoot: string;
   /** Writes the object whole or not at all (a reader never sees half of it); returns its size. */
   put(key: string, body: Readable | Buffer): Promise<StoredObject>;
   /** The object's bytes as a stream; rejects with StorageNotFoundError when there is none. */
@@ -27,7 +33,37 @@ export interface ObjectStorage {
   remove(key: string): Promise<void>;
   /** Every object whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<StoredObject[]>;
+  /** Stores a local file under `key` and takes it: the file is gone afterwards. */
+  putFile(key: string, file: string): Promise<StoredObject>;
+  /**
+   * A local file with the object's bytes, for readers that need a path (parsers, training, the
+   * solution's binary cache): local disk answers its own file; a bucket, a copy in this process's
+   * cache folder, fetched again when the object changed. Rejects with StorageNotFoundError.
+   */
+  localPath(key: string): Promise<string>;
+  /**
+   * A local folder holding every object under `prefix` (a key, without the trailing '/') as files
+   * named by the rest of their keys, as localPath does per object. Files that isLocalOnly names are
+   * the readers' own derived caches: they are left in place.
+   */
+  localDir(prefix: string): Promise<string>;
+  /**
+   * Stores what this process wrote into localDir(prefix)'s folder (all but isLocalOnly files), and
+   * removes stored objects under `prefix` that have no file there: a folder written in place, such
+   * as a trained model, then reaches the other machines. Local disk: the folder already is the storage.
+   */
+  publishLocalDir(prefix: string): Promise<void>;
+  /** Releases connections (S3); local disk has none. */
+  close(): void;
 }
+
+/**
+ * Files that belong to one machine, never stored: a reader's derived cache beside an object (the
+ * solution's binary cache `.….sift-cache`, a data file's summary `.….summary.json`, a submission's
+ * aligned arrays `….aligned`) and a write in progress (`….part`).
+ */
+export const isLocalOnly = (name: string): boolean =>
+  name.endsWith('.sift-cache') || name.endsWith('.part') || name.endsWith('.aligned') || (name.startsWith('.') && name.endsWith('.summary.json'));
 
 export class StorageNotFoundError extends Error {
   constructor(readonly key: string) {

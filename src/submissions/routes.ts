@@ -53,7 +53,7 @@ export function submissionRoutes(ctx: AppContext): Router {
       if (res.locals.uploadError) throw res.locals.uploadError;
       const fields = parseInput(submissionFields, req.body, 'body');
       if (!req.file) throw new UserError(400, 'no_file', "No file was uploaded: choose a CSV file (.csv or .csv.gz) in the field 'file'.");
-      const { submission: sub } = await submit(ctx.db, ctx.config.dataDir, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, fields.message ?? null, {
+      const { submission: sub } = await submit(ctx.db, ctx.storage, c, req.user!.id, { tmpPath: req.file.path, originalName: req.file.originalname, size: req.file.size }, fields.message ?? null, {
         runtime: ctx.uploads,
         idempotencyKey: fields.idempotency_key,
       });

@@ -22,6 +22,7 @@ import { teamIdOf } from '../teams/repo.js';
 import { entrantKey } from '../teams/entrant.js';
 import { canOrganize } from '../challenges/organizers.js';
 import * as repo from './repo.js';
+import { fileKeyIn, submissionFileKey, type ObjectStorage } from '../storage/index.js';
 import { board } from '../leaderboards/service.js';
 import { bumpBoardVersion } from '../leaderboards/cache.js';
 
@@ -198,7 +199,7 @@ async function replay(handle: DbHandle, prior: { submission_id: number | null; s
  */
 export async function submit(
   handle: DbHandle,
-  dataDir: string,
+  storage: ObjectStorage,
   c: Challenge,
   userId: number,
   upload: Upload,
@@ -225,6 +226,7 @@ export async function submit(
       tmpPath: upload.tmpPath,
       originalName: upload.originalName,
       challenge: c,
+      solutionFile: await storage.localPath(fileKeyIn(c.folder_key, c.solution_file)),
       maxUploadBytes: limits.maxUploadBytes,
       maxDecompressedBytes: limits.maxDecompressedBytes,
     });
@@ -236,10 +238,13 @@ export async function submit(
     }
 
     const sha256 = outcome.sha256!;
-    const relPath = path.join('submissions', String(c.id), `${sha256}${outcome.gzipped ? '.csv.gz' : '.csv'}`);
-    fs.mkdirSync(path.join(dataDir, path.dirname(relPath)), { recursive: true });
-    await fs.promises.rename(upload.tmpPath, path.join(dataDir, relPath));
-    await writeAligned(alignedPathOf(path.join(dataDir, relPath)), solutionSha256, outcome.prediction).catch(() => undefined);
+    const fileKey = submissionFileKey(c.id, sha256, outcome.gzipped);
+    await storage.putFile(fileKey, upload.tmpPath);
+    const aligned = alignedPathOf(localFileOf(storage, fileKey));
+    await fs.promises
+      .mkdir(path.dirname(aligned), { recursive: true })
+      .then(() => writeAligned(aligned, solutionSha256, outcome.prediction))
+      .catch(() => undefined);
 
     try {
       const row = await handle.db.transaction().execute(async (tx) => {
@@ -256,7 +261,7 @@ export async function submit(
             challenge_id: c.id,
             user_id: userId,
             team_id: teamId,
-            file_path: relPath,
+            file_path: fileKey,
             original_name: upload.originalName.slice(0, 200),
             sha256,
             size_bytes: upload.size,
@@ -327,12 +332,19 @@ const unscorableMessage = (metricName: string, what: string) =>
  * Parses a stored (accepted) submission file against the solution: the scorer's read, shared with
  * the crowd comparison. Rejects when the file cannot be read.
  */
-export function parseStoredSubmission(dataDir: string, sub: Pick<repo.SubmissionRow, 'file_path'>, c: Challenge, solution: Solution): Promise<ParseOutcome> {
-  return parseSubmission(fs.createReadStream(path.join(dataDir, sub.file_path)), { filename: sub.file_path, format: c.format, solution });
+export async function parseStoredSubmission(storage: ObjectStorage, sub: Pick<repo.SubmissionRow, 'file_path'>, c: Challenge, solution: Solution): Promise<ParseOutcome> {
+  return parseSubmission(await storage.get(sub.file_path), { filename: sub.file_path, format: c.format, solution });
 }
 
+/**
+ * Where this process keeps its own derived files of a stored object (the aligned prediction of an
+ * accepted submission): under the storage's local root, so they never travel between machines; a
+ * worker elsewhere finds none and parses the stored file instead.
+ */
+const localFileOf = (storage: ObjectStorage, key: string): string => path.join(storage.localRoot, ...key.split('/'));
+
 /** Scores one queued submission on both subsets. Scorer errors fail the submission, with the message shown to its owner. */
-export async function score(handle: DbHandle, dataDir: string, submissionId: number, opts: { rescore?: boolean } = {}): Promise<void> {
+export async function score(handle: DbHandle, storage: ObjectStorage, submissionId: number, opts: { rescore?: boolean } = {}): Promise<void> {
   const sub = await repo.findSubmission(handle.db, submissionId);
   if (!sub) return;
   // A re-score recomputes finished submissions in place (they stay on the board meanwhile).
@@ -341,13 +353,13 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
   if (!c) return markFailed(handle, sub.id, 'The challenge no longer exists.');
   if (!opts.rescore) await handle.db.updateTable('submissions').set({ status: 'scoring' }).where('id', '=', sub.id).execute();
 
-  const solution = await loadChallengeSolution(c);
-  const aligned = alignedPathOf(path.join(dataDir, sub.file_path));
+  const solution = await loadChallengeSolution(storage, c);
+  const aligned = alignedPathOf(localFileOf(storage, sub.file_path));
   let prediction = await readAligned(aligned, solution.sha256, solution.label.length);
   // Used once: later reads (re-scores, comparisons) parse the stored file against the solution of their day.
   await fs.promises.rm(aligned, { force: true });
   if (!prediction) {
-    const outcome = await parseStoredSubmission(dataDir, sub, c, solution);
+    const outcome = await parseStoredSubmission(storage, sub, c, solution);
     if (!outcome.ok) return markFailed(handle, sub.id, `The stored file no longer matches the solution: ${outcome.errors[0]?.message ?? 'invalid'}`);
     prediction = outcome.prediction;
   }
@@ -395,8 +407,8 @@ export async function score(handle: DbHandle, dataDir: string, submissionId: num
   await bumpBoardVersion(handle.db, c.id);
 }
 
-export const scoreJobHandler = (handle: DbHandle, dataDir: string) => ({
-  run: (payload: { submissionId: number }) => score(handle, dataDir, payload.submissionId),
+export const scoreJobHandler = (handle: DbHandle, storage: ObjectStorage) => ({
+  run: (payload: { submissionId: number }) => score(handle, storage, payload.submissionId),
   giveUp: (payload: { submissionId: number }, reason: string) => markFailed(handle, payload.submissionId, `Scoring did not complete: ${reason}.`),
 });
 

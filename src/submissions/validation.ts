@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import type { Solution } from '../../scorers/types.js';
 import type { Challenge } from '../challenges/repo.js';
 // From solution.js, not service.js: a validation thread then loads a fraction of the modules (~25 MiB less).
-import { idLookup, loadChallengeSolution } from '../challenges/solution.js';
+import { getSolution, idLookup, solutionSpec } from '../challenges/solution.js';
 import type { SubmissionFormat } from '../challenges/types.js';
 import { parseSubmission, type ParseOutcome } from './parse.js';
 
@@ -13,6 +13,8 @@ export interface ValidationTask {
   tmpPath: string;
   originalName: string;
   challenge: Challenge;
+  /** The challenge's solution as a file on this machine (ObjectStorage.localPath). */
+  solutionFile: string;
   maxUploadBytes: number;
   maxDecompressedBytes: number;
 }
@@ -42,7 +44,7 @@ export function decompressedBound(format: SubmissionFormat, solution: Solution):
 /** Reads the upload once (sha256 in the same read), gunzips it up to the cap and validates it. */
 export async function validateUpload(task: ValidationTask): Promise<ValidationResult> {
   const c = task.challenge;
-  const solution = await loadChallengeSolution(c);
+  const solution = await getSolution(task.solutionFile, solutionSpec(c), { diskCache: true });
   const bound = decompressedBound(c.format, solution);
   const cap = Math.min(task.maxDecompressedBytes, bound);
   // One read into one buffer (the upload's size is already capped): a stream would hold its chunks and then a joined copy.

@@ -14,6 +14,7 @@ import { ensureBaselineUser } from '../../src/baseline/service.js';
 import { baselineDir } from '../../src/baseline/train.js';
 import { createTestContext, type TestContext } from '../helpers.js';
 import { openSignedIn, organizerSession, serveToBrowser } from './serve.js';
+import { baselineFolderKey } from '../../src/storage/index.js';
 
 const SHOTS = '/tmp/baseline-card-shots';
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -43,7 +44,8 @@ describe('baseline model card in the browser (Chromium)', function () {
     participant = await startSession(db, pat.id, 1);
     const baseline = await ensureBaselineUser(db);
     for (const slug of ['xray-sources', 'higgsml']) {
-      fs.cpSync(path.join(repoRoot, 'seeds', 'baselines', slug), baselineDir(ctx.config.dataDir, slug), { recursive: true });
+      fs.cpSync(path.join(repoRoot, 'seeds', 'baselines', slug), baselineDir(ctx.storage.localRoot, slug), { recursive: true });
+      await ctx.storage.publishLocalDir(baselineFolderKey(slug));
     }
     const xray = (await db.selectFrom('challenges').select('id').where('slug', '=', 'xray-sources').executeTakeFirstOrThrow()).id;
     organizer = await organizerSession(ctx.handle, xray, 'olga@example.org');

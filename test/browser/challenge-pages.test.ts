@@ -40,9 +40,9 @@ describe('challenge list and overview in the browser (Chromium)', function () {
     ctx = await createTestContext({ challenges: ['higgsml', 'xray-sources', 'xmm-sources'], workers: 0 });
     const db = ctx.handle.db;
     await db.updateTable('challenges').set({ closes_at: '2026-03-05T17:00:00.000Z' }).where('slug', '=', 'xmm-sources').execute();
-    await createWorkflow(ctx.handle, (await findChallengeBySlug(db, 'xray-sources'))!, { maxLive: 5, goldPerClass: 2, knownPerClass: 1 });
+    await createWorkflow(ctx.handle, ctx.storage, (await findChallengeBySlug(db, 'xray-sources'))!, { maxLive: 5, goldPerClass: 2, knownPerClass: 1 });
     // The summaries are read before the pages are opened, so every page shows them (none "being computed").
-    for (const slug of ['higgsml', 'xray-sources']) await dataDictionary((await findChallengeBySlug(db, slug))!);
+    for (const slug of ['higgsml', 'xray-sources']) await dataDictionary(ctx.storage, (await findChallengeBySlug(db, slug))!);
     const pat = await signUp(db, { email: 'pat@example.org', name: 'pat', password: 'correct horse battery' });
     session = await startSession(db, pat.id, 1);
     served = await serveToBrowser(ctx.app);

@@ -50,7 +50,7 @@ describe('browser: a volunteer classifies a HiggsML event and a generic subject'
     fs.mkdirSync(SHOTS, { recursive: true });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-classify-'));
     ctx = await createTestContext({ workers: 1, challenges: ['higgsml'] });
-    await createWorkflowForSlug(ctx.handle, 'higgsml', { maxLive: 30, goldPerClass: 5, knownPerClass: 0 });
+    await createWorkflowForSlug(ctx.handle, ctx.storage, 'higgsml', { maxLive: 30, goldPerClass: 5, knownPerClass: 0 });
     const admin = await signedInAgent(ctx.app, 'admin@example.org', 'Admin');
     const org = await signedInAgent(ctx.app, 'gina@example.org', 'Gina');
     const gina = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'gina@example.org').executeTakeFirstOrThrow();

@@ -30,8 +30,8 @@ describe('browser: the seeded demo comparison page (xray-sources)', function () 
     if (!process.env.CHROMIUM_PATH) return this.skip();
     ctx = await createTestContext({ challenges: [SLUG] });
     const quiet = () => {};
-    await seedCrowd(ctx.handle, quiet);
-    await seedBaselines(ctx.handle, ctx.config, quiet);
+    await seedCrowd(ctx.handle, ctx.storage, quiet);
+    await seedBaselines(ctx.handle, ctx.storage, quiet);
     const challenge = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
     const baseline = await latestBaselineSubmission(ctx.handle.db, challenge.id);
     assert.ok(baseline, 'the demo seed submits the shipped baseline');

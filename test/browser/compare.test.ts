@@ -24,6 +24,7 @@ import { writeOutOfFold } from '../../src/baseline/oof.js';
 import { accept } from '../../src/submissions/service.js';
 import { loadCrowdConfig } from '../../src/crowd/config.js';
 import { simulateCrowdVotes } from '../../src/crowd/simulate/service.js';
+import { baselineFolderKey } from '../../src/storage/index.js';
 
 const SHOTS = '/tmp/compare-shots';
 const SLUG = 'xmm-sources';
@@ -43,20 +44,21 @@ describe('browser: the organizer reads the crowd-versus-ML comparison', function
     fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
     ctx = await crowdContext({ maxLive: 80, goldPerClass: 8, knownPerClass: 8, retirement: 'fixed', retireCount: 7 });
-    await simulateCrowdVotes(ctx.handle, SLUG, { volunteers: 30, votes: 900, profile: 'mixed', seed: 7, days: 3, consensus: true }, loadCrowdConfig());
+    await simulateCrowdVotes(ctx.handle, ctx.storage, SLUG, { volunteers: 30, votes: 900, profile: 'mixed', seed: 7, days: 3, consensus: true }, loadCrowdConfig());
 
     const challenge = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
-    const sol = await loadChallengeSolution(challenge);
+    const sol = await loadChallengeSolution(ctx.storage, challenge);
     // Every tenth test row wrong: the baseline says AGN, the participant's entry Star.
     const file = (wrongAs: string) => Buffer.from(`name,Class\n${sol.ids.map((id, i) => `${id},${i % 10 === 3 ? wrongAs : sol.classes[sol.label[i]]}`).join('\n')}\n`);
     const tmpPath = path.join(os.tmpdir(), `sift-browser-compare-${process.pid}.csv`);
     fs.writeFileSync(tmpPath, file('AGN'));
-    const b = await accept(ctx.handle, ctx.config.dataDir, challenge, (await ensureBaselineUser(ctx.handle.db)).id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline stand-in', { isBaseline: true });
+    const b = await accept(ctx.handle, ctx.storage, challenge, (await ensureBaselineUser(ctx.handle.db)).id, { tmpPath, originalName: 'baseline.csv', size: fs.statSync(tmpPath).size }, 'baseline stand-in', { isBaseline: true });
     assert.equal((await waitForTerminal(ctx.handle, b.id)).status, 'scored');
     const known = await ctx.handle.db.selectFrom('crowd_subjects').select(['external_id', 'gold_class']).where('workflow_id', '=', ctx.workflowId).where('is_gold', '=', 0).where('gold_class', 'is not', null).execute();
     const classes = ['AGN', 'Star', 'XRB', 'CV', 'Other'];
-    fs.mkdirSync(baselineDir(ctx.config.dataDir, SLUG), { recursive: true });
-    writeOutOfFold(baselineDir(ctx.config.dataDir, SLUG), known.map((k) => k.external_id), known.map((k, i) => (i % 4 === 0 ? 'AGN' : classes[k.gold_class!])));
+    fs.mkdirSync(baselineDir(ctx.storage.localRoot, SLUG), { recursive: true });
+    writeOutOfFold(baselineDir(ctx.storage.localRoot, SLUG), known.map((k) => k.external_id), known.map((k, i) => (i % 4 === 0 ? 'AGN' : classes[k.gold_class!])));
+    await ctx.storage.publishLocalDir(baselineFolderKey(SLUG));
     const { agent, csrf } = await signedInAgent(ctx.app, 'ml@example.org');
     const res = await agent.post(`/challenges/${SLUG}/submissions?_csrf=${csrf}`).set('Accept', 'application/json').attach('file', file('Star'), 'p.csv').expect(202);
     assert.equal((await waitForTerminal(ctx.handle, res.body.submission.id)).status, 'scored');

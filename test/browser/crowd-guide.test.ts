@@ -23,7 +23,7 @@ describe('browser: the HiggsML field guide', function () {
   before(async function () {
     if (!process.env.CHROMIUM_PATH) return this.skip();
     ctx = await createTestContext({ challenges: [SLUG] });
-    await createWorkflowForSlug(ctx.handle, SLUG, { maxLive: 10, goldPerClass: 4 });
+    await createWorkflowForSlug(ctx.handle, ctx.storage, SLUG, { maxLive: 10, goldPerClass: 4 });
     session = await organizerSession(ctx.handle, (await findChallengeBySlug(ctx.handle.db, SLUG))!.id, 'gina@example.org');
     served = await serveToBrowser(ctx.app);
     ({ base, browser } = served);

@@ -63,10 +63,10 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     const quiet = () => {};
     await ensureAdmin(handle.db);
     for (const slug of [OPEN, CLOSED]) {
-      await createWorkflow(handle, (await findChallengeBySlug(handle.db, slug))!, CROWD_DEMO[slug]);
-      await simulateCrowdVotes(handle, slug, { ...DEMO_SIMULATION, volunteers: 30, votes: 600 }, loadCrowdConfig());
+      await createWorkflow(handle, ctx.storage, (await findChallengeBySlug(handle.db, slug))!, CROWD_DEMO[slug]);
+      await simulateCrowdVotes(handle, ctx.storage, slug, { ...DEMO_SIMULATION, volunteers: 30, votes: 600 }, loadCrowdConfig());
     }
-    await seedBaselines(handle, ctx.config, quiet);
+    await seedBaselines(handle, ctx.storage, quiet);
 
     let n = 0;
     const account = async (name: string, role?: 'organizer') => {
@@ -94,7 +94,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
       const file = datasetFile(slug, 'sample_submission.csv.gz');
       const copy = path.join(ctx.config.dataDir, `entry-${slug}-${userId}.csv.gz`);
       fs.copyFileSync(file, copy);
-      const s = await accept(handle, ctx.config.dataDir, c, userId, { tmpPath: copy, originalName: 'sample_submission.csv.gz', size: fs.statSync(copy).size }, 'the sample, to start');
+      const s = await accept(handle, ctx.storage, c, userId, { tmpPath: copy, originalName: 'sample_submission.csv.gz', size: fs.statSync(copy).size }, 'the sample, to start');
       assert.equal((await waitForTerminal(handle, s.id)).status, 'scored');
       return s.id;
     };

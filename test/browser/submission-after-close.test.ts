@@ -36,7 +36,7 @@ describe('browser: the submission page after the close (Chromium)', function () 
     const send = async (name: string) => {
       const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sift-upload-')), name);
       fs.copyFileSync(datasetFile(SLUG, 'sample_submission.csv.gz'), tmp);
-      const { submission } = await submit(ctx!.handle, ctx!.config.dataDir, (await findChallengeBySlug(db, SLUG))!, pat.id, { tmpPath: tmp, originalName: name, size: fs.statSync(tmp).size }, null);
+      const { submission } = await submit(ctx!.handle, ctx!.storage, (await findChallengeBySlug(db, SLUG))!, pat.id, { tmpPath: tmp, originalName: name, size: fs.statSync(tmp).size }, null);
       ctx!.workers.nudge();
       const row = await waitForTerminal(ctx!.handle, submission.id);
       assert.equal(row.status, 'scored', row.error ?? '');

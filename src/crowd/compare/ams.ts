@@ -22,7 +22,6 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { DbHandle } from '../../db/index.js';
 import { AMS_DEFAULTS } from '../../../scorers/ams.js';
@@ -39,6 +38,7 @@ import { LIVE_AGGREGATOR } from '../compare.js';
 import type { Workflow } from '../repo.js';
 import { BASELINE_METHOD, BEST_METHOD, type MethodsNote } from './page.js';
 import { BOOTSTRAP_LEVEL, DEFAULT_BOOTSTRAP, type BootstrapSettings } from './tables.js';
+import { fileKeyIn, type ObjectStorage } from '../../storage/index.js';
 
 export const AMS_METRIC = 'ams';
 export const CROWD_METHOD = 'crowd';
@@ -187,7 +187,7 @@ function remember<V>(cache: Map<string, V>, key: string, value: V, limit: number
 /** Parsed ML files by submission, file and solution version (stored files never change). */
 const predictions = new Map<string, { label: Int32Array; rank: Int32Array | null } | string>();
 
-async function storedPrediction(handle: DbHandle, dataDir: string, c: Challenge, solution: Solution, submissionId: number): Promise<{ label: Int32Array; rank: Int32Array | null } | string> {
+async function storedPrediction(handle: DbHandle, storage: ObjectStorage, c: Challenge, solution: Solution, submissionId: number): Promise<{ label: Int32Array; rank: Int32Array | null } | string> {
   const sub = await findSubmission(handle.db, submissionId);
   if (!sub) return 'the submission no longer exists';
   const key = JSON.stringify([submissionId, sub.file_path, solution.sha256, c.format]);
@@ -195,7 +195,7 @@ async function storedPrediction(handle: DbHandle, dataDir: string, c: Challenge,
   if (hit) return hit;
   let value: { label: Int32Array; rank: Int32Array | null } | string;
   try {
-    const outcome = await parseStoredSubmission(dataDir, sub, c, solution);
+    const outcome = await parseStoredSubmission(storage, sub, c, solution);
     value = outcome.ok ? { label: outcome.prediction.label, rank: outcome.prediction.rank ?? null } : `its stored file no longer matches the solution (${outcome.errors[0]?.message ?? 'invalid'})`;
   } catch (err) {
     return `its stored file cannot be read (${err instanceof Error ? err.message : String(err)})`;
@@ -206,9 +206,10 @@ async function storedPrediction(handle: DbHandle, dataDir: string, c: Challenge,
 /** Training weights by row id, by training file version (the known sources' weights; 1 without a weight column). */
 const trainWeights = new Map<string, Map<string, number>>();
 
-function trainingWeights(c: Challenge): Map<string, number> | null {
+async function trainingWeights(storage: ObjectStorage, c: Challenge): Promise<Map<string, number> | null> {
   if (!c.weight_column) return null;
-  const file = path.join(c.folder, c.train_file);
+  const file = await storage.localPath(fileKeyIn(c.folder_key, c.train_file)).catch(() => null);
+  if (!file) return new Map();
   const st = fs.statSync(file, { throwIfNoEntry: false });
   if (!st) return new Map();
   const key = JSON.stringify([file, st.mtimeMs, st.size, c.id_column, c.weight_column]);
@@ -252,13 +253,13 @@ async function referencePosteriors(handle: DbHandle, wf: Workflow, aggregator: s
 export async function loadAmsInputs(
   handle: DbHandle,
   wf: Workflow,
-  dataDir: string,
+  storage: ObjectStorage,
   c: Challenge,
   methods: Pick<MethodsNote, 'reference' | 'baseline' | 'best' | 'votes'>,
   minVotes: number,
 ): Promise<{ inputs: AmsInputs | null; notes: string[] }> {
   const notes: string[] = [];
-  const solution = await loadChallengeSolution(c);
+  const solution = await loadChallengeSolution(storage, c);
   const positiveClass = typeof c.metricOptions.positive_class === 'string' ? c.metricOptions.positive_class : 's';
   const positive = solution.classes.indexOf(positiveClass);
   const crowdPositive = wf.classes.indexOf(positiveClass);
@@ -268,7 +269,7 @@ export async function loadAmsInputs(
 
   const consensus = await referencePosteriors(handle, wf, methods.reference.aggregator);
   const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'gold_class']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
-  const weights = trainingWeights(c);
+  const weights = await trainingWeights(storage, c);
   const events: Array<{ row: number; p: number }> = [];
   const known: Array<{ p: number; signal: number; weight: number }> = [];
   let tooFew = 0;
@@ -304,7 +305,7 @@ export async function loadAmsInputs(
       notes.push(e.kind === 'baseline' ? 'No baseline to set against the crowd yet.' : 'No scored ML entry to set against the crowd yet.');
       continue;
     }
-    const pred = await storedPrediction(handle, dataDir, c, solution, e.id);
+    const pred = await storedPrediction(handle, storage, c, solution, e.id);
     if (typeof pred === 'string') {
       notes.push(`The ${e.name} (submission #${e.id}) is left out: ${pred}.`);
       continue;
@@ -337,7 +338,7 @@ export async function loadAmsInputs(
 export async function amsView(
   handle: DbHandle,
   wf: Workflow,
-  dataDir: string,
+  storage: ObjectStorage,
   methods: MethodsNote,
   hiddenShown: boolean,
   minVotes: number,
@@ -346,7 +347,7 @@ export async function amsView(
   const c = await findChallengeById(handle.db, wf.challengeId);
   if (!c || !isScoredByAms(c)) return { scoredByAms: false };
   if (!hiddenShown) return { scoredByAms: true, panel: null };
-  const { inputs, notes } = await loadAmsInputs(handle, wf, dataDir, c, methods, minVotes);
+  const { inputs, notes } = await loadAmsInputs(handle, wf, storage, c, methods, minVotes);
   const computed = inputs ? computeAms(inputs, bootstrap) : { threshold: null, subsets: [], notes: [] };
   return {
     scoredByAms: true,

@@ -8,12 +8,14 @@
 import type { Db, DbHandle } from '../../db/index.js';
 import { ABSTAIN } from '../../../scorers/claxson.js';
 import { readOutOfFold } from '../../baseline/oof.js';
-import { readRecord, type BaselineRecord } from '../../baseline/train.js';
+import type { BaselineRecord } from '../../baseline/train.js';
+import { storedBaselineRecord } from '../../baseline/service.js';
 import type { ForestRow } from '../plots/forest.js';
 import { forestRowsOf } from '../plots/forest.js';
 import type { Workflow } from '../repo.js';
 import { evaluationSet, loadComparisonInputs, referenceOf, solutionComparison, type ComparisonInputs, type ComparisonResult, type EvalSubject } from '../compare.js';
 import { BOOTSTRAP_LEVEL, crowdCodes, DEFAULT_BOOTSTRAP, mlCodes, sourcePanel, type BootstrapSettings, type MethodInput, type Source, type SourcePanel } from './tables.js';
+import { baselineFolderKey, type ObjectStorage } from '../../storage/index.js';
 
 export const BASELINE_METHOD = 'baseline';
 export const BEST_METHOD = 'best ML';
@@ -93,12 +95,12 @@ async function volunteerCounts(db: Db, workflowId: number): Promise<{ total: num
  * The training record of the baseline behind `submissionId`: the run that submitted it, else the
  * record on disk (a baseline submitted before runs kept their submission, or from the CLI).
  */
-async function baselineRecord(db: Db, dataDir: string, slug: string, submissionId: number | null): Promise<Pick<BaselineRecord, 'backend' | 'seed' | 'createdAt'> | null> {
+async function baselineRecord(db: Db, storage: ObjectStorage, slug: string, submissionId: number | null): Promise<Pick<BaselineRecord, 'backend' | 'seed' | 'createdAt'> | null> {
   if (submissionId !== null) {
     const run = await db.selectFrom('baseline_runs').select('record_json').where('submission_id', '=', submissionId).orderBy('id', 'desc').executeTakeFirst();
     if (run?.record_json) return JSON.parse(run.record_json) as BaselineRecord;
   }
-  return readRecord(dataDir, slug);
+  return storedBaselineRecord(storage, slug);
 }
 
 /** The baseline's class code per known source from its out-of-fold file (ABSTAIN for a row it lacks), or why there is none. */
@@ -132,8 +134,8 @@ export interface BuildOptions {
 }
 
 /** Everything the comparison page shows, hidden parts included (forViewer filters them). */
-export async function buildComparison(handle: DbHandle, wf: Workflow, dataDir: string, opts: BuildOptions): Promise<FullComparison> {
-  const inputs = await loadComparisonInputs(handle, wf, dataDir);
+export async function buildComparison(handle: DbHandle, wf: Workflow, storage: ObjectStorage, opts: BuildOptions): Promise<FullComparison> {
+  const inputs = await loadComparisonInputs(handle, wf, storage);
   const solution = solutionComparison(inputs);
   const { classes, challenge } = inputs;
   const bootstrap = opts.bootstrap ?? DEFAULT_BOOTSTRAP;
@@ -144,7 +146,8 @@ export async function buildComparison(handle: DbHandle, wf: Workflow, dataDir: s
   const notes: string[] = [];
 
   const known = challenge ? evaluationSet(inputs.known, crowdMaps) : [];
-  const oof = challenge ? readOutOfFold(dataDir, challenge.slug) : null;
+  if (challenge) await storage.localDir(baselineFolderKey(challenge.slug));
+  const oof = challenge ? readOutOfFold(storage.localRoot, challenge.slug) : null;
   const knownBaseline = outOfFoldCodes(oof, known, classes);
   if (typeof knownBaseline === 'string') notes.push(NO_OOF);
   else {
@@ -162,7 +165,7 @@ export async function buildComparison(handle: DbHandle, wf: Workflow, dataDir: s
 
   const votesOf = (subjects: EvalSubject[]) => spread(subjects.map((s) => inputs.voteCount.get(s.id) ?? 0));
   const baselineEntry = inputs.ml.baseline?.entry ?? null;
-  const record = challenge ? await baselineRecord(handle.db, dataDir, challenge.slug, baselineEntry?.submissionId ?? null) : null;
+  const record = challenge ? await baselineRecord(handle.db, storage, challenge.slug, baselineEntry?.submissionId ?? null) : null;
   const best = inputs.ml.best?.entry ?? null;
   const methods: MethodsNote = {
     aggregators: inputs.methods,

@@ -15,11 +15,12 @@ import type { ComparisonView } from './visibility.js';
 import type { AmsPanel } from './ams.js';
 import { SOURCE_TITLES } from './page.js';
 import type { MethodTable, SourcePanel } from './tables.js';
+import type { ObjectStorage } from '../../storage/index.js';
 
 export interface PanelContext {
   handle: DbHandle;
   wf: Workflow;
-  dataDir: string;
+  storage: ObjectStorage;
   crowd: Pick<CrowdConfig, 'CROWD_MIN_CONSENSUS_VOTES' | 'CROWD_PRIOR_STRENGTH'>;
 }
 

@@ -13,10 +13,11 @@ import { buildComparison, SOURCE_TITLES } from './page.js';
 import { PANELS } from './panels.js';
 import type { MethodTable, SourcePanel } from './tables.js';
 import { forViewer, HIDDEN_RULE, seesHiddenResults, type ComparisonView } from './visibility.js';
+import type { ObjectStorage } from '../../storage/index.js';
 
-export async function comparisonView(handle: DbHandle, wf: Workflow, dataDir: string, user: { id: number; role: string } | null | undefined, minConsensusVotes: number): Promise<ComparisonView> {
-  const [full, shown] = await Promise.all([buildComparison(handle, wf, dataDir, { minConsensusVotes }), seesHiddenResults(handle, wf.challengeId, user)]);
-  return { ...forViewer(full, shown), ams: await amsView(handle, wf, dataDir, full.methods, shown, minConsensusVotes) };
+export async function comparisonView(handle: DbHandle, wf: Workflow, storage: ObjectStorage, user: { id: number; role: string } | null | undefined, minConsensusVotes: number): Promise<ComparisonView> {
+  const [full, shown] = await Promise.all([buildComparison(handle, wf, storage, { minConsensusVotes }), seesHiddenResults(handle, wf.challengeId, user)]);
+  return { ...forViewer(full, shown), ams: await amsView(handle, wf, storage, full.methods, shown, minConsensusVotes) };
 }
 
 const two = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(2));

@@ -6,13 +6,16 @@ import { classButtonsOf, formatValue, renderSubject } from './render.js';
 import { classButtons, resolveCrowdDisplay } from './store.js';
 import { binOf, classHistograms, histogramSvg } from './histograms.js';
 import type { Challenge } from '../../challenges/repo.js';
+import { openStorage } from '../../storage/index.js';
 
 const repo = new URL('../../../../', import.meta.url).pathname;
+/** The repository's own folders as storage: datasets/<slug> is then a challenge's folder key. */
+const repoFiles = openStorage(undefined, repo);
 const XRAY_CLASSES = ['AGN', 'Star', 'XRB', 'CV', 'Other'];
 
 /** The fields of a Challenge that resolving a display reads, for a folder of datasets/. */
 const datasetChallenge = (slug: string, over: Partial<Challenge> = {}) =>
-  ({ folder: `${repo}datasets/${slug}`, test_file: 'test.csv.gz', train_file: 'train.csv.gz', classes: XRAY_CLASSES, id_column: 'name', target_column: 'Class', weight_column: null, ...over }) as Challenge;
+  ({ folder_key: `datasets/${slug}`, test_file: 'test.csv.gz', train_file: 'train.csv.gz', classes: XRAY_CLASSES, id_column: 'name', target_column: 'Class', weight_column: null, ...over }) as Challenge;
 
 describe('crowd display: rendering a subject from the configuration', function () {
   // Reads the demo data files (up to 50,000 training rows each).
@@ -32,7 +35,7 @@ describe('crowd display: rendering a subject from the configuration', function (
   it('keeps everything the hard-coded X-ray card showed (40 real subjects of each catalogue)', async () => {
     const before = JSON.parse(fs.readFileSync(`${repo}test/fixtures/crowd/xray-cards-before.json`, 'utf8')) as Record<string, { idColumn: string; cards: Array<{ id: string; card: Array<{ title: string; rows: [string, string][] }> }> }>;
     for (const [slug, { idColumn, cards }] of Object.entries(before)) {
-      const display = await resolveCrowdDisplay(datasetChallenge(slug));
+      const display = await resolveCrowdDisplay(repoFiles, datasetChallenge(slug));
       assert.equal(display.source, 'challenge.yaml');
       const rows = new Map(readCsvRecords(`${repo}datasets/${slug}/test.csv.gz`).map((r) => [r[idColumn], r]));
       let compared = 0;
@@ -56,7 +59,7 @@ describe('crowd display: rendering a subject from the configuration', function (
   });
 
   it('draws the HiggsML event display with its derived-quantities panel, and no -999 as a value', async () => {
-    const display = await resolveCrowdDisplay(datasetChallenge('higgsml', { classes: ['s', 'b'], id_column: 'EventId', target_column: 'Label', weight_column: 'Weight' }));
+    const display = await resolveCrowdDisplay(repoFiles, datasetChallenge('higgsml', { classes: ['s', 'b'], id_column: 'EventId', target_column: 'Label', weight_column: 'Weight' }));
     const header = 'EventId,DER_mass_MMC,DER_mass_transverse_met_lep,DER_mass_vis,DER_pt_h,DER_deltar_tau_lep,PRI_tau_pt,PRI_tau_eta,PRI_tau_phi,PRI_lep_pt,PRI_lep_eta,PRI_lep_phi,PRI_met,PRI_met_phi,PRI_jet_num,PRI_jet_leading_pt,PRI_jet_leading_eta,PRI_jet_leading_phi'.split(',');
     const cells = '350000,124.5,20.1,80.2,40.3,2.9,35.2,0.5,1.2,40.1,-0.3,-2.0,25.5,3.0,0,-999,-999,-999'.split(',');
     const values: Features = Object.fromEntries(header.map((h, i) => [h, cell(cells[i])]));

@@ -15,6 +15,7 @@ import { checkCrowdConfig, parseCrowdConfig, type CrowdConfig } from './schema.j
 import { defaultClassButtons, defaultCrowdConfig } from './defaults.js';
 import { classHistograms, type ColumnHistogram } from './histograms.js';
 import type { SubjectValues } from './clues.js';
+import type { ObjectStorage } from '../../storage/index.js';
 
 export interface CrowdDisplay {
   config: CrowdConfig;
@@ -69,12 +70,13 @@ export function classButtons(config: Pick<CrowdConfig, 'classes'>, classes: read
 }
 
 /** The subject page of a challenge, from its folder: reads challenge.yaml and up to DISPLAY_TRAIN_ROWS training rows. */
-export async function resolveCrowdDisplay(c: Challenge): Promise<CrowdDisplay> {
-  const columns = (await readCsvHeader(path.join(c.folder, c.test_file))) ?? [];
-  const train = (await readCsvHead(path.join(c.folder, c.train_file), DISPLAY_TRAIN_ROWS)) as SubjectValues[];
+export async function resolveCrowdDisplay(storage: ObjectStorage, c: Challenge): Promise<CrowdDisplay> {
+  const folder = await storage.localDir(c.folder_key);
+  const columns = (await readCsvHeader(path.join(folder, c.test_file))) ?? [];
+  const train = (await readCsvHead(path.join(folder, c.train_file), DISPLAY_TRAIN_ROWS)) as SubjectValues[];
   const problems: string[] = [];
   let config: CrowdConfig | null = null;
-  const raw = crowdSectionOfFolder(c.folder);
+  const raw = crowdSectionOfFolder(folder);
   if (raw !== undefined) {
     const parsed = parseCrowdConfig(raw);
     if (!parsed.ok) problems.push(...parsed.problems);
@@ -99,7 +101,7 @@ function cacheOf(db: Db): Map<number, { display: CrowdDisplay; at: number }> {
 }
 
 /** The workflow's subject page: from memory, else the stored copy, else resolved from the challenge folder and stored. */
-export async function crowdDisplayOf(db: Db, wf: { id: number; challengeId: number }): Promise<CrowdDisplay> {
+export async function crowdDisplayOf(db: Db, storage: ObjectStorage, wf: { id: number; challengeId: number }): Promise<CrowdDisplay> {
   const cache = cacheOf(db);
   const hit = cache.get(wf.id);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.display;
@@ -109,7 +111,7 @@ export async function crowdDisplayOf(db: Db, wf: { id: number; challengeId: numb
   else {
     const c = await findChallengeById(db, wf.challengeId);
     if (!c) throw new Error(`No challenge ${wf.challengeId} for crowd workflow ${wf.id}.`);
-    display = await resolveCrowdDisplay(c);
+    display = await resolveCrowdDisplay(storage, c);
     await db.updateTable('crowd_workflows').set({ display_json: JSON.stringify(display) }).where('id', '=', wf.id).execute();
   }
   if (cache.size > 1000) cache.clear();

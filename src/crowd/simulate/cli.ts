@@ -5,6 +5,7 @@ import { UserError } from '../../web/errors.js';
 import { loadCrowdConfig } from '../config.js';
 import { PROFILES, type ProfileChoice } from './profiles.js';
 import { deleteSimulatedCrowd, simulateCrowdVotes } from './service.js';
+import { openStorage } from '../../storage/index.js';
 
 const whole = (name: string) => (v: string) => {
   const n = Number(v);
@@ -28,6 +29,7 @@ export function registerCrowdCommands(program: Command): void {
     .action(async (slug: string, o: { volunteers: string; votes: string; profile: string; seed: string; days: string; consensus: boolean; delete?: boolean }) => {
       const config = loadConfig();
       const handle = await openConfiguredDb(config);
+      const storage = openStorage(config.STORAGE_URL, config.dataDir);
       try {
         if (o.delete) {
           const r = await deleteSimulatedCrowd(handle, slug);
@@ -37,6 +39,7 @@ export function registerCrowdCommands(program: Command): void {
         const started = Date.now();
         const s = await simulateCrowdVotes(
           handle,
+          storage,
           slug,
           { volunteers: whole('--volunteers')(o.volunteers), votes: whole('--votes')(o.votes), profile: o.profile as ProfileChoice, seed: whole('--seed')(o.seed), days: Number(o.days), consensus: o.consensus, onProgress: (n) => process.stderr.write(`\r${n} votes`) },
           loadCrowdConfig(),
@@ -48,6 +51,7 @@ export function registerCrowdCommands(program: Command): void {
         console.error(err instanceof Error ? err.message : String(err));
         process.exitCode = 2;
       } finally {
+        storage.close();
         await handle.destroy();
       }
     });

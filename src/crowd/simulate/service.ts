@@ -17,6 +17,7 @@ import { hashIp, tokenSecret, verifyServe } from '../token.js';
 import { replaySubject } from '../weights.js';
 import { drawProfiles, drawVolunteer, PROFILES, type Profile, type ProfileChoice } from './profiles.js';
 import { chunks, insertSimulatedUsers, simulatedUsers } from './repo.js';
+import type { ObjectStorage } from '../../storage/index.js';
 
 export interface SimulateOptions {
   volunteers: number;
@@ -49,9 +50,9 @@ async function simulatedWorkflow(handle: DbHandle, slug: string): Promise<Workfl
 }
 
 /** The true class (workflow code) of each subject: gold from the workflow, live from the hidden solution; -1 when unknown. */
-async function truthOf(handle: DbHandle, wf: Workflow): Promise<Map<number, number>> {
+async function truthOf(handle: DbHandle, storage: ObjectStorage, wf: Workflow): Promise<Map<number, number>> {
   const challenge = (await findChallengeBySlug(handle.db, wf.slug))!;
-  const solution = await loadChallengeSolution(challenge);
+  const solution = await loadChallengeSolution(storage, challenge);
   const toClass = solution.classes.map((c) => wf.classes.indexOf(c));
   const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'gold_class']).where('workflow_id', '=', wf.id).execute();
   const truth = new Map<number, number>();
@@ -79,7 +80,7 @@ function pickIndex(cum: number[], u: number): number {
  * volunteer has classified everything left to them). The same seed on the same workflow gives the
  * same accounts and the same votes. Refuses a challenge that already has a simulated crowd.
  */
-export async function simulateCrowdVotes(handle: DbHandle, slug: string, opts: SimulateOptions, cfg: CrowdConfig): Promise<SimulationSummary> {
+export async function simulateCrowdVotes(handle: DbHandle, storage: ObjectStorage, slug: string, opts: SimulateOptions, cfg: CrowdConfig): Promise<SimulationSummary> {
   if (!Number.isInteger(opts.volunteers) || opts.volunteers < 1) throw new UserError(400, 'bad_volunteers', '--volunteers must be a positive whole number.');
   if (!Number.isInteger(opts.votes) || opts.votes < 0) throw new UserError(400, 'bad_votes', '--votes must be a whole number, 0 or more.');
   if (!Number.isInteger(opts.seed)) throw new UserError(400, 'bad_seed', '--seed must be a whole number.');
@@ -91,7 +92,7 @@ export async function simulateCrowdVotes(handle: DbHandle, slug: string, opts: S
   const rng = seededRandom(opts.seed);
   const profiles = drawProfiles(rng, opts.volunteers, opts.profile);
   const crowd = profiles.map((p) => drawVolunteer(rng, p, wf.classes, cfg.CROWD_MIN_VOTE_MS));
-  const truth = await truthOf(handle, wf);
+  const truth = await truthOf(handle, storage, wf);
   const k = wf.classes.length;
   const end = Date.now();
   const start = end - opts.days * DAY;

@@ -14,7 +14,7 @@ export function trainingRoutes(ctx: AppContext): Router {
   r.get('/crowd/:slug/tutorial', async (req, res) => {
     const slug = String(req.params.slug);
     const wf = await workflowForViewer(ctx.db, slug, req.user);
-    const { config } = await crowdDisplayOf(ctx.db.db, wf);
+    const { config } = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
     const steps = tutorialSteps(config, wf);
     // Seen once shown: the classify page then stops sending this visitor here.
     if (req.user) await tutorialSeen(ctx.db.db, wf, req.user.id);

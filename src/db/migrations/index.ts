@@ -18,6 +18,7 @@ import { crowdTraining } from './0015_crowd_training.js';
 import { crowdLivePick } from './0017_crowd_live_pick.js';
 import { lateSubmissions } from './0018_late_submissions.js';
 import { boardVersions } from './0019_board_versions.js';
+import { storageKeys } from './0020_storage_keys.js';
 import { volunteerComputing } from './0022_volunteer_computing.js';
 
 /** Every migration, in order; one file each. */
@@ -41,6 +42,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0017_crowd_live_pick': crowdLivePick(),
     '0018_late_submissions': lateSubmissions(),
     '0019_board_versions': boardVersions(),
+    '0020_storage_keys': storageKeys(),
     '0022_volunteer_computing': volunteerComputing(dialect),
   };
   return { getMigrations: async () => all };
