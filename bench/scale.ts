@@ -65,7 +65,7 @@ const sharedEnv: NodeJS.ProcessEnv = {
 };
 /** Each process gets its own DATA_DIR: nothing on local disk is shared. */
 function machineEnv(name: string): NodeJS.ProcessEnv {
-  const dir = process.env.BENCH_SCALE_ONE_DIR ? path.join(scratch, 'shared') : path.join(scratch, name);
+  const dir = path.join(scratch, name);
   fs.mkdirSync(dir, { recursive: true });
   return { ...sharedEnv, DATA_DIR: dir };
 }
