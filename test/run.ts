@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,21 +20,29 @@ const only = process.argv.slice(2);
 const totals = { passes: 0, failures: 0, pending: 0 };
 const notices: string[] = [];
 
-function pass(label: string, env: Record<string, string>, patterns: string[]) {
-  console.log(`\n=== ${label} ===`);
-  const r = spawnSync(process.execPath, [path.join(dist, 'test', 'mocha-child.js'), ...patterns], { env: { ...process.env, NODE_ENV: 'test', ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const out = r.stdout ?? '';
-  const line = out.split('\n').find((l) => l.startsWith('@@stats '));
-  process.stdout.write(out.split('\n').filter((l) => !l.startsWith('@@stats ')).join('\n'));
-  if (!line) {
-    totals.failures += 1;
-    console.log(`\n${label}: the test process ended without results (exit ${r.status}).`);
-    return;
-  }
-  const s = JSON.parse(line.slice(8));
-  totals.passes += s.passes;
-  totals.failures += s.failures;
-  totals.pending += s.pending;
+/** One mocha process; its output is printed whole when it ends, so passes run side by side stay readable. */
+function pass(label: string, env: Record<string, string>, patterns: string[]): Promise<void> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [path.join(dist, 'test', 'mocha-child.js'), ...patterns], { env: { ...process.env, NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return new Promise((resolve) => {
+    child.once('close', (status) => {
+      console.log(`\n=== ${label} (${((Date.now() - started) / 60_000).toFixed(1)} min) ===`);
+      const line = out.split('\n').find((l) => l.startsWith('@@stats '));
+      process.stdout.write(out.split('\n').filter((l) => !l.startsWith('@@stats ')).join('\n'));
+      if (!line) {
+        totals.failures += 1;
+        console.log(`\n${label}: the test process ended without results (exit ${status}).`);
+      } else {
+        const s = JSON.parse(line.slice(8));
+        totals.passes += s.passes;
+        totals.failures += s.failures;
+        totals.pending += s.pending;
+      }
+      resolve();
+    });
+  });
 }
 
 async function postgresAnswers(): Promise<boolean> {
@@ -52,15 +60,20 @@ async function postgresAnswers(): Promise<boolean> {
 
 const chromium = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 
-pass('SQLite: unit and integration tests', { TEST_DB: 'sqlite' }, only.length ? only : [...unit, ...integration]);
-if (!only.length) {
-  if (await postgresAnswers()) {
-    pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration);
+// Passes run two at a time, each pairing a CPU-bound one with one that mostly waits on PostgreSQL,
+// so CI stays well inside its 30 minutes on a 2-core machine.
+const sqlite = () => pass('SQLite: unit and integration tests', { TEST_DB: 'sqlite' }, only.length ? only : [...unit, ...integration]);
+if (only.length) await sqlite();
+else {
+  const postgres = await postgresAnswers();
+  if (!postgres) notices.push(`PostgreSQL did not answer at ${POSTGRES_URL}: its integration tests were SKIPPED (set TEST_POSTGRES_URL).`);
+  if (!chromium) notices.push('Chromium was not found (apt-get install chromium, or set CHROMIUM_PATH): the browser tests were SKIPPED.');
+  await Promise.all([sqlite(), postgres && pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration)]);
+  await Promise.all([
     // Every file through an S3-compatible bucket (one s3rver per test process): the storage seam of issue 13 §4.
-    pass('PostgreSQL + S3 storage (s3rver): integration tests', { TEST_DB: 'postgres', TEST_STORAGE: 's3' }, integration);
-  } else notices.push(`PostgreSQL did not answer at ${POSTGRES_URL}: its integration tests were SKIPPED (set TEST_POSTGRES_URL).`);
-  if (chromium) pass('Browser tests (Chromium, SQLite)', { TEST_DB: 'sqlite', CHROMIUM_PATH: chromium }, browser);
-  else notices.push('Chromium was not found (apt-get install chromium, or set CHROMIUM_PATH): the browser tests were SKIPPED.');
+    postgres && pass('PostgreSQL + S3 storage (s3rver): integration tests', { TEST_DB: 'postgres', TEST_STORAGE: 's3' }, integration),
+    chromium && pass('Browser tests (Chromium, SQLite)', { TEST_DB: 'sqlite', CHROMIUM_PATH: chromium }, browser),
+  ]);
 }
 
 for (const n of notices) console.log(`\nNOTICE: ${n}`);
