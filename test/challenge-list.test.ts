@@ -11,17 +11,19 @@ const DAY_MS = 86_400_000;
 describe('challenge list', function () {
   this.timeout(60_000);
   let ctx: TestContext;
-  const now = Date.now();
+  // Taken when the suite runs, not when mocha loads the file: in a full run that is minutes apart.
+  let now: number;
 
   before(async () => {
+    now = Date.now();
     ctx = await createTestContext({ challenges: ['higgsml', 'xray-sources', 'xmm-sources'], workers: 0 });
     const db = ctx.handle.db;
     const id = async (slug: string) => (await findChallengeBySlug(db, slug))!.id;
-    // xray-sources closed on 5 March 2026; xmm-sources opens in three days and five hours; higgsml is open.
+    // xray-sources closed on 5 March 2026; xmm-sources opens in three days and five hours (and half an hour, so a slow run still reads "5 hours"); higgsml is open.
     await db.updateTable('challenges').set({ opens_at: '2026-01-01T00:00:00.000Z', closes_at: '2026-03-05T17:00:00.000Z' }).where('slug', '=', 'xray-sources').execute();
     await db
       .updateTable('challenges')
-      .set({ opens_at: new Date(now + 3 * DAY_MS + 5 * 3_600_000 + 60_000).toISOString(), closes_at: new Date(now + 60 * DAY_MS).toISOString() })
+      .set({ opens_at: new Date(now + 3 * DAY_MS + 5 * 3_600_000 + 30 * 60_000).toISOString(), closes_at: new Date(now + 60 * DAY_MS).toISOString() })
       .where('slug', '=', 'xmm-sources')
       .execute();
     const users: Record<string, number> = {};
