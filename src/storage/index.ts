@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStorage } from './local.js';
-import { S3Storage } from './s3.js';
+import { LazyS3Storage } from './lazy-s3.js';
 import type { ObjectStorage } from './storage.js';
 
 export type { ObjectStorage, StoredObject } from './storage.js';
@@ -28,7 +28,7 @@ export function openStorage(storageUrl: string | undefined, dataDir: string): Ob
     if (!url.hostname) throw new Error('STORAGE_URL s3://… needs a bucket name: s3://bucket/prefix');
     const prefix = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
     const endpoint = url.searchParams.get('endpoint') ?? undefined;
-    return new S3Storage(url.hostname, prefix ? `${prefix}/` : '', {
+    return new LazyS3Storage(url.hostname, prefix ? `${prefix}/` : '', {
       region: url.searchParams.get('region') ?? process.env.AWS_REGION ?? 'us-east-1',
       endpoint,
       // MinIO, Ceph and most self-hosted servers want path-style addressing; AWS accepts it too.

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import S3rver from 's3rver';
 import { openStorage, StorageNotFoundError, type ObjectStorage } from './index.js';
-import { S3Storage } from './s3.js';
+import { LazyS3Storage } from './lazy-s3.js';
 import { assertKey } from './storage.js';
 import { challengeFileKey, submissionFileKey } from './keys.js';
 
@@ -112,7 +112,7 @@ contract('S3 protocol (s3rver)', async () => {
   process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
   const storage = openStorage(`s3://sift-test/install-a?endpoint=http://127.0.0.1:${port}`, dir);
-  assert.ok(storage instanceof S3Storage && storage.keyPrefix === 'install-a/');
+  assert.ok(storage instanceof LazyS3Storage && storage.keyPrefix === 'install-a/');
   return {
     storage,
     close: async () => {
@@ -134,7 +134,7 @@ describe('storage keys and configuration', () => {
   it('reads STORAGE_URL: local by default or file:, s3 with a bucket, and says what is wrong otherwise', () => {
     assert.equal(openStorage(undefined, '/data').kind, 'local');
     assert.equal(openStorage('file:///srv/sift', '/data').kind, 'local');
-    const s3 = openStorage('s3://bucket?endpoint=http://127.0.0.1:9000', '/data') as S3Storage;
+    const s3 = openStorage('s3://bucket?endpoint=http://127.0.0.1:9000', '/data') as LazyS3Storage;
     assert.deepEqual([s3.kind, s3.bucket, s3.keyPrefix], ['s3', 'bucket', '']);
     s3.close();
     assert.throws(() => openStorage('ftp://x', '/data'), /scheme must be file: or s3:/);
