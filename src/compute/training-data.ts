@@ -113,7 +113,10 @@ const cache = new Map<number, { version: string; data: TrainingData }>();
 /** The challenge's training data, prepared once per process and again when train.csv or baseline.yaml changes. */
 export function trainingData(c: LocalChallenge, datasetsDir: string | undefined): TrainingData {
   const { file } = specFor(c, datasetsDir);
-  const stamp = (f: string | null) => (f && fs.existsSync(f) ? `${fs.statSync(f).mtimeMs}:${fs.statSync(f).size}` : '-');
+  const stamp = (f: string | null) => {
+    const st = f ? fs.statSync(f, { throwIfNoEntry: false }) : undefined;
+    return st ? `${st.mtimeMs}:${st.size}` : '-';
+  };
   const version = `${c.folder}|${c.train_file}|${stamp(path.join(c.folder, c.train_file))}|${file}|${stamp(file)}`;
   const hit = cache.get(c.id);
   if (hit && hit.version === version) return hit.data;
