@@ -32,10 +32,10 @@ const quiet = !process.stdout.isTTY;
 
 async function bench(slug: string) {
   console.log(`\n=== ${slug} ===`);
-  const c = await importChallengeFolder(handle, storage, path.join(repoRoot, 'datasets', slug));
+  const c = await importChallengeFolder(handle.db, storage, path.join(repoRoot, 'datasets', slug));
   const { spec } = specFor(await withLocalFolder(storage, c), config.datasetsDir);
   const run = await startRun(handle.db, c, { seed: spec.model.seed });
-  const record = await trainUnderRun(handle, storage, c, run, {
+  const record = await trainUnderRun(handle.db, storage, c, run, {
     datasetsDir: config.datasetsDir,
     log: (m) => console.log(m),
     ...(quiet ? {} : progressBars(c.metric === 'ams' ? 'AMS' : 'macro-F1')),

@@ -67,7 +67,7 @@ async function main() {
     for (const id of [b.id, m.id]) if ((await waitForTerminal(ctx.handle, id, 60_000)).status !== 'scored') throw new Error(`submission ${id} not scored`);
 
     const org = await signUp(ctx.handle.db, { email: 'org@example.org', name: 'Org', password: 'correct horse battery' }, 'organizer');
-    await addOrganizer(ctx.handle, challenge.id, org.id);
+    await addOrganizer(ctx.handle.db, challenge.id, org.id);
     const cookie = `${SESSION_COOKIE}=${await startSession(ctx.handle.db, org.id, 1)}`;
     const load = async () => {
       const t = performance.now();
@@ -80,10 +80,10 @@ async function main() {
     for (let i = 0; i < WARM_LOADS; i++) warm.push(await load());
 
     const wf = (await workflowBySlug(ctx.handle.db, 'higgsml'))!;
-    const full = await buildComparison(ctx.handle, wf, ctx.storage, { minConsensusVotes: cfg.CROWD_MIN_CONSENSUS_VOTES });
+    const full = await buildComparison(ctx.handle.db, wf, ctx.storage, { minConsensusVotes: cfg.CROWD_MIN_CONSENSUS_VOTES });
     const panelTime = async (seed: number) => {
       const t = performance.now();
-      const v = await amsView(ctx.handle, wf, ctx.storage, full.methods, true, cfg.CROWD_MIN_CONSENSUS_VOTES, { seed, resamples: 1000 });
+      const v = await amsView(ctx.handle.db, wf, ctx.storage, full.methods, true, cfg.CROWD_MIN_CONSENSUS_VOTES, { seed, resamples: 1000 });
       return { ms: performance.now() - t, v };
     };
     // A seed never used yet: the bootstrap runs (inputs loaded, files parsed and cached); the same seed again: memoised.

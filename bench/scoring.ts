@@ -257,7 +257,7 @@ async function main(): Promise<void> {
     // ---- import (writes the solution's binary cache), then cold loads in fresh processes
     t = performance.now();
     const storage = openStorage(undefined, dataDir);
-    const challenge = await importChallengeFolder(handle, storage, built.dir);
+    const challenge = await importChallengeFolder(handle.db, storage, built.dir);
     console.log(`\nimport: ${ms(performance.now() - t)} (check, copy, parse the solution, write its binary cache)`);
     const solFile = await storage.localPath(fileKeyIn(challenge.folder_key, challenge.solution_file));
     const fromCsv = await timeColdLoad(solFile, false);

@@ -13,7 +13,7 @@ export async function seedDemo(handle: DbHandle, storage: ObjectStorage, config:
     const line = '='.repeat(72);
     console.log(`${line}\nAdmin account created: ${admin.email}\nOne-time password:     ${admin.password}\nIt is shown only this once; only its scrypt hash is stored.\n${line}`);
   }
-  await importNewChallenges(handle, storage, config.datasetsDir, log);
+  await importNewChallenges(handle.db, storage, config.datasetsDir, log);
   await seedCrowd(handle, storage, log);
   await seedBaselines(handle, storage, log);
 }

@@ -62,7 +62,7 @@ export function buildApp(ctx: AppContext): express.Express {
       validate: { xForwardedForHeader: false },
     }),
   );
-  app.use(loadUser(ctx.db, ctx.config.SESSION_CACHE_MS));
+  app.use(loadUser(ctx.db.db, ctx.config.SESSION_CACHE_MS));
   app.use(csrf(ctx.secureCookies));
   app.use((req, res, next) => {
     res.locals.path = req.path;

@@ -14,7 +14,7 @@ const storage = openStorage(config.STORAGE_URL, config.dataDir);
 if (config.SEED_ON_START) await seedDemo(handle, storage, config, (m) => logger.info(m));
 const workers = await startWorkerThreads(config, config.SCORING_WORKERS);
 // Solutions are read (from their binary caches) by the threads that validate and score: here, only make sure the caches are up to date.
-void warmSolutions(handle, storage, (m) => logger.warn(m), { keep: false });
+void warmSolutions(handle.db, storage, (m) => logger.warn(m), { keep: false });
 const uploads = startUploadRuntime(config);
 const app = buildApp({ config, db: handle, storage, nudgeWorkers: workers.nudge, secureCookies: config.NODE_ENV === 'production', uploads });
 const server = app.listen(config.PORT, config.HOST, () => {

@@ -49,7 +49,7 @@ describe('the public baseline model card', function () {
     pat = await signedInAgent(ctx.app, 'pat@example.org', 'Pat');
     org = await signedInAgent(ctx.app, 'olga@example.org', 'Olga');
     const olga = await ctx.handle.db.updateTable('users').set({ role: 'organizer' }).where('email', '=', 'olga@example.org').returning('id').executeTakeFirstOrThrow();
-    await addOrganizer(ctx.handle, c.id, olga.id);
+    await addOrganizer(ctx.handle.db, c.id, olga.id);
   });
   after(async () => ctx.close());
 

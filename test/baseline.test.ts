@@ -32,7 +32,7 @@ describe('TensorFlow.js baseline', function () {
   it('trains, submits and shows the flagged, unranked Baseline row on the leaderboard (HiggsML)', async () => {
     const c = (await findChallengeBySlug(ctx.handle.db, 'higgsml'))!;
     const run = await startRun(ctx.handle.db, c, { seed: 7 });
-    const record = await trainUnderRun(ctx.handle, ctx.storage, c, run, { datasetsDir: ctx.config.datasetsDir, ...quick });
+    const record = await trainUnderRun(ctx.handle.db, ctx.storage, c, run, { datasetsDir: ctx.config.datasetsDir, ...quick });
     assert.equal(record.task, 'ams');
     assert.ok(record.chosenFraction! > 0 && record.chosenFraction! < 1);
     assert.ok(record.features.includes('missing(DER_mass_MMC)'), 'missing-value indicator from baseline.yaml');
@@ -112,7 +112,7 @@ describe('TensorFlow.js baseline', function () {
     // The organizer role alone is not enough: the baseline belongs to this challenge's organizers.
     assert.doesNotMatch((await agent.get('/challenges/xray-sources/baseline').expect(200)).text, /baseline\/train/);
     await agent.post('/challenges/xray-sources/baseline/train').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({}).expect(403);
-    await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, olga.id);
+    await addOrganizer(ctx.handle.db, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, olga.id);
     await agent.get('/challenges/xray-sources/baseline').expect(200);
 
     const first = await agent.post('/challenges/xray-sources/baseline/train').set('Accept', 'application/json').set('X-CSRF-Token', csrf).send({ submit: true }).expect(202);

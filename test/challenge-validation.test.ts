@@ -68,7 +68,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       try {
         for (const f of ['challenge.yaml', 'train.csv.gz', 'test.csv.gz']) fs.copyFileSync(path.join(repoRoot, 'datasets', 'xray-sources', f), path.join(dir, f));
         fs.writeFileSync(path.join(dir, 'solution.csv'), xraySolution(([id, label]) => [id, label, 'Private']));
-        await assert.rejects(importChallengeFolder(ctx.handle, ctx.storage, dir), (err: Error & { problems?: string[] }) => {
+        await assert.rejects(importChallengeFolder(ctx.handle.db, ctx.storage, dir), (err: Error & { problems?: string[] }) => {
           assert.deepEqual(err.problems, ['the public subset is empty: no solution row has Usage Public; every challenge needs rows in both subsets']);
           return true;
         });
@@ -132,7 +132,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
 
     it('never shows a participant a private number when a score is undefined; organizers get the reason', async () => {
       // A challenge published before these checks: every row Private, so the public macro-F1 is undefined.
-      await importChallengeFolder(ctx.handle, ctx.storage, path.join(repoRoot, 'datasets', 'xray-sources'));
+      await importChallengeFolder(ctx.handle.db, ctx.storage, path.join(repoRoot, 'datasets', 'xray-sources'));
       const c = (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!;
       await ctx.storage.put(fileKeyIn(c.folder_key, 'solution-all-private.csv'), Buffer.from(xraySolution(([id, label]) => [id, label, 'Private'])));
       await ctx.handle.db.updateTable('challenges').set({ solution_file: 'solution-all-private.csv' }).where('id', '=', c.id).execute();
@@ -157,7 +157,7 @@ describe('challenges that cannot be scored, mismatched ids and generated samples
       // Olga does not organize this one: she gets what any other participant gets.
       assert.equal(orgView.status, 404);
       const olga = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'olga@example.org').executeTakeFirstOrThrow();
-      await addOrganizer(ctx.handle, c.id, olga.id);
+      await addOrganizer(ctx.handle.db, c.id, olga.id);
       const organizerView = await org.agent.get(`/challenges/xray-sources/submissions/${id}`).expect(200);
       assert.match(organizerView.text, new RegExp(`data-testid="failure-reason"[^<]*private ${privateFigure.replace('.', '\\.')}`));
     });

@@ -46,7 +46,7 @@ describe('volunteer computing: units, replication, validation and credit (issue 
     ctx = await createTestContext({ challenges: ['xray-sources', 'higgsml'] });
     org = await signedInAgent(ctx.app, 'org@example.org', 'Organizer');
     const orgId = (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'org@example.org').executeTakeFirstOrThrow()).id;
-    for (const slug of ['xray-sources', 'higgsml']) await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, slug))!.id, orgId);
+    for (const slug of ['xray-sources', 'higgsml']) await addOrganizer(ctx.handle.db, (await findChallengeBySlug(ctx.handle.db, slug))!.id, orgId);
     for (const name of ['alice', 'bob', 'carol', 'dave', 'eve', 'frank', 'gina']) v[name] = await signedInAgent(ctx.app, `${name}@example.org`, name);
   });
   after(() => ctx.close());
@@ -281,7 +281,7 @@ describe('volunteer computing: concurrent reports (issue 14)', function () {
     ctx = await createTestContext({ challenges: ['higgsml'] });
     const org = await signedInAgent(ctx.app, 'org@example.org', 'Organizer');
     const orgId = (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'org@example.org').executeTakeFirstOrThrow()).id;
-    await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'higgsml'))!.id, orgId);
+    await addOrganizer(ctx.handle.db, (await findChallengeBySlug(ctx.handle.db, 'higgsml'))!.id, orgId);
     await org.agent.post('/challenges/higgsml/compute/searches').set('x-csrf-token', org.csrf).set('Accept', JSON_).expect(201);
     const hana = await signedInAgent(ctx.app, 'hana@example.org', 'hana');
     const ivan = await signedInAgent(ctx.app, 'ivan@example.org', 'ivan');

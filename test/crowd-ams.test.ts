@@ -239,7 +239,7 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-ams-'));
     writeChallenge(folder, new Date(Date.now() + 30 * 86_400_000).toISOString());
     ctx = await createTestContext();
-    await importChallengeFolder(ctx.handle, ctx.storage, folder);
+    await importChallengeFolder(ctx.handle.db, ctx.storage, folder);
     challenge = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
     workflowId = await createWorkflowForSlug(ctx.handle, ctx.storage, SLUG, { goldPerClass: 2, knownPerClass: 14, trainingChances: [0], retireCount: 10 });
     // Volunteers go straight to live events: this test is about the selection, not training.
@@ -405,7 +405,7 @@ describe('crowd AMS next to ML AMS on the comparison page', function () {
   });
 
   it('has no AMS panel for a challenge scored by another metric: none on the page, 404 for its export and API', async () => {
-    await importChallengeFolder(ctx.handle, ctx.storage, path.join(repoRoot, 'datasets', 'xmm-sources'));
+    await importChallengeFolder(ctx.handle.db, ctx.storage, path.join(repoRoot, 'datasets', 'xmm-sources'));
     await createWorkflowForSlug(ctx.handle, ctx.storage, 'xmm-sources', { maxLive: 5, goldPerClass: 2, knownPerClass: 0 });
     const xmmOrg = await organizerAgent(ctx, 'xmm-org@example.org', 'xmm-sources');
     const page = (await xmmOrg.agent.get('/crowd/xmm-sources/compare').expect(200)).text;

@@ -75,7 +75,7 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
 
   it('the calibration panel scores every aggregator on known sources only, leaving out and counting consensus from too few votes', async () => {
     const wf = (await workflowBySlug(ctx.handle.db, SLUG))!;
-    const panel = await calibrationPanel(ctx.handle, wf, { CROWD_MIN_CONSENSUS_VOTES: 3, CROWD_PRIOR_STRENGTH: 5 });
+    const panel = await calibrationPanel(ctx.handle.db, wf, { CROWD_MIN_CONSENSUS_VOTES: 3, CROWD_PRIOR_STRENGTH: 5 });
     assert.deepEqual(panel.aggregators.map((a) => a.aggregator), ['live_swap', 'majority', 'gold_weighted', 'dawid_skene', 'online_swap']);
     const known = await ctx.handle.db.selectFrom('crowd_subjects').select(['id', 'vote_count', 'gold_class']).where('workflow_id', '=', ctx.workflowId).where('is_gold', '=', 0).where('gold_class', 'is not', null).execute();
     assert.equal(panel.knownSources, known.length);
@@ -94,7 +94,7 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
     assert.equal(live.priorStrength, 6);
     assert.equal(panel.aggregators.find((a) => a.aggregator === 'majority')!.priorStrength, null);
     // A stricter minimum leaves more out.
-    const strict = await calibrationPanel(ctx.handle, wf, { CROWD_MIN_CONSENSUS_VOTES: 1000, CROWD_PRIOR_STRENGTH: 5 });
+    const strict = await calibrationPanel(ctx.handle.db, wf, { CROWD_MIN_CONSENSUS_VOTES: 1000, CROWD_PRIOR_STRENGTH: 5 });
     assert.ok(strict.aggregators.every((a) => a.n === 0 && a.ece === null));
     assert.equal(strict.aggregators[0].tooFewVotes, voted.length);
     assert.equal(calibrationView(strict).svg, '');
@@ -109,9 +109,9 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
     const wf = (await workflowBySlug(ctx.handle.db, SLUG))!;
     const settings = { CROWD_MIN_CONSENSUS_VOTES: 3, CROWD_PRIOR_STRENGTH: 5 };
     await runConsensus(ctx.handle, ctx.workflowId, 1e-3);
-    const weak = await calibrationPanel(ctx.handle, wf, settings);
+    const weak = await calibrationPanel(ctx.handle.db, wf, settings);
     await runConsensus(ctx.handle, ctx.workflowId, 5);
-    const strong = await calibrationPanel(ctx.handle, wf, settings);
+    const strong = await calibrationPanel(ctx.handle.db, wf, settings);
     const n = strong.aggregators.find((a) => a.aggregator === 'dawid_skene')!.n;
     assert.ok(n >= 10, `${n} known sources scored`);
     assert.ok(eceOf(strong, 'dawid_skene') <= eceOf(weak, 'dawid_skene') + 1 / n, `ECE ${eceOf(strong, 'dawid_skene')} with the prior, ${eceOf(weak, 'dawid_skene')} without`);
@@ -155,7 +155,7 @@ describe('calibrated consensus: priors from gold, reliability on known sources, 
 
   it('the partial renders the diagram, an ECE row per aggregator, the prior strength, the too-few-votes counts and the reading guide', async () => {
     const wf = (await workflowBySlug(ctx.handle.db, SLUG))!;
-    const panel = await calibrationPanel(ctx.handle, wf, { CROWD_MIN_CONSENSUS_VOTES: 3, CROWD_PRIOR_STRENGTH: 5 });
+    const panel = await calibrationPanel(ctx.handle.db, wf, { CROWD_MIN_CONSENSUS_VOTES: 3, CROWD_PRIOR_STRENGTH: 5 });
     const html = await new Promise<string>((resolve, reject) => ctx.app.render('partials/crowd-calibration', { calibration: calibrationView(panel), layout: false }, (err, out) => (err ? reject(err) : resolve(out))));
     assert.match(html, /data-testid="reliability-diagram"/);
     assert.match(html, /data-testid="prior-strength">Prior strength: 5 pseudo-votes per class/);

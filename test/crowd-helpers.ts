@@ -68,7 +68,7 @@ export async function setChances(ctx: TestContext & { workflowId: number }, chan
 export async function organizerAgent(ctx: TestContext, email = 'org@example.org', slug = 'xmm-sources') {
   const user = await signUp(ctx.handle.db, { email, name: 'Org', password: 'correct horse battery' }, 'organizer');
   const challenge = await ctx.handle.db.selectFrom('challenges').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
-  await addOrganizer(ctx.handle, challenge.id, user.id);
+  await addOrganizer(ctx.handle.db, challenge.id, user.id);
   const token = await startSession(ctx.handle.db, user.id, 1);
   const agent = request.agent(ctx.app);
   agent.set('Cookie', `${SESSION_COOKIE}=${token}`);

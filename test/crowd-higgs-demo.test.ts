@@ -57,7 +57,7 @@ describe('HiggsML crowd: the demo seed and the field guide', function () {
   const state = withHiggsml(async (ctx) => {
     await seedCrowd(ctx.handle, ctx.storage, () => {});
     // Imported after the seed, which would give it a simulated crowd too: it is here as a workflow without a field guide.
-    await importChallengeFolder(ctx.handle, ctx.storage, path.dirname(datasetFile('xmm-sources', 'challenge.yaml')));
+    await importChallengeFolder(ctx.handle.db, ctx.storage, path.dirname(datasetFile('xmm-sources', 'challenge.yaml')));
   });
 
   it('seeds a workflow with classes s and b: gold and known events from train, live events sampled from test by id hash', async () => {

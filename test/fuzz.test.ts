@@ -160,7 +160,7 @@ describe('HTTP fuzz: malformed requests never get a 5xx', function () {
     const orgId = users.find((u) => u.email === 'fuzz-organizer@example.org')!.id;
     await ctx.handle.db.updateTable('users').set({ role: 'organizer' }).where('id', '=', orgId).execute();
     const challengeId = (await ctx.handle.db.selectFrom('challenges').select('id').where('slug', '=', SLUG).executeTakeFirstOrThrow()).id;
-    await addOrganizer(ctx.handle, challengeId, orgId);
+    await addOrganizer(ctx.handle.db, challengeId, orgId);
     // Something real behind the ids: a queued submission, a team and its invitation.
     const { agent, csrf } = agents.participant;
     await agent.post(`/challenges/${SLUG}/submissions?_csrf=${encodeURIComponent(csrf)}`).set('Accept', 'application/json').attach('file', datasetFile(SLUG, 'sample_submission.csv.gz')).expect(202);

@@ -99,7 +99,7 @@ export async function createTestContext(
   );
   const handle = await openConfiguredDb(config);
   const storage = openStorage(config.STORAGE_URL, config.dataDir);
-  for (const slug of opts.challenges ?? []) await importChallengeFolder(handle, storage, path.join(repoRoot, 'datasets', slug));
+  for (const slug of opts.challenges ?? []) await importChallengeFolder(handle.db, storage, path.join(repoRoot, 'datasets', slug));
   const workers = await startWorkerThreads(config, opts.workers ?? 1, 50);
   const uploads = startUploadRuntime(config);
   const app = buildApp({ config, db: handle, storage, nudgeWorkers: workers.nudge, secureCookies: false, uploads });

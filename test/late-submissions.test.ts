@@ -79,7 +79,7 @@ describe('late submissions', function () {
     }
     const c = await challenge();
     const rows = await board(ctx.handle.db, c, 'public', false);
-    const plot = await publicPlotData(ctx.handle, c, rows, { id: rows[0].userId });
+    const plot = await publicPlotData(ctx.handle.db, c, rows, { id: rows[0].userId });
     assert.ok(!plot.top.some((p) => p.score === 1), 'the late perfect score is not in the history');
     assert.deepEqual(plot.scores, [rows[0].score]);
     // The organizers' full submissions export has it, marked late.

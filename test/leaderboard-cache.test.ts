@@ -172,9 +172,9 @@ describe('leaderboard cache: never stale after a change, on two app instances sh
     assert.deepEqual(await names(), ['ann', 'ben']);
     const aurora = await createTeam(ctx.handle, c, ids.ann, 'Aurora');
     assert.deepEqual(await names(), ['Aurora[ann]', 'ben']);
-    await acceptInvite(ctx.handle, (await createInvite(ctx.handle, aurora.id, ids.ann)).token, ids.ben);
+    await acceptInvite(ctx.handle, (await createInvite(ctx.handle.db, aurora.id, ids.ann)).token, ids.ben);
     assert.deepEqual(await names(), ['Aurora[ann+ben]']);
-    await acceptInvite(ctx.handle, (await createInvite(ctx.handle, aurora.id, ids.ann)).token, ids.cat);
+    await acceptInvite(ctx.handle, (await createInvite(ctx.handle.db, aurora.id, ids.ann)).token, ids.cat);
     assert.deepEqual(await names(), ['Aurora[ann+ben+cat]']);
     await leaveTeam(ctx.handle, c, ids.cat);
     assert.deepEqual(await names(), ['Aurora[ann+ben]']);
@@ -190,13 +190,13 @@ describe('leaderboard cache: never stale after a change, on two app instances sh
 
   it('follows a freeze and an unfreeze', async () => {
     assert.equal((await read()).frozenAt, null);
-    await setFrozen(ctx.handle, c, true);
+    await setFrozen(ctx.handle.db, c, true);
     await refresh();
     assert.equal((await read()).frozenAt, c.public_frozen_at);
     await new Promise((r) => setTimeout(r, 5));
     await submit('eve', files.publicOnly, 'evePublicOnly');
     assert.equal((await read()).rows.some((r) => r.name === 'eve'), false, 'made after the freeze: not on the frozen board');
-    await setFrozen(ctx.handle, c, false);
+    await setFrozen(ctx.handle.db, c, false);
     await refresh();
     const unfrozen = await read();
     assert.equal(unfrozen.frozenAt, null);
@@ -213,7 +213,7 @@ describe('leaderboard cache: never stale after a change, on two app instances sh
     await request(ctx.app).get(`/api/v1/challenges/${SLUG}/leaderboard/private`).expect(403);
     const open = await read();
     assert.equal(open.revealed, false);
-    await closeNow(ctx.handle, c);
+    await closeNow(ctx.handle.db, c);
     await refresh();
     const closed = await read();
     assert.equal(closed.revealed, true);

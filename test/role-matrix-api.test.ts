@@ -92,10 +92,10 @@ describe('API role matrix', function () {
     const u = await user(kind === 'admin' ? 'admin' : kind.startsWith('org') ? 'organizer' : 'participant');
     if (kind === 'member') await acceptInvite(ctx.handle, fixed.INVITE, u.id);
     if (kind === 'orgHere') {
-      await addOrganizer(ctx.handle, higgs.id, u.id);
-      await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!.id, u.id);
+      await addOrganizer(ctx.handle.db, higgs.id, u.id);
+      await addOrganizer(ctx.handle.db, (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!.id, u.id);
     }
-    if (kind === 'orgOther') await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, u.id);
+    if (kind === 'orgOther') await addOrganizer(ctx.handle.db, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, u.id);
     return `Bearer ${(await createApiToken(ctx.handle.db, u.id, { name: kind })).token}`;
   }
 
@@ -117,7 +117,7 @@ describe('API role matrix', function () {
     const other = await user('participant');
     const u = await createTeam(ctx.handle, higgs, other.id, 'Team U');
     for (const slug of ['xray-sources', 'xmm-sources']) await createWorkflowForSlug(ctx.handle, ctx.storage, slug, { maxLive: 10, goldPerClass: 4, knownPerClass: 2 });
-    fixed = { S: String(s.id), T: String(t.id), U: String(u.id), INVITE: (await createInvite(ctx.handle, t.id, founder.id)).token };
+    fixed = { S: String(s.id), T: String(t.id), U: String(u.id), INVITE: (await createInvite(ctx.handle.db, t.id, founder.id)).token };
   });
   after(async () => ctx.close());
 

@@ -63,7 +63,7 @@ describe('role matrix: every organizer console and admin route', function () {
     await agents.organizerOfThis.agent.post('/organize/xr/publish').set('Accept', 'application/json').send({ _csrf: agents.organizerOfThis.csrf, confirm: 1 }).expect(200);
     const other = (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!;
     const otto = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'otto@example.org').executeTakeFirstOrThrow();
-    await addOrganizer(ctx.handle, other.id, otto.id);
+    await addOrganizer(ctx.handle.db, other.id, otto.id);
     // Tim is in a team of 'xr'.
     const xr = (await findChallengeBySlug(ctx.handle.db, 'xr'))!;
     const tim = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'tim@example.org').executeTakeFirstOrThrow();
@@ -164,8 +164,8 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     Object.assign(agents, await signInEveryRole(ctx));
     const ids = Object.fromEntries((await ctx.handle.db.selectFrom('users').select(['id', 'email']).execute()).map((u) => [u.email, u.id]));
     const xmm = (await findChallengeBySlug(ctx.handle.db, 'xmm-sources'))!;
-    await addOrganizer(ctx.handle, xmm.id, ids['olga@example.org']);
-    await addOrganizer(ctx.handle, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, ids['otto@example.org']);
+    await addOrganizer(ctx.handle.db, xmm.id, ids['olga@example.org']);
+    await addOrganizer(ctx.handle.db, (await findChallengeBySlug(ctx.handle.db, 'xray-sources'))!.id, ids['otto@example.org']);
     await createTeam(ctx.handle, xmm, ids['tim@example.org'], 'Tim team');
     const wf = await createWorkflowForSlug(ctx.handle, ctx.storage, 'xmm-sources', { maxLive: 5, goldPerClass: 2 });
     const subject = await ctx.handle.db.selectFrom('crowd_subjects').select('id').where('workflow_id', '=', wf).limit(1).executeTakeFirstOrThrow();

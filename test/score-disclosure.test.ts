@@ -52,7 +52,7 @@ describe('score details before and after the reveal (no labelling oracle)', func
     olga = await signedInAgent(ctx.app, 'olga@example.org', 'Olga');
     const c = (await findChallengeBySlug(ctx.handle.db, 'higgsml'))!;
     const olgaRow = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'olga@example.org').executeTakeFirstOrThrow();
-    await addOrganizer(ctx.handle, c.id, olgaRow.id);
+    await addOrganizer(ctx.handle.db, c.id, olgaRow.id);
     const patRow = await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'pat@example.org').executeTakeFirstOrThrow();
     patToken = (await createApiToken(ctx.handle.db, patRow.id, { name: 'cli' })).token;
 

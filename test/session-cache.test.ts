@@ -40,9 +40,9 @@ describe('session cache (SESSION_CACHE_MS)', function () {
     assert.equal(await menu(), false);
     const id = (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'helper@example.org').executeTakeFirstOrThrow()).id;
     const c = (await ctx.handle.db.selectFrom('challenges').select('id').where('slug', '=', 'xmm-sources').executeTakeFirstOrThrow()).id;
-    await addOrganizer(ctx.handle, c, id);
+    await addOrganizer(ctx.handle.db, c, id);
     assert.equal(await menu(), true, 'cached lookup dropped on add');
-    await addOrganizer(ctx.handle, c, (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'boss@example.org').executeTakeFirstOrThrow()).id);
+    await addOrganizer(ctx.handle.db, c, (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'boss@example.org').executeTakeFirstOrThrow()).id);
     await removeChallengeOrganizer(ctx.handle, { id: c }, id);
     assert.equal(await menu(), false, 'cached lookup dropped on removal');
   });

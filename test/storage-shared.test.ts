@@ -29,7 +29,7 @@ describe('two machines sharing one database and one bucket', function () {
 
   it('imports on one machine, takes the upload there, scores it on the other, and serves board and files from both', async () => {
     assert.notEqual(web.config.dataDir, worker.config.dataDir);
-    const c = await importChallengeFolder(web.handle, web.storage, path.join(repoRoot, 'datasets', 'xray-sources'));
+    const c = await importChallengeFolder(web.handle.db, web.storage, path.join(repoRoot, 'datasets', 'xray-sources'));
     assert.equal(c.folder_key, 'challenges/xray-sources');
     // The challenge's files are in the bucket, not in either machine's DATA_DIR.
     assert.deepEqual((await worker.storage.list('challenges/xray-sources/')).map((o) => o.key.split('/').pop()).sort(), [

@@ -63,25 +63,25 @@ describe('teams', function () {
     const rows = await ctx.handle.db.selectFrom('submissions').select(['team_id']).where('user_id', '=', ids.ann).execute();
     assert.deepEqual(rows.map((r) => r.team_id), [team.id]);
     // Today's quota came along: one slot used of two.
-    assert.equal((await quota(ctx.handle, c, ids.ann)).used, 1);
+    assert.equal((await quota(ctx.handle.db, c, ids.ann)).used, 1);
     await rejects(createTeam(ctx.handle, c, ids.ann, 'Another'), 'already_in_team');
     await rejects(createTeam(ctx.handle, c, ids.ben, 'Aurora'), 'team_name_taken');
   });
 
   it('invites by link; the invitee joins with their submissions, and the team shares one daily limit', async () => {
-    const team = (await teamOf(ctx.handle, c.id, ids.ann))!;
-    const { token } = await createInvite(ctx.handle, team.id, ids.ann);
-    await rejects(createInvite(ctx.handle, team.id, ids.ben), 'not_a_member');
+    const team = (await teamOf(ctx.handle.db, c.id, ids.ann))!;
+    const { token } = await createInvite(ctx.handle.db, team.id, ids.ann);
+    await rejects(createInvite(ctx.handle.db, team.id, ids.ben), 'not_a_member');
     // Through the web: the link page, then accepting it.
     await submit('ben').expect(202);
     const page = await agents.ben.agent.get(`/teams/join/${token}`).expect(200);
     assert.match(page.text, /Join team Aurora/);
     await agents.ben.agent.post(`/teams/join/${token}`).type('form').send({ _csrf: agents.ben.csrf }).expect(303);
-    const joined = (await teamOf(ctx.handle, c.id, ids.ben))!;
+    const joined = (await teamOf(ctx.handle.db, c.id, ids.ben))!;
     assert.equal(joined.id, team.id);
     assert.equal(joined.submissions, 2);
     // Both used one slot today; the team has 2 of 2 used now.
-    assert.equal((await quota(ctx.handle, c, ids.ben)).left, 0);
+    assert.equal((await quota(ctx.handle.db, c, ids.ben)).left, 0);
     const refused = await submit('ann').expect(429);
     assert.equal(refused.body.error.code, 'daily_limit');
     // Each member sees the team's submissions.
@@ -99,21 +99,21 @@ describe('teams', function () {
   });
 
   it('enforces the size cap when accepting', async () => {
-    const team = (await teamOf(ctx.handle, c.id, ids.ann))!;
-    const { token } = await createInvite(ctx.handle, team.id, ids.ben);
+    const team = (await teamOf(ctx.handle.db, c.id, ids.ann))!;
+    const { token } = await createInvite(ctx.handle.db, team.id, ids.ben);
     await acceptInvite(ctx.handle, token, ids.cat); // 3 of 3
     await rejects(acceptInvite(ctx.handle, token, ids.dan), 'merge_not_allowed', /at most 3 members/);
-    await rejects(createInvite(ctx.handle, team.id, ids.ann), 'team_locked', /at most 3 members/);
+    await rejects(createInvite(ctx.handle.db, team.id, ids.ann), 'team_locked', /at most 3 members/);
   });
 
   it('lets a member who has not submitted leave, but not one who has', async () => {
     await leaveTeam(ctx.handle, c, ids.cat);
-    assert.equal(await teamOf(ctx.handle, c.id, ids.cat), null);
+    assert.equal(await teamOf(ctx.handle.db, c.id, ids.cat), null);
     await rejects(leaveTeam(ctx.handle, c, ids.ann), 'cannot_leave');
   });
 
   it('merges two teams only when both ask, within the submission count rule', async () => {
-    const aurora = (await teamOf(ctx.handle, c.id, ids.ann))!;
+    const aurora = (await teamOf(ctx.handle.db, c.id, ids.ann))!;
     const dawn = await createTeam(ctx.handle, c, ids.dan, 'Dawn');
     // Dawn has 3 submissions: with Aurora's 2 that is 5 > 2 a day × 2 days.
     const insert = (n: number) =>
@@ -173,8 +173,8 @@ describe('teams', function () {
 
     // Withdrawn: the other team's same call records its own request instead of merging.
     assert.equal((await mergeTeams(ctx.handle, c, fayTeam.id, catTeam.id, ids.fay)).status, 'requested');
-    assert.equal((await teamOf(ctx.handle, c.id, ids.fay))!.id, fayTeam.id);
-    assert.equal((await teamOf(ctx.handle, c.id, ids.cat))!.id, catTeam.id);
+    assert.equal((await teamOf(ctx.handle.db, c.id, ids.fay))!.id, fayTeam.id);
+    assert.equal((await teamOf(ctx.handle.db, c.id, ids.cat))!.id, catTeam.id);
 
     // Through the API: the team that asked now is Fay's.
     const bearer = async (id: number) => `Bearer ${(await createApiToken(ctx.handle.db, id, { name: 't' })).token}`;
@@ -204,11 +204,11 @@ describe('teams', function () {
 
   it('refuses merges and joins after the merge deadline', async () => {
     const eveTeam = await createTeam(ctx.handle, c, ids.eve, 'Eve alone');
-    const { token } = await createInvite(ctx.handle, eveTeam.id, ids.eve);
+    const { token } = await createInvite(ctx.handle.db, eveTeam.id, ids.eve);
     await ctx.handle.db.updateTable('challenges').set({ merge_deadline: new Date(Date.now() - 1000).toISOString() }).execute();
     await refresh();
     await rejects(acceptInvite(ctx.handle, token, ids.fay), 'merge_not_allowed', /merger deadline/);
-    const aurora = (await teamOf(ctx.handle, c.id, ids.ann))!;
+    const aurora = (await teamOf(ctx.handle.db, c.id, ids.ann))!;
     await rejects(mergeTeams(ctx.handle, c, eveTeam.id, aurora.id, ids.eve), 'merge_not_allowed', /merger deadline/);
   });
 

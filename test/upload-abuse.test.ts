@@ -129,7 +129,7 @@ describe('uploads under attack (issue 9)', function () {
       ctx = await createTestContext({ configOverrides: { UPLOADS_IN_FLIGHT_PER_USER: 1 } });
       const folder = bigChallengeFolder(ctx.config.dataDir, 250_000);
       big = folder.submission;
-      await importChallengeFolder(ctx.handle, ctx.storage, folder.dir);
+      await importChallengeFolder(ctx.handle.db, ctx.storage, folder.dir);
     });
     after(async () => ctx?.close());
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { userForApiToken } from '../accounts/tokens.js';
 import { UserError } from '../web/errors.js';
 
@@ -15,7 +15,7 @@ declare module 'express-serve-static-core' {
  * API authentication: `Authorization: Bearer <token>` only. The session cookie is ignored under
  * /api (so CSRF does not apply there); a header that is present but wrong is a 401 at once.
  */
-export function bearerAuth(handle: DbHandle) {
+export function bearerAuth(db: Db) {
   return async (req: Request, res: Response, next: NextFunction) => {
     req.user = undefined;
     req.apiToken = undefined;
@@ -24,7 +24,7 @@ export function bearerAuth(handle: DbHandle) {
     if (!header) return next();
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) return next(unauthorized(res, 'invalid_token', "The Authorization header must be 'Bearer <token>'."));
-    const who = await userForApiToken(handle.db, m[1]);
+    const who = await userForApiToken(db, m[1]);
     if (!who) return next(unauthorized(res, 'invalid_token', 'The API token is unknown or has been revoked. Create a new one on your profile page.'));
     req.user = who.user;
     req.apiToken = { id: who.tokenId, hash: who.tokenHash };

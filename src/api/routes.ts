@@ -40,7 +40,7 @@ async function challengeOf(ctx: AppContext, req: Request): Promise<Challenge> {
 /** The JSON REST API, version 1. */
 export function v1Routes(ctx: AppContext): Router {
   const r = Router();
-  r.use(bearerAuth(ctx.db));
+  r.use(bearerAuth(ctx.db.db));
   r.use(apiRateLimit(apiRateLimitSettings(ctx.config.NODE_ENV)));
 
   const receive = receivePrediction(ctx);
@@ -56,12 +56,12 @@ export function v1Routes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug', async (req, res) => {
     const c = await challengeOf(ctx, req);
-    res.json({ challenge: publicChallenge(c), quota: req.user ? await quota(ctx.db, c, req.user.id) : null });
+    res.json({ challenge: publicChallenge(c), quota: req.user ? await quota(ctx.db.db, c, req.user.id) : null });
   });
 
   r.get('/challenges/:slug/quota', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
-    res.json({ quota: await quota(ctx.db, c, req.user!.id) });
+    res.json({ quota: await quota(ctx.db.db, c, req.user!.id) });
   });
 
   r.post('/challenges/:slug/submissions', requireToken, async (req, res, next) => {
@@ -80,7 +80,7 @@ export function v1Routes(ctx: AppContext): Router {
       });
       if (!replayed) ctx.nudgeWorkers();
       if (replayed) res.set('Idempotent-Replayed', 'true');
-      res.status(replayed ? 200 : 202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
+      res.status(replayed ? 200 : 202).location(`/api/v1/challenges/${c.slug}/submissions/${sub.id}`).json({ submission: submissionView(sub, c), quota: await quota(ctx.db.db, c, req.user!.id, sub.team_id) });
     } finally {
       await discardUpload(req);
     }
@@ -88,15 +88,15 @@ export function v1Routes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug/submissions', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
-    const mine = await mySubmissions(ctx.db, c, req.user!.id);
-    const audience = { organizer: await canOrganize(ctx.db, req.user, c) };
+    const mine = await mySubmissions(ctx.db.db, c, req.user!.id);
+    const audience = { organizer: await canOrganize(ctx.db.db, req.user, c) };
     res.json({ submissions: mine.rows.map((s) => submissionView(s, c, audience)), quota: mine.quota });
   });
 
   r.get('/challenges/:slug/submissions/:id', requireToken, async (req, res) => {
     const { id } = parseInput(submissionParams, req.params, 'path');
     const c = await challengeOf(ctx, req);
-    const { row, audience } = await findViewableSubmission(ctx.db, c, id, req.user!);
+    const { row, audience } = await findViewableSubmission(ctx.db.db, c, id, req.user!);
     res.json({ submission: submissionView(row, c, audience) });
   });
 
@@ -106,7 +106,7 @@ export function v1Routes(ctx: AppContext): Router {
     const c = await challengeOf(ctx, req);
     await setSelected(ctx.db, c, req.user!.id, id, selected);
     const s = (await submissions.findSubmission(ctx.db.db, id))!;
-    res.json({ submission: submissionView(s, c, { organizer: await canOrganize(ctx.db, req.user, c) }) });
+    res.json({ submission: submissionView(s, c, { organizer: await canOrganize(ctx.db.db, req.user, c) }) });
   });
 
   const showBoard = (which: Board) => async (req: Request, res: Response) => {
@@ -117,23 +117,23 @@ export function v1Routes(ctx: AppContext): Router {
 
   // Teams: the teams service holds every rule (size cap, merge deadline and submission count).
   const myTeam = async (c: Challenge, userId: number) => {
-    const team = await teams.teamOf(ctx.db, c.id, userId);
+    const team = await teams.teamOf(ctx.db.db, c.id, userId);
     if (!team) throw new UserError(404, 'not_in_team', 'You are not in a team in this challenge.');
     return team;
   };
 
   r.get('/challenges/:slug/teams', async (req, res) => {
     const c = await challengeOf(ctx, req);
-    res.json({ teams: await teams.listTeams(ctx.db, c.id) });
+    res.json({ teams: await teams.listTeams(ctx.db.db, c.id) });
   });
 
   r.get('/challenges/:slug/team', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
-    const team = await teams.teamOf(ctx.db, c.id, req.user!.id);
+    const team = await teams.teamOf(ctx.db.db, c.id, req.user!.id);
     const blocked = team ? teams.inviteProblem(c, team.members.length) : null;
     res.json({
       team,
-      mergeRequests: team ? await teams.mergeRequests(ctx.db, team.id) : [],
+      mergeRequests: team ? await teams.mergeRequests(ctx.db.db, team.id) : [],
       teamSize: c.team_size,
       mergeDeadline: teams.mergeDeadline(c),
       invites: team ? { open: blocked === null, reason: blocked } : null,
@@ -149,7 +149,7 @@ export function v1Routes(ctx: AppContext): Router {
   r.post('/challenges/:slug/team/invites', requireToken, async (req, res) => {
     const c = await challengeOf(ctx, req);
     const team = await myTeam(c, req.user!.id);
-    const { token, expiresAt } = await teams.createInvite(ctx.db, team.id, req.user!.id);
+    const { token, expiresAt } = await teams.createInvite(ctx.db.db, team.id, req.user!.id);
     res.status(201).json({ token, expiresAt, acceptPath: `/api/v1/invites/${token}/accept` });
   });
 
@@ -176,14 +176,14 @@ export function v1Routes(ctx: AppContext): Router {
   r.get('/crowd/:slug/compare/:panel', async (req, res) => {
     const { slug, panel: name } = parseInput(comparePanelParams, req.params, 'path');
     const wf = await workflowBySlug(ctx.db.db, slug);
-    if (!wf || (!wf.active && !(await canOrganize(ctx.db, req.user, { id: wf.challengeId })))) throw new UserError(404, 'not_found', `No crowd workflow for '${slug}'.`);
-    const view = await comparisonView(ctx.db, wf, ctx.storage, req.user, crowdConfig.CROWD_MIN_CONSENSUS_VOTES);
+    if (!wf || (!wf.active && !(await canOrganize(ctx.db.db, req.user, { id: wf.challengeId })))) throw new UserError(404, 'not_found', `No crowd workflow for '${slug}'.`);
+    const view = await comparisonView(ctx.db.db, wf, ctx.storage, req.user, crowdConfig.CROWD_MIN_CONSENSUS_VOTES);
     res.json(await visiblePanel(findPanel(name)!, view).json(view, { handle: ctx.db, wf, storage: ctx.storage, crowd: crowdConfig }));
   });
 
   r.get('/invites/:token', requireToken, async (req, res) => {
     const { token } = parseInput(inviteParam, req.params, 'path');
-    const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db, token);
+    const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db.db, token);
     res.json({ team, challenge: publicChallenge(challenge), expiresAt });
   });
 

@@ -76,7 +76,7 @@ export function registerBaselineCommands(program: Command): void {
       await withChallenge(slug, async (handle, c, config, storage) => {
         const { spec } = specFor(await withLocalFolder(storage, c), config.datasetsDir);
         const run = await startRun(handle.db, c, { seed: opts.seed ?? spec.model.seed });
-        const record = await trainUnderRun(handle, storage, c, run, {
+        const record = await trainUnderRun(handle.db, storage, c, run, {
           datasetsDir: config.datasetsDir,
           maxEpochs: opts.epochs,
           log: (m) => console.log(m),

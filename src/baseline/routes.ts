@@ -22,7 +22,7 @@ import { withLocalFolder } from '../challenges/service.js';
 async function managedChallenge(ctx: AppContext, req: Request): Promise<Challenge> {
   const c = await challengeFromParams(ctx, req);
   if (!req.user) throw new UserError(401, 'login_required', 'Please log in first.');
-  if (!(await canOrganize(ctx.db, req.user, c))) throw new UserError(403, 'forbidden', "Only this challenge's organizers can see and retrain its baseline.");
+  if (!(await canOrganize(ctx.db.db, req.user, c))) throw new UserError(403, 'forbidden', "Only this challenge's organizers can see and retrain its baseline.");
   return c;
 }
 
@@ -116,7 +116,7 @@ export function baselineRoutes(ctx: AppContext): Router {
     const c = await challengeFromParams(ctx, req);
     const record = await storedBaselineRecord(ctx.storage, c.slug);
     // Anyone who can see the challenge reads the model card; its organizers also get the controls.
-    if (!(await canOrganize(ctx.db, req.user, c))) {
+    if (!(await canOrganize(ctx.db.db, req.user, c))) {
       const card = await modelCard(ctx.db.db, c, record);
       if (wantsJson(req)) return res.json({ card: card && { ...card, curves: undefined } });
       return res.render('baseline-card', { title: `Baseline model card · ${c.title}`, challenge: publicChallenge(c), tab: 'baseline', card });

@@ -133,7 +133,7 @@ async function saveProgress(db: Db, runId: number, p: RunProgress, backend?: str
  * then marks the run done with the model's record, or failed with the error.
  */
 export async function trainUnderRun(
-  handle: DbHandle,
+  db: Db,
   storage: ObjectStorage,
   c: Challenge,
   run: BaselineRun,
@@ -153,13 +153,13 @@ export async function trainUnderRun(
       onEpoch: async (m, e) => {
         p.epoch = e.epoch;
         p.history.push({ model: m, ...e });
-        await saveProgress(handle.db, run.id, p);
+        await saveProgress(db, run.id, p);
         await opts.onEpochExtra?.(m, e);
       },
     });
     await storage.publishLocalDir(baselineFolderKey(c.slug));
     p.phase = 'done';
-    await handle.db
+    await db
       .updateTable('baseline_runs')
       .set({ status: 'done', backend: record.backend, progress_json: JSON.stringify(p), record_json: JSON.stringify(record), validation_score: record.validation.score, finished_at: nowIso(), heartbeat_at: nowIso() })
       .where('id', '=', run.id)
@@ -167,7 +167,7 @@ export async function trainUnderRun(
     return record;
   } catch (err) {
     p.phase = 'failed';
-    await handle.db
+    await db
       .updateTable('baseline_runs')
       .set({ status: 'failed', error: err instanceof Error ? err.message : String(err), progress_json: JSON.stringify(p), finished_at: nowIso() })
       .where('id', '=', run.id)

@@ -13,7 +13,7 @@ try {
   const run = await findRun(handle.db, runId);
   const c = run && (await findChallengeById(handle.db, run.challenge_id));
   if (!run || !c) throw new Error(`baseline run ${runId} or its challenge is gone`);
-  await trainUnderRun(handle, storage, c, run, { datasetsDir: config.datasetsDir, maxEpochs });
+  await trainUnderRun(handle.db, storage, c, run, { datasetsDir: config.datasetsDir, maxEpochs });
   let submissionId: number | null = null;
   if (submit) submissionId = (await submitBaseline(handle, storage, c)).submission.id;
   parentPort!.postMessage({ ok: true, submissionId });

@@ -27,7 +27,7 @@ export function challengeRoutes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug', async (req, res) => {
     const c = await challengeFromParams(ctx, req);
-    const q = req.user ? await quota(ctx.db, c, req.user.id) : null;
+    const q = req.user ? await quota(ctx.db.db, c, req.user.id) : null;
     if (wantsJson(req)) return res.json({ challenge: publicChallenge(c), quota: q });
     const dataFiles = dictionaryView(await dataDictionary(ctx.storage, c, DICTIONARY_WAIT_MS));
     res.render('challenge', {
@@ -35,8 +35,8 @@ export function challengeRoutes(ctx: AppContext): Router {
       challenge: publicChallenge(c),
       description: renderMarkdown(c.description_md),
       citation: c.citation,
-      openData: openData(c) ? await citationBlock(ctx.db, c, `${req.protocol}://${req.get('host')}/challenges/${c.slug}`) : null,
-      isOrganizer: await canOrganize(ctx.db, req.user, c),
+      openData: openData(c) ? await citationBlock(ctx.db.db, c, `${req.protocol}://${req.get('host')}/challenges/${c.slug}`) : null,
+      isOrganizer: await canOrganize(ctx.db.db, req.user, c),
       downloads: downloadNames(c).map((name) => ({ name, href: `/challenges/${c.slug}/data/${name}`, size: dataFiles.find((f) => f.name === name)?.size ?? null })),
       dataFiles,
       dataPending: dataFiles.some((f) => f.pending),

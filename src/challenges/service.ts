@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import { ChallengeFolderError, loadChallengeFolder } from './definition.js';
 import { ensureSolutionCache, getSolution, loadChallengeSolution, saveSolutionCache, solutionSpec, testIdProblems } from './solution.js';
@@ -37,9 +37,9 @@ export { loadChallengeSolution, solutionSpec } from './solution.js';
  * Puts a validated challenge folder into storage under challenges/<slug>/ and records that key.
  * The solution is parsed once here, so a broken solution file never becomes a live challenge.
  */
-export async function importChallengeFolder(handle: DbHandle, storage: ObjectStorage, dir: string, onProgress?: (copied: number, total: number) => void): Promise<Challenge> {
+export async function importChallengeFolder(db: Db, storage: ObjectStorage, dir: string, onProgress?: (copied: number, total: number) => void): Promise<Challenge> {
   const { def, solution } = await checkChallengeFolder(dir);
-  if (await slugExists(handle.db, def.slug)) throw new Error(`A challenge with slug '${def.slug}' is already imported.`);
+  if (await slugExists(db, def.slug)) throw new Error(`A challenge with slug '${def.slug}' is already imported.`);
   const folderKey = challengeFolderKey(def.slug);
   // challenge.yaml and the crowd's field guide travel too: pages read the crowd: section and the guide from the copy.
   const extras = [path.join(dir, 'challenge.yaml'), ...(def.crowd?.field_guide ? [path.join(dir, def.crowd.field_guide)] : [])];
@@ -52,7 +52,7 @@ export async function importChallengeFolder(handle: DbHandle, storage: ObjectSto
   }
   // Its binary cache on this machine: new worker threads here then read the solution instead of parsing it.
   await saveSolutionCache(await storage.localPath(fileKeyIn(folderKey, path.basename(def.files.solution))), solution, specOf(def));
-  return saveChallenge(handle, def, folderKey, solution.sha256, { state: 'published' });
+  return saveChallenge(db, def, folderKey, solution.sha256, { state: 'published' });
 }
 
 const specOf = (def: ChallengeDefinition) => ({ idColumn: def.idColumn, targetColumn: def.targetColumn, weightColumn: def.weightColumn, classes: def.classes });
@@ -104,7 +104,7 @@ export async function challengeScoringProblems(storage: ObjectStorage, c: Challe
  * opts.id updates that challenge. Shared by folder imports and the organizer console.
  */
 export async function saveChallenge(
-  handle: DbHandle,
+  db: Db,
   def: ChallengeDefinition,
   folderKey: string,
   solutionSha256: string,
@@ -137,23 +137,23 @@ export async function saveChallenge(
     citation: def.citation,
   };
   if (opts.id !== undefined) {
-    await handle.db.updateTable('challenges').set(values).where('id', '=', opts.id).execute();
+    await db.updateTable('challenges').set(values).where('id', '=', opts.id).execute();
   } else {
-    await handle.db.insertInto('challenges').values({ ...values, created_at: nowIso() }).execute();
+    await db.insertInto('challenges').values({ ...values, created_at: nowIso() }).execute();
   }
-  return (await findChallengeBySlug(handle.db, def.slug))!;
+  return (await findChallengeBySlug(db, def.slug))!;
 }
 
 /** Imports every folder of datasetsDir that holds a challenge.yaml and is not in the database yet. */
-export async function importNewChallenges(handle: DbHandle, storage: ObjectStorage, datasetsDir: string, log: (msg: string) => void): Promise<string[]> {
+export async function importNewChallenges(db: Db, storage: ObjectStorage, datasetsDir: string, log: (msg: string) => void): Promise<string[]> {
   if (!fs.existsSync(datasetsDir)) return [];
   const imported: string[] = [];
   for (const entry of fs.readdirSync(datasetsDir, { withFileTypes: true })) {
     const dir = path.join(datasetsDir, entry.name);
     if (!entry.isDirectory() || !fs.existsSync(path.join(dir, 'challenge.yaml'))) continue;
     const def = await loadChallengeFolder(dir);
-    if (await slugExists(handle.db, def.slug)) continue;
-    await importChallengeFolder(handle, storage, dir);
+    if (await slugExists(db, def.slug)) continue;
+    await importChallengeFolder(db, storage, dir);
     log(`imported challenge ${def.slug} from ${dir}`);
     imported.push(def.slug);
   }
@@ -164,8 +164,8 @@ export async function importNewChallenges(handle: DbHandle, storage: ObjectStora
  * Loads every live challenge's solution into this thread's cache (keep: false: only makes sure each
  * binary cache is up to date, parsing the CSV where it is not), so the first upload after a start is not slowed.
  */
-export async function warmSolutions(handle: DbHandle, storage: ObjectStorage, log: (msg: string) => void, opts: { keep?: boolean } = {}): Promise<void> {
-  const rows = await handle.db.selectFrom('challenges').selectAll().where('state', '!=', 'closed').execute();
+export async function warmSolutions(db: Db, storage: ObjectStorage, log: (msg: string) => void, opts: { keep?: boolean } = {}): Promise<void> {
+  const rows = await db.selectFrom('challenges').selectAll().where('state', '!=', 'closed').execute();
   for (const row of rows) {
     try {
       const c = toChallenge(row);

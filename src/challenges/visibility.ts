@@ -11,7 +11,7 @@ import { metricHumanName } from './metric-names.js';
 export async function challengeFromParams(ctx: AppContext, req: Request): Promise<Challenge> {
   const c = await findChallengeBySlug(ctx.db.db, String(req.params.slug));
   // Drafts exist only for their organizers (and admins).
-  if (!c || (c.state === 'draft' && !(await canOrganize(ctx.db, req.user, c)))) throw new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`);
+  if (!c || (c.state === 'draft' && !(await canOrganize(ctx.db.db, req.user, c)))) throw new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`);
   return c;
 }
 

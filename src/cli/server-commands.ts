@@ -25,7 +25,7 @@ export async function importChallenge(folder: string): Promise<void> {
   const bar = new cliProgress.SingleBar({ format: 'copying files [{bar}] {percentage}% | {value}/{total} MB' }, cliProgress.Presets.shades_classic);
   let started = false;
   try {
-    const c = await importChallengeFolder(handle, storage, folder, (copied, total) => {
+    const c = await importChallengeFolder(handle.db, storage, folder, (copied, total) => {
       if (!started) bar.start(Math.max(1, Math.round(total / 1e6)), 0);
       started = true;
       bar.update(Math.round(copied / 1e6));

@@ -66,7 +66,7 @@ export function computeRoutes(ctx: AppContext): Router {
   };
   const organizedChallenge = async (req: Request) => {
     const c = await challengeOf(req);
-    if (!(await canOrganize(ctx.db, req.user, c))) throw new UserError(403, 'forbidden', `Only ${c.slug}'s organizers run its searches.`);
+    if (!(await canOrganize(ctx.db.db, req.user, c))) throw new UserError(403, 'forbidden', `Only ${c.slug}'s organizers run its searches.`);
     return c;
   };
 

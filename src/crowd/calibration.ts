@@ -8,7 +8,7 @@
  * CROWD_MIN_CONSENSUS_VOTES votes; those labelled from fewer are left out and counted ("too few
  * votes"), as everywhere a consensus is shown.
  */
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { DEFAULT_BINS, reliability, type Reliability } from '../../scorers/calibration.js';
 import { aggregators } from './aggregators/index.js';
 import { LIVE_AGGREGATOR } from './compare.js';
@@ -51,8 +51,7 @@ function calibrationOf(labels: Labelled[], truths: number[], minVotes: number): 
   return { ...reliability(confidence, correct, DEFAULT_BINS), tooFewVotes: labels.length - kept.length };
 }
 
-export async function calibrationPanel(handle: DbHandle, wf: Workflow, cfg: Pick<CrowdConfig, 'CROWD_MIN_CONSENSUS_VOTES' | 'CROWD_PRIOR_STRENGTH'>): Promise<CalibrationPanel> {
-  const db = handle.db;
+export async function calibrationPanel(db: Db, wf: Workflow, cfg: Pick<CrowdConfig, 'CROWD_MIN_CONSENSUS_VOTES' | 'CROWD_PRIOR_STRENGTH'>): Promise<CalibrationPanel> {
   const k = wf.classes.length;
   const minVotes = cfg.CROWD_MIN_CONSENSUS_VOTES;
   const known = await db.selectFrom('crowd_subjects').select(['id', 'gold_class', 'vote_count', 'consensus_class', 'consensus_confidence']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('gold_class', 'is not', null).orderBy('id').execute();

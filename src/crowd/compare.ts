@@ -7,7 +7,7 @@
  * and their consensus from the database, the solution, and the ML predictions from the submissions'
  * stored files (read as the scorer reads them).
  */
-import type { Db, DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { classificationReport, matrixRows } from '../../scorers/classification.js';
 import type { Solution } from '../../scorers/types.js';
 import { findChallengeById, type Challenge } from '../challenges/repo.js';
@@ -316,8 +316,7 @@ export interface ComparisonInputs {
  * Loads the subjects (test rows and known sources), every crowd consensus, and the baseline's and
  * best ML entry's labels from their stored files. `storage` holds the submission files.
  */
-export async function loadComparisonInputs(handle: DbHandle, wf: Workflow, storage: ObjectStorage): Promise<ComparisonInputs> {
-  const db = handle.db;
+export async function loadComparisonInputs(db: Db, wf: Workflow, storage: ObjectStorage): Promise<ComparisonInputs> {
   const inputs: ComparisonInputs = { challenge: null, classes: wf.classes, unknown: [], known: [], voteCount: new Map(), crowd: new Map(), methods: [], computedAt: null, board: null, ml: { baseline: null, best: null }, notes: [], votes: await weightedVotes(db, wf.id) };
   const challenge = await findChallengeById(db, wf.challengeId);
   if (!challenge) return { ...inputs, notes: ['The challenge no longer exists.'] };
@@ -420,6 +419,6 @@ export function referenceOf(crowd: Map<string, CrowdLabels>): { aggregator: stri
 }
 
 /** The solution comparison of a workflow (loads its inputs). */
-export async function compareWithSolution(handle: DbHandle, wf: Workflow, storage: ObjectStorage): Promise<ComparisonResult> {
-  return solutionComparison(await loadComparisonInputs(handle, wf, storage));
+export async function compareWithSolution(db: Db, wf: Workflow, storage: ObjectStorage): Promise<ComparisonResult> {
+  return solutionComparison(await loadComparisonInputs(db, wf, storage));
 }

@@ -1,5 +1,5 @@
 /** Batch consensus over all votes (a job) and organizer exports; the comparison page's figures are in compare.ts. */
-import type { DbHandle } from '../db/index.js';
+import type { Db, DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { JobHandler } from '../jobs/runner.js';
 import { logger } from '../log.js';
@@ -19,15 +19,15 @@ export const CROWD_CONSENSUS_JOB = 'crowd-consensus';
  * volunteers held for review carry no weight), gold subjects included
  * with their known class so gold-aware methods can learn from them.
  */
-export async function loadVoteSet(handle: DbHandle, wf: Workflow): Promise<{ votes: VoteSet; subjectIds: number[]; counts: Int32Array }> {
-  const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'gold_class', 'is_gold']).where('workflow_id', '=', wf.id).orderBy('id').execute();
+export async function loadVoteSet(db: Db, wf: Workflow): Promise<{ votes: VoteSet; subjectIds: number[]; counts: Int32Array }> {
+  const subjects = await db.selectFrom('crowd_subjects').select(['id', 'gold_class', 'is_gold']).where('workflow_id', '=', wf.id).orderBy('id').execute();
   const index = new Map<number, number>();
   const gold = new Int32Array(subjects.length).fill(-1);
   subjects.forEach((s, i) => {
     index.set(s.id, i);
     if (s.is_gold && s.gold_class !== null) gold[i] = s.gold_class;
   });
-  const rows = await handle.db.selectFrom('crowd_votes').select(['subject_id', 'user_id', 'answer']).where('workflow_id', '=', wf.id).where('user_id', 'is not', null).where('weight', '>', 0).orderBy('id').execute();
+  const rows = await db.selectFrom('crowd_votes').select(['subject_id', 'user_id', 'answer']).where('workflow_id', '=', wf.id).where('user_id', 'is not', null).where('weight', '>', 0).orderBy('id').execute();
   const vol = new Map<number, number>();
   const n = rows.length;
   const subject = new Int32Array(n), volunteer = new Int32Array(n), answer = new Int32Array(n);
@@ -59,7 +59,7 @@ export function priorStrengthOf(aggregator: string, k: number, priorStrength: nu
 export async function runConsensus(handle: DbHandle, workflowId: number, priorStrength = loadCrowdConfig().CROWD_PRIOR_STRENGTH): Promise<Record<string, { ms: number; iterations?: number }>> {
   const wf = await workflowById(handle.db, workflowId);
   if (!wf) throw new Error(`no crowd workflow ${workflowId}`);
-  const { votes, subjectIds, counts } = await loadVoteSet(handle, wf);
+  const { votes, subjectIds, counts } = await loadVoteSet(handle.db, wf);
   const k = wf.classes.length;
   const now = nowIso();
   const summary: Record<string, { ms: number; iterations?: number }> = {};
@@ -120,11 +120,11 @@ async function* pagedCsv<R extends { id: number }>(header: string[], page: (afte
  * routing chose the subject, 0 when the retirement rule did (keep routed = 0 for a sample of subjects
  * chosen without looking at the baseline).
  */
-export function classificationsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
+export function classificationsCsv(db: Db, wf: Workflow): AsyncGenerator<string> {
   return pagedCsv(
     ['classification_id', 'user_id', 'user_name', 'simulated', 'anonymous_id', 'subject_id', 'subject_name', 'answer', 'gold', 'gold_class', 'correct', 'counted', 'flagged_fast', 'weight', 'time_on_page_ms', 'served_at', 'created_at', 'info_bits', 'credit_bits', 'routed', 'ip_hash'],
     (after, limit) =>
-      handle.db
+      db
         .selectFrom('crowd_votes as v')
         .innerJoin('crowd_subjects as s', 's.id', 'v.subject_id')
         .leftJoin('users as u', 'u.id', 'v.user_id')
@@ -139,11 +139,11 @@ export function classificationsCsv(handle: DbHandle, wf: Workflow): AsyncGenerat
 }
 
 /** Talk comments as written (markdown), one row each, for reading alongside the classifications. */
-export function commentsCsv(handle: DbHandle, wf: Workflow): AsyncGenerator<string> {
+export function commentsCsv(db: Db, wf: Workflow): AsyncGenerator<string> {
   return pagedCsv(
     ['comment_id', 'subject_id', 'subject_name', 'user_id', 'user_name', 'comment', 'created_at'],
     (after, limit) =>
-      handle.db
+      db
         .selectFrom('crowd_comments as c')
         .innerJoin('crowd_subjects as s', 's.id', 'c.subject_id')
         .innerJoin('users as u', 'u.id', 'c.user_id')
@@ -165,10 +165,10 @@ export const TOO_FEW_VOTES = 'too few votes';
  * posterior). A consensus from fewer than `minVotes` votes reads "too few votes" instead of a class,
  * with no confidence or probabilities, and is marked in the too_few_votes column.
  */
-export async function* consensusCsv(handle: DbHandle, wf: Workflow, minVotes = loadCrowdConfig().CROWD_MIN_CONSENSUS_VOTES): AsyncGenerator<string> {
+export async function* consensusCsv(db: Db, wf: Workflow, minVotes = loadCrowdConfig().CROWD_MIN_CONSENSUS_VOTES): AsyncGenerator<string> {
   yield csvLine(['subject_id', 'subject_name', 'aggregator', 'label', 'confidence', 'votes', 'too_few_votes', 'retired', ...wf.classes.map((c) => `p_${c}`), 'prior_strength', 'computed_at']);
-  const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'posterior_json', 'consensus_class', 'consensus_confidence', 'retired_at']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
-  const batch = await handle.db.selectFrom('crowd_consensus').selectAll().where('workflow_id', '=', wf.id).orderBy('subject_id').orderBy('aggregator').execute();
+  const subjects = await db.selectFrom('crowd_subjects').select(['id', 'external_id', 'vote_count', 'posterior_json', 'consensus_class', 'consensus_confidence', 'retired_at']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
+  const batch = await db.selectFrom('crowd_consensus').selectAll().where('workflow_id', '=', wf.id).orderBy('subject_id').orderBy('aggregator').execute();
   const bySubject = new Map<number, typeof batch>();
   for (const b of batch) {
     const list = bySubject.get(b.subject_id) ?? [];

@@ -13,7 +13,7 @@ export function crowdGuideRoutes(ctx: AppContext): Router {
   const r = Router();
   r.get('/crowd/:slug/guide', async (req, res) => {
     const slug = String(req.params.slug);
-    const wf = await workflowForViewer(ctx.db, slug, req.user);
+    const wf = await workflowForViewer(ctx.db.db, slug, req.user);
     const challenge = await findChallengeById(ctx.db.db, wf.challengeId);
     const { config } = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
     const markdown = challenge ? await fieldGuideMarkdown(ctx.storage, challenge, config.field_guide) : null;

@@ -78,19 +78,19 @@ export function crowdRoutes(ctx: AppContext): Router {
       if (wfCache.size > 1000) wfCache.clear();
       wfCache.set(slug, { wf, at: Date.now() });
     }
-    return viewableWorkflow(ctx.db, wf, slug, req.user);
+    return viewableWorkflow(ctx.db.db, wf, slug, req.user);
   }
 
   /** The workflow of the URL, for its challenge's organizers (and admins) only. */
   async function organizedWorkflow(req: Request): Promise<Workflow> {
     const wf = await workflowOf(req);
-    if (!(await canOrganize(ctx.db, req.user, { id: wf.challengeId }))) throw new UserError(403, 'forbidden', "Only this challenge's organizers can do this.");
+    if (!(await canOrganize(ctx.db.db, req.user, { id: wf.challengeId }))) throw new UserError(403, 'forbidden', "Only this challenge's organizers can do this.");
     return wf;
   }
 
   /** Challenges whose flags the user reviews; 403 for someone who organizes none. */
   async function reviewScope(req: Request): Promise<number[] | 'all'> {
-    const scope = await organizedChallengeIds(ctx.db, req.user);
+    const scope = await organizedChallengeIds(ctx.db.db, req.user);
     if (scope !== 'all' && scope.length === 0) throw new UserError(403, 'forbidden', 'Only organizers can review flagged subjects.');
     return scope;
   }
@@ -109,7 +109,7 @@ export function crowdRoutes(ctx: AppContext): Router {
 
   r.get('/crowd', async (req, res) => {
     const wfs = await listWorkflows(ctx.db.db);
-    const scope = await organizedChallengeIds(ctx.db, req.user);
+    const scope = await organizedChallengeIds(ctx.db.db, req.user);
     const organizes = (w: Workflow) => scope === 'all' || scope.includes(w.challengeId);
     const workflows = await Promise.all(wfs.filter((w) => w.active || organizes(w)).map(async (w) => ({ slug: w.slug, title: w.title, classes: w.classes, retirement: w.retirement, ...(await workflowCounts(ctx.db.db, w.id)), organizer: organizes(w) })));
     if (wantsJson(req)) return res.json({ workflows });
@@ -123,7 +123,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     // A serve is stored once the browser shows it keeps the anonymous cookie, so one that keeps none adds no rows.
     const store = !!req.user || anonCookieOf(req) !== null;
     const voter = voterOf(req, res, true)!;
-    const served = await serveNext(ctx.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store, knownShare: cfg.CROWD_KNOWN_SHARE });
+    const served = await serveNext(ctx.db.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store, knownShare: cfg.CROWD_KNOWN_SHARE });
     const display = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
     const classes = classButtonsOf(display);
     if (wantsJson(req)) {
@@ -307,25 +307,25 @@ export function crowdRoutes(ctx: AppContext): Router {
   };
   r.get('/crowd/:slug/export/classifications.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    await stream(res, `${wf.slug}-classifications.csv`, classificationsCsv(ctx.db, wf));
+    await stream(res, `${wf.slug}-classifications.csv`, classificationsCsv(ctx.db.db, wf));
   });
   r.get('/crowd/:slug/export/comments.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    await stream(res, `${wf.slug}-comments.csv`, commentsCsv(ctx.db, wf));
+    await stream(res, `${wf.slug}-comments.csv`, commentsCsv(ctx.db.db, wf));
   });
   r.get('/crowd/:slug/export/consensus.csv', requireUser, async (req, res) => {
     const wf = await organizedWorkflow(req);
-    await stream(res, `${wf.slug}-consensus.csv`, consensusCsv(ctx.db, wf, cfg.CROWD_MIN_CONSENSUS_VOTES));
+    await stream(res, `${wf.slug}-consensus.csv`, consensusCsv(ctx.db.db, wf, cfg.CROWD_MIN_CONSENSUS_VOTES));
   });
   // The comparison is for everyone; what is scored against the hidden solution is filtered per viewer (compare/visibility.ts).
   const viewOf = async (req: Request) => {
     const wf = await workflowOf(req);
-    return { wf, view: await comparisonView(ctx.db, wf, ctx.storage, req.user, cfg.CROWD_MIN_CONSENSUS_VOTES) };
+    return { wf, view: await comparisonView(ctx.db.db, wf, ctx.storage, req.user, cfg.CROWD_MIN_CONSENSUS_VOTES) };
   };
   r.get('/crowd/:slug/compare', async (req, res) => {
     const { wf, view } = await viewOf(req);
     if (wantsJson(req)) return res.json(view);
-    res.render('crowd/compare', { title: `Crowd versus ML · ${wf.title}`, wf, ...pageModel(view, wf), calibration: calibrationView(await calibrationPanel(ctx.db, wf, cfg)) });
+    res.render('crowd/compare', { title: `Crowd versus ML · ${wf.title}`, wf, ...pageModel(view, wf), calibration: calibrationView(await calibrationPanel(ctx.db.db, wf, cfg)) });
   });
   r.get('/crowd/:slug/compare/:file', async (req, res) => {
     const file = /^([a-z_]+)\.(csv|json)$/.exec(String(req.params.file));

@@ -1,6 +1,6 @@
 /** Serving subjects and counting votes: the crowd's request path. */
 import crypto from 'node:crypto';
-import type { DbHandle } from '../db/index.js';
+import type { Db, DbHandle } from '../db/index.js';
 import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { observeGold, uniformPrior } from './aggregators/index.js';
@@ -71,8 +71,7 @@ export interface ServeOptions {
  * subject left to them gets live subjects: their votes are weighed by the confusion matrix their
  * gold answers taught, as anyone's, so a poor record counts for little. Null when nothing is left.
  */
-export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, secret: Buffer, opts: ServeOptions): Promise<Served | null> {
-  const db = handle.db;
+export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buffer, opts: ServeOptions): Promise<Served | null> {
   const { reserveMinutes, rand = Math.random, now = Date.now } = opts;
   const cutoff = new Date(now() - reserveMinutes * 60_000).toISOString();
   const [standing, { view: status, answers: goldAnswered }] = await Promise.all([voterStanding(db, wf.id, voter, cutoff), trainingState(db, wf, voter, { now })]);

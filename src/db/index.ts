@@ -8,10 +8,12 @@ import { migrationProvider } from './migrations/index.js';
 
 export type DbDialect = 'sqlite' | 'postgres';
 /**
- * The database parameter: repos (repo.ts) take `db: Db`, a Kysely instance or a transaction (`tx:
- * Transaction<Database>` where they must run inside one), and the `DbDialect` beside it where a query
- * differs by dialect; only code above the repos takes `handle: DbHandle`, for the dialect or a
- * transaction of its own, and nothing takes `Db | DbHandle` (src/db/parameters.test.ts checks this).
+ * The database parameter: a function takes the narrowest it needs. `db: Db` (a Kysely instance or a
+ * transaction) is the rule, for repos (repo.ts) and services alike, so any of them can run inside a
+ * caller's transaction; `tx: Transaction<Database>` where it must run inside one; the `DbDialect`
+ * beside `db` where a query differs by dialect. Only a function that opens its own transaction or
+ * reads the dialect takes `handle: DbHandle`, and nothing takes `Db | DbHandle`
+ * (src/db/parameters.test.ts checks all three).
  */
 export type Db = Kysely<Database>;
 

@@ -17,7 +17,7 @@ const runner = new JobRunner(handle, jobHandlers(handle, storage), {
   log: (msg, extra) => logger.warn(extra ?? {}, msg),
 });
 runner.start();
-void warmSolutions(handle, storage, (m) => logger.warn(m));
+void warmSolutions(handle.db, storage, (m) => logger.warn(m));
 parentPort!.on('message', async (msg) => {
   if (msg === 'nudge') runner.nudge();
   if (msg === 'stop') {

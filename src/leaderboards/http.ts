@@ -36,7 +36,7 @@ export function notModified(req: Request, res: Response, etag: string, varies: s
 /** Access first (a 403 never becomes a 304), then the snapshot the ETag and the body both come from. */
 export async function boardRead(ctx: AppContext, req: Request, c: Challenge, which: Board): Promise<BoardSnapshot> {
   const snapshot = await boardSnapshot(ctx.db.db, c);
-  await checkBoardAccess(ctx.db, c, which, req.user);
+  await checkBoardAccess(ctx.db.db, c, which, req.user);
   return snapshot;
 }
 
@@ -48,6 +48,6 @@ export async function sendBoardJson(ctx: AppContext, req: Request, res: Response
   const variant = `json:${which}:${q.page ?? ''}:${perPage ?? ''}`;
   if (notModified(req, res, boardEtag(snapshot.stamp, variant), varies)) return;
   // The same bytes for every reader allowed to see this board (access was checked above): serialized once per change.
-  const body = () => boardView(ctx.db, c, which, req.user, { snapshot, page: q.page, perPage }).then((view) => Buffer.from(JSON.stringify(view)));
+  const body = () => boardView(ctx.db.db, c, which, req.user, { snapshot, page: q.page, perPage }).then((view) => Buffer.from(JSON.stringify(view)));
   res.type('json').send(await snapshot.memo(variant, body, { bounded: perPage !== undefined }));
 }

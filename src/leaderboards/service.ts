@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { privateRevealed } from '../challenges/service.js';
 import { canOrganize } from '../challenges/organizers.js';
 import { humanTime } from '../web/render.js';
@@ -145,8 +145,8 @@ async function rankedBoard(db: Db, c: Challenge, which: Board, withRankChange: b
 }
 
 /** The private board before the reveal is only for the challenge's organizers: 403 private_hidden for anyone else. */
-export async function checkBoardAccess(handle: DbHandle, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1]): Promise<void> {
-  if (which === 'private' && !privateRevealed(c) && !(await canOrganize(handle, viewer, c))) {
+export async function checkBoardAccess(db: Db, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1]): Promise<void> {
+  if (which === 'private' && !privateRevealed(c) && !(await canOrganize(db, viewer, c))) {
     throw new UserError(403, 'private_hidden', `The private leaderboard is revealed when the challenge closes, on ${humanTime(c.closes_at)}.`, { revealsAt: c.closes_at });
   }
 }
@@ -162,11 +162,11 @@ export interface BoardPaging {
  * only for the challenge's organizers (403 private_hidden otherwise); a frozen public board shows
  * the submissions made up to the freeze. `total` counts every row; a paged read adds its page and size.
  */
-export async function boardView(handle: DbHandle, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1], opts: BoardPaging & { snapshot?: BoardSnapshot } = {}) {
-  await checkBoardAccess(handle, c, which, viewer);
+export async function boardView(db: Db, c: Challenge, which: Board, viewer: Parameters<typeof canOrganize>[1], opts: BoardPaging & { snapshot?: BoardSnapshot } = {}) {
+  await checkBoardAccess(db, c, which, viewer);
   const revealed = privateRevealed(c);
   const frozenAt = which === 'public' && !revealed ? (c.public_frozen_at ?? null) : null;
-  const rows = await board(handle.db, c, which, revealed, { snapshot: opts.snapshot });
+  const rows = await board(db, c, which, revealed, { snapshot: opts.snapshot });
   if (opts.perPage === undefined) return { board: which, revealed, frozenAt, rows, total: rows.length };
   const page = opts.page ?? 1;
   return { board: which, revealed, frozenAt, rows: rows.slice((page - 1) * opts.perPage, page * opts.perPage), total: rows.length, page, perPage: opts.perPage };
@@ -178,12 +178,12 @@ export async function boardView(handle: DbHandle, c: Challenge, which: Board, vi
  * frozen; the board's ranked scores; the viewer's own (their team's) score when they have a row; and
  * where the history ends (the freeze, or now until the close). Never a private score.
  */
-export async function publicPlotData(handle: DbHandle, c: Challenge, rows: BoardRow[], viewer: { id: number } | undefined, now = new Date().toISOString()) {
-  const history = await publicHistory(handle.db, c, now);
+export async function publicPlotData(db: Db, c: Challenge, rows: BoardRow[], viewer: { id: number } | undefined, now = new Date().toISOString()) {
+  const history = await publicHistory(db, c, now);
   const ranked = rows.filter((r) => !r.isBaseline);
   let mine: number | null = null;
   if (viewer) {
-    const teamId = await teamIdOf(handle.db, c.id, viewer.id);
+    const teamId = await teamIdOf(db, c.id, viewer.id);
     const own = ranked.find((r) => entrantKey(r.userId, r.teamId) === entrantKey(viewer.id, teamId));
     mine = own ? own.score : null;
   }

@@ -1,5 +1,4 @@
 import type { Db } from '../db/index.js';
-import type { DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { UserLike } from '../challenges/organizers.js';
 import { forgetUserSessions } from '../accounts/session-cache.js';
@@ -7,13 +6,13 @@ import { forgetUserSessions } from '../accounts/session-cache.js';
 /** Users with the organizer role (and admins) may create challenges. */
 export const canCreateChallenges = (user: UserLike): boolean => !!user && (user.role === 'admin' || user.role === 'organizer');
 
-export async function addOrganizer(handle: DbHandle, challengeId: number, userId: number): Promise<void> {
-  await handle.db
+export async function addOrganizer(db: Db, challengeId: number, userId: number): Promise<void> {
+  await db
     .insertInto('challenge_organizers')
     .values({ challenge_id: challengeId, user_id: userId, created_at: nowIso() })
     .onConflict((oc) => oc.columns(['challenge_id', 'user_id']).doNothing())
     .execute();
-  forgetUserSessions(handle.db, userId);
+  forgetUserSessions(db, userId);
 }
 
 export async function removeOrganizer(db: Db, challengeId: number, userId: number): Promise<void> {
@@ -32,10 +31,10 @@ export async function organizersOf(db: Db, challengeId: number): Promise<Array<{
 }
 
 /** Ids of the challenges a user organizes (every challenge for admins). */
-export async function organizedChallengeIds(handle: DbHandle, user: UserLike): Promise<number[] | 'all'> {
+export async function organizedChallengeIds(db: Db, user: UserLike): Promise<number[] | 'all'> {
   if (!user) return [];
   if (user.role === 'admin') return 'all';
-  const rows = await handle.db.selectFrom('challenge_organizers').select('challenge_id').where('user_id', '=', user.id).execute();
+  const rows = await db.selectFrom('challenge_organizers').select('challenge_id').where('user_id', '=', user.id).execute();
   return rows.map((r) => r.challenge_id);
 }
 

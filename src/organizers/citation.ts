@@ -1,10 +1,10 @@
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import { organizersOf } from './access.js';
 
 /** The citation block of an open-data challenge. */
-export async function citationBlock(handle: DbHandle, c: Challenge, url: string) {
-  const organizers = (await organizersOf(handle.db, c.id)).map((o) => o.name);
+export async function citationBlock(db: Db, c: Challenge, url: string) {
+  const organizers = (await organizersOf(db, c.id)).map((o) => o.name);
   const year = c.closes_at.slice(0, 4);
   const key = `${c.slug.replace(/-/g, '_')}_${year}`;
   const bibtex = [

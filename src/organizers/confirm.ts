@@ -5,7 +5,7 @@
  * (GET /organize/:slug/confirm/:action, no script needed); API clients send the same fields.
  */
 import { z } from 'zod';
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import { phase } from '../challenges/service.js';
 import { UserError } from '../web/errors.js';
@@ -149,7 +149,7 @@ export function requireConfirmation(action: ConfirmedAction, c: Challenge, body:
 }
 
 /** The counts the explanations quote, with the re-score job's filter for `finished` (the Baseline's submissions included). */
-export async function actionFacts(handle: DbHandle, c: Challenge): Promise<ActionFacts> {
-  const { participants: p, baseline: b } = await submissionCounts(handle.db, c.id);
+export async function actionFacts(db: Db, c: Challenge): Promise<ActionFacts> {
+  const { participants: p, baseline: b } = await submissionCounts(db, c.id);
   return { finished: p.scored + p.failed + b.scored + b.failed, scored: p.scored + b.scored, failed: p.failed + b.failed, waiting: p.waiting + b.waiting, entrants: p.entrants };
 }

@@ -1,7 +1,7 @@
 /** Creating a draft challenge from uploaded files. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import { findChallengeById, slugExists } from '../challenges/repo.js';
@@ -17,7 +17,7 @@ const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  * Its settings start from guesses read from the solution's header; the creator becomes its organizer.
  */
 export async function createDraft(
-  handle: DbHandle,
+  db: Db,
   storage: ObjectStorage,
   userId: number,
   input: { slug: unknown; title: unknown },
@@ -29,7 +29,7 @@ export async function createDraft(
   if (!SLUG_RE.test(slug) || slug.length > 60) problems.push('slug: lowercase letters, digits and single hyphens (e.g. galaxy-zoo), at most 60 characters');
   if (!title || title.length > 200) problems.push('title: 1 to 200 characters');
   for (const k of ['train', 'test', 'solution'] as const) if (!files[k]) problems.push(`${k}: choose a .csv or .csv.gz file`);
-  if (!problems.length && ((await slugExists(handle.db, slug)) || (await storage.list(`${challengeFolderKey(slug)}/`)).length > 0)) problems.push(`slug: '${slug}' is taken`);
+  if (!problems.length && ((await slugExists(db, slug)) || (await storage.list(`${challengeFolderKey(slug)}/`)).length > 0)) problems.push(`slug: '${slug}' is taken`);
   if (problems.length) throw new UserError(400, 'invalid_challenge', problems.join('; '), { problems });
 
   // Written in this machine's copy of the folder, then published to the storage.
@@ -52,7 +52,7 @@ export async function createDraft(
   };
   const now = new Date();
   now.setUTCSeconds(0, 0);
-  const row = await handle.db
+  const row = await db
     .insertInto('challenges')
     .values({
       slug,
@@ -87,8 +87,8 @@ export async function createDraft(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await addOrganizer(handle, row.id, userId);
+  await addOrganizer(db, row.id, userId);
   fs.writeFileSync(path.join(dir, '.setup-guess.json'), JSON.stringify(setup));
   await storage.publishLocalDir(challengeFolderKey(slug));
-  return (await findChallengeById(handle.db, row.id))!;
+  return (await findChallengeById(db, row.id))!;
 }

@@ -1,13 +1,13 @@
 /** The console's CSV exports: a leaderboard, or every submission. */
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import { board } from '../leaderboards/service.js';
 import { csvLine } from '../csv.js';
 
 export const toCsv = (rows: Array<Record<string, unknown>>, columns: string[]): string => csvLine(columns) + rows.map((r) => csvLine(columns.map((k) => r[k]))).join('');
 
-export async function exportBoard(handle: DbHandle, c: Challenge, which: 'public' | 'private') {
-  const rows = await board(handle.db, c, which, true, { live: true });
+export async function exportBoard(db: Db, c: Challenge, which: 'public' | 'private') {
+  const rows = await board(db, c, which, true, { live: true });
   return rows.map((r) => ({
     rank: r.rank, name: r.name, team_id: r.teamId, members: r.members.join('; '), user_id: r.userId, submission_id: r.submissionId,
     score: r.score, entries: r.entries, created_at: r.createdAt, is_baseline: r.isBaseline, rank_change: r.rankChange,
@@ -15,8 +15,8 @@ export async function exportBoard(handle: DbHandle, c: Challenge, which: 'public
 }
 export const BOARD_COLUMNS = ['rank', 'name', 'team_id', 'members', 'user_id', 'submission_id', 'score', 'entries', 'created_at', 'is_baseline', 'rank_change'];
 
-export async function exportSubmissions(handle: DbHandle, c: Challenge) {
-  return handle.db
+export async function exportSubmissions(db: Db, c: Challenge) {
+  return db
     .selectFrom('submissions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .leftJoin('teams as t', 't.id', 's.team_id')

@@ -3,7 +3,7 @@
  * same worker threads as scoring. The boards before are stored when the run is created, the boards
  * after when it ends, so the re-score page can show which ranks changed.
  */
-import type { DbHandle } from '../db/index.js';
+import type { Db, DbHandle } from '../db/index.js';
 import { nowIso } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import { findChallengeById } from '../challenges/repo.js';
@@ -21,15 +21,15 @@ interface Snapshot {
   private: BoardRow[];
 }
 
-async function snapshot(handle: DbHandle, c: Challenge): Promise<Snapshot> {
-  return { public: await board(handle.db, c, 'public', false, { live: true }), private: await board(handle.db, c, 'private', false) };
+async function snapshot(db: Db, c: Challenge): Promise<Snapshot> {
+  return { public: await board(db, c, 'public', false, { live: true }), private: await board(db, c, 'private', false) };
 }
 
 /** Queues a re-score of every finished submission of the challenge; returns the run id. */
 export async function startRescore(handle: DbHandle, c: Challenge, userId: number | null, reason: string | null): Promise<number> {
   const running = await handle.db.selectFrom('rescore_runs').select('id').where('challenge_id', '=', c.id).where('status', 'in', ['queued', 'running']).executeTakeFirst();
   if (running) throw new UserError(409, 'rescore_running', `Re-score #${running.id} is still running.`, { runId: running.id });
-  const before = await snapshot(handle, c);
+  const before = await snapshot(handle.db, c);
   return handle.db.transaction().execute(async (tx) => {
     const run = await tx
       .insertInto('rescore_runs')
@@ -56,7 +56,7 @@ async function run(handle: DbHandle, storage: ObjectStorage, runId: number, leas
     await score(handle, storage, ids[i], { rescore: true });
     if ((i + 1) % step === 0 || i + 1 === ids.length) await handle.db.updateTable('rescore_runs').set({ done: i + 1 }).where('id', '=', runId).execute();
   }
-  const after = await snapshot(handle, (await findChallengeById(handle.db, c.id))!);
+  const after = await snapshot(handle.db, (await findChallengeById(handle.db, c.id))!);
   await handle.db.updateTable('rescore_runs').set({ status: 'done', after_json: JSON.stringify(after), finished_at: nowIso() }).where('id', '=', runId).execute();
 }
 
@@ -98,8 +98,8 @@ export function rankChanges(before: BoardRow[], after: BoardRow[]): RankChange[]
   });
 }
 
-export async function getRun(handle: DbHandle, c: Challenge, runId: number) {
-  const r = await handle.db.selectFrom('rescore_runs').selectAll().where('id', '=', runId).where('challenge_id', '=', c.id).executeTakeFirst();
+export async function getRun(db: Db, c: Challenge, runId: number) {
+  const r = await db.selectFrom('rescore_runs').selectAll().where('id', '=', runId).where('challenge_id', '=', c.id).executeTakeFirst();
   if (!r) throw new UserError(404, 'not_found', 'No such re-score run.');
   const before = JSON.parse(r.before_json) as Snapshot;
   const after = r.after_json ? (JSON.parse(r.after_json) as Snapshot) : null;
@@ -118,6 +118,6 @@ export async function getRun(handle: DbHandle, c: Challenge, runId: number) {
   };
 }
 
-export async function listRuns(handle: DbHandle, c: Challenge) {
-  return handle.db.selectFrom('rescore_runs').select(['id', 'status', 'total', 'done', 'created_at', 'finished_at', 'reason']).where('challenge_id', '=', c.id).orderBy('id', 'desc').limit(20).execute();
+export async function listRuns(db: Db, c: Challenge) {
+  return db.selectFrom('rescore_runs').select(['id', 'status', 'total', 'done', 'created_at', 'finished_at', 'reason']).where('challenge_id', '=', c.id).orderBy('id', 'desc').limit(20).execute();
 }

@@ -120,7 +120,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     if (!req.user) return next(new UserError(401, 'login_required', 'Please log in first.'));
     const c = await findChallengeBySlug(ctx.db.db, String(req.params.slug));
     if (!c) return next(new UserError(404, 'not_found', `No challenge '${req.params.slug}'.`));
-    if (!(await canOrganize(ctx.db, req.user, c))) return next(new UserError(403, 'forbidden', 'Only the organizers of this challenge can do this.'));
+    if (!(await canOrganize(ctx.db.db, req.user, c))) return next(new UserError(403, 'forbidden', 'Only the organizers of this challenge can do this.'));
     req.challenge = await withLocalFolder(ctx.storage, c);
     next();
   };
@@ -129,7 +129,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   const reload = async (c: Challenge) => (await findChallengeBySlug(ctx.db.db, c.slug))!;
 
   r.get('/organize', requireUser, async (req, res) => {
-    const ids = await organizedChallengeIds(ctx.db, req.user);
+    const ids = await organizedChallengeIds(ctx.db.db, req.user);
     if (!canCreateChallenges(req.user) && ids !== 'all' && ids.length === 0) throw new UserError(403, 'forbidden', 'You organize no challenge. Ask an admin for the organizer role.');
     const challenges = (await consoleChallenges(ctx.db.db, ids)).map((c) => ({ ...c, phase: c.state === 'draft' ? 'draft' : phase({ ...c }) }));
     if (wantsJson(req)) return res.json({ challenges });
@@ -139,7 +139,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.get('/organize/new', creator, (_req, res) => res.render('organizer-new', { title: 'New challenge' }));
   r.post('/organize/new', creator, receive, async (req, res) => {
     try {
-      const c = await createDraft(ctx.db, ctx.storage, req.user!.id, parseBody(newChallengeForm, req.body), uploaded(req));
+      const c = await createDraft(ctx.db.db, ctx.storage, req.user!.id, parseBody(newChallengeForm, req.body), uploaded(req));
       if (wantsJson(req)) return res.status(201).json({ ok: true, slug: c.slug, state: c.state });
       res.redirect(303, `/organize/${c.slug}/settings`);
     } catch (err) {
@@ -158,15 +158,15 @@ export function organizerRoutes(ctx: AppContext): Router {
       configured: hasSolution(c),
       preview: pv,
       organizers: await organizersOf(ctx.db.db, c.id),
-      teams: await listTeams(ctx.db, c.id),
-      runs: await listRuns(ctx.db, c),
+      teams: await listTeams(ctx.db.db, c.id),
+      runs: await listRuns(ctx.db.db, c),
       revealed: privateRevealed(c),
       baseline: await baselineSummary(ctx.db.db, c),
       crowd: await crowdSummary(ctx.db.db, c),
     };
     const overview = await consoleOverview(ctx.db, c, data);
     if (wantsJson(req)) return res.json({ ...data, status: overview.status, participants: overview.participants, activity: overview.activity.days, scoreBins: overview.scores.bins, jobs: overview.jobs.counts, oldestQueuedJobAt: overview.jobs.oldestQueuedAt });
-    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, overview, facts: await actionFacts(ctx.db, c), isDraft: c.state === 'draft', isClosed: phase(c) === 'closed', canRemoveOrganizers: data.organizers.length > 1, noOrganizers: data.organizers.length === 0 });
+    res.render('organizer-challenge', { title: `Organize · ${c.title}`, ...data, overview, facts: await actionFacts(ctx.db.db, c), isDraft: c.state === 'draft', isClosed: phase(c) === 'closed', canRemoveOrganizers: data.organizers.length > 1, noOrganizers: data.organizers.length === 0 });
   };
   r.get('/organize/:slug', organizes, dashboard);
 
@@ -187,7 +187,7 @@ export function organizerRoutes(ctx: AppContext): Router {
   r.get('/organize/:slug/settings', organizes, (req, res) => settingsPage(req, res));
   r.post('/organize/:slug/settings', organizes, async (req, res) => {
     try {
-      const c = await configure(ctx.db, ctx.storage, req.challenge!, parseBody(formFields, req.body));
+      const c = await configure(ctx.db.db, ctx.storage, req.challenge!, parseBody(formFields, req.body));
       // Columns or classes may have changed: the volunteers' page is resolved again from the new files.
       await clearCrowdDisplay(ctx.db.db, c.id);
       done(req, res, c, { preview: await preview(ctx.storage, c) });
@@ -227,7 +227,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     const got = uploaded(req);
     if (!Object.keys(got).length) throw new UserError(400, 'no_file', `Choose a file in one of the fields ${KINDS.join(', ')}.`);
     try {
-      for (const [kind, tmp] of Object.entries(got) as Array<[DataKind, string]>) c = await replaceFile(ctx.db, ctx.storage, c, kind, tmp);
+      for (const [kind, tmp] of Object.entries(got) as Array<[DataKind, string]>) c = await replaceFile(ctx.db.db, ctx.storage, c, kind, tmp);
     } finally {
       cleanup(req);
     }
@@ -241,7 +241,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     res.redirect(303, `/crowd/${c.slug}/manage`);
   });
   // Publish, freeze, close and re-score ask first: the console's buttons lead to this page, whose form posts with confirm=1.
-  const explanationOf = async (c: Challenge, action: ConfirmedAction) => explainAction(action, c, await actionFacts(ctx.db, c));
+  const explanationOf = async (c: Challenge, action: ConfirmedAction) => explainAction(action, c, await actionFacts(ctx.db.db, c));
   const confirmPage = async (req: Request, res: Response, action: ConfirmedAction, extra: Record<string, unknown> = {}, status = 200) => {
     const c = req.challenge!;
     const explanation = await explanationOf(c, action);
@@ -266,25 +266,25 @@ export function organizerRoutes(ctx: AppContext): Router {
     next();
   };
   r.post('/organize/:slug/publish', organizes, confirmed('publish'), async (req, res) => {
-    await publish(ctx.db, ctx.storage, req.challenge!);
+    await publish(ctx.db.db, ctx.storage, req.challenge!);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/freeze', organizes, confirmed('freeze'), async (req, res) => {
-    await setFrozen(ctx.db, req.challenge!, true);
+    await setFrozen(ctx.db.db, req.challenge!, true);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/unfreeze', organizes, async (req, res) => {
-    await setFrozen(ctx.db, req.challenge!, false);
+    await setFrozen(ctx.db.db, req.challenge!, false);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/close', organizes, confirmed('close'), async (req, res) => {
-    await closeNow(ctx.db, req.challenge!);
+    await closeNow(ctx.db.db, req.challenge!);
     done(req, res, await reload(req.challenge!));
   });
   r.post('/organize/:slug/open-data', organizes, async (req, res) => {
     const form = parseBody(openDataForm, req.body);
     const on = form.publish !== 'false';
-    await setOpenData(ctx.db, req.challenge!, on, form.doi ?? req.challenge!.doi);
+    await setOpenData(ctx.db.db, req.challenge!, on, form.doi ?? req.challenge!.doi);
     done(req, res, await reload(req.challenge!));
   });
   // One form endpoint for the organizers list: `remove` (a user id) takes an organizer off, else `email` adds one.
@@ -293,13 +293,13 @@ export function organizerRoutes(ctx: AppContext): Router {
     if (form.remove !== undefined) {
       await removeChallengeOrganizer(ctx.db, req.challenge!, form.remove);
       // Organizers who removed themselves no longer see the console of this challenge.
-      const stillHere = await canOrganize(ctx.db, req.user, req.challenge!);
+      const stillHere = await canOrganize(ctx.db.db, req.user, req.challenge!);
       return done(req, res, req.challenge!, { organizers: await organizersOf(ctx.db.db, req.challenge!.id) }, stillHere ? undefined : canCreateChallenges(req.user) ? '/organize' : '/');
     }
     const email = form.email.trim().toLowerCase();
     const u = email ? await findUserByEmail(ctx.db.db, email) : undefined;
     if (!u) throw new UserError(404, 'user_not_found', `No account with email '${email}'.`);
-    await addOrganizer(ctx.db, req.challenge!.id, u.id);
+    await addOrganizer(ctx.db.db, req.challenge!.id, u.id);
     done(req, res, req.challenge!);
   });
 
@@ -310,7 +310,7 @@ export function organizerRoutes(ctx: AppContext): Router {
     res.redirect(303, `/organize/${req.challenge!.slug}/rescore/${id}`);
   });
   r.get('/organize/:slug/rescore/:id', organizes, async (req, res) => {
-    const run = await getRun(ctx.db, req.challenge!, parseInput(runParams, req.params, 'path').id);
+    const run = await getRun(ctx.db.db, req.challenge!, parseInput(runParams, req.params, 'path').id);
     if (wantsJson(req)) return res.json({ run });
     res.render('organizer-rescore', { title: `Re-score #${run.id} · ${req.challenge!.title}`, challenge: publicChallenge(req.challenge!), run, pending: run.status === 'queued' || run.status === 'running' });
   });
@@ -326,11 +326,11 @@ export function organizerRoutes(ctx: AppContext): Router {
       if (board !== 'public' && board !== 'private') throw new UserError(400, 'bad_board', "board is 'public' or 'private'.");
       const which = board;
       const c = req.challenge!;
-      send(res, `${c.slug}-${which}-leaderboard.${type}`, type, await exportBoard(ctx.db, c, which), BOARD_COLUMNS, { challenge: c.slug, board: which, exportedAt: new Date().toISOString() });
+      send(res, `${c.slug}-${which}-leaderboard.${type}`, type, await exportBoard(ctx.db.db, c, which), BOARD_COLUMNS, { challenge: c.slug, board: which, exportedAt: new Date().toISOString() });
     });
     r.get(`/organize/:slug/export/submissions.${type}`, organizes, async (req, res) => {
       const c = req.challenge!;
-      send(res, `${c.slug}-submissions.${type}`, type, await exportSubmissions(ctx.db, c), SUBMISSION_COLUMNS, { challenge: c.slug, exportedAt: new Date().toISOString() });
+      send(res, `${c.slug}-submissions.${type}`, type, await exportSubmissions(ctx.db.db, c), SUBMISSION_COLUMNS, { challenge: c.slug, exportedAt: new Date().toISOString() });
     });
   }
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import { findChallengeById } from '../challenges/repo.js';
 import { ChallengeFolderError, defaultHigherIsBetter, METRICS, FORMATS } from '../challenges/definition.js';
@@ -130,7 +130,7 @@ async function writeAndCheckFolder(c: LocalChallenge, src: string, setup: Challe
  * Saves the settings form: rewrites the canonical solution and challenge.yaml, validates the
  * folder exactly as an import would (every problem listed), and records the challenge.
  */
-export async function configure(handle: DbHandle, storage: ObjectStorage, c: LocalChallenge, body: Record<string, unknown>): Promise<LocalChallenge> {
+export async function configure(db: Db, storage: ObjectStorage, c: LocalChallenge, body: Record<string, unknown>): Promise<LocalChallenge> {
   const problems: string[] = [];
   const str = (k: string) => String(body[k] ?? '').trim();
   const src = sourceSolution(c.folder);
@@ -192,7 +192,7 @@ export async function configure(handle: DbHandle, storage: ObjectStorage, c: Loc
       late_submissions: lateSubmissions !== 0,
       ...(str('citation') ? { citation: str('citation') } : {}),
     });
-    await saveChallenge(handle, saved.def, c.folder_key, saved.solution.sha256, { state: c.state, id: c.id });
+    await saveChallenge(db, saved.def, c.folder_key, saved.solution.sha256, { state: c.state, id: c.id });
   } catch (err) {
     // A refused change leaves the challenge's files as they were (a live challenge keeps scoring).
     await backup.restore();
@@ -201,10 +201,10 @@ export async function configure(handle: DbHandle, storage: ObjectStorage, c: Loc
   await backup.discard();
   // The checked files, from this machine's copy of the folder to the storage every process reads.
   await storage.publishLocalDir(c.folder_key);
-  await handle.db
+  await db
     .updateTable('challenges')
     .set({ team_size: teamSize, merge_deadline: mergeDeadline ? new Date(mergeDeadline).toISOString() : null, setup_json: JSON.stringify(setup), doi: str('doi') || c.doi })
     .where('id', '=', c.id)
     .execute();
-  return { ...(await findChallengeById(handle.db, c.id))!, folder: c.folder };
+  return { ...(await findChallengeById(db, c.id))!, folder: c.folder };
 }

@@ -35,7 +35,7 @@ export function submissionRoutes(ctx: AppContext): Router {
       showForm: !closed || late,
       openData: c.open_data === 1,
       // The daily limit still applies to late submissions.
-      quota: closed && !late ? null : await quota(ctx.db, c, userId),
+      quota: closed && !late ? null : await quota(ctx.db.db, c, userId),
       // A fresh key per page: a retried post of this form returns its first submission instead of a second one.
       idempotencyKey: crypto.randomUUID(),
       tab: 'submit',
@@ -58,7 +58,7 @@ export function submissionRoutes(ctx: AppContext): Router {
         idempotencyKey: fields.idempotency_key,
       });
       ctx.nudgeWorkers();
-      if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, c), quota: await quota(ctx.db, c, req.user!.id, sub.team_id) });
+      if (wantsJson(req)) return res.status(202).json({ submission: submissionView(sub, c), quota: await quota(ctx.db.db, c, req.user!.id, sub.team_id) });
       res.redirect(303, `/challenges/${c.slug}/submissions#s${sub.id}`);
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req)) throw err;
@@ -82,12 +82,12 @@ export function submissionRoutes(ctx: AppContext): Router {
   r.get('/challenges/:slug/submissions', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
     const revealed = privateRevealed(c);
-    const mine = await mySubmissions(ctx.db, c, req.user!.id);
-    const audience = { organizer: await canOrganize(ctx.db, req.user, c) };
+    const mine = await mySubmissions(ctx.db.db, c, req.user!.id);
+    const audience = { organizer: await canOrganize(ctx.db.db, req.user, c) };
     const submissions = mine.rows.map((s) => submissionView(s, c, audience));
     const q = mine.quota;
     if (wantsJson(req)) return res.json({ submissions, quota: q });
-    const boardBest = await publicBoardBest(ctx.db, c);
+    const boardBest = await publicBoardBest(ctx.db.db, c);
     const plot = myScoresSvg(
       submissions.filter((s) => s.status === 'scored' && s.publicScore !== null).map((s) => ({ id: s.id, at: s.createdAt, publicScore: Number(s.publicScore) })),
       { boardBest, metric: metricHumanName(c.metric), higherIsBetter: c.higherIsBetter },
@@ -97,7 +97,7 @@ export function submissionRoutes(ctx: AppContext): Router {
 
   r.get('/challenges/:slug/submissions/:id', requireUser, async (req, res) => {
     const c = await challengeFromParams(ctx, req);
-    const { row: s, audience } = await findViewableSubmission(ctx.db, c, Number(req.params.id), req.user!);
+    const { row: s, audience } = await findViewableSubmission(ctx.db.db, c, Number(req.params.id), req.user!);
     const revealed = privateRevealed(c);
     const submission = submissionView(s, c, audience);
     if (wantsJson(req)) return res.json({ submission });

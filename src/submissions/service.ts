@@ -44,22 +44,22 @@ export interface Quota {
 }
 
 /** Slots left today for the user's entrant: their team when they have one (teamId undefined: looked up), else themselves. */
-export async function quota(handle: DbHandle, c: Challenge, userId: number, teamId?: number | null, now = new Date()): Promise<Quota> {
-  if (teamId === undefined) teamId = await teamIdOf(handle.db, c.id, userId);
-  const used = await repo.quotaUsed(handle.db, c.id, entrantKey(userId, teamId), repo.utcDay(now));
+export async function quota(db: Db, c: Challenge, userId: number, teamId?: number | null, now = new Date()): Promise<Quota> {
+  if (teamId === undefined) teamId = await teamIdOf(db, c.id, userId);
+  const used = await repo.quotaUsed(db, c.id, entrantKey(userId, teamId), repo.utcDay(now));
   return quotaFromUsed(c.daily_limit, used, now);
 }
 
 /** The user's (or their team's) submissions to a challenge, newest first, with the quota left today. */
-export async function mySubmissions(handle: DbHandle, c: Challenge, userId: number): Promise<{ rows: repo.SubmissionRow[]; quota: Quota }> {
-  const teamId = await teamIdOf(handle.db, c.id, userId);
-  const [rows, q] = await Promise.all([repo.listEntrantSubmissions(handle.db, c.id, userId, teamId), quota(handle, c, userId, teamId)]);
+export async function mySubmissions(db: Db, c: Challenge, userId: number): Promise<{ rows: repo.SubmissionRow[]; quota: Quota }> {
+  const teamId = await teamIdOf(db, c.id, userId);
+  const [rows, q] = await Promise.all([repo.listEntrantSubmissions(db, c.id, userId, teamId), quota(db, c, userId, teamId)]);
   return { rows, quota: q };
 }
 
 /** The public leaderboard's top (ranked) score as participants see the board now (up to a freeze), or null with none. */
-export async function publicBoardBest(handle: DbHandle, c: Challenge): Promise<number | null> {
-  const top = (await board(handle.db, c, 'public', false)).find((r) => r.rank === 1);
+export async function publicBoardBest(db: Db, c: Challenge): Promise<number | null> {
+  const top = (await board(db, c, 'public', false)).find((r) => r.rank === 1);
   return top ? top.score : null;
 }
 
@@ -74,13 +74,13 @@ export async function findOwnSubmission(db: Db, challengeId: number, id: number,
  * A submission of this challenge as the user may see it: theirs (or their team's) with the
  * participant's view, or anyone's for the challenge's organizers; 404 otherwise.
  */
-export async function findViewableSubmission(handle: DbHandle, c: Challenge, id: number, user: { id: number; role: string }) {
-  const organizer = await canOrganize(handle, user, c);
+export async function findViewableSubmission(db: Db, c: Challenge, id: number, user: { id: number; role: string }) {
+  const organizer = await canOrganize(db, user, c);
   if (organizer) {
-    const s = await repo.findSubmission(handle.db, id);
+    const s = await repo.findSubmission(db, id);
     if (s && s.challenge_id === c.id) return { row: s, audience: { organizer } };
   }
-  return { row: await findOwnSubmission(handle.db, c.id, id, user.id), audience: { organizer } };
+  return { row: await findOwnSubmission(db, c.id, id, user.id), audience: { organizer } };
 }
 
 function quotaFromUsed(limit: number, used: number, now: Date): Quota {
@@ -108,9 +108,9 @@ function tooManyUploads(code: string, message: string, retryAfterSeconds: number
  * uploads of theirs already being received or validated by this process. Call the returned function
  * when the request ends.
  */
-export async function admitUpload(handle: DbHandle, rt: UploadRuntime, userId: number, now = new Date()): Promise<() => void> {
+export async function admitUpload(db: Db, rt: UploadRuntime, userId: number, now = new Date()): Promise<() => void> {
   const { rejectedPerHour, inFlightPerUser } = rt.limits;
-  const recent = await repo.recentRejections(handle.db, userId, new Date(now.getTime() - HOUR_MS).toISOString(), rejectedPerHour);
+  const recent = await repo.recentRejections(db, userId, new Date(now.getTime() - HOUR_MS).toISOString(), rejectedPerHour);
   if (recent.length >= rejectedPerHour) {
     // The oldest of the last `rejectedPerHour` rejections leaving the hour frees one attempt.
     const freeAt = new Date(Date.parse(recent[recent.length - 1]) + HOUR_MS);
@@ -140,8 +140,8 @@ export async function admitUpload(handle: DbHandle, rt: UploadRuntime, userId: n
 }
 
 /** Counts a rejected file against the user's hourly limit. */
-export async function recordRejection(handle: DbHandle, userId: number, now = new Date()): Promise<void> {
-  await repo.recordRejection(handle.db, userId, now.toISOString(), new Date(now.getTime() - HOUR_MS).toISOString());
+export async function recordRejection(db: Db, userId: number, now = new Date()): Promise<void> {
+  await repo.recordRejection(db, userId, now.toISOString(), new Date(now.getTime() - HOUR_MS).toISOString());
 }
 
 export interface SubmitOptions {
@@ -180,8 +180,8 @@ async function fileSha256(file: string): Promise<string> {
 }
 
 /** The submission a key already made, if the same file came with it; 422 when the key came with another file. */
-async function replay(handle: DbHandle, prior: { submission_id: number | null; sha256: string; created_at: string }, sha256: string): Promise<repo.SubmissionRow> {
-  const sub = prior.submission_id !== null ? await repo.findSubmission(handle.db, prior.submission_id) : undefined;
+async function replay(db: Db, prior: { submission_id: number | null; sha256: string; created_at: string }, sha256: string): Promise<repo.SubmissionRow> {
+  const sub = prior.submission_id !== null ? await repo.findSubmission(db, prior.submission_id) : undefined;
   if (prior.sha256 !== sha256 || !sub) {
     throw new UserError(
       422,
@@ -211,13 +211,13 @@ export async function submit(
   try {
     if (key !== undefined) {
       const prior = await repo.findIdempotencyKey(handle.db, userId, key, keySince());
-      if (prior) return { submission: await replay(handle, prior, await fileSha256(upload.tmpPath)), replayed: true };
+      if (prior) return { submission: await replay(handle.db, prior, await fileSha256(upload.tmpPath)), replayed: true };
     }
     // Decided once, here, by the server clock: a re-score never changes whether a submission is late.
     const late = uploadIsLate(c);
     // Submissions and daily limits belong to the user's team when they have one.
     const teamId = opts.teamId !== undefined ? opts.teamId : await teamIdOf(handle.db, c.id, userId);
-    const before = await quota(handle, c, userId, teamId);
+    const before = await quota(handle.db, c, userId, teamId);
     if (!opts.isBaseline && before.left === 0) throw dailyLimitError(before);
 
     const validator = opts.runtime?.validator ?? inlineValidator;
@@ -231,7 +231,7 @@ export async function submit(
       maxDecompressedBytes: limits.maxDecompressedBytes,
     });
     if (!outcome.ok) {
-      if (opts.runtime) await recordRejection(handle, userId);
+      if (opts.runtime) await recordRejection(handle.db, userId);
       const details = { errors: outcome.errors, totalErrors: outcome.totalErrors, warnings: outcome.warnings };
       if (outcome.errors[0]?.code === 'too_large') throw new UserError(413, 'file_too_large', `${outcome.errors[0].message} Nothing was stored.`, details);
       throw new UserError(422, 'invalid_submission', `The file has ${outcome.totalErrors} problem${outcome.totalErrors === 1 ? '' : 's'}; nothing was stored.`, details);
@@ -286,7 +286,7 @@ export async function submit(
       if (!(err instanceof KeyTaken)) throw err;
       const prior = await repo.findIdempotencyKey(handle.db, userId, key!, keySince());
       if (!prior) throw new UserError(409, 'idempotency_conflict', 'Another request with this Idempotency-Key was being processed; retry it.');
-      return { submission: await replay(handle, prior, sha256), replayed: true };
+      return { submission: await replay(handle.db, prior, sha256), replayed: true };
     }
   } finally {
     await fs.promises.rm(upload.tmpPath, { force: true });

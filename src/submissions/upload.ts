@@ -35,7 +35,7 @@ export function idempotencyKeyHeader(req: Request): string | undefined {
 export function admitUploads(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
     // A 429 goes to the error handler, which sets Retry-After from it.
-    res.once('close', await admitUpload(ctx.db, ctx.uploads, req.user!.id));
+    res.once('close', await admitUpload(ctx.db.db, ctx.uploads, req.user!.id));
     next();
   };
 }
@@ -62,7 +62,7 @@ export function receivePrediction(ctx: AppContext, opts: { deferErrors?: boolean
           ? new UserError(413, 'file_too_large', `The file is larger than the ${config.MAX_UPLOAD_MB} MB limit.`)
           : new UserError(400, 'bad_upload', `Upload rejected: ${err.message} (field '${err.field ?? ''}'). Send one file in the field 'file'.`);
       void discardUpload(req)
-        .then(() => (req.user ? recordRejection(ctx.db, req.user.id) : undefined))
+        .then(() => (req.user ? recordRejection(ctx.db.db, req.user.id) : undefined))
         .then(
           () => {
             if (!opts.deferErrors) return next(error);

@@ -18,9 +18,9 @@ export function teamRoutes(ctx: AppContext): Router {
 
   const page = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const c = await challengeFromParams(ctx, req);
-    const team = await teams.teamOf(ctx.db, c.id, req.user!.id);
-    const others = (await teams.listTeams(ctx.db, c.id)).filter((t) => t.id !== team?.id);
-    const requests = team ? (await teams.mergeRequests(ctx.db, team.id)).map((m) => ({ ...m, mine: m.requested_by_team_id === team.id })) : [];
+    const team = await teams.teamOf(ctx.db.db, c.id, req.user!.id);
+    const others = (await teams.listTeams(ctx.db.db, c.id)).filter((t) => t.id !== team?.id);
+    const requests = team ? (await teams.mergeRequests(ctx.db.db, team.id)).map((m) => ({ ...m, mine: m.requested_by_team_id === team.id })) : [];
     const data = { team, teams: others, mergeRequests: requests, teamSize: c.team_size, mergeDeadline: mergeDeadline(c), ...extra };
     if (wantsJson(req)) return res.status(status).json(data);
     res.status(status).render('team', { title: `Team · ${c.title}`, challenge: publicChallenge(c), tab: 'team', ...data });
@@ -46,9 +46,9 @@ export function teamRoutes(ctx: AppContext): Router {
   }));
   r.post('/challenges/:slug/team/invite', requireUser, act(async (req) => {
     const c = await challengeFromParams(ctx, req);
-    const team = await teams.teamOf(ctx.db, c.id, req.user!.id);
+    const team = await teams.teamOf(ctx.db.db, c.id, req.user!.id);
     if (!team) throw new UserError(404, 'not_in_team', 'Create a team first.');
-    const { token } = await teams.createInvite(ctx.db, team.id, req.user!.id);
+    const { token } = await teams.createInvite(ctx.db.db, team.id, req.user!.id);
     return { inviteUrl: `${base(req)}/teams/join/${token}`, inviteToken: token };
   }));
   r.post('/challenges/:slug/team/leave', requireUser, act(async (req) => {
@@ -68,7 +68,7 @@ export function teamRoutes(ctx: AppContext): Router {
   }));
 
   r.get('/teams/join/:token', requireUser, async (req, res) => {
-    const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db, String(req.params.token));
+    const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db.db, String(req.params.token));
     if (wantsJson(req)) return res.json({ team, challenge: challenge.slug, expiresAt });
     res.render('team-join', { title: `Join ${team.name}`, team, challenge: publicChallenge(challenge), expiresAt, token: req.params.token });
   });
@@ -80,7 +80,7 @@ export function teamRoutes(ctx: AppContext): Router {
       res.redirect(303, `/challenges/${c.slug}/team`);
     } catch (err) {
       if (!(err instanceof UserError) || wantsJson(req) || err.code === 'invite_not_found' || err.code === 'invite_expired') throw err;
-      const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db, String(req.params.token));
+      const { team, challenge, expiresAt } = await teams.inviteTeam(ctx.db.db, String(req.params.token));
       res.status(err.status).render('team-join', { title: `Join ${team.name}`, team, challenge: publicChallenge(challenge), expiresAt, token: req.params.token, error: err.message });
     }
   });

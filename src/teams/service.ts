@@ -72,9 +72,9 @@ async function view(db: Db, teamId: number): Promise<TeamView> {
 }
 
 /** The user's team in a challenge, with its members; null when they compete alone. */
-export async function teamOf(handle: DbHandle, challengeId: number, userId: number): Promise<TeamView | null> {
-  const id = await repo.teamIdOf(handle.db, challengeId, userId);
-  return id === null ? null : view(handle.db, id);
+export async function teamOf(db: Db, challengeId: number, userId: number): Promise<TeamView | null> {
+  const id = await repo.teamIdOf(db, challengeId, userId);
+  return id === null ? null : view(db, id);
 }
 
 function checkName(name: unknown): string {
@@ -111,26 +111,26 @@ export async function createTeam(handle: DbHandle, c: Challenge, userId: number,
 export const inviteProblem = (c: ChallengeRules, members: number, now = new Date()): string | null => mergeProblem(c, { members: members + 1, submissions: 0 }, now);
 
 /** An invitation link token (shown once; only its hash is stored) and when it expires. Members only. */
-export async function createInvite(handle: DbHandle, teamId: number, userId: number): Promise<{ token: string; expiresAt: string }> {
-  const team = await repo.findTeam(handle.db, teamId);
+export async function createInvite(db: Db, teamId: number, userId: number): Promise<{ token: string; expiresAt: string }> {
+  const team = await repo.findTeam(db, teamId);
   if (!team) throw new UserError(404, 'team_not_found', 'No such team.');
-  if ((await repo.teamIdOf(handle.db, team.challenge_id, userId)) !== teamId) throw new UserError(403, 'not_a_member', 'Only members of a team can invite to it.');
-  const c = (await findChallengeById(handle.db, team.challenge_id))!;
-  const problem = inviteProblem(c, await repo.countMembers(handle.db, teamId));
+  if ((await repo.teamIdOf(db, team.challenge_id, userId)) !== teamId) throw new UserError(403, 'not_a_member', 'Only members of a team can invite to it.');
+  const c = (await findChallengeById(db, team.challenge_id))!;
+  const problem = inviteProblem(c, await repo.countMembers(db, teamId));
   if (problem) throw new UserError(409, 'team_locked', problem);
   const token = randomToken(24);
   const expiresAt = new Date(Date.now() + INVITE_DAYS * DAY_MS).toISOString();
-  await handle.db.insertInto('team_invitations').values({ token_hash: sha256Hex(token), team_id: teamId, created_by: userId, expires_at: expiresAt, created_at: nowIso() }).execute();
+  await db.insertInto('team_invitations').values({ token_hash: sha256Hex(token), team_id: teamId, created_by: userId, expires_at: expiresAt, created_at: nowIso() }).execute();
   return { token, expiresAt };
 }
 
 /** The team an invitation token leads to, or a UserError when it is unknown or expired. */
-export async function inviteTeam(handle: DbHandle, token: string): Promise<{ team: TeamView; challenge: Challenge; expiresAt: string }> {
-  const inv = await handle.db.selectFrom('team_invitations').selectAll().where('token_hash', '=', sha256Hex(String(token))).executeTakeFirst();
+export async function inviteTeam(db: Db, token: string): Promise<{ team: TeamView; challenge: Challenge; expiresAt: string }> {
+  const inv = await db.selectFrom('team_invitations').selectAll().where('token_hash', '=', sha256Hex(String(token))).executeTakeFirst();
   if (!inv) throw new UserError(404, 'invite_not_found', 'This invitation link is not valid (it may have been used up by a merge or the team was dissolved).');
   if (inv.expires_at < nowIso()) throw new UserError(410, 'invite_expired', `This invitation expired at ${inv.expires_at}; ask the team for a new link.`);
-  const team = await view(handle.db, inv.team_id);
-  return { team, challenge: (await findChallengeById(handle.db, team.challengeId))!, expiresAt: inv.expires_at };
+  const team = await view(db, inv.team_id);
+  return { team, challenge: (await findChallengeById(db, team.challengeId))!, expiresAt: inv.expires_at };
 }
 
 /**
@@ -138,7 +138,7 @@ export async function inviteTeam(handle: DbHandle, token: string): Promise<{ tea
  * merge rules; a member of a bigger team must ask for a team merge instead.
  */
 export async function acceptInvite(handle: DbHandle, token: string, userId: number): Promise<TeamView> {
-  const { team, challenge: c } = await inviteTeam(handle, token);
+  const { team, challenge: c } = await inviteTeam(handle.db, token);
   await handle.db.transaction().execute(async (tx) => {
     const current = await repo.teamIdOf(tx, c.id, userId);
     if (current === team.id) return;
@@ -253,8 +253,8 @@ export async function cancelMerge(handle: DbHandle, c: Challenge, fromTeamId: nu
 }
 
 /** Merge requests that involve a team, for its page. */
-export async function mergeRequests(handle: DbHandle, teamId: number) {
-  return handle.db
+export async function mergeRequests(db: Db, teamId: number) {
+  return db
     .selectFrom('team_merge_requests as r')
     .innerJoin('teams as f', 'f.id', 'r.from_team_id')
     .innerJoin('teams as i', 'i.id', 'r.into_team_id')
@@ -264,8 +264,8 @@ export async function mergeRequests(handle: DbHandle, teamId: number) {
 }
 
 /** Teams of a challenge with their member names (for the merge form and organizers). */
-export async function listTeams(handle: DbHandle, challengeId: number) {
-  const teams = await handle.db.selectFrom('teams').select(['id', 'name']).where('challenge_id', '=', challengeId).orderBy('name').execute();
-  const names = await repo.memberNames(handle.db, teams.map((t) => t.id));
+export async function listTeams(db: Db, challengeId: number) {
+  const teams = await db.selectFrom('teams').select(['id', 'name']).where('challenge_id', '=', challengeId).orderBy('name').execute();
+  const names = await repo.memberNames(db, teams.map((t) => t.id));
   return teams.map((t) => ({ ...t, members: names.get(t.id) ?? [] }));
 }

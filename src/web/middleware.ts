@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { DbHandle } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import { sessionUser } from '../accounts/service.js';
 import type { User } from '../accounts/repo.js';
 import { UserError } from './errors.js';
@@ -18,11 +18,11 @@ declare module 'express-serve-static-core' {
 }
 
 /** Loads the signed-in user from the session cookie. */
-export function loadUser(handle: DbHandle, cacheMs = 0) {
+export function loadUser(db: Db, cacheMs = 0) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = req.cookies?.[SESSION_COOKIE];
     if (typeof token === 'string' && token) {
-      const row = await sessionUser(handle.db, token, cacheMs);
+      const row = await sessionUser(db, token, cacheMs);
       if (row) {
         const { csrf_token, expires_at: _expires, organizes, ...user } = row;
         res.locals.organizes = user.role !== 'participant' || !!organizes;

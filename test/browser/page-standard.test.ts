@@ -80,7 +80,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     const closed = (await findChallengeBySlug(handle.db, CLOSED))!;
 
     const organizer = await account('Orla Organizer', 'organizer');
-    for (const c of [open, closed]) await addOrganizer(handle, c.id, organizer.user.id);
+    for (const c of [open, closed]) await addOrganizer(handle.db, c.id, organizer.user.id);
     sessions.organizer = organizer.session;
 
     // Participants, one with a long name as people have, each with a scored entry on both boards.
@@ -88,7 +88,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     sessions.participant = pat.session;
     const others = [await account('Maximiliana Wolfeschlegelsteinhausenbergerdorff-Oyelaran'), await account('Li Wei')];
     const team = await createTeam(handle, open, pat.user.id, 'The Background Rejecters');
-    ids.invite = (await createInvite(handle, team.id, pat.user.id)).token;
+    ids.invite = (await createInvite(handle.db, team.id, pat.user.id)).token;
     const enter = async (slug: string, userId: number) => {
       const c = (await findChallengeBySlug(handle.db, slug))!;
       const file = datasetFile(slug, 'sample_submission.csv.gz');
@@ -101,7 +101,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     ids.openSubmission = await enter(OPEN, pat.user.id);
     ids.closedSubmission = await enter(CLOSED, pat.user.id);
     for (const o of others) for (const slug of [OPEN, CLOSED]) await enter(slug, o.user.id);
-    await closeNow(handle, (await findChallengeBySlug(handle.db, CLOSED))!);
+    await closeNow(handle.db, (await findChallengeBySlug(handle.db, CLOSED))!);
 
     // The busiest simulated volunteer of HiggsML, and a subject of theirs with talk on it and a flag for review.
     const wf = await handle.db.selectFrom('crowd_workflows').select('id').where('challenge_id', '=', open.id).executeTakeFirstOrThrow();

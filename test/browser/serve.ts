@@ -32,7 +32,7 @@ export async function serveToBrowser(app: Express): Promise<{ server: Server; ba
 /** A new organizer of the challenge, signed in: their session token, for a browser cookie. */
 export async function organizerSession(handle: DbHandle, challengeId: number, email: string): Promise<string> {
   const org = await signUp(handle.db, { email, name: email.split('@')[0], password: 'correct horse battery' }, 'organizer');
-  await addOrganizer(handle, challengeId, org.id);
+  await addOrganizer(handle.db, challengeId, org.id);
   return startSession(handle.db, org.id, 1);
 }
 

@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import type { DbHandle } from '../../db/index.js';
+import type { Db } from '../../db/index.js';
 import { AMS_DEFAULTS } from '../../../scorers/ams.js';
 import type { Interval } from '../../../scorers/bootstrap.js';
 import { amsCurve, amsWithInterval, chooseCrowdThreshold, crowdSelection, CROWD_AMS_VERSION, evenFractions, type AmsCurvePoint, type CrowdThreshold } from '../../../scorers/crowd-ams.js';
@@ -187,8 +187,8 @@ function remember<V>(cache: Map<string, V>, key: string, value: V, limit: number
 /** Parsed ML files by submission, file and solution version (stored files never change). */
 const predictions = new Map<string, { label: Int32Array; rank: Int32Array | null } | string>();
 
-async function storedPrediction(handle: DbHandle, storage: ObjectStorage, c: Challenge, solution: Solution, submissionId: number): Promise<{ label: Int32Array; rank: Int32Array | null } | string> {
-  const sub = await findSubmission(handle.db, submissionId);
+async function storedPrediction(db: Db, storage: ObjectStorage, c: Challenge, solution: Solution, submissionId: number): Promise<{ label: Int32Array; rank: Int32Array | null } | string> {
+  const sub = await findSubmission(db, submissionId);
   if (!sub) return 'the submission no longer exists';
   const key = JSON.stringify([submissionId, sub.file_path, solution.sha256, c.format]);
   const hit = predictions.get(key);
@@ -233,14 +233,14 @@ function amsOptions(c: Challenge): { Ns: number; Nb: number; bReg: number } {
 /** One consensus per subject: the posterior over the workflow's classes and the votes behind it. */
 type Posteriors = Map<number, { posterior: number[]; votes: number }>;
 
-async function referencePosteriors(handle: DbHandle, wf: Workflow, aggregator: string): Promise<Posteriors> {
+async function referencePosteriors(db: Db, wf: Workflow, aggregator: string): Promise<Posteriors> {
   const out: Posteriors = new Map();
   if (aggregator === LIVE_AGGREGATOR) {
-    const rows = await handle.db.selectFrom('crowd_subjects').select(['id', 'posterior_json', 'vote_count', 'consensus_class']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('vote_count', '>', 0).execute();
+    const rows = await db.selectFrom('crowd_subjects').select(['id', 'posterior_json', 'vote_count', 'consensus_class']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).where('vote_count', '>', 0).execute();
     for (const r of rows) if (r.consensus_class !== null) out.set(r.id, { posterior: JSON.parse(r.posterior_json) as number[], votes: r.vote_count });
     return out;
   }
-  const rows = await handle.db.selectFrom('crowd_consensus').select(['subject_id', 'posterior_json', 'n_votes']).where('workflow_id', '=', wf.id).where('aggregator', '=', aggregator).execute();
+  const rows = await db.selectFrom('crowd_consensus').select(['subject_id', 'posterior_json', 'n_votes']).where('workflow_id', '=', wf.id).where('aggregator', '=', aggregator).execute();
   for (const r of rows) out.set(r.subject_id, { posterior: JSON.parse(r.posterior_json) as number[], votes: r.n_votes });
   return out;
 }
@@ -251,7 +251,7 @@ async function referencePosteriors(handle: DbHandle, wf: Workflow, aggregator: s
  * sources' weights from the training file, and the ML entries' selections and RankOrders.
  */
 export async function loadAmsInputs(
-  handle: DbHandle,
+  db: Db,
   wf: Workflow,
   storage: ObjectStorage,
   c: Challenge,
@@ -267,8 +267,8 @@ export async function loadAmsInputs(
   if (crowdPositive < 0) return { inputs: null, notes: [`Volunteers cannot choose '${positiveClass}' (the AMS's signal class), so the crowd has no posterior of it.`] };
   if (!methods.reference) return { inputs: null, notes: ['No subject has a crowd consensus yet.'] };
 
-  const consensus = await referencePosteriors(handle, wf, methods.reference.aggregator);
-  const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'gold_class']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
+  const consensus = await referencePosteriors(db, wf, methods.reference.aggregator);
+  const subjects = await db.selectFrom('crowd_subjects').select(['id', 'external_id', 'gold_class']).where('workflow_id', '=', wf.id).where('is_gold', '=', 0).orderBy('id').execute();
   const weights = await trainingWeights(storage, c);
   const events: Array<{ row: number; p: number }> = [];
   const known: Array<{ p: number; signal: number; weight: number }> = [];
@@ -305,7 +305,7 @@ export async function loadAmsInputs(
       notes.push(e.kind === 'baseline' ? 'No baseline to set against the crowd yet.' : 'No scored ML entry to set against the crowd yet.');
       continue;
     }
-    const pred = await storedPrediction(handle, storage, c, solution, e.id);
+    const pred = await storedPrediction(db, storage, c, solution, e.id);
     if (typeof pred === 'string') {
       notes.push(`The ${e.name} (submission #${e.id}) is left out: ${pred}.`);
       continue;
@@ -336,7 +336,7 @@ export async function loadAmsInputs(
  * viewer not allowed hidden results (nothing is even computed), else the panel.
  */
 export async function amsView(
-  handle: DbHandle,
+  db: Db,
   wf: Workflow,
   storage: ObjectStorage,
   methods: MethodsNote,
@@ -344,10 +344,10 @@ export async function amsView(
   minVotes: number,
   bootstrap: BootstrapSettings = DEFAULT_BOOTSTRAP,
 ): Promise<AmsView> {
-  const c = await findChallengeById(handle.db, wf.challengeId);
+  const c = await findChallengeById(db, wf.challengeId);
   if (!c || !isScoredByAms(c)) return { scoredByAms: false };
   if (!hiddenShown) return { scoredByAms: true, panel: null };
-  const { inputs, notes } = await loadAmsInputs(handle, wf, storage, c, methods, minVotes);
+  const { inputs, notes } = await loadAmsInputs(db, wf, storage, c, methods, minVotes);
   const computed = inputs ? computeAms(inputs, bootstrap) : { threshold: null, subsets: [], notes: [] };
   return {
     scoredByAms: true,

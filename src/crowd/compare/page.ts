@@ -5,7 +5,7 @@
  * forest plot, and the methods note. buildComparison computes everything; forViewer keeps what the
  * viewer may see (see visibility.ts).
  */
-import type { Db, DbHandle } from '../../db/index.js';
+import type { Db } from '../../db/index.js';
 import { ABSTAIN } from '../../../scorers/claxson.js';
 import { readOutOfFold } from '../../baseline/oof.js';
 import type { BaselineRecord } from '../../baseline/train.js';
@@ -134,8 +134,8 @@ export interface BuildOptions {
 }
 
 /** Everything the comparison page shows, hidden parts included (forViewer filters them). */
-export async function buildComparison(handle: DbHandle, wf: Workflow, storage: ObjectStorage, opts: BuildOptions): Promise<FullComparison> {
-  const inputs = await loadComparisonInputs(handle, wf, storage);
+export async function buildComparison(db: Db, wf: Workflow, storage: ObjectStorage, opts: BuildOptions): Promise<FullComparison> {
+  const inputs = await loadComparisonInputs(db, wf, storage);
   const solution = solutionComparison(inputs);
   const { classes, challenge } = inputs;
   const bootstrap = opts.bootstrap ?? DEFAULT_BOOTSTRAP;
@@ -165,7 +165,7 @@ export async function buildComparison(handle: DbHandle, wf: Workflow, storage: O
 
   const votesOf = (subjects: EvalSubject[]) => spread(subjects.map((s) => inputs.voteCount.get(s.id) ?? 0));
   const baselineEntry = inputs.ml.baseline?.entry ?? null;
-  const record = challenge ? await baselineRecord(handle.db, storage, challenge.slug, baselineEntry?.submissionId ?? null) : null;
+  const record = challenge ? await baselineRecord(db, storage, challenge.slug, baselineEntry?.submissionId ?? null) : null;
   const best = inputs.ml.best?.entry ?? null;
   const methods: MethodsNote = {
     aggregators: inputs.methods,
@@ -173,7 +173,7 @@ export async function buildComparison(handle: DbHandle, wf: Workflow, storage: O
     retirement: retirementRule(wf),
     minConsensusVotes: minVotes,
     votesPerSubject: { known: votesOf(known), unknown: votesOf(unknown) },
-    volunteers: await volunteerCounts(handle.db, wf.id),
+    volunteers: await volunteerCounts(db, wf.id),
     votes: inputs.votes,
     baseline: baselineEntry || record ? { submissionId: baselineEntry?.submissionId ?? null, backend: record?.backend ?? null, seed: record?.seed ?? null, trainedAt: record?.createdAt ?? null, outOfFold: oof !== null } : null,
     best: best && { submissionId: best.submissionId, name: best.name, createdAt: best.createdAt },

@@ -155,8 +155,8 @@ const calibration: Panel = {
   name: 'calibration',
   title: 'Calibration on known sources: reliability bins and ECE per aggregator',
   hiddenOnly: false,
-  json: async (_v, ctx) => ({ calibration: await calibrationPanel(ctx.handle, ctx.wf, ctx.crowd) }),
-  csv: async (_v, ctx) => calibrationRows(await calibrationPanel(ctx.handle, ctx.wf, ctx.crowd)),
+  json: async (_v, ctx) => ({ calibration: await calibrationPanel(ctx.handle.db, ctx.wf, ctx.crowd) }),
+  csv: async (_v, ctx) => calibrationRows(await calibrationPanel(ctx.handle.db, ctx.wf, ctx.crowd)),
 };
 
 /** The AMS figures of the view; visiblePanel has already refused viewers without them. */

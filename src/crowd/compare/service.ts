@@ -2,7 +2,7 @@
  * The comparison use case as the routes call it: build (or reuse) the full comparison, keep what the
  * viewer may see, and turn it into the page's model (tables with intervals, heatmaps, the forest plot).
  */
-import type { DbHandle } from '../../db/index.js';
+import type { Db } from '../../db/index.js';
 import type { Interval } from '../../../scorers/bootstrap.js';
 import type { ClaxsonTable } from '../../../scorers/claxson.js';
 import { confusionHeatmapSvg } from '../plots/heatmap.js';
@@ -15,9 +15,9 @@ import type { MethodTable, SourcePanel } from './tables.js';
 import { forViewer, HIDDEN_RULE, seesHiddenResults, type ComparisonView } from './visibility.js';
 import type { ObjectStorage } from '../../storage/index.js';
 
-export async function comparisonView(handle: DbHandle, wf: Workflow, storage: ObjectStorage, user: { id: number; role: string } | null | undefined, minConsensusVotes: number): Promise<ComparisonView> {
-  const [full, shown] = await Promise.all([buildComparison(handle, wf, storage, { minConsensusVotes }), seesHiddenResults(handle, wf.challengeId, user)]);
-  return { ...forViewer(full, shown), ams: await amsView(handle, wf, storage, full.methods, shown, minConsensusVotes) };
+export async function comparisonView(db: Db, wf: Workflow, storage: ObjectStorage, user: { id: number; role: string } | null | undefined, minConsensusVotes: number): Promise<ComparisonView> {
+  const [full, shown] = await Promise.all([buildComparison(db, wf, storage, { minConsensusVotes }), seesHiddenResults(db, wf.challengeId, user)]);
+  return { ...forViewer(full, shown), ams: await amsView(db, wf, storage, full.methods, shown, minConsensusVotes) };
 }
 
 const two = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(2));

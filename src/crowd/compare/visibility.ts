@@ -6,7 +6,7 @@
  * private leaderboard is revealed. The crowd's simulated volunteers are drawn from the solution, so
  * nothing computed from votes on test rows leaves this rule either.
  */
-import type { DbHandle } from '../../db/index.js';
+import type { Db } from '../../db/index.js';
 import { findChallengeById } from '../../challenges/repo.js';
 import { privateRevealed } from '../../challenges/service.js';
 import { canOrganize } from '../../challenges/organizers.js';
@@ -39,9 +39,9 @@ export interface ComparisonView {
  * Whether `user` may see the results scored against the challenge's hidden solution. A draft
  * challenge exists only for its organizers (as everywhere else): anyone else gets a 404.
  */
-export async function seesHiddenResults(handle: DbHandle, challengeId: number, user: { id: number; role: string } | null | undefined): Promise<boolean> {
-  const challenge = await findChallengeById(handle.db, challengeId);
-  const organizer = !!challenge && (await canOrganize(handle, user, challenge));
+export async function seesHiddenResults(db: Db, challengeId: number, user: { id: number; role: string } | null | undefined): Promise<boolean> {
+  const challenge = await findChallengeById(db, challengeId);
+  const organizer = !!challenge && (await canOrganize(db, user, challenge));
   if (!challenge || (challenge.state === 'draft' && !organizer)) throw new UserError(404, 'not_found', 'No such crowd workflow.');
   return organizer || privateRevealed(challenge);
 }

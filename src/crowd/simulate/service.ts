@@ -3,7 +3,7 @@
  * with its gold training, signed serve tokens, votes, online posterior, retirement, then the
  * consensus job's aggregators), on a simulated clock so every vote has a realistic time on page.
  */
-import type { DbHandle } from '../../db/index.js';
+import type { Db, DbHandle } from '../../db/index.js';
 import { UserError } from '../../web/errors.js';
 import { findChallengeBySlug } from '../../challenges/repo.js';
 import { loadChallengeSolution } from '../../challenges/service.js';
@@ -43,18 +43,18 @@ export interface SimulationSummary {
 
 const DAY = 86400_000;
 
-async function simulatedWorkflow(handle: DbHandle, slug: string): Promise<Workflow> {
-  const wf = await workflowBySlug(handle.db, slug);
+async function simulatedWorkflow(db: Db, slug: string): Promise<Workflow> {
+  const wf = await workflowBySlug(db, slug);
   if (!wf) throw new UserError(404, 'not_found', `No crowd workflow for '${slug}': an organizer creates it first.`);
   return wf;
 }
 
 /** The true class (workflow code) of each subject: gold from the workflow, live from the hidden solution; -1 when unknown. */
-async function truthOf(handle: DbHandle, storage: ObjectStorage, wf: Workflow): Promise<Map<number, number>> {
-  const challenge = (await findChallengeBySlug(handle.db, wf.slug))!;
+async function truthOf(db: Db, storage: ObjectStorage, wf: Workflow): Promise<Map<number, number>> {
+  const challenge = (await findChallengeBySlug(db, wf.slug))!;
   const solution = await loadChallengeSolution(storage, challenge);
   const toClass = solution.classes.map((c) => wf.classes.indexOf(c));
-  const subjects = await handle.db.selectFrom('crowd_subjects').select(['id', 'external_id', 'gold_class']).where('workflow_id', '=', wf.id).execute();
+  const subjects = await db.selectFrom('crowd_subjects').select(['id', 'external_id', 'gold_class']).where('workflow_id', '=', wf.id).execute();
   const truth = new Map<number, number>();
   for (const s of subjects) {
     const row = solution.index.get(s.external_id);
@@ -86,13 +86,13 @@ export async function simulateCrowdVotes(handle: DbHandle, storage: ObjectStorag
   if (!Number.isInteger(opts.seed)) throw new UserError(400, 'bad_seed', '--seed must be a whole number.');
   if (!(opts.days > 0)) throw new UserError(400, 'bad_days', '--days must be positive.');
   if (opts.profile !== 'mixed' && !PROFILES.includes(opts.profile)) throw new UserError(400, 'bad_profile', `--profile must be mixed or one of ${PROFILES.join(', ')}.`);
-  const wf = await simulatedWorkflow(handle, slug);
+  const wf = await simulatedWorkflow(handle.db, slug);
   if ((await simulatedUsers(handle.db, slug)).length) throw new UserError(409, 'already_simulated', `'${slug}' already has a simulated crowd; remove it first with --delete.`);
 
   const rng = seededRandom(opts.seed);
   const profiles = drawProfiles(rng, opts.volunteers, opts.profile);
   const crowd = profiles.map((p) => drawVolunteer(rng, p, wf.classes, cfg.CROWD_MIN_VOTE_MS));
-  const truth = await truthOf(handle, storage, wf);
+  const truth = await truthOf(handle.db, storage, wf);
   const k = wf.classes.length;
   const end = Date.now();
   const start = end - opts.days * DAY;
@@ -125,7 +125,7 @@ export async function simulateCrowdVotes(handle: DbHandle, storage: ObjectStorag
     const voter = userVoter(ids[v]);
     // A volunteer opens the next page only after answering the last one.
     clock = Math.max(start + n * step, busyUntil[v] + 1000);
-    const served = await serveNext(handle, wf, voter, secret, { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store: true, rand: rng, now, knownShare: cfg.CROWD_KNOWN_SHARE });
+    const served = await serveNext(handle.db, wf, voter, secret, { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store: true, rand: rng, now, knownShare: cfg.CROWD_KNOWN_SHARE });
     if (!served) {
       active.splice(slot, 1);
       reweigh();
@@ -161,7 +161,7 @@ export async function simulateCrowdVotes(handle: DbHandle, storage: ObjectStorag
  * and recomputes the batch consensus when there was one.
  */
 export async function deleteSimulatedCrowd(handle: DbHandle, slug: string): Promise<{ accounts: number; votes: number; subjects: number }> {
-  const wf = await simulatedWorkflow(handle, slug);
+  const wf = await simulatedWorkflow(handle.db, slug);
   const ids = (await simulatedUsers(handle.db, slug)).map((u) => u.id);
   const pg = handle.dialect === 'postgres';
   let votes = 0;

@@ -13,7 +13,7 @@ export function trainingRoutes(ctx: AppContext): Router {
 
   r.get('/crowd/:slug/tutorial', async (req, res) => {
     const slug = String(req.params.slug);
-    const wf = await workflowForViewer(ctx.db, slug, req.user);
+    const wf = await workflowForViewer(ctx.db.db, slug, req.user);
     const { config } = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
     const steps = tutorialSteps(config, wf);
     // Seen once shown: the classify page then stops sending this visitor here.
