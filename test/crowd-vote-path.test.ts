@@ -87,6 +87,53 @@ describe('crowd vote path: exact counts after concurrent votes', function () {
     assert.deepEqual(rows.map((r) => r.votes_since_review), Array(16).fill(1));
   });
 
+  it('stores simultaneous votes of different volunteers on one subject as if they came one by one, and a first-time volunteer among them too', async () => {
+    const voters = await trainedVolunteers(12);
+    // A volunteer with no row yet: their first vote creates it, which the shared multi-row path leaves to the one-vote path.
+    const newcomer = userVoter((await signUp(ctx.handle.db, { email: `v${userCount++}@example.org`, name: 'Newcomer', password: 'correct horse battery' })).id);
+    const subject = (await subjects(false))[7];
+    const results = await Promise.allSettled([...voters, newcomer].map((v, i) => cast(v, subject.id, i % 2)));
+    assert.deepEqual(rejectedCodes(results), []);
+    const votes = await votesOn(subject.id);
+    assert.equal(votes.length, 13);
+    const after = await subjectRow(subject.id);
+    assert.equal(after.vote_count, 10);
+    assert.ok(after.retired_at !== null);
+    // Each result names its own stored vote.
+    const ids = results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof cast>>>).value.vote.voteId).sort((a, b) => a - b);
+    assert.deepEqual(ids, votes.map((v) => v.id));
+    let posterior = uniformPrior(K);
+    let counted = 0;
+    for (const v of votes) {
+      if (v.counted === 0) continue;
+      const confusion = v.user_id === newcomer.userId ? JSON.parse((await ctx.handle.db.selectFrom('crowd_volunteers').select('confusion_json').where('user_id', '=', v.user_id!).executeTakeFirstOrThrow()).confusion_json) : TRAINED;
+      const step = onlineStep(wf, posterior, Float64Array.from(confusion as number[]), v.answer, counted++);
+      assert.ok(Math.abs(v.info_bits - step.infoBits) < 1e-9, `vote ${v.id}: ${v.info_bits} vs ${step.infoBits}`);
+      posterior = step.posterior;
+    }
+    assert.equal(counted, 10);
+    (JSON.parse(after.posterior_json) as number[]).forEach((p, i) => assert.ok(Math.abs(p - posterior[i]) < 1e-12, `posterior[${i}] ${p} vs ${posterior[i]}`));
+    const rows = await ctx.handle.db.selectFrom('crowd_volunteers').select(['votes_since_review']).where('workflow_id', '=', wf.id).where('user_id', 'in', [...voters, newcomer].map((v) => v.userId!)).execute();
+    assert.deepEqual(rows.map((r) => r.votes_since_review), Array(13).fill(1));
+  });
+
+  it("adds simultaneous answers of different volunteers on one gold subject to each one's matrix", async () => {
+    const voters = await trainedVolunteers(6);
+    const gold = (await subjects(true))[9];
+    const results = await Promise.allSettled(voters.map((v, i) => cast(v, gold.id, i % K)));
+    assert.deepEqual(rejectedCodes(results), []);
+    for (const [i, v] of voters.entries()) {
+      const expected = [...TRAINED];
+      expected[gold.gold_class! * K + (i % K)] += 1;
+      const row = await ctx.handle.db.selectFrom('crowd_volunteers').select(['confusion_json', 'votes_since_review']).where('workflow_id', '=', wf.id).where('user_id', '=', v.userId!).executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(row.confusion_json), expected, `volunteer ${i}`);
+      assert.equal(row.votes_since_review, 1);
+    }
+    const after = await subjectRow(gold.id);
+    assert.equal(after.vote_count, 0, 'gold answers move no posterior');
+    assert.equal((await votesOn(gold.id)).filter((v) => v.correct === 1).length, voters.filter((_, i) => i % K === gold.gold_class).length);
+  });
+
   it('keeps counts exact when votes on many subjects interleave', async () => {
     const voters = await trainedVolunteers(12);
     const live = (await subjects(false)).slice(1, 5);

@@ -269,3 +269,59 @@ export async function writeVote(tx: Transaction<Database>, pg: boolean, row: Ins
   if (confusionJson !== null) await updateConfusion(tx).execute();
   return vote;
 }
+
+/**
+ * PostgreSQL, for votes on one subject arriving together: counts each vote on its volunteer's row
+ * (rows locked in user order, as everywhere) and locks the subject, in one round trip. Volunteers
+ * without a row are missing from the map.
+ */
+export async function countVotesAndLockSubject(tx: Transaction<Database>, workflowId: number, votes: Array<{ userId: number; flagged: boolean }>, subjectId: number): Promise<{ volunteers: Map<number, VolunteerCount>; subject: SubjectRow | undefined }> {
+  const sorted = [...votes].sort((a, b) => a.userId - b.userId);
+  const counts = sql.join(sorted.map((v) => sql`(${v.userId}::integer, ${v.flagged ? 1 : 0}::integer)`));
+  const { rows } = await sql<{ kind: 'volunteer' | 'subject'; user_id: number | null; row: string }>`
+    with locked as (
+      select v.workflow_id, v.user_id from crowd_volunteers v
+      where v.workflow_id = ${workflowId} and v.user_id in (${sql.join(sorted.map((v) => v.userId))})
+      order by v.user_id for update
+    ), counted as (
+      update crowd_volunteers v
+      set votes_since_review = v.votes_since_review + 1, fast_since_review = v.fast_since_review + d.fast
+      from (values ${counts}) as d(user_id, fast), locked l
+      where v.workflow_id = l.workflow_id and v.user_id = l.user_id and v.user_id = d.user_id
+      returning v.user_id, v.confusion_json, v.held_at, v.votes_since_review, v.fast_since_review
+    ), subject as (
+      select s.* from crowd_subjects s where s.id = ${subjectId} and s.workflow_id = ${workflowId} for update
+    )
+    select 'volunteer' as kind, c.user_id, row_to_json(c)::text as row from counted c
+    union all
+    select 'subject', null, row_to_json(s)::text from subject s`.execute(tx);
+  const volunteers = new Map<number, VolunteerCount>();
+  let subject: SubjectRow | undefined;
+  for (const r of rows) {
+    const row = JSON.parse(r.row) as VolunteerCount & SubjectRow;
+    if (r.kind === 'subject') subject = row;
+    else volunteers.set(r.user_id!, { confusion_json: row.confusion_json, held_at: row.held_at, votes_since_review: row.votes_since_review, fast_since_review: row.fast_since_review });
+  }
+  return { volunteers, subject };
+}
+
+/**
+ * PostgreSQL, the other half: stores the votes, the subject's final state and the gold answers'
+ * confusion matrices in one statement. When any vote was a repeat (not inserted), nothing else is
+ * written and the result is null, for the caller to roll back. Else the new votes' ids by user.
+ */
+export async function writeVotes(tx: Transaction<Database>, workflowId: number, rows: Array<Insertable<CrowdVotesTable>>, subjectId: number, subject: SubjectChange, confusion: Array<{ userId: number; confusionJson: string }>): Promise<Map<number, number> | null> {
+  const all = sql<boolean>`(select count(*) from ins) = ${rows.length}`;
+  let q = tx.with('ins', (db) => db.insertInto('crowd_votes').values(rows).onConflict((oc) => oc.doNothing()).returning(['id', 'user_id']));
+  if (subject?.kind === 'posterior') {
+    const { kind: _kind, ...set } = subject;
+    q = q.with('upd_subject', (db) => db.updateTable('crowd_subjects').set(set).where('id', '=', subjectId).where(all)) as unknown as typeof q;
+  }
+  if (confusion.length) {
+    const values = sql.join(confusion.map((c) => sql`(${c.userId}::integer, ${c.confusionJson}::text)`));
+    q = q.with('upd_confusion', () => sql`update crowd_volunteers v set confusion_json = d.confusion_json from (values ${values}) as d(user_id, confusion_json) where v.workflow_id = ${workflowId} and v.user_id = d.user_id and ${all}`) as unknown as typeof q;
+  }
+  const inserted = await q.selectFrom('ins').select(['id', 'user_id']).execute();
+  if (inserted.length !== rows.length) return null;
+  return new Map(inserted.map((r) => [r.user_id!, r.id]));
+}

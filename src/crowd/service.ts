@@ -1,11 +1,13 @@
 /** Serving subjects and counting votes: the crowd's request path. */
 import crypto from 'node:crypto';
 import type { Db, DbHandle } from '../db/index.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { observeGold, uniformPrior } from './aggregators/index.js';
 import { expectedInformation } from './credit.js';
-import { countVoteAndLockSubject, ensureVolunteer, servedSubject, voterStanding, writeVote, type SubjectChange, type SubjectRow, type Workflow } from './repo.js';
+import { countVoteAndLockSubject, countVotesAndLockSubject, ensureVolunteer, servedSubject, voterStanding, writeVote, writeVotes, type SubjectChange, type SubjectRow, type VolunteerCount, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
@@ -213,6 +215,132 @@ export function parseAnswer(wf: Workflow, answer: unknown): number {
   return i;
 }
 
+/** A vote checked and ready to store: what planVote and the batched path need of it. */
+interface CastInput {
+  voter: Voter;
+  claim: ServeClaim;
+  answer: number;
+  flagged: boolean;
+  timeMs: number;
+  now: string;
+  ipHash: string;
+}
+
+interface CastOutcome {
+  vote: VoteResult;
+  /** The subject as read before the vote (for the feedback page; its gold class never goes to the voter's JSON). */
+  subject: SubjectRow;
+  newlyHeld: boolean;
+  retired: boolean;
+}
+
+/**
+ * What a vote stores and changes, given the voter's volunteer row (counted, under its lock) and its
+ * subject as it stands before the vote: the vote row, the subject's change, the volunteer's new
+ * confusion matrix after a gold answer, and the voter's result (its voteId still to fill in).
+ */
+function planVote(wf: Workflow, cast: CastInput, volunteer: VolunteerCount | undefined, subject: SubjectRow) {
+  const { voter, claim, answer, flagged, timeMs, now } = cast;
+  const k = wf.classes.length;
+  const weight = voteWeight({ flagged, restored: false, held: !!volunteer?.held_at });
+  const gold = subject.is_gold === 1 && subject.gold_class !== null;
+  const correct = gold ? answer === subject.gold_class : null;
+  // The volunteer's confusion matrix: a gold answer updates it, a live vote is weighed by it.
+  const confusion = volunteer && weight > 0 ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
+  let step: ReturnType<typeof onlineStep> | null = null;
+  // The credit of a live vote, fixed now from the volunteer's gold record alone; it earns on the
+  // boards while the vote carries weight (a restored fast vote, a released volunteer's).
+  const credit = !gold && volunteer ? expectedInformation(Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]), k, uniformPrior(k)) : 0;
+  if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
+  if (!gold && subject.retired_at === null && confusion) step = onlineStep(wf, Float64Array.from(JSON.parse(subject.posterior_json) as number[]), confusion, answer, subject.vote_count);
+
+  const voteRow = {
+    workflow_id: wf.id,
+    subject_id: subject.id,
+    voter: voter.key,
+    user_id: voter.userId,
+    anon_id: voter.anonId,
+    answer,
+    is_gold: gold ? 1 : 0,
+    correct: correct === null ? null : correct ? 1 : 0,
+    counted: step ? 1 : 0,
+    flagged: flagged ? 1 : 0,
+    weight,
+    info_bits: step?.infoBits ?? 0,
+    credit_bits: credit,
+    routed: claim.routed ? 1 : 0,
+    time_ms: timeMs,
+    ip_hash: cast.ipHash,
+    served_at: new Date(claim.servedAt).toISOString(),
+    created_at: now,
+    day: now.slice(0, 10),
+  };
+  const subjectChange: SubjectChange = step
+    ? { kind: 'posterior', posterior_json: JSON.stringify(Array.from(step.posterior)), vote_count: subject.vote_count + 1, consensus_class: step.best, consensus_confidence: step.posterior[step.best], retired_at: step.retired ? now : null }
+    : !gold && voter.userId === null && weight > 0
+      ? { kind: 'anon' }
+      : null;
+  // Only gold answers change what we know of the volunteer (counts come from crowd_votes).
+  const confusionJson = gold && confusion && voter.userId !== null ? JSON.stringify(Array.from(confusion)) : null;
+  const trueClass = gold ? wf.classes[subject.gold_class!] : null;
+  const adaptiveLive = !gold && wf.retirement === 'adaptive';
+  const result: VoteResult = {
+    voteId: 0,
+    subjectId: subject.id,
+    externalId: subject.external_id,
+    answer: wf.classes[answer],
+    counted: adaptiveLive ? !!confusion : !!step,
+    flagged,
+    timeMs,
+    infoBits: weight > 0 ? credit : 0,
+    retired: adaptiveLive ? null : !!step?.retired,
+    feedback: trueClass ? { trueClass, correct: !!correct, clues: wf.clues[trueClass] ?? '' } : null,
+  };
+  return { voteRow, subjectChange, confusionJson, result, retired: !!step?.retired };
+}
+
+/** The subject after a vote's change, as the next vote on it in the same transaction reads it. */
+function subjectAfter(subject: SubjectRow, change: SubjectChange): SubjectRow {
+  if (change?.kind === 'posterior') {
+    const { kind: _kind, ...set } = change;
+    return { ...subject, ...set };
+  }
+  if (change?.kind === 'anon') return { ...subject, anon_count: subject.anon_count + 1 };
+  return subject;
+}
+
+/** Thrown inside castTogether when a case is for the one-vote path; the batcher then runs each vote alone. */
+class RunAlone extends Error {}
+
+/**
+ * PostgreSQL: the votes on one subject that arrived together, in one transaction of two statements
+ * (the volunteers' counts with the subject's lock, then the votes with the subject's final state and
+ * the gold answers' matrices) instead of two per vote. The votes are planned in arrival order, each
+ * on the subject as the one before left it, as the one-vote path would. Anything unusual (an
+ * anonymous voter, a volunteer's first vote or hold, a repeat) runs each vote alone instead.
+ */
+async function castTogether(tx: Transaction<Database>, wf: Workflow, items: CastInput[], opts: FastRule): Promise<CastOutcome[]> {
+  const userIds = items.map((c) => c.voter.userId);
+  if (userIds.some((id) => id === null) || new Set(userIds).size !== items.length) throw new RunAlone();
+  const subjectId = items[0].claim.subjectId;
+  const { volunteers, subject } = await countVotesAndLockSubject(tx, wf.id, items.map((c) => ({ userId: c.voter.userId!, flagged: c.flagged })), subjectId);
+  if (!subject) throw new RunAlone();
+  let state = subject;
+  const plans = items.map((cast) => {
+    const volunteer = volunteers.get(cast.voter.userId!);
+    if (!volunteer || (!volunteer.held_at && passesFastShare(volunteer.votes_since_review, volunteer.fast_since_review, opts))) throw new RunAlone();
+    const before = state;
+    const plan = planVote(wf, cast, volunteer, before);
+    state = subjectAfter(before, plan.subjectChange);
+    return { ...plan, before };
+  });
+  const lastChange = [...plans].reverse().find((p) => p.subjectChange?.kind === 'posterior')?.subjectChange ?? null;
+  const ids = await writeVotes(tx, wf.id, plans.map((p) => p.voteRow), subjectId, lastChange, plans.flatMap((p) => (p.confusionJson === null ? [] : [{ userId: p.voteRow.user_id!, confusionJson: p.confusionJson }])));
+  // A repeat vote is not inserted, and then nothing else was written: the batcher rolls back and each vote runs alone.
+  if (!ids) throw new RunAlone();
+  return plans.map((p) => ({ vote: { ...p.result, voteId: ids.get(p.voteRow.user_id!)! }, subject: p.before, newlyHeld: false, retired: p.retired }));
+}
+
 /**
  * Records a vote. It must carry a genuine serve token issued to this voter for this workflow; the
  * UNIQUE(user_id, subject_id) and UNIQUE(voter, subject_id) constraints make a repeat count once.
@@ -236,8 +364,10 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
   const flagged = timeMs < opts.minVoteMs;
   const now = new Date(nowMs).toISOString();
 
+  const cast: CastInput = { voter, claim, answer, flagged, timeMs, now, ipHash: input.ipHash };
+
   // `retired` (the vote retired its subject) is for the server's own use, as the voter's VoteResult may withhold it.
-  let outcome: { vote: VoteResult; subject: SubjectRow; newlyHeld: boolean; retired: boolean };
+  let outcome: CastOutcome;
   try {
     // Votes on one subject share a transaction on PostgreSQL too: they would otherwise queue on its row lock, one commit each.
     outcome = await batchedTransaction(handle, async (tx) => {
@@ -260,66 +390,11 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
       }
       subject ??= await tx.selectFrom('crowd_subjects').selectAll().where('id', '=', claim.subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
       if (!subject) throw new UserError(404, 'not_found', 'No such subject.');
-      const weight = voteWeight({ flagged, restored: false, held: !!volunteer?.held_at });
-      const gold = subject.is_gold === 1 && subject.gold_class !== null;
-      const correct = gold ? answer === subject.gold_class : null;
-      // The volunteer's confusion matrix: a gold answer updates it, a live vote is weighed by it.
-      const confusion = volunteer && weight > 0 ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
-      let step: ReturnType<typeof onlineStep> | null = null;
-      // The credit of a live vote, fixed now from the volunteer's gold record alone; it earns on the
-      // boards while the vote carries weight (a restored fast vote, a released volunteer's).
-      const credit = !gold && volunteer ? expectedInformation(Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]), k, uniformPrior(k)) : 0;
-      if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
-      if (!gold && subject.retired_at === null && confusion) step = onlineStep(wf, Float64Array.from(JSON.parse(subject.posterior_json) as number[]), confusion, answer, subject.vote_count);
-
-      const voteRow = {
-        workflow_id: wf.id,
-        subject_id: subject.id,
-        voter: voter.key,
-        user_id: voter.userId,
-        anon_id: voter.anonId,
-        answer,
-        is_gold: gold ? 1 : 0,
-        correct: correct === null ? null : correct ? 1 : 0,
-        counted: step ? 1 : 0,
-        flagged: flagged ? 1 : 0,
-        weight,
-        info_bits: step?.infoBits ?? 0,
-        credit_bits: credit,
-        routed: claim.routed ? 1 : 0,
-        time_ms: timeMs,
-        ip_hash: input.ipHash,
-        served_at: new Date(claim.servedAt).toISOString(),
-        created_at: now,
-        day: now.slice(0, 10),
-      };
-      const subjectChange: SubjectChange = step
-        ? { kind: 'posterior', posterior_json: JSON.stringify(Array.from(step.posterior)), vote_count: subject.vote_count + 1, consensus_class: step.best, consensus_confidence: step.posterior[step.best], retired_at: step.retired ? now : null }
-        : !gold && voter.userId === null && weight > 0
-          ? { kind: 'anon' }
-          : null;
-      // Only gold answers change what we know of the volunteer (counts come from crowd_votes).
-      const confusionJson = gold && confusion && voter.userId !== null ? JSON.stringify(Array.from(confusion)) : null;
-      const vote = await writeVote(tx, pg, voteRow, subjectChange, confusionJson);
+      const plan = planVote(wf, cast, volunteer, subject);
+      const vote = await writeVote(tx, pg, plan.voteRow, plan.subjectChange, plan.confusionJson);
       if (!vote) throw new UserError(409, 'duplicate_vote', 'You have already classified this subject; it counts once.');
-
-      const trueClass = gold ? wf.classes[subject.gold_class!] : null;
-      const adaptiveLive = !gold && wf.retirement === 'adaptive';
-      const result: VoteResult = {
-        voteId: vote.id,
-        subjectId: subject.id,
-        externalId: subject.external_id,
-        answer: wf.classes[answer],
-        counted: adaptiveLive ? !!confusion : !!step,
-        flagged,
-        timeMs,
-        infoBits: weight > 0 ? credit : 0,
-        retired: adaptiveLive ? null : !!step?.retired,
-        feedback: trueClass ? { trueClass, correct: !!correct, clues: wf.clues[trueClass] ?? '' } : null,
-      };
-      // The subject as read before the vote (for the feedback page; its gold class never goes to the voter's JSON).
-      return { vote: result, subject, newlyHeld, retired: !!step?.retired };
-    }, { key: `crowd_subjects:${claim.subjectId}` });
+      return { vote: { ...plan.result, voteId: vote.id }, subject, newlyHeld, retired: plan.retired };
+    }, { key: `crowd_subjects:${claim.subjectId}`, together: { item: cast, run: (tx, items) => castTogether(tx, wf, items as CastInput[], opts) } });
   } catch (err) {
     // A concurrent duplicate can also surface as a unique violation on PostgreSQL.
     if (!(err instanceof UserError) && /unique|duplicate/i.test(String((err as Error)?.message))) {

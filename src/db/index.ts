@@ -81,6 +81,48 @@ function withStatementCache(file: SQLite.Database, size = 256): SqliteDatabase {
   };
 }
 
+/** Statements named (prepared once per connection) per process at most: texts with variable IN lists must not pile up. */
+const MAX_NAMED_STATEMENTS = 512;
+
+/**
+ * PostgreSQL parses and plans every unnamed statement afresh, as SQLite did before its statement
+ * cache; on the vote path that was a large share of each statement's cost. A parameterised text
+ * seen a second time gets a name, so each connection prepares it once and then only binds and
+ * executes it (node-postgres keeps the names per connection). Texts without parameters (BEGIN,
+ * COMMIT, DDL) stay unnamed, so a migration never meets a plan prepared before it.
+ */
+function withNamedStatements(pool: pg.Pool): pg.Pool {
+  const seen = new Map<string, string | null>();
+  let named = 0;
+  const nameFor = (text: string): string | undefined => {
+    const name = seen.get(text);
+    if (name) return name;
+    if (name === null) {
+      if (named >= MAX_NAMED_STATEMENTS) return undefined;
+      const assigned = `sift_${named++}`;
+      seen.set(text, assigned);
+      return assigned;
+    }
+    if (seen.size < MAX_NAMED_STATEMENTS * 4) seen.set(text, null);
+    return undefined;
+  };
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  return Object.assign(Object.create(pool) as pg.Pool, {
+    async connect() {
+      const client = await connect();
+      const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+      return Object.assign(Object.create(client) as pg.PoolClient, {
+        query(text: unknown, values?: unknown[]) {
+          const name = typeof text === 'string' && values?.length ? nameFor(text) : undefined;
+          return name ? query({ name, text, values }) : values === undefined ? query(text) : query(text, values);
+        },
+        release: (err?: Error | boolean) => client.release(err),
+      });
+    },
+    end: () => pool.end(),
+  });
+}
+
 export function openDb(opts: DbOptions): DbHandle {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({
@@ -88,7 +130,7 @@ export function openDb(opts: DbOptions): DbHandle {
       max: opts.poolSize ?? 10,
       options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: process.env.SIFT_PG_NAMED_STATEMENTS === '0' ? pool : withNamedStatements(pool) }) });
     return { db, dialect: 'postgres', destroy: () => db.destroy() };
   }
   fs.mkdirSync(path.dirname(path.resolve(opts.sqliteFile)), { recursive: true });

@@ -16,7 +16,17 @@ import { sql, type Transaction } from 'kysely';
 import type { DbHandle } from './index.js';
 import type { Database } from './schema.js';
 
-type Unit<T> = { fn: (tx: Transaction<Database>) => Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
+type Unit<T> = { fn: (tx: Transaction<Database>) => Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void; together?: Together<T> };
+
+/**
+ * PostgreSQL: how units of one key that arrive together run as one, with multi-row statements
+ * instead of each unit's own; `item` is this unit's input to `run`, which returns the units'
+ * results in order, or throws to have each run alone.
+ */
+export interface Together<T> {
+  item: unknown;
+  run: (tx: Transaction<Database>, items: unknown[]) => Promise<T[]>;
+}
 
 const MAX_BATCH = 64;
 const batchers = new WeakMap<DbHandle, Batcher>();
@@ -74,11 +84,11 @@ class KeyedBatcher {
   private readonly queues = new Map<string, Array<Unit<any>>>();
   constructor(private readonly handle: DbHandle) {}
 
-  run<T>(key: string, fn: Unit<T>['fn']): Promise<T> {
+  run<T>(key: string, fn: Unit<T>['fn'], together?: Together<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const queue = this.queues.get(key);
-      if (queue) return void queue.push({ fn, resolve, reject });
-      this.queues.set(key, [{ fn, resolve, reject }]);
+      if (queue) return void queue.push({ fn, resolve, reject, together });
+      this.queues.set(key, [{ fn, resolve, reject, together }]);
       setImmediate(() => void this.drain(key));
     });
   }
@@ -90,7 +100,9 @@ class KeyedBatcher {
       if (batch.length > 1) {
         let values: unknown[] | undefined;
         try {
+          const together = batch.every((u) => u.together) ? batch[0].together! : null;
           values = await this.handle.db.transaction().execute(async (tx) => {
+            if (together) return together.run(tx, batch.map((u) => u.together!.item));
             const out: unknown[] = [];
             for (const unit of batch) out.push(await unit.fn(tx));
             return out;
@@ -119,14 +131,16 @@ const keyedBatchers = new WeakMap<DbHandle, KeyedBatcher>();
 /**
  * Runs `fn` in a transaction: on SQLite a shared group-commit one; on PostgreSQL its own, or one
  * shared with the units of the same `key` that arrive meanwhile. `fn` may run twice on PostgreSQL
- * (once in a batch that fails, once alone), so it keeps its state inside.
+ * (once in a batch that fails, once alone), so it keeps its state inside. With `together`, units
+ * of one key that arrive together on PostgreSQL run through `together.run` in one transaction
+ * instead, and each alone through `fn` when that throws.
  */
-export function batchedTransaction<T>(handle: DbHandle, fn: (tx: Transaction<Database>) => Promise<T>, opts: { key?: string } = {}): Promise<T> {
+export function batchedTransaction<T>(handle: DbHandle, fn: (tx: Transaction<Database>) => Promise<T>, opts: { key?: string; together?: Together<T> } = {}): Promise<T> {
   if (handle.dialect === 'postgres') {
     if (opts.key === undefined) return handle.db.transaction().execute(fn);
     let kb = keyedBatchers.get(handle);
     if (!kb) keyedBatchers.set(handle, (kb = new KeyedBatcher(handle)));
-    return kb.run(opts.key, fn);
+    return kb.run(opts.key, fn, opts.together);
   }
   let b = batchers.get(handle);
   if (!b) batchers.set(handle, (b = new Batcher(handle)));
