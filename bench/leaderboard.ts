@@ -119,6 +119,7 @@ async function serverMain(): Promise<void> {
     { name: 'page (visitor)', path: `/challenges/${SLUG}/leaderboard`, headers: {} },
     { name: 'page (signed-in entrant)', path: `/challenges/${SLUG}/leaderboard`, headers: { cookie } },
     { name: 'API /api/v1 leaderboard', path: `/api/v1/challenges/${SLUG}/leaderboard`, headers: {} },
+    { name: 'API, gzip (as clients send)', path: `/api/v1/challenges/${SLUG}/leaderboard`, headers: { 'accept-encoding': 'gzip' } },
     { name: 'API, page of 50 rows', path: `/api/v1/challenges/${SLUG}/leaderboard?page=1&per_page=50`, headers: {} },
   ];
   const line = (name: string, f: Figures) =>

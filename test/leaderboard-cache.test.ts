@@ -129,6 +129,31 @@ describe('leaderboard cache: never stale after a change, on two app instances sh
     assert.match(newPage.text, />ben</);
   });
 
+  it('gzips the JSON board for clients that accept it, with its own ETag, and sends it plain to the others', async () => {
+    const api = `/api/v1/challenges/${SLUG}/leaderboard`;
+    const raw = (encoding: string) =>
+      request(ctx.app)
+        .get(api)
+        .set('Accept-Encoding', encoding)
+        .buffer(true)
+        .parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+    const gz = await raw('gzip');
+    const plain = await raw('identity');
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.match(gz.headers.vary, /Accept-Encoding/);
+    assert.notEqual(gz.headers.etag, plain.headers.etag, 'each encoding has its own strong ETag');
+    // supertest inflates a gzip body as it arrives: a body that was not gzip would have failed here.
+    assert.deepEqual(JSON.parse((gz.body as Buffer).toString()), JSON.parse((plain.body as Buffer).toString()));
+    await request(ctx.app).get(api).set('Accept-Encoding', 'gzip').set('If-None-Match', gz.headers.etag).expect(304);
+    await request(ctx.app).get(api).set('Accept-Encoding', 'identity').set('If-None-Match', gz.headers.etag).expect(200);
+  });
+
   it('pages the JSON rows with ?page= and ?per_page=, and names a bad one', async () => {
     const all = await request(ctx.app).get(`/api/v1/challenges/${SLUG}/leaderboard`).expect(200);
     assert.equal(all.body.total, 2);
