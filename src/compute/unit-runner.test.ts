@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { loadTf, type Tf } from '../baseline/backend.js';
 import { parseBaselineSpec } from '../baseline/spec.js';
 import { withSeededMathRandom } from '../baseline/rng.js';
@@ -55,6 +56,9 @@ describe('compute unit runner (the code volunteers run, in Node with the wasm ba
     const second = await runUnit(tf, data, unit);
 
     assert.equal(tf.getBackend(), 'wasm');
+    // In Node the wasm backend never starts a thread pool (browsers get one only when cross-origin isolated, which Sift's pages are not).
+    const { getThreadsCount } = createRequire(import.meta.url)('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number };
+    assert.equal(getThreadsCount(), 1);
     assert.deepEqual(progress, Array.from({ length: first.epochsRun }, (_, i) => i + 1), 'one progress report per epoch');
     assert.equal(first.predictions.length, 90 * 3);
     assert.ok(first.metric > 0.4, `the network learns something (macro-F1 ${first.metric})`);

@@ -90,6 +90,9 @@ describe('browser: volunteers compute units in Web Workers; results validate; a 
     const cheat = await cheater.agent.post(`/compute/results/${unit.resultId}`).set('x-csrf-token', cheater.csrf).set('Content-Type', RESULT_CONTENT_TYPE).set('Accept', JSON_).send(JSON.stringify(tampered)).expect(200);
     assert.equal(cheat.body.state, 'pending_validation');
 
+    // Each browser fetches the training data once; its HTTP cache answers for the later units.
+    const dataRequests: string[] = [];
+    served!.server.on('request', (req: { url?: string; headers: Record<string, unknown> }) => req.url?.endsWith('/compute/data') && dataRequests.push(String(req.headers['if-none-match'] ?? 'fresh')));
     const ada = await volunteerSession('ada@example.org', 'Ada');
     const grace = await volunteerSession('grace@example.org', 'Grace');
     const pages = [await openCompute(ada.session, LAPTOP), await openCompute(grace.session, PHONE)];
@@ -119,6 +122,7 @@ describe('browser: volunteers compute units in Web Workers; results validate; a 
       assert.ok(mine.length >= 1 && mine.every((r) => r.state === 'valid' && r.credit > 0), `every result of user ${who.id} is valid with credit: ${mine.map((r) => `${r.state} ${r.credit}`).join(', ')}`);
       assert.ok((await creditOf(who.id)) > 0);
     }
+    assert.equal(dataRequests.length, 2, `one data request per browser, not one per unit (${dataRequests.join(', ')})`);
     // The browsers' canonical result of the cheated unit agrees with the honest run made here in Node.
     const canonical = results.find((r) => r.unit_id === unit.unitId && r.state === 'valid')!;
     const browserPredictions = new Float32Array(Uint8Array.from(Buffer.from(canonical.predictions_b64!, 'base64')).buffer);
