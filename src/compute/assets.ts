@@ -107,7 +107,7 @@ function send(res: Response, a: { file?: string; body?: Buffer; type: string; ca
 
 export function computeAssetRoutes(): Router {
   const r = Router();
-  r.get(/^\/compute\/assets\/.+/, (req, res) => {
+  r.get('/compute/assets/*asset', (req, res) => {
     assets ??= loadAssets();
     const a = assets.files.get(req.path);
     if (!a) throw new UserError(404, 'not_found', `No compute asset at ${req.path}.`);
