@@ -36,7 +36,7 @@ export function buildApp(ctx: AppContext): express.Express {
   app.set('trust proxy', ctx.config.TRUST_PROXY);
   app.disable('x-powered-by');
 
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } } }));
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'worker-src': ["'self'"] } } }));
   app.use('/static', express.static(path.join(repoRoot, 'views', 'static'), { maxAge: '1h' }));
   // Browsers and crawlers ask for /favicon.ico whatever the page links; the icon is an SVG.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));

@@ -5,7 +5,8 @@ import { loadTf, type BackendName } from './backend.js';
 import { readCsvTable, type Table } from './data.js';
 import { writeOutOfFold } from './oof.js';
 import { amsCurve, amsSetup, argmaxRows, chooseFraction, fractionGrid, macroF1 } from './metrics.js';
-import { buildModel, fitModel, loadModel, predictMatrix, saveModel, type EpochInfo, type FitData, type LayersModel, type ModelSpec } from './model.js';
+import { loadModel, saveModel } from './model.js';
+import { buildModel, effectiveBatchSize, fitModel, predictMatrix, targetMatrix, trainingWeights, type EpochInfo, type FitData, type LayersModel, type ModelSpec } from './network.js';
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.js';
 import { seededRandom, shuffleInPlace, withSeededMathRandom } from './rng.js';
 import { loadBaselineSpec, type BaselineSpec } from './spec.js';
@@ -94,22 +95,9 @@ function prepareTargets(c: Challenge, spec: BaselineSpec, labels: string[], rawW
     if (j < 0) throw new Error(`train.csv row ${i + 2}: class ${JSON.stringify(l)} is not one of ${c.classes.join(', ')}`);
     classIdx[i] = j;
   });
-  const y = new Float32Array(n * k);
-  for (let i = 0; i < n; i++) {
-    if (k === 1) y[i] = classIdx[i];
-    else y[i * k + classIdx[i]] = 1;
-  }
+  const y = targetMatrix(classIdx, k);
   const rawWeight = rawWeights ?? new Float32Array(n).fill(1);
-  const w = new Float32Array(n);
-  const groups = ams ? 2 : k;
-  const totals = new Float64Array(groups);
-  for (let i = 0; i < n; i++) totals[classIdx[i]] += rawWeight[i];
-  const present = totals.filter((t) => t > 0).length;
-  for (let i = 0; i < n; i++) {
-    // Balanced: every class carries the same total weight (n / classes), spread by the event weights.
-    const cw = spec.model.class_weight;
-    w[i] = cw === 'balanced' ? (rawWeight[i] / totals[classIdx[i]]) * (n / present) : cw === 'sqrt' ? rawWeight[i] * Math.sqrt(n / present / totals[classIdx[i]]) : rawWeight[i];
-  }
+  const w = trainingWeights(classIdx, rawWeight, ams ? 2 : k, spec.model.class_weight);
   return { data: { x, d, y, k, w }, classIdx, rawWeight, n };
 }
 
@@ -127,11 +115,7 @@ function makeFolds(classIdx: Int32Array, folds: number, seed: number): Int32Arra
   return fold;
 }
 
-export function effectiveBatchSize(n: number, spec: ModelSpec): number {
-  // About 100+ steps per epoch at any size: 128 rows on the demo, up to 1024 on the full 250k set.
-  const byN = 2 ** Math.floor(Math.log2(Math.max(1, n / 128)));
-  return Math.min(1024, Math.max(spec.batch_size, byN));
-}
+export { effectiveBatchSize };
 
 /** Trains the challenge's baseline ensemble on its train.csv and saves it with its record. */
 export async function trainBaseline(c: LocalChallenge, opts: TrainOptions): Promise<BaselineRecord> {

@@ -11,6 +11,8 @@ import { UserError } from '../web/errors.js';
 import { formString, idField, parseInput } from '../web/validate.js';
 import { myHosts, myUnits, reportResult, requestWork, searchList, searchSummary, startSearch, type Report } from './service.js';
 import { trainingData } from './training-data.js';
+import { computeAssetRoutes } from './assets.js';
+import { computePageRoutes } from './page-routes.js';
 
 const slug = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a challenge slug');
 const slugParams = z.object({ slug });
@@ -60,6 +62,7 @@ export const RESULT_CONTENT_TYPE = 'application/vnd.sift.compute-result+json';
  */
 export function computeRoutes(ctx: AppContext): Router {
   const r = Router();
+  r.use(computeAssetRoutes(), computePageRoutes(ctx));
   const challengeOf = async (req: Request) => {
     parseInput(slugParams.or(searchParams), req.params, 'path');
     return challengeFromParams(ctx, req);

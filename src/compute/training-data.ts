@@ -6,6 +6,7 @@ import type { LocalChallenge } from '../challenges/service.js';
 import { readCsvTable } from '../baseline/data.js';
 import { fitPreprocessor, transform } from '../baseline/preprocess.js';
 import { isAms, specFor } from '../baseline/train.js';
+import { amsSetup, type AmsSetup } from '../baseline/metrics.js';
 import type { BaselineSpec } from '../baseline/spec.js';
 import { parseSearchSpace, type SearchSpace } from './search-space.js';
 import { UserError } from '../web/errors.js';
@@ -45,6 +46,8 @@ export interface TrainingDataDocument {
   weight: string | null;
   /** uint8 fold per row. */
   fold: string;
+  /** AMS task: the metric's Ns, Nb and b_reg, and baseline.yaml's `selection` (where the fold's AMS is read). */
+  ams?: { setup: AmsSetup; selection: { min: number; max: number; smooth: number } } | null;
 }
 
 const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -102,6 +105,7 @@ function prepare(c: LocalChallenge, datasetsDir: string | undefined): TrainingDa
     label: b64(label),
     weight: weight ? b64(weight) : null,
     fold: b64(fold),
+    ams: ams ? { setup: amsSetup(c.metricOptions), selection: spec.selection } : null,
   };
   const gzipped = zlib.gzipSync(JSON.stringify(doc), { level: 9 });
   const etag = `"${crypto.createHash('sha256').update(gzipped).digest('base64url')}"`;

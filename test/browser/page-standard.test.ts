@@ -143,6 +143,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     { name: 'log in', viewer: 'anonymous', path: () => '/login' },
     { name: 'sign up', viewer: 'anonymous', path: () => '/signup' },
     { name: 'crowd index', viewer: 'anonymous', path: () => '/crowd' },
+    { name: 'compute', viewer: 'anonymous', path: () => '/compute' },
     // Participant
     { name: 'challenge list (signed in)', viewer: 'participant', path: () => '/' },
     { name: 'challenge overview (signed in)', viewer: 'participant', path: () => `/challenges/${OPEN}` },
@@ -174,6 +175,7 @@ describe('browser: every main page meets the page standard at 390 px and 1280 px
     { name: 'API docs', viewer: 'participant', path: () => '/api/docs' },
     // Volunteer
     { name: 'crowd index (signed in)', viewer: 'volunteer', path: () => '/crowd' },
+    { name: 'compute (signed in)', viewer: 'volunteer', path: () => '/compute' },
     { name: 'tutorial', viewer: 'volunteer', path: () => `/crowd/${OPEN}/tutorial` },
     { name: 'classify', viewer: 'volunteer', path: () => `/crowd/${OPEN}/classify`, reach: pastTutorial },
     { name: 'classify (X-ray)', viewer: 'volunteer', path: () => `/crowd/${CLOSED}/classify`, reach: pastTutorial },
