@@ -67,7 +67,7 @@ async function main() {
   const handle = await openConfiguredDb(loadConfig({}, { DATA_DIR: dataDir, DATASETS_DIR: datasets, NODE_ENV: 'production', LOG_LEVEL: 'warn' }));
   const challenge = (await findChallengeBySlug(handle.db, SLUG))!;
   const org = await signUp(handle.db, { email: 'bench-org@example.org', name: 'Bench organizer', password: 'correct horse battery' }, 'participant');
-  await addOrganizer(handle, challenge.id, org.id);
+  await addOrganizer(handle.db, challenge.id, org.id);
   const orgSession = await startSession(handle.db, org.id, 1);
   const volunteers = [];
   for (let i = 0; i < VOLUNTEERS; i++) {

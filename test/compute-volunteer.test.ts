@@ -32,10 +32,10 @@ describe('volunteer computing, the volunteer’s side: served code, and a tamper
     datasets = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-compute-datasets-'));
     const dir = writeComputeChallenge(datasets, { slug: SLUG, everyNthRow: 8, model: { folds: 2, max_epochs: 2, patience: 2 }, search: { hidden: [[8]], delay_bound_seconds: 600 } });
     ctx = await createTestContext({ configOverrides: { DATASETS_DIR: datasets } });
-    const challenge = await importChallengeFolder(ctx.handle, ctx.storage, dir);
+    const challenge = await importChallengeFolder(ctx.handle.db, ctx.storage, dir);
     for (const name of ['org', 'alice', 'bob', 'mallory']) v[name] = await signedInAgent(ctx.app, `${name}@example.org`, name);
     const orgId = (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'org@example.org').executeTakeFirstOrThrow()).id;
-    await addOrganizer(ctx.handle, challenge.id, orgId);
+    await addOrganizer(ctx.handle.db, challenge.id, orgId);
     await v.org.agent.post(`/challenges/${SLUG}/compute/searches`).set('x-csrf-token', v.org.csrf).set('Accept', JSON_).expect(201);
   });
   after(async () => {

@@ -38,10 +38,10 @@ describe('browser: volunteers compute units in Web Workers; results validate; a 
     datasets = fs.mkdtempSync(path.join(os.tmpdir(), 'sift-compute-datasets-'));
     const dir = writeComputeChallenge(datasets, { slug: SLUG, everyNthRow: 8, model: { folds: 2, max_epochs: 3, patience: 2 }, search: { hidden: [[16], [8, 8]], delay_bound_seconds: 600 } });
     ctx = await createTestContext({ configOverrides: { DATASETS_DIR: datasets } });
-    const challenge = await importChallengeFolder(ctx.handle, ctx.storage, dir);
+    const challenge = await importChallengeFolder(ctx.handle.db, ctx.storage, dir);
     const org = await signedInAgent(ctx.app, 'org@example.org', 'Organizer');
     const orgId = (await ctx.handle.db.selectFrom('users').select('id').where('email', '=', 'org@example.org').executeTakeFirstOrThrow()).id;
-    await addOrganizer(ctx.handle, challenge.id, orgId);
+    await addOrganizer(ctx.handle.db, challenge.id, orgId);
     const started = await org.agent.post(`/challenges/${SLUG}/compute/searches`).set('x-csrf-token', org.csrf).set('Accept', JSON_).expect(201);
     assert.equal(started.body.units, 4, '2 configurations × 2 folds');
     searchId = started.body.search.id;
