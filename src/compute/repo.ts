@@ -203,3 +203,15 @@ export async function finishSearchIfDone(tx: Tx, searchId: number): Promise<void
   const open = await tx.selectFrom('compute_units').select('id').where('search_id', '=', searchId).where('state', '=', 'open').limit(1).executeTakeFirst();
   if (!open) await tx.updateTable('compute_searches').set({ state: 'done' }).where('id', '=', searchId).where('state', '=', 'running').execute();
 }
+
+/** The canonical result of each validated unit of a search: its fold, configuration and predictions. */
+export function canonicalResultsOf(db: Db, searchId: number) {
+  return db
+    .selectFrom('compute_units as u')
+    .innerJoin('compute_results as r', 'r.id', 'u.canonical_result_id')
+    .select(['u.id as unit_id', 'u.configuration', 'u.fold', 'r.predictions_b64'])
+    .where('u.search_id', '=', searchId)
+    .where('u.state', '=', 'valid')
+    .orderBy('u.id')
+    .execute();
+}

@@ -9,6 +9,7 @@ import { addCredit, creditForFlops, racAt } from './credit.js';
 import { compareResults, validateUnit } from './validator.js';
 import { configurations, estimateFlops } from './search-space.js';
 import { trainingData } from './training-data.js';
+import { decodePredictions } from './out-of-fold.js';
 import * as repo from './repo.js';
 
 /** BOINC's initial replication and minimum quorum: two results from two different volunteers. */
@@ -193,14 +194,10 @@ export async function reportResult(handle: DbHandle, userId: number, resultId: n
 
 type Tx = Transaction<Database>;
 
-const decode = (b64: string) => {
-  const bytes = Buffer.from(b64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-};
 
 async function validate(tx: Tx, unit: repo.UnitRow, now: Date, pg: boolean): Promise<void> {
   const reported = await repo.reportedResults(tx, unit.id);
-  const results = reported.map((r) => ({ volunteerId: r.user_id, metric: r.metric!, predictions: decode(r.predictions_b64!) }));
+  const results = reported.map((r) => ({ volunteerId: r.user_id, metric: r.metric!, predictions: decodePredictions(r.predictions_b64!) }));
   let verdicts: Array<'valid' | 'invalid' | 'pending'>;
   let canonicalIndex: number | null;
   const canonicalAt = reported.findIndex((r) => r.id === unit.canonical_result_id);
@@ -286,34 +283,4 @@ export async function myHosts(handle: DbHandle, userId: number) {
 
 export async function searchList(handle: DbHandle, c: Challenge) {
   return { searches: (await repo.searchesOf(handle.db, c.id)).map((s) => ({ id: s.id, state: s.state, folds: s.folds, createdAt: s.created_at })) };
-}
-
-/**
- * The organizer's view of a search: per configuration, the mean of the folds' validated metrics
- * (only units with a canonical result count), and units done, pending and failed; the contributors.
- */
-export async function searchSummary(handle: DbHandle, c: Challenge, searchId: number) {
-  const search = await repo.findSearch(handle.db, c.id, searchId);
-  if (!search) throw new UserError(404, 'not_found', `No search ${searchId} of ${c.slug}.`);
-  const units = await repo.unitsOf(handle.db, search.id);
-  const byConfig = new Map<number, repo.UnitRow[]>();
-  for (const u of units) byConfig.set(u.configuration, [...(byConfig.get(u.configuration) ?? []), u]);
-  const configurationsView = [...byConfig.entries()].map(([configuration, list]) => {
-    const validated = list.filter((u) => u.state === 'valid' && u.canonical_metric !== null);
-    return {
-      configuration,
-      model: JSON.parse(list[0].config_json) as Record<string, unknown>,
-      validatedFolds: validated.length,
-      folds: list.length,
-      outOfFoldMetric: validated.length ? validated.reduce((s, u) => s + u.canonical_metric!, 0) / validated.length : null,
-      complete: validated.length === list.length,
-    };
-  });
-  const count = (state: repo.UnitRow['state']) => units.filter((u) => u.state === state).length;
-  return {
-    search: { id: search.id, challenge: c.slug, state: search.state, folds: search.folds, delayBoundSeconds: search.delay_bound_seconds, createdAt: search.created_at, space: JSON.parse(search.space_json) as unknown },
-    units: { total: units.length, done: count('valid'), pending: count('open'), failed: count('failed') },
-    configurations: configurationsView,
-    contributors: (await repo.contributorsOf(handle.db, search.id)).map((r) => ({ name: r.name, validResults: Number(r.valid_results), credit: Number(r.credit) })),
-  };
 }
