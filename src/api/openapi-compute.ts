@@ -15,7 +15,7 @@ export interface OpenApiHelpers {
   bearer: Json[];
 }
 
-export const computeTag = { name: 'Volunteer computing', description: 'Run training units of the challenges\' baselines, and (organizers) search their hyperparameters' };
+export const computeTag = { name: 'Compute', description: 'Run training units of the challenges\' baselines, and (organizers) search their hyperparameters' };
 
 const exampleHost = { id: 3, key: 'k3f9a0b1c2d4', platform: 'Linux x86_64', backend: 'wasm', results: 12, validResults: 11, invalidResults: 0, errorResults: 1, errorRate: 0.083, invalidRate: 0, inProgressLimit: 4, credit: 0.42, lastSeenAt: '2026-11-30T12:00:00.000Z' };
 const exampleUnit = {
@@ -71,7 +71,7 @@ export function computePaths(h: OpenApiHelpers) {
         description: 'train.csv after the baseline\'s preprocessing: features, class per row, event weight and fold, as base64 typed arrays, gzipped when asked, with a strong `ETag` (304 to `If-None-Match`). Never a test row or the solution.',
         security: bearer,
         parameters: [param('slug')],
-        responses: { '200': ok('The training-data document', ref('ComputeData')), '304': { description: 'Not modified' }, ...errors(401, 404, 409, 429) },
+        responses: { '200': ok('The training-data document (arrays abridged here)', ref('ComputeData'), { format: 1, challenge: 'xray-sources', task: 'multiclass', classes: ['AGN', 'CV', 'STAR', 'YSO'], positiveClass: null, features: ['significance', 'hard_hm'], rows: 2, outputs: 4, folds: 5, x: 'AACAPwAAAEAAAEBAAACAQA==', label: 'AAI=', weight: null, fold: 'AAM=' }), '304': { description: 'Not modified' }, ...errors(401, 404, 409, 429) },
       },
     },
     '/api/v1/challenges/{slug}/compute/searches': {
@@ -82,7 +82,7 @@ export function computePaths(h: OpenApiHelpers) {
         responses: { '200': ok('Its searches, newest first', ref('ComputeSearchList'), { searches: [{ id: 2, state: 'running', folds: 5, createdAt: '2026-11-30T11:00:00.000Z' }] }), ...errors(401, 403, 404, 429) },
       },
       post: {
-        tags, operationId: 'startComputeSearch', summary: 'Start a search from baseline.yaml\'s `search:` (organizers)',
+        tags, operationId: 'startComputeSearch', summary: 'Start a search from the search: section of baseline.yaml (organizers)',
         description: 'Every configuration × every fold becomes a unit. 409 `no_search_space` without a `search:` section, `search_running` while another search of the challenge runs.',
         security: bearer,
         parameters: [param('slug')],
