@@ -12,7 +12,7 @@ import { addOrganizer } from '../src/organizers/access.js';
 import { createApiToken } from '../src/accounts/tokens.js';
 import { activeTrainings } from '../src/baseline/threads.js';
 import { classificationReport } from '../scorers/classification.js';
-import { computeCommunity, drawForDate } from '../src/compute/community.js';
+import { computeCommunity, drawForDate, formatCredit } from '../src/compute/community.js';
 import { PROFILE_LINE_MAX } from '../src/compute/volunteer-profile.js';
 
 type Agent = Awaited<ReturnType<typeof signedInAgent>>;
@@ -213,6 +213,7 @@ describe('volunteer computing: the organizer’s search, promotion, profiles and
     assert.equal(json.compute.validResults, 10);
     assert.deepEqual(json.compute.badges.map((b: { family: string; name: string }) => `${b.family}:${b.name}`), ['quark:down quark', 'lepton:electron'], 'alice ties bob for the best RAC: top 50% of two');
     assert.match(profile.text, /data-testid="compute-badges">[\s\S]*down quark/);
+    assert.match(profile.text, /top quark = top 1%[\s\S]*tau neutrino = credit on 180 distinct days[\s\S]*Higgs boson = 5 years/, 'the page explains the computing badges');
     // Leptons and bosons count from the results' dates: a first result 400 days ago makes a photon.
     const first = await ctx.handle.db.selectFrom('compute_results').select('id').where('user_id', '=', ids.alice).where('state', '=', 'valid').orderBy('id').executeTakeFirstOrThrow();
     await ctx.handle.db.updateTable('compute_results').set({ reported_at: new Date(Date.now() - 400 * 86_400_000).toISOString() }).where('id', '=', first.id).execute();
@@ -257,8 +258,8 @@ describe('volunteer computing: the organizer’s search, promotion, profiles and
     const svg = Buffer.isBuffer(res.body) ? res.body.toString('utf8') : res.text;
     assert.ok(svg.startsWith('<svg'));
     const credit = async (id: number) => (await ctx.handle.db.selectFrom('compute_credit').select('total').where('user_id', '=', id).executeTakeFirstOrThrow()).total;
-    assert.match(svg, new RegExp(`<title>Switzerland: ${Math.round(await credit(ids.alice))} credit</title>`));
-    assert.match(svg, /<title>France: \d+ credit<\/title>/);
+    assert.match(svg, new RegExp(`<title>Switzerland: ${formatCredit(await credit(ids.alice)).replace('.', '\\.')} credit</title>`));
+    assert.match(svg, /<title>France: \d+\.\d\d credit<\/title>/);
     assert.match(svg, /<title>Germany<\/title>/, 'a country no volunteer chose is drawn without credit');
     const json = (await request(ctx.app).get('/compute/community').set('Accept', JSON_).expect(200)).body;
     assert.deepEqual(json.countries.map((c: { code: string }) => c.code).sort(), ['250', '756']);

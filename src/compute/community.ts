@@ -32,13 +32,16 @@ export async function creditByCountry(handle: DbHandle) {
   return rows.filter((r) => countryByCode(r.country!)).map((r) => ({ code: r.country!, name: countryByCode(r.country!)!.name, credit: Number(r.credit), volunteers: Number(r.volunteers) }));
 }
 
+/** Credit as the map's tooltips and legend print it: small totals (a few units of work) keep two decimals. */
+export const formatCredit = (credit: number): string => (credit < 10 ? credit.toFixed(2) : Math.round(credit).toLocaleString('en'));
+
 let mapCache: { key: string; svg: string } | null = null;
 
 /** The map's SVG, drawn again only when some country's credit changed. */
 export async function contributorMap(handle: DbHandle): Promise<string> {
   const countries = await creditByCountry(handle);
   const key = JSON.stringify(countries.map((c) => [c.code, c.credit]).sort());
-  if (mapCache?.key !== key) mapCache = { key, svg: contributorMapSvg(new Map(countries.map((c) => [c.code, c.credit]))) };
+  if (mapCache?.key !== key) mapCache = { key, svg: contributorMapSvg(new Map(countries.map((c) => [c.code, c.credit])), { format: formatCredit }) };
   return mapCache.svg;
 }
 

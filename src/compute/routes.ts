@@ -69,7 +69,7 @@ export function computeRoutes(ctx: AppContext): Router {
       s: summary,
       promotions,
       promoting: promotions.some((p) => p.status === 'running'),
-      metricName: summary.metric === 'ams' ? 'AMS' : 'macro-F1',
+      metricLabel: summary.metric === 'ams' ? 'AMS' : 'macro-F1',
       community: await computeCommunity(ctx.db),
     });
   });

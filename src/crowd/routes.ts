@@ -8,6 +8,7 @@ import { loadCrowdConfig } from './config.js';
 import { expertSubjectNames, featuresOf, listWorkflows, recentJobsOfKind, routedSubjectCount, setVolunteerExpert, subjectById, updateWorkflowSettings, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
 import { anonVoter, castVote, newAnonId, serveNext, userVoter, type Voter } from './service.js';
 import { computeProfile, volunteerProfileFields } from '../compute/volunteer-profile.js';
+import { computeBadgeExplanations } from '../compute/badges.js';
 import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
 import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
 import { hashIp, tokenSecret, verifyServe } from './token.js';
@@ -185,7 +186,7 @@ export function crowdRoutes(ctx: AppContext): Router {
       const { skyMap: _sky, ...rest } = p;
       return res.json({ profile: { ...rest, country: about.country, profileLine: about.profileLine, compute } });
     }
-    res.render('crowd/profile', { title: `${p.name} · volunteer`, p, compute, about, own: req.user?.id === userId, badgeHelp: badgeExplanations(cfg), cfg });
+    res.render('crowd/profile', { title: `${p.name} · volunteer`, p, compute, about, own: req.user?.id === userId, badgeHelp: badgeExplanations(cfg), computeBadgeHelp: computeBadgeExplanations(), cfg });
   };
   r.get('/crowd/profile', requireUser, (req, res) => showProfile(req, res, req.user!.id));
   r.get('/crowd/users/:id', (req, res) => showProfile(req, res, idParam(req, 'id', 'volunteer')));

@@ -54,6 +54,8 @@ describe('browser: volunteer computing’s organizer and community pages meet th
         await reportResult(ctx.handle, id, unit!.resultId, { kind: 'result', metric: 0.8, predictions, weightsHash: 'ef'.repeat(32) });
       }
     }
+    // Reported yesterday, so one of them is today's volunteer of the day.
+    await ctx.handle.db.updateTable('compute_results').set({ reported_at: new Date(Date.now() - 86_400_000).toISOString() }).execute();
     served = await serveToBrowser(ctx.app);
     ({ browser, base } = served);
   });
@@ -65,7 +67,7 @@ describe('browser: volunteer computing’s organizer and community pages meet th
   const pages = () => [
     { name: 'searches', path: '/challenges/xray-sources/compute', session: orgSession, shows: 'data-testid="start-search"' },
     { name: 'search', path: `/challenges/xray-sources/compute/searches/${searchId}`, session: orgSession, shows: 'data-testid="promote"' },
-    { name: 'community', path: '/compute/community', session: undefined, shows: 'data-testid="contributor-map"' },
+    { name: 'community', path: '/compute/community', session: undefined, shows: '<a href="/crowd/users/' },
     { name: 'profile form', path: '/profile', session: volunteerSession, shows: 'data-testid="about-form"' },
     { name: 'public profile', path: `/crowd/users/${volunteerId}`, session: undefined, shows: 'data-testid="compute-badges"' },
   ];
@@ -79,6 +81,7 @@ describe('browser: volunteer computing’s organizer and community pages meet th
         assert.equal(res?.status(), 200, p.name);
         assert.ok((await page.content()).includes(p.shows), `${p.name} shows ${p.shows}`);
         problems.push(...(await checkPageStandard(page)).map((line) => `${p.name}: ${line}`));
+        if (process.env.PAGE_STANDARD_SHOTS) await page.screenshot({ path: `${process.env.PAGE_STANDARD_SHOTS}/compute-${p.name.replace(/ /g, '-')}-${viewport.width}.png`, fullPage: true });
         await page.context().close();
       }
       assert.deepEqual(problems, []);
