@@ -213,7 +213,7 @@ describe('volunteer computing: the organizer’s search, promotion, profiles and
     assert.equal(json.compute.validResults, 10);
     assert.deepEqual(json.compute.badges.map((b: { family: string; name: string }) => `${b.family}:${b.name}`), ['quark:down quark', 'lepton:electron'], 'alice ties bob for the best RAC: top 50% of two');
     assert.match(profile.text, /data-testid="compute-badges">[\s\S]*down quark/);
-    assert.match(profile.text, /top quark = top 1%[\s\S]*tau neutrino = credit on 180 distinct days[\s\S]*Higgs boson = 5 years/, 'the page explains the computing badges');
+    assert.match(profile.text, /top quark &#x3D; top 1%[\s\S]*tau neutrino &#x3D; credit on 180 distinct days[\s\S]*Higgs boson &#x3D; 5 years/, 'the page explains the computing badges');
     // Leptons and bosons count from the results' dates: a first result 400 days ago makes a photon.
     const first = await ctx.handle.db.selectFrom('compute_results').select('id').where('user_id', '=', ids.alice).where('state', '=', 'valid').orderBy('id').executeTakeFirstOrThrow();
     await ctx.handle.db.updateTable('compute_results').set({ reported_at: new Date(Date.now() - 400 * 86_400_000).toISOString() }).where('id', '=', first.id).execute();
