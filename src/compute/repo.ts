@@ -204,14 +204,9 @@ export async function finishSearchIfDone(tx: Tx, searchId: number): Promise<void
   if (!open) await tx.updateTable('compute_searches').set({ state: 'done' }).where('id', '=', searchId).where('state', '=', 'running').execute();
 }
 
-/** The canonical result of each validated unit of a search: its fold, configuration and predictions. */
-export function canonicalResultsOf(db: Db, searchId: number) {
-  return db
-    .selectFrom('compute_units as u')
-    .innerJoin('compute_results as r', 'r.id', 'u.canonical_result_id')
-    .select(['u.id as unit_id', 'u.configuration', 'u.fold', 'r.predictions_b64'])
-    .where('u.search_id', '=', searchId)
-    .where('u.state', '=', 'valid')
-    .orderBy('u.id')
-    .execute();
+/** Stored predictions of these results, by result id. */
+export async function predictionsOf(db: Db, resultIds: number[]): Promise<Map<number, string>> {
+  if (!resultIds.length) return new Map();
+  const rows = await db.selectFrom('compute_results').select(['id', 'predictions_b64']).where('id', 'in', resultIds).execute();
+  return new Map(rows.map((r) => [r.id, r.predictions_b64 ?? '']));
 }

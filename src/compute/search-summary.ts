@@ -2,7 +2,7 @@ import type { DbHandle } from '../db/index.js';
 import type { LocalChallenge } from '../challenges/service.js';
 import { UserError } from '../web/errors.js';
 import { assembleOutOfFold, decodePredictions, scoreOutOfFold, type OutOfFoldScore } from './out-of-fold.js';
-import { trainingData } from './training-data.js';
+import { trainingData, type TrainingData } from './training-data.js';
 import * as repo from './repo.js';
 
 export interface ConfigurationView {
@@ -36,23 +36,14 @@ export async function searchSummary(handle: DbHandle, c: LocalChallenge, searchI
   const units = await repo.unitsOf(handle.db, search.id);
   const data = trainingData(c, datasetsDir);
   const defaultModel = JSON.stringify(data.spec.model);
-  const canonical = await repo.canonicalResultsOf(handle.db, search.id);
   const byConfig = new Map<number, repo.UnitRow[]>();
   for (const u of units) byConfig.set(u.configuration, [...(byConfig.get(u.configuration) ?? []), u]);
 
+  const scores = await outOfFoldScores(handle, c, data, byConfig);
   const configurations: ConfigurationView[] = [...byConfig.entries()].map(([configuration, list]) => {
     const validated = list.filter((u) => u.state === 'valid' && u.canonical_metric !== null);
     const complete = validated.length === list.length;
-    let outOfFold: OutOfFoldScore | null = null;
-    let outOfFoldError: string | null = null;
-    if (complete) {
-      try {
-        const results = canonical.filter((r) => r.configuration === configuration).map((r) => ({ fold: r.fold, predictions: decodePredictions(r.predictions_b64 ?? '') }));
-        outOfFold = scoreOutOfFold(c, data, assembleOutOfFold(data, results));
-      } catch (err) {
-        outOfFoldError = `train.csv or baseline.yaml changed since this search began: ${(err as Error).message}`;
-      }
-    }
+    const scored = scores.get(configuration);
     const count = (state: repo.UnitRow['state']) => list.filter((u) => u.state === state).length;
     return {
       configuration,
@@ -62,9 +53,9 @@ export async function searchSummary(handle: DbHandle, c: LocalChallenge, searchI
       folds: list.length,
       complete,
       meanFoldMetric: validated.length ? validated.reduce((s, u) => s + u.canonical_metric!, 0) / validated.length : null,
-      outOfFold,
-      outOfFoldMetric: outOfFold?.score ?? null,
-      outOfFoldError,
+      outOfFold: scored?.score ?? null,
+      outOfFoldMetric: scored?.score?.score ?? null,
+      outOfFoldError: scored?.error ?? null,
       rank: null,
       units: { done: count('valid'), pending: count('open'), failed: count('failed') },
     };
@@ -82,6 +73,43 @@ export async function searchSummary(handle: DbHandle, c: LocalChallenge, searchI
     default: configurations.find((x) => x.isDefault) ?? null,
     contributors: (await repo.contributorsOf(handle.db, search.id)).map((r) => ({ name: r.name, validResults: Number(r.valid_results), credit: Number(r.credit) })),
   };
+}
+
+type Scored = { score: OutOfFoldScore | null; error: string | null };
+
+/**
+ * Scores already computed, by the training data's version and the canonical results they were
+ * computed from: a canonical result never changes, so the page (which refreshes while a promotion
+ * trains) reads and scores each complete configuration's predictions once.
+ */
+const scoreCache = new Map<string, Scored>();
+const SCORE_CACHE_MAX = 2000;
+
+/** The out-of-fold score of every complete configuration (every unit valid with a canonical result). */
+async function outOfFoldScores(handle: DbHandle, c: LocalChallenge, data: TrainingData, byConfig: Map<number, repo.UnitRow[]>): Promise<Map<number, Scored>> {
+  const out = new Map<number, Scored>();
+  const missing: Array<{ configuration: number; key: string; units: repo.UnitRow[] }> = [];
+  for (const [configuration, units] of byConfig) {
+    if (!units.every((u) => u.state === 'valid' && u.canonical_result_id !== null)) continue;
+    const key = `${c.id}|${data.etag}|${units.map((u) => u.canonical_result_id).join(',')}`;
+    const hit = scoreCache.get(key);
+    if (hit) out.set(configuration, hit);
+    else missing.push({ configuration, key, units });
+  }
+  const predictions = await repo.predictionsOf(handle.db, missing.flatMap((m) => m.units.map((u) => u.canonical_result_id!)));
+  for (const m of missing) {
+    let scored: Scored;
+    try {
+      const results = m.units.map((u) => ({ fold: u.fold, predictions: decodePredictions(predictions.get(u.canonical_result_id!) ?? '') }));
+      scored = { score: scoreOutOfFold(c, data, assembleOutOfFold(data, results)), error: null };
+    } catch (err) {
+      scored = { score: null, error: `train.csv or baseline.yaml changed since this search began: ${(err as Error).message}` };
+    }
+    if (scoreCache.size >= SCORE_CACHE_MAX) scoreCache.delete(scoreCache.keys().next().value!);
+    scoreCache.set(m.key, scored);
+    out.set(m.configuration, scored);
+  }
+  return out;
 }
 
 export type SearchSummary = Awaited<ReturnType<typeof searchSummary>>;
