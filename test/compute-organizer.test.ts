@@ -299,5 +299,8 @@ describe('volunteer computing: the organizer’s search, promotion, profiles and
     assert.match(badConfig.body.error.message, /configuration/);
     const incomplete = await request(ctx.app).post(`/api/v1/challenges/xray-sources/compute/searches/${searchId}/promote`).set('Authorization', orgAuth).send({ configuration: 4 }).expect(409);
     assert.equal(incomplete.body.error.code, 'configuration_incomplete');
+    // The page's form sends the configuration as text.
+    const form = await org.agent.post(`/challenges/xray-sources/compute/searches/${searchId}/promote`).type('form').send({ _csrf: org.csrf, configuration: '4' }).expect(409);
+    assert.match(form.text, /Configuration 4 of search \d+ has \d of 5 folds validated/);
   });
 });
