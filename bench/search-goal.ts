@@ -6,9 +6,14 @@
  * so every unit is computed twice by different people, as in the browser.
  *
  * Prints each configuration's out-of-fold metric as the organizer's search page shows it, and the
- * configuration chosen on that metric alone. The test rows and their labels are never read here.
+ * configuration chosen on that metric alone (the choice reads train.csv's labels only). Then it
+ * promotes that configuration as the organizer's Promote button does: trained in full on the
+ * server, submitted as the Baseline row and scored. Only then, for this report, does it read the
+ * new row's public and private scores beside the shipped baseline's, as an operator can; nothing
+ * was chosen by them.
  *
- * Env: BENCH_CHALLENGE (default higgsml), BENCH_VOLUNTEERS (default 2), BENCH_TIMEOUT_MIN (default 60).
+ * Env: BENCH_CHALLENGE (default higgsml), BENCH_VOLUNTEERS (default 2), BENCH_TIMEOUT_MIN (default 60),
+ * BENCH_PROMOTE=0 to stop after the search.
  */
 import os from 'node:os';
 import zlib from 'node:zlib';
@@ -49,14 +54,19 @@ async function main(): Promise<void> {
   const { findChallengeBySlug } = await import('../src/challenges/repo.js');
   const { withLocalFolder } = await import('../src/challenges/service.js');
   const { trainingData } = await import('../src/compute/training-data.js');
-  const { requestWork, reportResult, startSearch, searchSummary } = await import('../src/compute/service.js');
+  const { requestWork, reportResult, startSearch } = await import('../src/compute/service.js');
+  const { searchSummary } = await import('../src/compute/search-summary.js');
+  const { startPromotion } = await import('../src/compute/promote.js');
+  const { submitBaseline, trainUnderRun } = await import('../src/baseline/service.js');
+  const { waitForTerminal } = await import('../test/helpers.js');
 
-  const ctx = await createTestContext({ challenges: [SLUG], workers: 0 });
+  // One scoring worker, for the promoted Baseline row.
+  const ctx = await createTestContext({ challenges: [SLUG], workers: 1 });
   const challenge = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
   const local = await withLocalFolder(ctx.storage, challenge);
   const data = trainingData(local, ctx.config.datasetsDir);
   const organizer = await signUp(ctx.handle.db, { email: 'organizer@example.org', name: 'Organizer', password: 'correct horse battery' }, 'admin');
-  const started = await startSearch(ctx.handle, local, organizer.id, ctx.config.datasetsDir);
+  const started = await startSearch(ctx.handle.db, local, organizer.id, ctx.config.datasetsDir);
   console.log(`bench:search-goal: ${SLUG}, ${started.configurations} configurations × ${data.folds} folds = ${started.units} units, ${VOLUNTEERS} volunteers (worker threads, wasm), ${os.cpus().length} cores`);
 
   const t0 = performance.now();
@@ -72,7 +82,7 @@ async function main(): Promise<void> {
         while (performance.now() - t0 < TIMEOUT_MS) {
           const work = await requestWork(ctx.handle, user.id, host, challenge);
           if (!work.unit) {
-            const summary = await searchSummary(ctx.handle, challenge, started.search.id);
+            const summary = await searchSummary(ctx.handle.db, local, started.search.id, ctx.config.datasetsDir);
             if (summary.search.state !== 'running') return;
             await new Promise((r) => setTimeout(r, 2000));
             continue;
@@ -91,9 +101,25 @@ async function main(): Promise<void> {
     }),
   );
   const minutes = (performance.now() - t0) / 60_000;
-  const summary = await searchSummary(ctx.handle, challenge, started.search.id);
+  const summary = await searchSummary(ctx.handle.db, local, started.search.id, ctx.config.datasetsDir);
   console.log(`\n${summary.units.done} of ${summary.units.total} units validated (${summary.units.failed} failed) from ${results} results in ${minutes.toFixed(1)} min: ${(summary.units.done / minutes).toFixed(2)} units/min`);
-  console.log(JSON.stringify(summary.configurations.map((c) => ({ configuration: c.configuration, model: c.model, validatedFolds: c.validatedFolds, folds: c.folds, meanOfFolds: c.outOfFoldMetric, ...('oof' in c ? { oof: (c as Record<string, unknown>).oof } : {}) })), null, 1));
+  console.log('configurations, best out-of-fold first (train.csv only):');
+  for (const c of summary.configurations) {
+    const m = c.model as { hidden: number[]; dropout: number; learning_rate: number; batch_size: number; class_weight: string };
+    console.log(`  #${c.configuration + 1}${c.isDefault ? ' (default)' : ''}: hidden ${JSON.stringify(m.hidden)}, dropout ${m.dropout}, lr ${m.learning_rate}, batch ${m.batch_size}, class weight ${m.class_weight}: out-of-fold ${c.outOfFoldMetric?.toFixed(4) ?? c.outOfFoldError ?? 'incomplete'} (mean of folds ${c.meanFoldMetric?.toFixed(4) ?? '-'})`);
+  }
+  if (process.env.BENCH_PROMOTE !== '0' && summary.best) {
+    const shipped = await ctx.handle.db.selectFrom('submissions').select(['id', 'public_score', 'private_score']).where('challenge_id', '=', challenge.id).orderBy('id', 'desc').executeTakeFirst();
+    const promotion = await startPromotion(ctx.handle.db, local, started.search.id, { userId: organizer.id, datasetsDir: ctx.config.datasetsDir });
+    console.log(`\npromoting configuration #${promotion.foundBy.configuration + 1} (out-of-fold ${promotion.foundBy.outOfFold.score.toFixed(4)}): training in full…`);
+    const t1 = performance.now();
+    await trainUnderRun(ctx.handle.db, ctx.storage, challenge, promotion.run, { datasetsDir: ctx.config.datasetsDir, model: promotion.model, foundBy: promotion.foundBy });
+    const { submission } = await submitBaseline(ctx.handle, ctx.storage, challenge);
+    const scored = await waitForTerminal(ctx.handle, submission.id, 600_000);
+    console.log(`trained and scored in ${((performance.now() - t1) / 60_000).toFixed(1)} min: ${scored.status}`);
+    console.log(`  promoted Baseline: public ${scored.public_score}, private ${scored.private_score}`);
+    if (shipped) console.log(`  shipped Baseline (submission ${shipped.id}): public ${shipped.public_score}, private ${shipped.private_score}`);
+  }
   await ctx.close();
 }
 

@@ -253,7 +253,7 @@ describe('volunteer computing: units, replication, validation and credit (issue 
     assert.equal(res.body.units.done + res.body.units.pending + res.body.units.failed, 30);
     const config0 = res.body.configurations.find((c: { configuration: number }) => c.configuration === 0);
     const mean = (units: typeof valid) => units.reduce((s, u) => s + u.canonical_metric!, 0) / units.length;
-    assert.ok(Math.abs(config0.outOfFoldMetric - mean(valid.filter((u) => u.configuration === 0))) < 1e-9);
+    assert.ok(Math.abs(config0.meanFoldMetric - mean(valid.filter((u) => u.configuration === 0))) < 1e-9);
     const names = res.body.contributors.map((c: { name: string }) => c.name);
     assert.ok(names.includes('alice') && names.includes('bob') && !names.includes('carol'), names.join());
     await v.alice.agent.get(`/challenges/xray-sources/compute/searches/${id}`).set('Accept', JSON_).expect(403);

@@ -70,6 +70,18 @@ const MATRIX: Row[] = [
   { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/higgsml/compare/tables', expect: [404, 404, 404, 404, 404, 404] },
   // A draft's comparison exists only for its organizers and admins, like the draft itself.
   { method: 'get', doc: '/api/v1/crowd/{slug}/compare/{panel}', url: '/api/v1/crowd/xmm-sources/compare/tables', expect: [404, 404, 404, 200, 404, 200] },
+  // Volunteer computing: any token runs units; a challenge's searches are its organizers' (and admins').
+  { method: 'post', doc: '/api/v1/compute/work', url: '/api/v1/compute/work', body: { host: { key: 'matrix-host', platform: 'test', backend: 'cpu' } }, expect: [401, 200, 200, 200, 200, 200] },
+  { method: 'post', doc: '/api/v1/compute/results/{id}', url: '/api/v1/compute/results/999999', body: { error: 'no such unit here' }, expect: [401, 404, 404, 404, 404, 404] },
+  { method: 'get', doc: '/api/v1/compute/units', url: '/api/v1/compute/units', expect: [401, 200, 200, 200, 200, 200] },
+  { method: 'get', doc: '/api/v1/compute/hosts', url: '/api/v1/compute/hosts', expect: [401, 200, 200, 200, 200, 200] },
+  { method: 'get', doc: '/api/v1/challenges/{slug}/compute/data', url: `${H}/compute/data`, expect: [401, 200, 200, 200, 200, 200] },
+  { method: 'get', doc: '/api/v1/challenges/{slug}/compute/data', url: '/api/v1/challenges/xmm-sources/compute/data', expect: [401, 404, 404, 200, 404, 200] },
+  { method: 'get', doc: '/api/v1/challenges/{slug}/compute/searches', url: `${H}/compute/searches`, expect: [401, 403, 403, 200, 403, 200] },
+  // The first organizer starts search 1; the admin after them finds it running (409 search_running).
+  { method: 'post', doc: '/api/v1/challenges/{slug}/compute/searches', url: `${H}/compute/searches`, expect: [401, 403, 403, 201, 403, 409] },
+  { method: 'get', doc: '/api/v1/challenges/{slug}/compute/searches/{id}', url: `${H}/compute/searches/1`, expect: [401, 403, 403, 200, 403, 200] },
+  { method: 'post', doc: '/api/v1/challenges/{slug}/compute/searches/{id}/promote', url: `${H}/compute/searches/1/promote`, body: {}, expect: [401, 403, 403, 409, 403, 409] },
   { method: 'get', doc: '/api/openapi.json', url: '/api/openapi.json', expect: [200, 200, 200, 200, 200, 200] },
   { method: 'get', doc: '/api/docs', url: '/api/docs', expect: [200, 200, 200, 200, 200, 200] },
 ];

@@ -189,6 +189,13 @@ describe('role matrix: baseline and crowd organizer routes belong to this challe
     ['GET', '/challenges/xmm-sources/baseline/status', 200],
     ['POST', '/challenges/xmm-sources/baseline/train', 409],
     ['POST', '/challenges/xmm-sources/baseline/submit', 409],
+    // Volunteer computing's search pages: xmm-sources' baseline.yaml has no search: section, so a permitted start is refused.
+    ['GET', '/challenges/xmm-sources/compute', 200],
+    ['GET', '/challenges/xmm-sources/compute/searches', 200],
+    ['POST', '/challenges/xmm-sources/compute/searches', 409],
+    ['GET', '/challenges/xmm-sources/compute/searches/999', 404],
+    // Permitted, then refused for the matrix's body: a `status` field the promote form does not take.
+    ['POST', '/challenges/xmm-sources/compute/searches/999/promote', 400],
     ['GET', '/crowd/xmm-sources/manage', 200],
     ['POST', '/crowd/xmm-sources/settings', 200],
     ['POST', '/crowd/xmm-sources/expert-set', 200],

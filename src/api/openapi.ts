@@ -5,6 +5,7 @@
 
 import { panelNames } from '../crowd/compare/panels.js';
 import { MAX_PER_PAGE } from '../leaderboards/http.js';
+import { computeParameters, computePaths, computeSchemas, computeTag } from './openapi-compute.js';
 
 type Json = Record<string, unknown>;
 
@@ -103,6 +104,7 @@ export const openApiDocument = {
     { name: 'Leaderboards', description: 'Public and private leaderboards' },
     { name: 'Teams', description: 'Teams: create, invite, accept, leave, merge (Kaggle rules)' },
     { name: 'Crowd', description: 'Crowd versus ML: the comparison page\'s panels' },
+    computeTag,
     { name: 'Documentation', description: 'This reference, as a page and as an OpenAPI document' },
   ],
   paths: {
@@ -476,6 +478,7 @@ export const openApiDocument = {
         },
       },
     },
+    ...computePaths({ ref, json, ok, errors, param, bearer }),
     '/api/openapi.json': {
       get: {
         tags: ['Documentation'],
@@ -507,6 +510,7 @@ export const openApiDocument = {
       submissionId: { name: 'id', in: 'path', required: true, description: 'The submission id', schema: { type: 'integer', minimum: 1 }, example: 42 },
       boardPage: { name: 'page', in: 'query', required: false, description: 'A page of the board (1-based; 100 rows unless `per_page`). Without `page` and `per_page`, every row.', schema: { type: 'integer', minimum: 1, maximum: 1_000_000 }, example: 2 },
       boardPerPage: { name: 'per_page', in: 'query', required: false, description: 'Rows per page (1 to 1000); alone, the first page.', schema: { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE }, example: 50 },
+      ...computeParameters,
       ifNoneMatch: { name: 'If-None-Match', in: 'header', required: false, description: 'The `ETag` of a copy of the board you hold: 304 while it is current', schema: { type: 'string' }, example: '"1.42.Zq3x…"' },
     },
     responses: {
@@ -521,6 +525,7 @@ export const openApiDocument = {
       TooMany: { description: 'Daily submission limit reached (`daily_limit`, with `quota`), too many requests (`rate_limited`), too many uploads at once (`too_many_uploads_in_flight`) or rejected files this hour (`too_many_rejected_uploads`); the last two send `Retry-After`', content: json(ref('Error'), { error: { code: 'daily_limit', message: 'Daily submission limit reached (5 per UTC day). The next slot frees at 2025-03-02T00:00:00.000Z.', quota: { limit: 5, used: 5, left: 0, nextSlotAt: '2025-03-02T00:00:00.000Z' } } }) },
     },
     schemas: {
+      ...computeSchemas({ ref }),
       ComparisonPanel: { type: 'object', description: 'Keyed by the panel: `summary`, `tables` (with `classes`), `intervals` (with `bootstrap`), `differences`, `calibration`, `ams`, `agreement` or `methods`; figures are null where undefined', additionalProperties: true },
       Error: {
         type: 'object',

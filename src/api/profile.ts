@@ -3,21 +3,36 @@ import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { createApiToken, listApiTokens, revokeApiToken } from '../accounts/tokens.js';
 import { UserError } from '../web/errors.js';
-import { requireUser } from '../web/middleware.js';
+import { requireUser, wantsJson } from '../web/middleware.js';
+import { parseBody } from '../web/validate.js';
+import { PROFILE_LINE_MAX, setVolunteerProfile, volunteerProfileFields, volunteerProfileForm } from '../compute/volunteer-profile.js';
+import { countryChoices } from '../compute/world-map.js';
 
 const tokenIdParam = z.object({ id: z.coerce.number().int().positive() });
 
-/** The profile page: personal API tokens (created, listed, revoked). Cookie sessions, CSRF-protected forms. */
+/**
+ * The profile page: what a volunteer says about themselves (country, a profile line), personal API
+ * tokens (created, listed, revoked). Cookie sessions, CSRF-protected forms.
+ */
 export function profileRoutes(ctx: AppContext): Router {
   const r = Router();
   const page = async (userId: number, extra: Record<string, unknown> = {}) => ({
     title: 'Profile',
     tokens: await listApiTokens(ctx.db.db, userId),
+    about: await volunteerProfileFields(ctx.db.db, userId),
+    countries: countryChoices(),
+    profileLineMax: PROFILE_LINE_MAX,
     ...extra,
   });
 
   r.get('/profile', requireUser, async (req, res) => {
     res.render('profile', await page(req.user!.id));
+  });
+
+  r.post('/profile/about', requireUser, async (req, res) => {
+    await setVolunteerProfile(ctx.db.db, req.user!.id, parseBody(volunteerProfileForm, req.body ?? {}, 'bad_profile'));
+    if (wantsJson(req)) return void res.json(await volunteerProfileFields(ctx.db.db, req.user!.id));
+    res.redirect(303, '/profile');
   });
 
   r.post('/profile/tokens', requireUser, async (req, res) => {

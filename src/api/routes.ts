@@ -18,6 +18,7 @@ import { formString, idField, parseInput } from '../web/validate.js';
 import { docsRoutes } from './docs.js';
 import { profileRoutes } from './profile.js';
 import { dataRoutes } from './data-routes.js';
+import { computeApiRoutes } from './compute-routes.js';
 import { loadCrowdConfig } from '../crowd/config.js';
 import { workflowBySlug } from '../crowd/repo.js';
 import { comparisonView } from '../crowd/compare/service.js';
@@ -192,6 +193,7 @@ export function v1Routes(ctx: AppContext): Router {
     res.json({ team: await teams.acceptInvite(ctx.db, token, req.user!.id) });
   });
   r.use(dataRoutes(ctx.storage, (req) => challengeOf(ctx, req)));
+  r.use(computeApiRoutes(ctx));
   return r;
 }
 

@@ -185,5 +185,6 @@ export async function modelCard(db: Db, c: Challenge, record: BaselineRecord | n
         : `The curves track ${perEpoch}, which the baseline follows on every ${record.task === 'ams' ? 'HiggsML' : 'multi-class'} challenge; this challenge is scored by ${metricHumanName(c.metric)}, whose held-out value is in the table above.`,
     curves: recordCurves(c, record),
     scores: await leaderboardScores(db, c),
+    foundBy: record.foundBy ? { ...record.foundBy, metricName: metricHumanName(record.foundBy.outOfFold.metric) } : null,
   };
 }

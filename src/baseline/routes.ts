@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
@@ -8,7 +7,6 @@ import { UserError } from '../web/errors.js';
 import { canOrganize } from '../challenges/organizers.js';
 import { wantsJson } from '../web/middleware.js';
 import { formScalar, parseBody } from '../web/validate.js';
-import { logger } from '../log.js';
 import { CROWD_BASELINE, latestBaselineSubmission, latestRun, startRun, storedBaselineRecord, submitBaseline, type BaselineRun, type RunProgress } from './service.js';
 import { DEFAULT_RETRAIN_AGGREGATOR, DEFAULT_RETRAIN_THRESHOLD, describeRetrain, latestCrowdRetrain, startCrowdRetrain, type CrowdRetrainRecord, type CrowdRetrainRow } from './retrain-with-crowd.js';
 import { aggregators } from '../crowd/aggregators/index.js';
@@ -17,6 +15,9 @@ import { specFor, type BaselineRecord } from './train.js';
 import { modelCard, recordCurves } from './model-card.js';
 import { trainingState } from './training-state.js';
 import { withLocalFolder } from '../challenges/service.js';
+import { activeTrainings, startTrainingThread } from './threads.js';
+
+export { activeTrainings };
 
 /** The baseline page and retraining belong to this challenge's organizers (and admins). */
 async function managedChallenge(ctx: AppContext, req: Request): Promise<Challenge> {
@@ -24,32 +25,6 @@ async function managedChallenge(ctx: AppContext, req: Request): Promise<Challeng
   if (!req.user) throw new UserError(401, 'login_required', 'Please log in first.');
   if (!(await canOrganize(ctx.db.db, req.user, c))) throw new UserError(403, 'forbidden', "Only this challenge's organizers can see and retrain its baseline.");
   return c;
-}
-
-/** Trainings started by this process, by run id (tests await them); crowd retrainings by `crowd-<id>`. */
-export const activeTrainings = new Map<number | string, Promise<{ ok: boolean; submissionId?: number | null; error?: string }>>();
-
-/** Starts `script` (the baseline training, or the crowd retraining) in a worker thread for run `run.id`. */
-function startTrainingThread(ctx: AppContext, run: { id: number }, submit: boolean, script = './worker-thread.js', key: number | string = run.id): void {
-  const cap = Number(process.env.SIFT_BASELINE_MAX_EPOCHS);
-  const w = new Worker(new URL(script, import.meta.url), {
-    workerData: { config: ctx.config, runId: run.id, submit, maxEpochs: Number.isFinite(cap) && cap > 0 ? cap : undefined },
-  });
-  const done = new Promise<{ ok: boolean; submissionId?: number | null; error?: string }>((resolve) => {
-    let result: { ok: boolean; submissionId?: number | null; error?: string } | null = null;
-    w.on('message', (m) => (result = m));
-    w.on('error', (err) => {
-      logger.error({ err, runId: run.id }, 'baseline training thread crashed');
-      result = { ok: false, error: err.message };
-    });
-    w.on('exit', () => resolve(result ?? { ok: false, error: 'the training thread exited' }));
-  }).then((r) => {
-    activeTrainings.delete(key);
-    if (r.ok && r.submissionId) ctx.nudgeWorkers();
-    if (!r.ok) logger.warn({ runId: run.id, error: r.error }, 'baseline training failed');
-    return r;
-  });
-  activeTrainings.set(key, done);
 }
 
 function runJson(run: BaselineRun | undefined) {
@@ -153,7 +128,7 @@ export function baselineRoutes(ctx: AppContext): Router {
     const form = parseBody(trainForm, req.body);
     const submit = form.submit === undefined ? true : (['1', 'true', 'on', true] as unknown[]).includes(form.submit);
     const run = await startRun(ctx.db.db, c, { startedBy: req.user!.id, seed: spec.model.seed });
-    startTrainingThread(ctx, run, submit);
+    startTrainingThread(ctx, run, submit, new URL('./worker-thread.js', import.meta.url));
     if (wantsJson(req)) return res.status(202).json({ run: runJson(run) });
     res.redirect(303, `/challenges/${c.slug}/baseline`);
   });
@@ -164,7 +139,7 @@ export function baselineRoutes(ctx: AppContext): Router {
     if (!(await workflowBySlug(ctx.db.db, c.slug))) throw new UserError(409, 'no_crowd_workflow', `'${c.slug}' has no crowd workflow, so it has no crowd labels to retrain with.`);
     const { spec } = specFor(await withLocalFolder(ctx.storage, c), ctx.config.datasetsDir);
     const run = await startCrowdRetrain(ctx.db.db, c, { startedBy: req.user!.id, aggregator: form.aggregator ?? DEFAULT_RETRAIN_AGGREGATOR, threshold: form.threshold ?? DEFAULT_RETRAIN_THRESHOLD, seed: spec.model.seed, submit: true });
-    startTrainingThread(ctx, run, true, './retrain-thread.js', `crowd-${run.id}`);
+    startTrainingThread(ctx, run, true, new URL('./retrain-thread.js', import.meta.url), `crowd-${run.id}`);
     if (wantsJson(req)) return res.status(202).json({ crowdRetrain: crowdRetrainJson(run, c.slug) });
     res.redirect(303, `/challenges/${c.slug}/baseline`);
   });

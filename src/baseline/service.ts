@@ -213,7 +213,8 @@ export async function submitBaselineFrom(
   fs.copyFileSync(file, tmpPath);
   const what = record.task === 'ams' ? `top ${(record.chosenFraction! * 100).toFixed(1)}% as signal` : 'arg-max class';
   const model = `${record.models.length}-model MLP ensemble (${record.backend}, seed ${record.seed}), ${what}`;
-  const message = retrainedWith ? `TensorFlow.js baseline retrained with ${retrainedWith}: ${model}` : `TensorFlow.js baseline: ${model}; out-of-fold ${metricHumanName(record.validation.metric)} ${record.validation.score.toFixed(4)}`;
+  const found = record.foundBy ? `; configuration ${record.foundBy.configuration} of volunteer-computing search #${record.foundBy.searchId}` : '';
+  const message = retrainedWith ? `TensorFlow.js baseline retrained with ${retrainedWith}: ${model}` : `TensorFlow.js baseline: ${model}; out-of-fold ${metricHumanName(record.validation.metric)} ${record.validation.score.toFixed(4)}${found}`;
   const submission = await accept(handle, storage, c, user.id, { tmpPath, originalName: `baseline-${c.slug}.csv`, size: fs.statSync(tmpPath).size }, message, { isBaseline: true });
   return { submission, record, file };
 }

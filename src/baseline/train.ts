@@ -47,6 +47,16 @@ export interface BaselineRecord {
   };
   /** HiggsML: fraction of test events selected as signal. */
   chosenFraction: number | null;
+  /** Where the model section came from when not baseline.yaml's own: a volunteer-computing search's configuration. */
+  foundBy?: VolunteerComputingOrigin;
+}
+
+/** The configuration a volunteer-computing search found, chosen by its out-of-fold metric on train.csv only. */
+export interface VolunteerComputingOrigin {
+  kind: 'volunteer_computing';
+  searchId: number;
+  configuration: number;
+  outOfFold: { metric: 'ams' | 'macro_f1'; score: number };
 }
 
 export interface TrainOptions {
@@ -61,6 +71,9 @@ export interface TrainOptions {
   subsample?: number;
   /** Where to save; default DATA_DIR/baselines/<slug>. */
   outDir?: string;
+  /** Trains this model section instead of baseline.yaml's (a promoted search configuration), noting `foundBy` in the record. */
+  model?: ModelSpec;
+  foundBy?: VolunteerComputingOrigin;
   onModelStart?: (model: number, models: number, maxEpochs: number) => void;
   onEpoch?: (model: number, e: EpochInfo) => void | Promise<void>;
   onModelEnd?: (model: number) => void;
@@ -137,7 +150,8 @@ export async function trainBaseline(c: LocalChallenge, opts: TrainOptions): Prom
 export async function trainOnTable(c: LocalChallenge, table: Table, opts: Omit<TrainOptions, 'subsample'>): Promise<BaselineRecord> {
   const started = Date.now();
   const { tf, backend } = await loadTf();
-  const { spec, file: specFile } = specFor(c, opts.datasetsDir);
+  const { spec: specOfFile, file: specFile } = specFor(c, opts.datasetsDir);
+  const spec = opts.model ? { ...specOfFile, model: opts.model } : specOfFile;
   const seed = opts.seed ?? spec.model.seed;
   const folds = opts.folds ?? spec.model.folds;
   const maxEpochs = Math.min(spec.model.max_epochs, opts.maxEpochs ?? Infinity);
@@ -240,6 +254,7 @@ export async function trainOnTable(c: LocalChallenge, table: Table, opts: Omit<T
     models,
     validation,
     chosenFraction,
+    ...(opts.foundBy ? { foundBy: opts.foundBy } : {}),
   };
   fs.writeFileSync(path.join(tmp, RECORD_FILE), JSON.stringify(record, null, 2));
   writeOutOfFold(tmp, table.column(c.id_column), outOfFoldLabels(record, oof));

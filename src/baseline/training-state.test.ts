@@ -6,7 +6,7 @@ const NOW = Date.parse('2026-11-30T12:00:00.000Z');
 const run = (status: BaselineRun['status'], progress: Partial<RunProgress>, extra: Partial<BaselineRun> = {}): BaselineRun => ({
   id: 3, challenge_id: 1, status, started_by: null, backend: null, seed: 42, record_json: null, validation_score: null, submission_id: null, error: null,
   progress_json: JSON.stringify({ phase: 'starting', model: 0, models: 0, epoch: 0, maxEpochs: 0, history: [], ...progress }),
-  started_at: new Date(NOW - 60_000).toISOString(), heartbeat_at: new Date(NOW - 1000).toISOString(), finished_at: null, ...extra,
+  started_at: new Date(NOW - 60_000).toISOString(), heartbeat_at: new Date(NOW - 1000).toISOString(), finished_at: null, compute_search_id: null, compute_configuration: null, ...extra,
 });
 
 describe('trainingState', () => {

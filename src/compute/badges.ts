@@ -74,3 +74,12 @@ export function computeBadges(f: ComputeFigures): Badge[] {
   }
   return badges;
 }
+
+/** The profile's "How badges work" lines for computing, from the ladders themselves. */
+export function computeBadgeExplanations(): Array<{ family: string; text: string }> {
+  return [
+    { family: 'Quarks', text: `for recent computing: ${[...QUARK_LADDER].reverse().map((q) => `${q.name} = top ${q.topPercent}%`).join(', ')} of recent average credit.` },
+    { family: 'Leptons', text: `for perseverance: ${LEPTON_LADDER.map((l) => `${l.name} = credit on ${l.days} distinct day${l.days > 1 ? 's' : ''}`).join(', ')}.` },
+    { family: 'Bosons', text: `for years of involvement: ${BOSON_LADDER.map((b) => `${b.name} = ${b.years} year${b.years > 1 ? 's' : ''} from the first credit to the latest`).join(', ')}.` },
+  ];
+}

@@ -203,3 +203,10 @@ export async function finishSearchIfDone(tx: Tx, searchId: number): Promise<void
   const open = await tx.selectFrom('compute_units').select('id').where('search_id', '=', searchId).where('state', '=', 'open').limit(1).executeTakeFirst();
   if (!open) await tx.updateTable('compute_searches').set({ state: 'done' }).where('id', '=', searchId).where('state', '=', 'running').execute();
 }
+
+/** Stored predictions of these results, by result id. */
+export async function predictionsOf(db: Db, resultIds: number[]): Promise<Map<number, string>> {
+  if (!resultIds.length) return new Map();
+  const rows = await db.selectFrom('compute_results').select(['id', 'predictions_b64']).where('id', 'in', resultIds).execute();
+  return new Map(rows.map((r) => [r.id, r.predictions_b64 ?? '']));
+}

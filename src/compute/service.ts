@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { DbHandle } from '../db/index.js';
+import type { Db, DbHandle } from '../db/index.js';
 import type { Database } from '../db/schema.js';
 import { nowIso } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
@@ -9,6 +9,7 @@ import { addCredit, creditForFlops, racAt } from './credit.js';
 import { compareResults, validateUnit } from './validator.js';
 import { configurations, estimateFlops } from './search-space.js';
 import { trainingData } from './training-data.js';
+import { decodePredictions } from './out-of-fold.js';
 import * as repo from './repo.js';
 
 /** BOINC's initial replication and minimum quorum: two results from two different volunteers. */
@@ -34,10 +35,10 @@ export function hostInProgressLimit(h: Pick<repo.HostRow, 'results' | 'invalid_r
 const badRate = (h: Pick<repo.HostRow, 'results' | 'invalid_results' | 'error_results'>) => (h.results > 0 ? (h.invalid_results + h.error_results) / h.results : 0);
 
 /** The organizer's "start search": configurations × folds units from baseline.yaml's `search:`. */
-export async function startSearch(handle: DbHandle, c: LocalChallenge, userId: number, datasetsDir: string | undefined) {
+export async function startSearch(db: Db, c: LocalChallenge, userId: number, datasetsDir: string | undefined) {
   const data = trainingData(c, datasetsDir);
   if (!data.search) throw new UserError(409, 'no_search_space', `${c.slug}'s baseline.yaml has no search: section to generate units from.`);
-  if (await repo.runningSearch(handle.db, c.id)) throw new UserError(409, 'search_running', `A search of ${c.slug} is running already; it ends when all its units are validated.`);
+  if (await repo.runningSearch(db, c.id)) throw new UserError(409, 'search_running', `A search of ${c.slug} is running already; it ends when all its units are validated.`);
   const configs = configurations(data.search, data.spec.model);
   const now = nowIso();
   const units = configs.flatMap((model, configuration) =>
@@ -56,7 +57,7 @@ export async function startSearch(handle: DbHandle, c: LocalChallenge, userId: n
     })),
   );
   const search = await repo.insertSearch(
-    handle.db,
+    db,
     { challenge_id: c.id, created_by: userId, state: 'running', space_json: JSON.stringify(data.search), folds: data.folds, delay_bound_seconds: data.search.delay_bound_seconds, created_at: now },
     units,
   );
@@ -88,14 +89,14 @@ export async function requestWork(handle: DbHandle, userId: number, hostInfo: Ho
       const search = await handle.db.selectFrom('compute_searches').select(['delay_bound_seconds', 'challenge_id']).where('id', '=', unit.search_id).executeTakeFirstOrThrow();
       const deadline = new Date(now.getTime() + search.delay_bound_seconds * 1000).toISOString();
       const result = await repo.claimUnit(handle.db, unit.id, userId, host.id, nowText, deadline);
-      if (result) return { unit: await unitView(handle, unit, result), host: hostView(host), reason: null };
+      if (result) return { unit: await unitView(handle.db, unit, result), host: hostView(host), reason: null };
     }
   }
   return { unit: null, host: hostView(host), reason: 'No unit needs this volunteer now; ask again later.' };
 }
 
-async function unitView(handle: DbHandle, unit: repo.UnitRow, result: repo.ResultRow) {
-  const c = await handle.db
+async function unitView(db: Db, unit: repo.UnitRow, result: repo.ResultRow) {
+  const c = await db
     .selectFrom('compute_searches as s')
     .innerJoin('challenges as c', 'c.id', 's.challenge_id')
     .select(['c.slug', 's.folds'])
@@ -140,11 +141,11 @@ function hostView(h: repo.HostRow) {
 export type Report = { kind: 'result'; metric: number; predictions: Float32Array; weightsHash: string } | { kind: 'error'; error: string };
 
 /** Checks a reported body against its replica before anything is written: the predictions must fill the fold. */
-export async function checkReport(handle: DbHandle, userId: number, resultId: number, report: Report): Promise<void> {
-  const result = await repo.findResult(handle.db, resultId);
+export async function checkReport(db: Db, userId: number, resultId: number, report: Report): Promise<void> {
+  const result = await repo.findResult(db, resultId);
   if (!result || result.user_id !== userId) throw new UserError(404, 'not_found', `You hold no unit result ${resultId}.`);
   if (report.kind !== 'result') return;
-  const unit = await repo.findUnit(handle.db, result.unit_id);
+  const unit = await repo.findUnit(db, result.unit_id);
   const want = unit!.validation_rows * unit!.outputs;
   if (report.predictions.length !== want) {
     throw new UserError(400, 'invalid_request', `Invalid body: predictions: must hold ${want} numbers (${unit!.validation_rows} rows of fold ${unit!.fold} × ${unit!.outputs}), not ${report.predictions.length}`, {
@@ -161,7 +162,7 @@ export async function checkReport(handle: DbHandle, userId: number, resultId: nu
  * arriving after the canonical one is judged against it.
  */
 export async function reportResult(handle: DbHandle, userId: number, resultId: number, report: Report, now = new Date()) {
-  await checkReport(handle, userId, resultId, report);
+  await checkReport(handle.db, userId, resultId, report);
   const nowText = now.toISOString();
   const pg = handle.dialect === 'postgres';
   await handle.db.transaction().execute(async (tx) => {
@@ -193,14 +194,10 @@ export async function reportResult(handle: DbHandle, userId: number, resultId: n
 
 type Tx = Transaction<Database>;
 
-const decode = (b64: string) => {
-  const bytes = Buffer.from(b64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-};
 
 async function validate(tx: Tx, unit: repo.UnitRow, now: Date, pg: boolean): Promise<void> {
   const reported = await repo.reportedResults(tx, unit.id);
-  const results = reported.map((r) => ({ volunteerId: r.user_id, metric: r.metric!, predictions: decode(r.predictions_b64!) }));
+  const results = reported.map((r) => ({ volunteerId: r.user_id, metric: r.metric!, predictions: decodePredictions(r.predictions_b64!) }));
   let verdicts: Array<'valid' | 'invalid' | 'pending'>;
   let canonicalIndex: number | null;
   const canonicalAt = reported.findIndex((r) => r.id === unit.canonical_result_id);
@@ -258,9 +255,9 @@ async function validate(tx: Tx, unit: repo.UnitRow, now: Date, pg: boolean): Pro
 }
 
 /** A volunteer's units, newest first, with their credit totals (the recent average decayed to now). */
-export async function myUnits(handle: DbHandle, userId: number, now = Date.now()) {
-  const rows = await repo.resultsOfUser(handle.db, userId, 200);
-  const credit = await repo.creditOf(handle.db, userId);
+export async function myUnits(db: Db, userId: number, now = Date.now()) {
+  const rows = await repo.resultsOfUser(db, userId, 200);
+  const credit = await repo.creditOf(db, userId);
   return {
     credit: { total: credit?.total ?? 0, rac: credit ? racAt({ rac: credit.rac, racAt: credit.rac_at ? Date.parse(credit.rac_at) : null }, now) : 0 },
     units: rows.map((r) => ({
@@ -280,40 +277,10 @@ export async function myUnits(handle: DbHandle, userId: number, now = Date.now()
   };
 }
 
-export async function myHosts(handle: DbHandle, userId: number) {
-  return { hosts: (await repo.hostsOf(handle.db, userId)).map(hostView) };
+export async function myHosts(db: Db, userId: number) {
+  return { hosts: (await repo.hostsOf(db, userId)).map(hostView) };
 }
 
-export async function searchList(handle: DbHandle, c: Challenge) {
-  return { searches: (await repo.searchesOf(handle.db, c.id)).map((s) => ({ id: s.id, state: s.state, folds: s.folds, createdAt: s.created_at })) };
-}
-
-/**
- * The organizer's view of a search: per configuration, the mean of the folds' validated metrics
- * (only units with a canonical result count), and units done, pending and failed; the contributors.
- */
-export async function searchSummary(handle: DbHandle, c: Challenge, searchId: number) {
-  const search = await repo.findSearch(handle.db, c.id, searchId);
-  if (!search) throw new UserError(404, 'not_found', `No search ${searchId} of ${c.slug}.`);
-  const units = await repo.unitsOf(handle.db, search.id);
-  const byConfig = new Map<number, repo.UnitRow[]>();
-  for (const u of units) byConfig.set(u.configuration, [...(byConfig.get(u.configuration) ?? []), u]);
-  const configurationsView = [...byConfig.entries()].map(([configuration, list]) => {
-    const validated = list.filter((u) => u.state === 'valid' && u.canonical_metric !== null);
-    return {
-      configuration,
-      model: JSON.parse(list[0].config_json) as Record<string, unknown>,
-      validatedFolds: validated.length,
-      folds: list.length,
-      outOfFoldMetric: validated.length ? validated.reduce((s, u) => s + u.canonical_metric!, 0) / validated.length : null,
-      complete: validated.length === list.length,
-    };
-  });
-  const count = (state: repo.UnitRow['state']) => units.filter((u) => u.state === state).length;
-  return {
-    search: { id: search.id, challenge: c.slug, state: search.state, folds: search.folds, delayBoundSeconds: search.delay_bound_seconds, createdAt: search.created_at, space: JSON.parse(search.space_json) as unknown },
-    units: { total: units.length, done: count('valid'), pending: count('open'), failed: count('failed') },
-    configurations: configurationsView,
-    contributors: (await repo.contributorsOf(handle.db, search.id)).map((r) => ({ name: r.name, validResults: Number(r.valid_results), credit: Number(r.credit) })),
-  };
+export async function searchList(db: Db, c: Challenge) {
+  return { searches: (await repo.searchesOf(db, c.id)).map((s) => ({ id: s.id, state: s.state, folds: s.folds, createdAt: s.created_at })) };
 }

@@ -21,6 +21,10 @@ export interface TrainingData extends Pick<TrainingDataDocument, 'task' | 'class
   foldRows: number[];
   spec: BaselineSpec;
   search: SearchSpace | null;
+  /** Per row of train.csv: class index (AMS: 1 = the positive class), event weight (null: none), fold. */
+  labels: Uint8Array;
+  weights: Float32Array | null;
+  fold: Uint8Array;
   /** The document, gzipped, and its strong ETag. */
   gzipped: Buffer;
   etag: string;
@@ -109,7 +113,7 @@ function prepare(c: LocalChallenge, datasetsDir: string | undefined): TrainingDa
   };
   const gzipped = zlib.gzipSync(JSON.stringify(doc), { level: 9 });
   const etag = `"${crypto.createHash('sha256').update(gzipped).digest('base64url')}"`;
-  return { task: doc.task, classes: c.classes, positiveClass, features: doc.features, rows: table.rows, outputs, folds, foldRows, spec, search, gzipped, etag };
+  return { task: doc.task, classes: c.classes, positiveClass, features: doc.features, rows: table.rows, outputs, folds, foldRows, spec, search, labels: label, weights: weight, fold, gzipped, etag };
 }
 
 const cache = new Map<number, { version: string; data: TrainingData }>();

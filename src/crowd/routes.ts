@@ -7,6 +7,8 @@ import { enqueue } from '../jobs/queue.js';
 import { loadCrowdConfig } from './config.js';
 import { expertSubjectNames, featuresOf, listWorkflows, recentJobsOfKind, routedSubjectCount, setVolunteerExpert, subjectById, updateWorkflowSettings, workflowBySlug, workflowCounts, type SubjectRow, type Workflow } from './repo.js';
 import { anonVoter, castVote, newAnonId, serveNext, userVoter, type Voter } from './service.js';
+import { computeProfile, volunteerProfileFields } from '../compute/volunteer-profile.js';
+import { computeBadgeExplanations } from '../compute/badges.js';
 import { badgeExplanations, leaderboard, profile, weekAgo } from './stats.js';
 import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, reviewQueue, tags } from './talk.js';
 import { hashIp, tokenSecret, verifyServe } from './token.js';
@@ -178,11 +180,13 @@ export function crowdRoutes(ctx: AppContext): Router {
   const showProfile = async (req: Request, res: Response, userId: number) => {
     const p = await profile(ctx.db.db, userId, cfg, { showLiveAnswers: req.user?.id === userId });
     if (!p) throw new UserError(404, 'not_found', 'No such volunteer.');
+    // One profile for both kinds of volunteering (issue 14): the crowd's figures and volunteer computing's.
+    const [compute, about] = await Promise.all([computeProfile(ctx.db.db, userId), volunteerProfileFields(ctx.db.db, userId)]);
     if (wantsJson(req)) {
       const { skyMap: _sky, ...rest } = p;
-      return res.json({ profile: rest });
+      return res.json({ profile: { ...rest, country: about.country, profileLine: about.profileLine, compute } });
     }
-    res.render('crowd/profile', { title: `${p.name} · volunteer`, p, own: req.user?.id === userId, badgeHelp: badgeExplanations(cfg), cfg });
+    res.render('crowd/profile', { title: `${p.name} · volunteer`, p, compute, about, own: req.user?.id === userId, badgeHelp: badgeExplanations(cfg), computeBadgeHelp: computeBadgeExplanations(), cfg });
   };
   r.get('/crowd/profile', requireUser, (req, res) => showProfile(req, res, req.user!.id));
   r.get('/crowd/users/:id', (req, res) => showProfile(req, res, idParam(req, 'id', 'volunteer')));

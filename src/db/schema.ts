@@ -23,6 +23,10 @@ export interface UsersTable {
   created_at: IsoTime;
   /** The profile a simulated volunteer was drawn from (`sift crowd simulate`); null for real accounts. */
   simulated: ColumnType<string | null, string | null | undefined, string | null>;
+  /** ISO 3166-1 numeric code the volunteer chose for the contributors' map (issue 14); null: none. */
+  country: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A short line the volunteer wrote about themselves; null: none. */
+  profile_line: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {

@@ -19,7 +19,9 @@ import { crowdLivePick } from './0017_crowd_live_pick.js';
 import { lateSubmissions } from './0018_late_submissions.js';
 import { boardVersions } from './0019_board_versions.js';
 import { storageKeys } from './0020_storage_keys.js';
+import { volunteerProfiles } from './0021_volunteer_profiles.js';
 import { volunteerComputing } from './0022_volunteer_computing.js';
+import { computePromotions } from './0024_compute_promotions.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -43,7 +45,9 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0018_late_submissions': lateSubmissions(),
     '0019_board_versions': boardVersions(),
     '0020_storage_keys': storageKeys(),
+    '0021_volunteer_profiles': volunteerProfiles(),
     '0022_volunteer_computing': volunteerComputing(dialect),
+    '0024_compute_promotions': computePromotions(),
   };
   return { getMigrations: async () => all };
 }

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export type BaselineRunStatus = 'running' | 'done' | 'failed';
 
@@ -21,6 +21,9 @@ export interface BaselineRunsTable {
   started_at: string;
   heartbeat_at: string;
   finished_at: string | null;
+  /** A promotion of a volunteer-computing configuration (issue 14): its search and configuration; null otherwise. */
+  compute_search_id: ColumnType<number | null, number | null | undefined, number | null>;
+  compute_configuration: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** One `retrain --with-crowd` of a challenge's baseline (issue 10): its parameters and figures. */
