@@ -128,7 +128,9 @@ export function openDb(opts: DbOptions): DbHandle {
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
-      options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+      // Named statements skip parsing, never planning: a generic plan, which PostgreSQL would pick after
+      // five runs, served the crowd's subject picks (skewed by voter and vote count) badly.
+      options: [...(opts.schema ? [`-c search_path=${opts.schema}`] : []), '-c plan_cache_mode=force_custom_plan'].join(' '),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: process.env.SIFT_PG_NAMED_STATEMENTS === '0' ? pool : withNamedStatements(pool) }) });
     return { db, dialect: 'postgres', destroy: () => db.destroy() };
