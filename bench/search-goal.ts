@@ -16,6 +16,7 @@
  * BENCH_PROMOTE=0 to stop after the search.
  */
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
           if (!work.unit) {
             const summary = await searchSummary(ctx.handle.db, local, started.search.id, ctx.config.datasetsDir);
             if (summary.search.state !== 'running') return;
-            await new Promise((r) => setTimeout(r, 2000));
+            await sleep(2000);
             continue;
           }
           const u = work.unit;

@@ -68,6 +68,26 @@ export function chooseFraction(fractions: number[], ams: number[], smooth: numbe
   return { fraction: fractions[best], smoothedAms: bestVal, ams: ams[best] };
 }
 
+
+/** How the baseline scores predictions: AMS at a fraction chosen within `selection`, or macro-F1 of `classes`. */
+export type BaselineScoring = { ams: { setup: AmsSetup; selection: { min: number; max: number; smooth: number } } } | { classes: number };
+
+/**
+ * The baseline's figure for predictions of some rows: on an AMS task the AMS at the fraction whose
+ * ±smooth average is best (both that average and the raw AMS there), else macro-F1 of the arg-max
+ * class. One definition for the training's per-model and out-of-fold figures, the volunteers' units
+ * and the search's out-of-fold metric. Pure, so browsers run it too.
+ */
+export function baselineScore(p: Float32Array, labels: ArrayLike<number>, weights: ArrayLike<number>, scoring: BaselineScoring): { score: number; smoothed: number; fraction: number | null } {
+  if ('ams' in scoring) {
+    const { setup, selection } = scoring.ams;
+    const grid = fractionGrid(selection.min, selection.max);
+    const pick = chooseFraction(grid, amsCurve(p, labels, weights, setup, grid), selection.smooth);
+    return { score: pick.ams, smoothed: pick.smoothedAms, fraction: pick.fraction };
+  }
+  const f1 = macroF1(Int32Array.from(labels), argmaxRows(p, scoring.classes), scoring.classes);
+  return { score: f1, smoothed: f1, fraction: null };
+}
 export function argmaxRows(p: Float32Array, k: number): Int32Array {
   const n = p.length / k;
   const out = new Int32Array(n);

@@ -4,7 +4,7 @@ import type { Challenge } from '../challenges/repo.js';
 import { loadTf, type BackendName } from './backend.js';
 import { readCsvTable, type Table } from './data.js';
 import { writeOutOfFold } from './oof.js';
-import { amsCurve, amsSetup, argmaxRows, chooseFraction, fractionGrid, macroF1 } from './metrics.js';
+import { amsCurve, amsSetup, argmaxRows, baselineScore, chooseFraction, fractionGrid, type BaselineScoring } from './metrics.js';
 import { loadModel, saveModel } from './model.js';
 import { buildModel, effectiveBatchSize, fitModel, predictMatrix, targetMatrix, trainingWeights, type EpochInfo, type FitData, type LayersModel, type ModelSpec } from './network.js';
 import { fitPreprocessor, transform, type Preprocessor } from './preprocess.js';
@@ -90,6 +90,10 @@ export function specFor(c: LocalChallenge, datasetsDir?: string) {
 export const isAms = (c: Pick<Challenge, 'format' | 'metric'>) => c.format.kind === 'higgsml' || c.metric === 'ams';
 const positiveClass = (c: Challenge) => String(c.metricOptions.positive_class ?? c.classes[c.classes.length - 1]);
 
+/** How this challenge's baseline is scored (metrics.ts baselineScore): by AMS within `selection`, or macro-F1. */
+export const baselineScoring = (c: Pick<Challenge, 'format' | 'metric' | 'metricOptions' | 'classes'>, spec: Pick<BaselineSpec, 'selection'>): BaselineScoring =>
+  isAms(c) ? { ams: { setup: amsSetup(c.metricOptions), selection: spec.selection } } : { classes: c.classes.length };
+
 interface Prepared {
   data: FitData;
   classIdx: Int32Array;
@@ -167,14 +171,8 @@ export async function trainOnTable(c: LocalChallenge, table: Table, opts: Omit<T
   const ams = isAms(c);
   const setup = amsSetup(c.metricOptions);
   const grid = fractionGrid(spec.selection.min, spec.selection.max);
-  const metricOf = (p: Float32Array, idx: ArrayLike<number>): number => {
-    if (ams) {
-      const sig = Array.from(idx, (i) => classIdx[i]);
-      const w = Array.from(idx, (i) => prep.rawWeight[i]);
-      return chooseFraction(grid, amsCurve(p, sig, w, setup, grid), spec.selection.smooth).smoothedAms;
-    }
-    return macroF1(Int32Array.from(idx, (i) => classIdx[i]), argmaxRows(p, c.classes.length), c.classes.length);
-  };
+  const scoring = baselineScoring(c, spec);
+  const metricOf = (p: Float32Array, idx: ArrayLike<number>): number => baselineScore(p, Array.from(idx, (i) => classIdx[i]), Array.from(idx, (i) => prep.rawWeight[i]), scoring).smoothed;
   log(`${c.slug}: ${n} training rows, ${d} features (${pre.dropped.length} columns left out), ${folds} models, backend ${backend}`);
 
   const fold = makeFolds(classIdx, folds, seed);
@@ -326,11 +324,7 @@ export async function recomputeOutOfFold(c: LocalChallenge, dir: string, dataset
     rows.forEach((i, r) => oof.set(p.subarray(r * k, r * k + k), i * k));
     m.dispose();
   });
-  let score: number;
-  if (record.task === 'ams') {
-    const grid = fractionGrid(spec.selection.min, spec.selection.max);
-    score = chooseFraction(grid, amsCurve(oof, classIdx, rawWeight, amsSetup(c.metricOptions), grid), spec.selection.smooth).ams;
-  } else score = macroF1(classIdx, argmaxRows(oof, k), k);
+  const score = baselineScore(oof, classIdx, rawWeight, baselineScoring(c, spec)).score;
   return { ids: table.column(c.id_column), labels: outOfFoldLabels(record, oof), score, recorded: record.validation.score };
 }
 

@@ -8,7 +8,7 @@
  * A unit's predictions are its fold's rows in train.csv order (the rows whose `fold` is the unit's,
  * from first to last), `outputs` numbers per row, as the training-data document lists them.
  */
-import { amsCurve, amsSetup, argmaxRows, chooseFraction, fractionGrid, macroF1 } from '../baseline/metrics.js';
+import { amsSetup, baselineScore, type BaselineScoring } from '../baseline/metrics.js';
 import type { Challenge } from '../challenges/repo.js';
 import type { TrainingData } from './training-data.js';
 
@@ -56,13 +56,8 @@ export function assembleOutOfFold(data: Pick<OutOfFoldData, 'rows' | 'folds' | '
 
 /** Scores a full out-of-fold vector as trainOnTable scores the baseline's. */
 export function scoreOutOfFold(c: Pick<Challenge, 'metricOptions'>, data: OutOfFoldData, oof: Float32Array): OutOfFoldScore {
-  if (data.task === 'ams') {
-    const { selection } = data.spec;
-    const grid = fractionGrid(selection.min, selection.max);
-    const weights = data.weights ?? new Float32Array(data.rows).fill(1);
-    const pick = chooseFraction(grid, amsCurve(oof, data.labels, weights, amsSetup(c.metricOptions), grid), selection.smooth);
-    return { metric: 'ams', score: pick.ams, chosenFraction: pick.fraction };
-  }
-  const k = data.outputs;
-  return { metric: 'macro_f1', score: macroF1(Int32Array.from(data.labels), argmaxRows(oof, k), k), chosenFraction: null };
+  const ams = data.task === 'ams';
+  const scoring: BaselineScoring = ams ? { ams: { setup: amsSetup(c.metricOptions), selection: data.spec.selection } } : { classes: data.outputs };
+  const { score, fraction } = baselineScore(oof, data.labels, data.weights ?? new Float32Array(data.rows).fill(1), scoring);
+  return { metric: ams ? 'ams' : 'macro_f1', score, chosenFraction: fraction };
 }

@@ -1,5 +1,5 @@
 import type { Tf } from '../baseline/backend.js';
-import { amsCurve, argmaxRows, chooseFraction, fractionGrid, macroF1 } from '../baseline/metrics.js';
+import { baselineScore, type BaselineScoring } from '../baseline/metrics.js';
 import { buildModel, effectiveBatchSize, fitModel, predictMatrix, targetMatrix, trainingWeights, type EpochInfo, type ModelSpec } from '../baseline/network.js';
 import { withSeededMathRandom } from '../baseline/rng.js';
 import type { TrainingDataDocument } from './training-data.js';
@@ -131,15 +131,7 @@ export async function runUnit(tf: Tf, data: TrainingData, unit: UnitSpec, onProg
  */
 export function foldMetric(data: TrainingData): (p: Float32Array, idx: ArrayLike<number>) => number {
   const { doc } = data;
-  if (doc.task === 'ams') {
-    if (!doc.ams) throw new Error('The training data of an AMS task lacks its AMS settings; reload it.');
-    const { setup, selection } = doc.ams;
-    const grid = fractionGrid(selection.min, selection.max);
-    return (p, idx) => {
-      const signal = Array.from(idx, (i) => data.label[i]);
-      const w = Array.from(idx, (i) => data.weight[i]);
-      return chooseFraction(grid, amsCurve(p, signal, w, setup, grid), selection.smooth).smoothedAms;
-    };
-  }
-  return (p, idx) => macroF1(Int32Array.from(idx, (i) => data.label[i]), argmaxRows(p, doc.outputs), doc.outputs);
+  if (doc.task === 'ams' && !doc.ams) throw new Error('The training data of an AMS task lacks its AMS settings; reload it.');
+  const scoring: BaselineScoring = doc.task === 'ams' ? { ams: doc.ams! } : { classes: doc.outputs };
+  return (p, idx) => baselineScore(p, Array.from(idx, (i) => data.label[i]), Array.from(idx, (i) => data.weight[i]), scoring).smoothed;
 }

@@ -245,12 +245,14 @@ function planVote(wf: Workflow, cast: CastInput, volunteer: VolunteerCount | und
   const weight = voteWeight({ flagged, restored: false, held: !!volunteer?.held_at });
   const gold = subject.is_gold === 1 && subject.gold_class !== null;
   const correct = gold ? answer === subject.gold_class : null;
+  const record = volunteer ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
   // The volunteer's confusion matrix: a gold answer updates it, a live vote is weighed by it.
-  const confusion = volunteer && weight > 0 ? Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]) : null;
+  const confusion = weight > 0 ? record : null;
   let step: ReturnType<typeof onlineStep> | null = null;
-  // The credit of a live vote, fixed now from the volunteer's gold record alone; it earns on the
-  // boards while the vote carries weight (a restored fast vote, a released volunteer's).
-  const credit = !gold && volunteer ? expectedInformation(Float64Array.from(JSON.parse(volunteer.confusion_json) as number[]), k, uniformPrior(k)) : 0;
+  // The credit of a live vote, fixed now from the volunteer's gold record alone (a gold answer, the
+  // only change to the matrix, earns none); it earns on the boards while the vote carries weight (a
+  // restored fast vote, a released volunteer's).
+  const credit = !gold && record ? expectedInformation(record, k, uniformPrior(k)) : 0;
   if (gold && confusion) observeGold(confusion, k, subject.gold_class!, answer);
   if (!gold && subject.retired_at === null && confusion) step = onlineStep(wf, Float64Array.from(JSON.parse(subject.posterior_json) as number[]), confusion, answer, subject.vote_count);
 
