@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/index.js';
 import { contributorMapSvg, countryByCode } from './world-map.js';
-import { allRecentAverages } from './volunteer-profile.js';
+import { racAt, storedAverage } from './credit.js';
 
 /** A volunteer of the day is drawn among those with a valid result in this many days before the day. */
 export const VOLUNTEER_OF_THE_DAY_WINDOW_DAYS = 30;
@@ -38,11 +38,14 @@ export const formatCredit = (credit: number): string => (credit < 10 ? credit.to
 let mapCache: { key: string; svg: string } | null = null;
 
 /** The map's SVG, drawn again only when some country's credit changed. */
-export async function contributorMap(db: Db): Promise<string> {
-  const countries = await creditByCountry(db);
+function mapOf(countries: Awaited<ReturnType<typeof creditByCountry>>): string {
   const key = JSON.stringify(countries.map((c) => [c.code, c.credit]).sort());
   if (mapCache?.key !== key) mapCache = { key, svg: contributorMapSvg(new Map(countries.map((c) => [c.code, c.credit])), { format: formatCredit }) };
   return mapCache.svg;
+}
+
+export async function contributorMap(db: Db): Promise<string> {
+  return mapOf(await creditByCountry(db));
 }
 
 export async function volunteerOfTheDay(db: Db, now: Date) {
@@ -62,8 +65,8 @@ export async function volunteerOfTheDay(db: Db, now: Date) {
     .execute();
   if (!candidates.length) return null;
   const v = candidates[drawForDate(day, candidates.length)];
-  const credit = await db.selectFrom('compute_credit').select('total').where('user_id', '=', v.id).executeTakeFirst();
-  const rac = (await allRecentAverages(db, now.getTime())).get(v.id) ?? 0;
+  const credit = await db.selectFrom('compute_credit').select(['total', 'rac', 'rac_at']).where('user_id', '=', v.id).executeTakeFirst();
+  const rac = credit ? racAt(storedAverage(credit), now.getTime()) : 0;
   return {
     id: v.id,
     name: v.name,
@@ -77,7 +80,8 @@ export async function volunteerOfTheDay(db: Db, now: Date) {
 
 /** What the community partial shows: today's volunteer (drawn from the UTC date) and the map. */
 export async function computeCommunity(db: Db, now = new Date()) {
-  const [volunteer, countries, mapSvg] = await Promise.all([volunteerOfTheDay(db, now), creditByCountry(db), contributorMap(db)]);
+  const [volunteer, countries] = await Promise.all([volunteerOfTheDay(db, now), creditByCountry(db)]);
+  const mapSvg = mapOf(countries);
   return {
     date: now.toISOString().slice(0, 10),
     volunteerOfTheDay: volunteer,

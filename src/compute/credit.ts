@@ -15,6 +15,9 @@ export interface RecentAverage {
   racAt: number | null;
 }
 
+/** The average as a credit row stores it (`rac`, and `rac_at` as ISO text). */
+export const storedAverage = (row: { rac: number; rac_at: string | null }): RecentAverage => ({ rac: row.rac, racAt: row.rac_at ? Date.parse(row.rac_at) : null });
+
 /**
  * The average after `credit` is granted at `now`. The old average decays by 2^(-elapsed/half-life);
  * the new credit counts as spread evenly over the time since the last update, weighted by the share

@@ -5,7 +5,7 @@ import { nowIso } from '../db/index.js';
 import type { Challenge } from '../challenges/repo.js';
 import type { LocalChallenge } from '../challenges/service.js';
 import { UserError } from '../web/errors.js';
-import { addCredit, creditForFlops, racAt } from './credit.js';
+import { addCredit, creditForFlops, racAt, storedAverage } from './credit.js';
 import { compareResults, validateUnit } from './validator.js';
 import { configurations, estimateFlops } from './search-space.js';
 import { trainingData } from './training-data.js';
@@ -234,7 +234,7 @@ async function validate(tx: Tx, unit: repo.UnitRow, now: Date, pg: boolean): Pro
       await tx.updateTable('compute_results').set({ state: 'valid', credit }).where('id', '=', r.id).execute();
       await repo.countOnHost(tx, r.host_id, { valid: 1, credit });
       const row = await repo.lockCredit(tx, r.user_id, pg);
-      const avg = addCredit({ rac: row.rac, racAt: row.rac_at ? Date.parse(row.rac_at) : null }, credit, now.getTime(), Date.parse(r.sent_at));
+      const avg = addCredit(storedAverage(row), credit, now.getTime(), Date.parse(r.sent_at));
       await tx
         .updateTable('compute_credit')
         .set({ total: row.total + credit, rac: avg.rac, rac_at: new Date(avg.racAt!).toISOString() })
@@ -259,7 +259,7 @@ export async function myUnits(db: Db, userId: number, now = Date.now()) {
   const rows = await repo.resultsOfUser(db, userId, 200);
   const credit = await repo.creditOf(db, userId);
   return {
-    credit: { total: credit?.total ?? 0, rac: credit ? racAt({ rac: credit.rac, racAt: credit.rac_at ? Date.parse(credit.rac_at) : null }, now) : 0 },
+    credit: { total: credit?.total ?? 0, rac: credit ? racAt(storedAverage(credit), now) : 0 },
     units: rows.map((r) => ({
       resultId: r.id,
       unitId: r.unit_id,

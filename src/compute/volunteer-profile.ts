@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import { formString } from '../web/validate.js';
 import { computeBadges, racPercentile } from './badges.js';
-import { racAt } from './credit.js';
+import { racAt, storedAverage } from './credit.js';
 import { countryByCode } from './world-map.js';
 
 export const PROFILE_LINE_MAX = 140;
@@ -46,7 +46,7 @@ const utcDay = (iso: string) => iso.slice(0, 10);
 /** Every volunteer's recent average credit, decayed to `now`. */
 export async function allRecentAverages(db: Db, now: number): Promise<Map<number, number>> {
   const rows = await db.selectFrom('compute_credit').select(['user_id', 'rac', 'rac_at']).execute();
-  return new Map(rows.map((r) => [r.user_id, racAt({ rac: r.rac, racAt: r.rac_at ? Date.parse(r.rac_at) : null }, now)]));
+  return new Map(rows.map((r) => [r.user_id, racAt(storedAverage(r), now)]));
 }
 
 /** Credit, RAC and badges of one volunteer; zeros and no badges before their first valid result. */
