@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { crowdContext } from './crowd-helpers.js';
 import { signUp } from '../src/accounts/service.js';
-import { anonVoter, castVote, userVoter, type Voter } from '../src/crowd/service.js';
+import { anonVoter, castVote, serveNext, userVoter, type Voter } from '../src/crowd/service.js';
 import { signServe, tokenSecret, verifyServe } from '../src/crowd/token.js';
 import { workflowById, type Workflow } from '../src/crowd/repo.js';
 import { onlineStep } from '../src/crowd/weights.js';
@@ -82,9 +82,10 @@ describe('crowd vote path: exact counts after concurrent votes', function () {
     }
     const stored = JSON.parse(after.posterior_json) as number[];
     stored.forEach((p, i) => assert.ok(Math.abs(p - posterior[i]) < 1e-12, `posterior[${i}] ${p} vs ${posterior[i]}`));
-    // A refused repeat leaves no trace on the volunteer: one vote each toward the fast share.
-    const rows = await ctx.handle.db.selectFrom('crowd_volunteers').select(['votes_since_review']).where('workflow_id', '=', wf.id).where('user_id', 'in', voters.map((v) => v.userId!)).execute();
+    // A refused repeat leaves no trace on the volunteer: one vote each toward the fast share and their experience.
+    const rows = await ctx.handle.db.selectFrom('crowd_volunteers').select(['votes_since_review', 'votes_cast']).where('workflow_id', '=', wf.id).where('user_id', 'in', voters.map((v) => v.userId!)).execute();
     assert.deepEqual(rows.map((r) => r.votes_since_review), Array(16).fill(1));
+    assert.deepEqual(rows.map((r) => r.votes_cast), Array(16).fill(1));
   });
 
   it('stores simultaneous votes of different volunteers on one subject as if they came one by one, and a first-time volunteer among them too', async () => {
@@ -145,8 +146,12 @@ describe('crowd vote path: exact counts after concurrent votes', function () {
       assert.equal((await votesOn(s.id)).length, 6);
       assert.equal(after.retired_at, null);
     }
-    const rows = await ctx.handle.db.selectFrom('crowd_volunteers').select(['user_id', 'votes_since_review']).where('workflow_id', '=', wf.id).where('user_id', 'in', voters.map((v) => v.userId!)).orderBy('user_id').execute();
+    const rows = await ctx.handle.db.selectFrom('crowd_volunteers').select(['user_id', 'votes_since_review', 'votes_cast']).where('workflow_id', '=', wf.id).where('user_id', 'in', voters.map((v) => v.userId!)).orderBy('user_id').execute();
     assert.deepEqual(rows.map((r) => r.votes_since_review), [...Array(6).fill(4), ...Array(6).fill(0)]);
+    // The experience a serve reads is the count of the volunteer's stored votes.
+    assert.deepEqual(rows.map((r) => r.votes_cast), [...Array(6).fill(4), ...Array(6).fill(0)]);
+    const served = await serveNext(ctx.handle.db, wf, voters[0], secret, { reserveMinutes: 30, store: false });
+    assert.equal(served?.experience, 4);
   });
 
   it("adds every simultaneous gold answer to the volunteer's confusion matrix", async () => {

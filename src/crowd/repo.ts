@@ -155,14 +155,17 @@ export interface VoterStanding {
 
 /**
  * What serving needs to know of the voter, in one statement (on PostgreSQL one round trip instead of
- * three): their answer count, their volunteer row's expert flag, and whether their latest serve since
+ * three): their answer count (a signed-in voter's kept on their volunteer row, an anonymous voter's
+ * counted), their volunteer row's expert flag, and whether their latest serve since
  * `servedAfter` is still open. Only the latest serve can be open, as a new subject is served only when none is.
  */
 export async function voterStanding(db: Db, workflowId: number, voter: { key: string; userId: number | null }, servedAfter: string): Promise<VoterStanding> {
   const row = await db
     .with('latest', (qc) => qc.selectFrom('crowd_serves').select('subject_id').where('voter', '=', voter.key).where('workflow_id', '=', workflowId).where('served_at', '>', servedAfter).orderBy('served_at', 'desc').limit(1))
     .selectNoFrom((eb) => [
-      eb.selectFrom('crowd_votes').select((e) => e.fn.countAll<number>().as('n')).where('voter', '=', voter.key).where('workflow_id', '=', workflowId).as('answered'),
+      voter.userId === null
+        ? eb.selectFrom('crowd_votes').select((e) => e.fn.countAll<number>().as('n')).where('voter', '=', voter.key).where('workflow_id', '=', workflowId).as('answered')
+        : eb.selectFrom('crowd_volunteers').select('votes_cast').where('workflow_id', '=', workflowId).where('user_id', '=', voter.userId).as('answered'),
       eb
         .selectFrom('crowd_volunteers')
         .select('expert')
@@ -201,13 +204,16 @@ export interface VolunteerCount {
  * Counts a vote toward its volunteer's fast share (undefined without a volunteer row, or an anonymous
  * voter) and, on PostgreSQL, reads and locks the subject in the same statement: the volunteer's row
  * is updated before the subject's is locked, the order every weight change keeps. SQLite leaves the
- * subject to the caller (subject undefined).
+ * subject to the caller (subject undefined). Subject locks are FOR NO KEY UPDATE, as the UPDATE that
+ * follows takes anyway: they queue the votes on a subject as FOR UPDATE did, but leave alone the
+ * foreign-key checks (FOR KEY SHARE) of serves inserted for that subject, which under FOR UPDATE
+ * waited for each vote's commit (2 ms a serve insert in bench:crowd's round trips, pg_stat_statements).
  */
 export async function countVoteAndLockSubject(tx: Transaction<Database>, pg: boolean, workflowId: number, userId: number | null, subjectId: number, flagged: boolean): Promise<{ volunteer: VolunteerCount | undefined; subject: SubjectRow | undefined }> {
   const count = (db: QueryCreator<Database>) =>
     db
       .updateTable('crowd_volunteers')
-      .set((eb) => ({ votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', flagged ? 1 : 0) }))
+      .set((eb) => ({ votes_cast: eb('votes_cast', '+', 1), votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', flagged ? 1 : 0) }))
       .where('workflow_id', '=', workflowId)
       .where('user_id', '=', userId)
       .returning(['confusion_json', 'held_at', 'votes_since_review', 'fast_since_review']);
@@ -220,7 +226,7 @@ export async function countVoteAndLockSubject(tx: Transaction<Database>, pg: boo
     .select(['vol.confusion_json as vol_confusion_json', 'vol.held_at as vol_held_at', 'vol.votes_since_review as vol_votes', 'vol.fast_since_review as vol_fast'])
     .where('s.id', '=', subjectId)
     .where('s.workflow_id', '=', workflowId)
-    .forUpdate('s')
+    .forNoKeyUpdate('s')
     .executeTakeFirst();
   if (!row) return { volunteer: undefined, subject: undefined };
   const { vol_confusion_json, vol_held_at, vol_votes, vol_fast, ...subject } = row;
@@ -285,12 +291,12 @@ export async function countVotesAndLockSubject(tx: Transaction<Database>, workfl
       order by v.user_id for update
     ), counted as (
       update crowd_volunteers v
-      set votes_since_review = v.votes_since_review + 1, fast_since_review = v.fast_since_review + d.fast
+      set votes_cast = v.votes_cast + 1, votes_since_review = v.votes_since_review + 1, fast_since_review = v.fast_since_review + d.fast
       from (values ${counts}) as d(user_id, fast), locked l
       where v.workflow_id = l.workflow_id and v.user_id = l.user_id and v.user_id = d.user_id
       returning v.user_id, v.confusion_json, v.held_at, v.votes_since_review, v.fast_since_review
     ), subject as (
-      select s.* from crowd_subjects s where s.id = ${subjectId} and s.workflow_id = ${workflowId} for update
+      select s.* from crowd_subjects s where s.id = ${subjectId} and s.workflow_id = ${workflowId} for no key update
     )
     select 'volunteer' as kind, c.user_id, row_to_json(c)::text as row from counted c
     union all

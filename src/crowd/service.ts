@@ -1,6 +1,6 @@
 /** Serving subjects and counting votes: the crowd's request path. */
 import crypto from 'node:crypto';
-import type { Db, DbHandle } from '../db/index.js';
+import { planEachTime, type Db, type DbHandle } from '../db/index.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { batchedTransaction } from '../db/write-batch.js';
@@ -95,6 +95,7 @@ export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buff
   const eligible = (gold: boolean) => {
     const q = db
       .selectFrom('crowd_subjects as s')
+      .modifyFront(planEachTime)
       .selectAll('s')
       .where('s.workflow_id', '=', wf.id)
       .where('s.is_gold', '=', gold ? 1 : 0)
@@ -390,7 +391,7 @@ export async function castVote(handle: DbHandle, wf: Workflow, voter: Voter, inp
           await tx.updateTable('crowd_volunteers').set({ held_at: now }).where('workflow_id', '=', wf.id).where('user_id', '=', userId).execute();
         }
       }
-      subject ??= await tx.selectFrom('crowd_subjects').selectAll().where('id', '=', claim.subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
+      subject ??= await tx.selectFrom('crowd_subjects').selectAll().where('id', '=', claim.subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forNoKeyUpdate()).executeTakeFirst();
       if (!subject) throw new UserError(404, 'not_found', 'No such subject.');
       const plan = planVote(wf, cast, volunteer, subject);
       const vote = await writeVote(tx, pg, plan.voteRow, plan.subjectChange, plan.confusionJson);

@@ -49,7 +49,7 @@ export function onlineStep(wf: Workflow, before: Float64Array, confusion: Float6
  * each vote's counted flag and information.
  */
 export async function replaySubject(tx: Tx, wf: Workflow, subjectId: number, pg: boolean): Promise<void> {
-  const subject = await tx.selectFrom('crowd_subjects').select(['id', 'is_gold']).where('id', '=', subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forUpdate()).executeTakeFirst();
+  const subject = await tx.selectFrom('crowd_subjects').select(['id', 'is_gold']).where('id', '=', subjectId).where('workflow_id', '=', wf.id).$if(pg, (q) => q.forNoKeyUpdate()).executeTakeFirst();
   if (!subject || subject.is_gold) return;
   const votes = await tx
     .selectFrom('crowd_votes as v')

@@ -22,6 +22,8 @@ import { storageKeys } from './0020_storage_keys.js';
 import { volunteerProfiles } from './0021_volunteer_profiles.js';
 import { volunteerComputing } from './0022_volunteer_computing.js';
 import { computePromotions } from './0024_compute_promotions.js';
+import { crowdUnretiredPicks } from './0025_crowd_unretired_picks.js';
+import { crowdVotesCast } from './0026_crowd_votes_cast.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -48,6 +50,8 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0021_volunteer_profiles': volunteerProfiles(),
     '0022_volunteer_computing': volunteerComputing(dialect),
     '0024_compute_promotions': computePromotions(),
+    '0025_crowd_unretired_picks': crowdUnretiredPicks(),
+    '0026_crowd_votes_cast': crowdVotesCast(),
   };
   return { getMigrations: async () => all };
 }

@@ -127,6 +127,8 @@ export interface CrowdVolunteersTable {
   /** Votes and fast votes since the last release (or ever): the fast share that decides a hold. */
   votes_since_review: Generated<number>;
   fast_since_review: Generated<number>;
+  /** Every vote the volunteer has cast in the workflow (their experience when served; migration 0026). */
+  votes_cast: Generated<number>;
   /** When the volunteer saw the workflow's tutorial (null: not yet; the classify page shows it first). */
   tutorial_seen_at: string | null;
 }
