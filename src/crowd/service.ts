@@ -1,6 +1,6 @@
 /** Serving subjects and counting votes: the crowd's request path. */
 import crypto from 'node:crypto';
-import { planEachTime, type Db, type DbHandle } from '../db/index.js';
+import type { Db, DbHandle } from '../db/index.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { batchedTransaction } from '../db/write-batch.js';
@@ -95,7 +95,6 @@ export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buff
   const eligible = (gold: boolean) => {
     const q = db
       .selectFrom('crowd_subjects as s')
-      .modifyFront(planEachTime)
       .selectAll('s')
       .where('s.workflow_id', '=', wf.id)
       .where('s.is_gold', '=', gold ? 1 : 0)
