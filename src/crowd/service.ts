@@ -104,8 +104,8 @@ export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buff
     return expertMember ? q.orderBy('s.expert', 'desc') : q.where('s.expert', '=', 0);
   };
   const byRetirement = async (gold: boolean, knownOnly = false, goldClass?: number) => {
-    // Live subjects closest to retirement first keeps the number of open subjects small. The index
-    // (workflow_id, is_gold, retired_at, vote_count) yields them in that order without sorting them
+    // Live subjects closest to retirement first keeps the number of open subjects small. The partial
+    // index over unretired subjects (migration 0025) yields them in that order without sorting them
     // all; ties among the first few are broken at random. The id breaks ties among candidates in a
     // fixed order (not the storage order, which PostgreSQL changes on update), so a seeded simulated
     // crowd is served the same subjects on every run.
