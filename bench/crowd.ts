@@ -133,8 +133,9 @@ if (!isMainThread) await clientMain();
 else await serverMain();
 
 async function serverMain(): Promise<void> {
-// No limits, and no vote too fast: every vote takes the full path (posterior, retirement).
-Object.assign(process.env, { CROWD_VOTES_PER_MINUTE_USER: '100000000', CROWD_VOTES_PER_MINUTE_IP: '100000000', CROWD_SERVES_PER_MINUTE_IP: '100000000', CROWD_MIN_VOTE_MS: '0' });
+// No limits, and no vote too fast: every vote takes the full path (posterior, retirement). The
+// workflow cache as in production (the test helpers turn it off).
+Object.assign(process.env, { CROWD_WORKFLOW_CACHE_MS: '5000', CROWD_VOTES_PER_MINUTE_USER: '100000000', CROWD_VOTES_PER_MINUTE_IP: '100000000', CROWD_SERVES_PER_MINUTE_IP: '100000000', CROWD_MIN_VOTE_MS: '0' });
 // Production settings: the session cache on (the test helpers turn it off).
 const ctx = await createTestContext({ challenges: ['xray-sources'], workers: 0, configOverrides: { SESSION_CACHE_MS: 2000 } });
 const wfId = await createWorkflowForSlug(ctx.handle, ctx.storage, 'xray-sources', { retirement: 'fixed', retireCount: 20, trainingChances: [0.1], routing: ROUTING });

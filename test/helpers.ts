@@ -102,7 +102,12 @@ export async function createTestContext(
   for (const slug of opts.challenges ?? []) await importChallengeFolder(handle.db, storage, path.join(repoRoot, 'datasets', slug));
   const workers = await startWorkerThreads(config, opts.workers ?? 1, 50);
   const uploads = startUploadRuntime(config);
+  // Tests change crowd workflows straight in the database too: no workflow cache unless a test sets
+  // CROWD_WORKFLOW_CACHE_MS (test/crowd-workflow-cache.test.ts).
+  const workflowCache = process.env.CROWD_WORKFLOW_CACHE_MS;
+  process.env.CROWD_WORKFLOW_CACHE_MS ??= '0';
   const app = buildApp({ config, db: handle, storage, nudgeWorkers: workers.nudge, secureCookies: false, uploads });
+  if (workflowCache === undefined) delete process.env.CROWD_WORKFLOW_CACHE_MS;
   return {
     config,
     handle,

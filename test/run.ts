@@ -19,6 +19,8 @@ const only = process.argv.slice(2);
 
 const totals = { passes: 0, failures: 0, pending: 0 };
 const notices: string[] = [];
+/** Each failing pass's failure report, printed again at the very end: CI keeps only the tail of the output. */
+const failureReports: string[] = [];
 
 /** One mocha process; its output is printed whole when it ends, so passes run side by side stay readable. */
 function pass(label: string, env: Record<string, string>, patterns: string[]): Promise<void> {
@@ -39,6 +41,8 @@ function pass(label: string, env: Record<string, string>, patterns: string[]): P
         totals.passes += s.passes;
         totals.failures += s.failures;
         totals.pending += s.pending;
+        const report = /^ {2}\d+ failing$/m.exec(out);
+        if (s.failures && report) failureReports.push(`${label}:\n${out.slice(report.index).split('\n').filter((l) => !l.startsWith('@@stats ')).slice(0, 80).join('\n')}`);
       }
       resolve();
     });
@@ -76,6 +80,7 @@ else {
   ]);
 }
 
+if (failureReports.length) console.log(`\n=== Failures again, by pass ===\n${failureReports.join('\n')}`);
 for (const n of notices) console.log(`\nNOTICE: ${n}`);
 if (strict && notices.length) {
   console.log('SIFT_REQUIRE_ALL=1: a skipped part counts as a failure.');

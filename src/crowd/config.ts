@@ -38,6 +38,11 @@ const schema = z.object({
   CROWD_KNOWN_SHARE: z.coerce.number().min(0).max(1).default(0.2),
   /** A serve token is valid this long. */
   CROWD_TOKEN_HOURS: z.coerce.number().positive().default(24),
+  /**
+   * How long the classify and vote routes may reuse a workflow's settings (ms). A change made through
+   * this process shows at once; one made through another process shows within this. 0: read every time.
+   */
+  CROWD_WORKFLOW_CACHE_MS: z.coerce.number().int().min(0).default(5000),
   /** An unanswered subject is shown again on reload for this long (then the next one comes). */
   CROWD_RESERVE_MINUTES: z.coerce.number().positive().default(30),
   /**

@@ -67,14 +67,17 @@ export function crowdRoutes(ctx: AppContext): Router {
     return anonVoter(anon);
   }
 
-  /** The vote path reads workflows from a short cache (settings changes here clear it; other processes see them within WORKFLOW_TTL_MS). */
-  const WORKFLOW_TTL_MS = 5000;
+  /**
+   * The classify and vote routes read workflows from a short cache (settings changes here clear it;
+   * other processes see them within CROWD_WORKFLOW_CACHE_MS): on PostgreSQL the lookup was one of the
+   * eight statements of a serve and vote, each a round trip.
+   */
   const wfCache = new Map<string, { wf: Workflow | undefined; at: number }>();
   async function workflowOf(req: Request, cached = false): Promise<Workflow> {
     const slug = String(req.params.slug);
     let wf: Workflow | undefined;
     const hit = cached ? wfCache.get(slug) : undefined;
-    if (hit && Date.now() - hit.at < WORKFLOW_TTL_MS) wf = hit.wf;
+    if (hit && Date.now() - hit.at < cfg.CROWD_WORKFLOW_CACHE_MS) wf = hit.wf;
     else {
       wf = await workflowBySlug(ctx.db.db, slug);
       if (wfCache.size > 1000) wfCache.clear();
@@ -119,7 +122,7 @@ export function crowdRoutes(ctx: AppContext): Router {
   });
 
   r.get('/crowd/:slug/classify', perIpServes, async (req, res) => {
-    const wf = await workflowOf(req);
+    const wf = await workflowOf(req, true);
     // A first visit starts with the tutorial (which then says "seen": by the volunteer's row, or a cookie).
     if (!wantsJson(req) && req.query.tutorial !== 'seen' && (await shouldShowTutorial(ctx.db.db, wf, voterOf(req, res, false), req.cookies?.[TUTORIAL_COOKIE]))) return res.redirect(303, `/crowd/${wf.slug}/tutorial`);
     // A serve is stored once the browser shows it keeps the anonymous cookie, so one that keeps none adds no rows.
