@@ -13,5 +13,8 @@ import { teamRoutes } from './teams/routes.js';
 import { organizerRoutes } from './organizers/routes.js';
 import { computeRoutes } from './compute/routes.js';
 
-/** Every domain's routes, in mounting order. Later domains add one line here. */
-export const domainRoutes: Array<(ctx: AppContext) => Router> = [accountRoutes, challengeRoutes, submissionRoutes, leaderboardRoutes, apiRoutes, crowdRoutes, trainingRoutes, crowdGuideRoutes, teamRoutes, organizerRoutes, baselineRoutes, computeRoutes];
+/**
+ * Every domain's routes, in mounting order. Later domains add one line here. The API comes first: its
+ * paths (/api/..., /profile...) are its own, and an API request then skips matching every web route.
+ */
+export const domainRoutes: Array<(ctx: AppContext) => Router> = [apiRoutes, accountRoutes, challengeRoutes, submissionRoutes, leaderboardRoutes, crowdRoutes, trainingRoutes, crowdGuideRoutes, teamRoutes, organizerRoutes, baselineRoutes, computeRoutes];

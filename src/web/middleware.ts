@@ -56,6 +56,13 @@ const CSRF_FAILED = () => new UserError(403, 'csrf', 'The form expired or came f
  */
 export function csrf(secureCookies: boolean) {
   return (req: Request, res: Response, next: NextFunction) => {
+    // The JSON API under /api/ authenticates only by `Authorization: Bearer` (it ignores the session
+    // cookie), which a cross-site form cannot send, so CSRF tokens do not apply there, nor their cookie
+    // (the docs page's log-out form still gets a signed-in reader's session token).
+    if (req.path.startsWith('/api/')) {
+      res.locals.csrfToken = req.csrfToken;
+      return next();
+    }
     if (!req.csrfToken) {
       let anon = req.cookies?.[CSRF_COOKIE];
       if (typeof anon !== 'string' || anon.length < 16) {
@@ -66,9 +73,6 @@ export function csrf(secureCookies: boolean) {
     }
     res.locals.csrfToken = req.csrfToken;
     if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
-    // The JSON API under /api/ authenticates only by `Authorization: Bearer` (it ignores the session
-    // cookie), which a cross-site form cannot send, so CSRF tokens do not apply there.
-    if (req.path.startsWith('/api/')) return next();
     const sent = req.body?._csrf ?? req.query?._csrf ?? req.get('x-csrf-token');
     if (sent === undefined && req.is('multipart/form-data') && UPLOAD_PATHS.some((p) => p.test(req.path))) {
       req.csrfDeferred = true;
