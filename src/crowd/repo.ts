@@ -1,6 +1,7 @@
-import { sql, type Insertable, type QueryCreator, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { sql, type Compilable, type Insertable, type QueryCreator, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Db } from '../db/index.js';
-import { nowIso } from '../db/index.js';
+import { CUSTOM_PLAN_MARKER, nowIso } from '../db/index.js';
+import { reusableQuery } from '../db/compiled.js';
 import type { Database } from '../db/schema.js';
 import { newConfusion } from './aggregators/index.js';
 import type { CrowdSubjectsTable, CrowdVotesTable, CrowdWorkflowsTable, RoutingMode } from '../db/tables/crowd.js';
@@ -153,6 +154,25 @@ export interface VoterStanding {
   openSubjectId: number | null;
 }
 
+// Shapes: 'anonymous' (answers counted from the votes; no volunteer row) or 'signed-in'.
+const voterStandingRow = reusableQuery((db, shape, voterKey: string, workflowId: number, servedAfter: string, userId: number) =>
+  db
+    .with('latest', (qc) => qc.selectFrom('crowd_serves').select('subject_id').where('voter', '=', voterKey).where('workflow_id', '=', workflowId).where('served_at', '>', servedAfter).orderBy('served_at', 'desc').limit(1))
+    .selectNoFrom((eb) => [
+      shape === 'anonymous'
+        ? eb.selectFrom('crowd_votes').select((e) => e.fn.countAll<number>().as('n')).where('voter', '=', voterKey).where('workflow_id', '=', workflowId).as('answered')
+        : eb.selectFrom('crowd_volunteers').select('votes_cast').where('workflow_id', '=', workflowId).where('user_id', '=', userId).as('answered'),
+      eb
+        .selectFrom('crowd_volunteers')
+        .select('expert')
+        .where('workflow_id', '=', workflowId)
+        .$call((q) => (shape === 'anonymous' ? q.where(sql<boolean>`false`) : q.where('user_id', '=', userId)))
+        .as('expert'),
+      eb.selectFrom('latest').select('subject_id').as('latest_subject_id'),
+      eb.exists(eb.selectFrom('latest').innerJoin('crowd_votes as x', 'x.subject_id', 'latest.subject_id').select('x.id').where('x.voter', '=', voterKey)).as('latest_answered'),
+    ]),
+);
+
 /**
  * What serving needs to know of the voter, in one statement (on PostgreSQL one round trip instead of
  * three): their answer count (a signed-in voter's kept on their volunteer row, an anonymous voter's
@@ -160,24 +180,60 @@ export interface VoterStanding {
  * `servedAfter` is still open. Only the latest serve can be open, as a new subject is served only when none is.
  */
 export async function voterStanding(db: Db, workflowId: number, voter: { key: string; userId: number | null }, servedAfter: string): Promise<VoterStanding> {
-  const row = await db
-    .with('latest', (qc) => qc.selectFrom('crowd_serves').select('subject_id').where('voter', '=', voter.key).where('workflow_id', '=', workflowId).where('served_at', '>', servedAfter).orderBy('served_at', 'desc').limit(1))
-    .selectNoFrom((eb) => [
-      voter.userId === null
-        ? eb.selectFrom('crowd_votes').select((e) => e.fn.countAll<number>().as('n')).where('voter', '=', voter.key).where('workflow_id', '=', workflowId).as('answered')
-        : eb.selectFrom('crowd_volunteers').select('votes_cast').where('workflow_id', '=', workflowId).where('user_id', '=', voter.userId).as('answered'),
-      eb
-        .selectFrom('crowd_volunteers')
-        .select('expert')
-        .where('workflow_id', '=', workflowId)
-        .$call((q) => (voter.userId === null ? q.where(sql<boolean>`false`) : q.where('user_id', '=', voter.userId)))
-        .as('expert'),
-      eb.selectFrom('latest').select('subject_id').as('latest_subject_id'),
-      eb.exists(eb.selectFrom('latest').innerJoin('crowd_votes as x', 'x.subject_id', 'latest.subject_id').select('x.id').where('x.voter', '=', voter.key)).as('latest_answered'),
-    ])
-    .executeTakeFirstOrThrow();
+  const [row] = await voterStandingRow(db, voter.userId === null ? 'anonymous' : 'signed-in', voter.key, workflowId, servedAfter, voter.userId ?? 0);
   const open = row.latest_subject_id !== null && !row.latest_answered;
   return { answered: Number(row.answered ?? 0), expert: row.expert ?? null, openSubjectId: open ? row.latest_subject_id : null };
+}
+
+/** Which subjects a serve looks among, and in what order (the query's shape: see servableSubjects). */
+export interface ServableShape {
+  /** By the retirement rule (fewest votes first for gold, most for live), or by entropy (live only). */
+  order: 'retirement' | 'entropy';
+  gold: boolean;
+  /** An expert-set member sees expert subjects first; anyone else never sees them. */
+  expertFirst: boolean;
+  /** Known sources only (live subjects with a gold class). */
+  knownOnly: boolean;
+  /** Gold of one class only (the goldClass argument). */
+  goldClass: boolean;
+}
+
+const servable = reusableQuery((db, shape, workflowId: number, voterKey: string, goldClass: number, limit: number) => {
+  const s: ServableShape = JSON.parse(shape);
+  const q = db
+    .selectFrom('crowd_subjects as s')
+    .selectAll('s')
+    .where('s.workflow_id', '=', workflowId)
+    .where('s.is_gold', '=', s.gold ? 1 : 0)
+    .where('s.retired_at', 'is', null)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_serves as v').select('v.id').where('v.voter', '=', voterKey).whereRef('v.subject_id', '=', 's.id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').where('x.voter', '=', voterKey).whereRef('x.subject_id', '=', 's.id'))))
+    .$if(!s.expertFirst, (q) => q.where('s.expert', '=', 0))
+    .$if(s.expertFirst, (q) => q.orderBy('s.expert', 'desc'))
+    .$if(s.knownOnly, (q) => q.where('s.gold_class', 'is not', null))
+    .$if(s.goldClass, (q) => q.where('s.gold_class', '=', goldClass));
+  const ordered = s.order === 'entropy' ? q.where('s.entropy', 'is not', null).orderBy('s.entropy', 'desc') : q.orderBy('s.vote_count', s.gold ? 'asc' : 'desc');
+  // Planned for each voter's values (CUSTOM_PLAN_MARKER): the generic plan ran the pick at 13 ms instead of 2 (pg_stat_statements).
+  return ordered.orderBy('s.id').limit(limit).modifyEnd(sql.raw(CUSTOM_PLAN_MARKER));
+});
+
+/**
+ * The first `limit` subjects the voter may be served, in serving order: in the workflow, unretired,
+ * neither served to nor answered by them. The partial indexes over unretired subjects (migration
+ * 0025) yield them in that order without sorting them all.
+ */
+export function servableSubjects(db: Db, shape: ServableShape, workflowId: number, voterKey: string, goldClass: number, limit: number): Promise<SubjectRow[]> {
+  const { order, gold, expertFirst, knownOnly, goldClass: oneClass } = shape;
+  return servable(db, JSON.stringify({ order, gold, expertFirst, knownOnly, goldClass: oneClass }), workflowId, voterKey, goldClass, limit);
+}
+
+const storeServeStatement = reusableQuery((db, _shape, workflowId: number, subjectId: number, voterKey: string, servedAt: string, routed: number) =>
+  db.insertInto('crowd_serves').values({ workflow_id: workflowId, subject_id: subjectId, voter: voterKey, served_at: servedAt, routed }).onConflict((oc) => oc.columns(['voter', 'subject_id']).doNothing()).returning('id'),
+);
+
+/** Stores a serve; false when this voter was served the subject already (a concurrent request). */
+export async function storeServe(db: Db, workflowId: number, subjectId: number, voterKey: string, servedAt: string, routed: boolean): Promise<boolean> {
+  return (await storeServeStatement(db, '', workflowId, subjectId, voterKey, servedAt, routed ? 1 : 0)).length > 0;
 }
 
 /** The subject served to the voter, with when and how it was served and whether they have answered it since. */
@@ -210,15 +266,26 @@ export interface VolunteerCount {
  * waited for each vote's commit (2 ms a serve insert in bench:crowd's round trips, pg_stat_statements).
  */
 export async function countVoteAndLockSubject(tx: Transaction<Database>, pg: boolean, workflowId: number, userId: number | null, subjectId: number, flagged: boolean): Promise<{ volunteer: VolunteerCount | undefined; subject: SubjectRow | undefined }> {
-  const count = (db: QueryCreator<Database>) =>
-    db
+  if (userId === null) return { volunteer: undefined, subject: undefined };
+  if (!pg) return { volunteer: (await countVoteStatement(tx, 'count', workflowId, userId, flagged ? 1 : 0, subjectId))[0], subject: undefined };
+  const [row] = await countVoteStatement(tx, 'count and lock', workflowId, userId, flagged ? 1 : 0, subjectId);
+  if (!row) return { volunteer: undefined, subject: undefined };
+  const { vol_confusion_json, vol_held_at, vol_votes, vol_fast, ...subject } = row as unknown as SubjectRow & { vol_confusion_json: string | null; vol_held_at: string | null; vol_votes: number | null; vol_fast: number | null };
+  const volunteer = vol_confusion_json === null ? undefined : { confusion_json: vol_confusion_json, held_at: vol_held_at, votes_since_review: vol_votes!, fast_since_review: vol_fast! };
+  return { volunteer, subject };
+}
+
+/** Shapes: 'count' (the volunteer's row alone, returning it) or 'count and lock' (PostgreSQL: with the subject, locked). */
+const countVoteStatement = reusableQuery((db, shape, workflowId: number, userId: number, fast: number, subjectId: number) => {
+  const count = (qc: QueryCreator<Database>) =>
+    qc
       .updateTable('crowd_volunteers')
-      .set((eb) => ({ votes_cast: eb('votes_cast', '+', 1), votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', flagged ? 1 : 0) }))
+      .set((eb) => ({ votes_cast: eb('votes_cast', '+', 1), votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', fast) }))
       .where('workflow_id', '=', workflowId)
       .where('user_id', '=', userId)
       .returning(['confusion_json', 'held_at', 'votes_since_review', 'fast_since_review']);
-  if (!pg || userId === null) return { volunteer: userId === null ? undefined : await count(tx).executeTakeFirst(), subject: undefined };
-  const row = await tx
+  if (shape === 'count') return count(db) as unknown as Compilable<VolunteerCount>;
+  return db
     .with('vol', count)
     .selectFrom('crowd_subjects as s')
     .leftJoin('vol', (join) => join.onTrue())
@@ -226,13 +293,8 @@ export async function countVoteAndLockSubject(tx: Transaction<Database>, pg: boo
     .select(['vol.confusion_json as vol_confusion_json', 'vol.held_at as vol_held_at', 'vol.votes_since_review as vol_votes', 'vol.fast_since_review as vol_fast'])
     .where('s.id', '=', subjectId)
     .where('s.workflow_id', '=', workflowId)
-    .forNoKeyUpdate('s')
-    .executeTakeFirst();
-  if (!row) return { volunteer: undefined, subject: undefined };
-  const { vol_confusion_json, vol_held_at, vol_votes, vol_fast, ...subject } = row;
-  const volunteer = vol_confusion_json === null ? undefined : { confusion_json: vol_confusion_json, held_at: vol_held_at, votes_since_review: vol_votes!, fast_since_review: vol_fast! };
-  return { volunteer, subject };
-}
+    .forNoKeyUpdate('s') as unknown as Compilable<VolunteerCount>;
+});
 
 /** What a vote changes on its subject: the online posterior (a counted vote), the anonymous count, or nothing. */
 export type SubjectChange =
@@ -247,34 +309,64 @@ export type SubjectChange =
  * for one round trip less per statement saved: votes on a popular subject wait on each other there.
  */
 export async function writeVote(tx: Transaction<Database>, pg: boolean, row: Insertable<CrowdVotesTable>, subject: SubjectChange, confusionJson: string | null): Promise<{ id: number } | undefined> {
-  const insertVote = (db: QueryCreator<Database>) => db.insertInto('crowd_votes').values(row).onConflict((oc) => oc.doNothing()).returning('id');
-  const updateSubject = <DB extends Database>(db: QueryCreator<DB>) => {
-    const q = (db as unknown as QueryCreator<Database>).updateTable('crowd_subjects').where('id', '=', row.subject_id);
-    if (subject?.kind === 'posterior') {
-      const { kind: _kind, ...set } = subject;
-      return q.set(set);
-    }
-    return q.set((eb) => ({ anon_count: eb('anon_count', '+', 1) }));
-  };
-  const updateConfusion = <DB extends Database>(db: QueryCreator<DB>) =>
-    (db as unknown as QueryCreator<Database>).updateTable('crowd_volunteers').set({ confusion_json: confusionJson ?? '' }).where('workflow_id', '=', row.workflow_id).where('user_id', '=', row.user_id ?? null);
-  if (pg) {
-    // Data-modifying CTEs run whether or not the main query reads them; the updates wait for the
-    // insert's row (none for a repeat vote), and a change not wanted is cut by a false condition.
-    return tx
-      .with('ins', insertVote)
-      .with('upd_subject', (db) => updateSubject(db).where(subject === null ? sql<boolean>`false` : sql<boolean>`exists (select 1 from ins)`))
-      .with('upd_confusion', (db) => updateConfusion(db).where(confusionJson === null ? sql<boolean>`false` : sql<boolean>`exists (select 1 from ins)`))
-      .selectFrom('ins')
-      .select('id')
-      .executeTakeFirst();
-  }
-  const vote = await insertVote(tx).executeTakeFirst();
+  const values = VOTE_COLUMNS.map((c) => row[c] ?? null);
+  const posterior = subject?.kind === 'posterior' ? subject : null;
+  const change = [...POSTERIOR_COLUMNS.map((c) => posterior?.[c] ?? null), confusionJson];
+  const shape = `${subject?.kind ?? 'none'}|${confusionJson === null ? 'same' : 'gold'}`;
+  if (pg) return (await writeVoteStatement(tx, shape, ...values, ...change))[0];
+  const [vote] = await insertVoteStatement(tx, '', ...values);
   if (!vote) return undefined;
-  if (subject) await updateSubject(tx).execute();
-  if (confusionJson !== null) await updateConfusion(tx).execute();
+  if (subject) await updateSubjectStatement(tx, subject.kind, ...values, ...change);
+  if (confusionJson !== null) await updateConfusionStatement(tx, '', ...values, ...change);
   return vote;
 }
+
+/** The columns a vote is stored with, in the order writeVote's statements take them. */
+const VOTE_COLUMNS = ['workflow_id', 'subject_id', 'voter', 'user_id', 'anon_id', 'answer', 'is_gold', 'correct', 'counted', 'flagged', 'weight', 'info_bits', 'credit_bits', 'routed', 'time_ms', 'ip_hash', 'served_at', 'created_at', 'day'] as const;
+/** A counted vote's change to its subject, then the volunteer's new confusion matrix: after the vote's columns. */
+const POSTERIOR_COLUMNS = ['posterior_json', 'vote_count', 'consensus_class', 'consensus_confidence', 'retired_at'] as const;
+
+/** The statements' arguments, back as the vote's row, the subject's change and the matrix. */
+function voteArguments(args: unknown[]) {
+  const row = Object.fromEntries(VOTE_COLUMNS.map((c, i) => [c, args[i]])) as unknown as Insertable<CrowdVotesTable>;
+  const set = Object.fromEntries(POSTERIOR_COLUMNS.map((c, i) => [c, args[VOTE_COLUMNS.length + i]])) as Omit<Extract<SubjectChange, { kind: 'posterior' }>, 'kind'>;
+  return { row, set, confusionJson: args[VOTE_COLUMNS.length + POSTERIOR_COLUMNS.length] as string };
+}
+
+const insertVote = (qc: QueryCreator<Database>, row: Insertable<CrowdVotesTable>) => qc.insertInto('crowd_votes').values(row).onConflict((oc) => oc.doNothing()).returning('id');
+const updateSubject = (qc: QueryCreator<Database>, kind: string, row: Insertable<CrowdVotesTable>, set: Omit<Extract<SubjectChange, { kind: 'posterior' }>, 'kind'>) => {
+  const q = qc.updateTable('crowd_subjects').where('id', '=', row.subject_id);
+  return kind === 'posterior' ? q.set(set) : q.set((eb) => ({ anon_count: eb('anon_count', '+', 1) }));
+};
+const updateConfusion = (qc: QueryCreator<Database>, row: Insertable<CrowdVotesTable>, confusionJson: string) =>
+  qc.updateTable('crowd_volunteers').set({ confusion_json: confusionJson }).where('workflow_id', '=', row.workflow_id).where('user_id', '=', row.user_id ?? null);
+
+const insertVoteStatement = reusableQuery((db, _shape, ...args: unknown[]) => insertVote(db, voteArguments(args).row));
+const updateSubjectStatement = reusableQuery((db, kind, ...args: unknown[]) => {
+  const { row, set } = voteArguments(args);
+  return updateSubject(db, kind, row, set);
+});
+const updateConfusionStatement = reusableQuery((db, _shape, ...args: unknown[]) => {
+  const { row, confusionJson } = voteArguments(args);
+  return updateConfusion(db, row, confusionJson);
+});
+
+/**
+ * PostgreSQL: the vote, its subject's change and the matrix in one statement. Data-modifying CTEs
+ * run whether or not the main query reads them; the updates wait for the insert's row (none for a
+ * repeat vote), and a change not wanted is cut by a false condition. Shape: `<change kind>|<same|gold>`.
+ */
+const writeVoteStatement = reusableQuery((db, shape, ...args: unknown[]) => {
+  const [kind, matrix] = shape.split('|');
+  const { row, set, confusionJson } = voteArguments(args);
+  const afterInsert = sql<boolean>`exists (select 1 from ins)`;
+  return db
+    .with('ins', (qc) => insertVote(qc, row))
+    .with('upd_subject', (qc) => updateSubject(qc as unknown as QueryCreator<Database>, kind, row, set).where(kind === 'none' ? sql<boolean>`false` : afterInsert))
+    .with('upd_confusion', (qc) => updateConfusion(qc as unknown as QueryCreator<Database>, row, confusionJson).where(matrix === 'same' ? sql<boolean>`false` : afterInsert))
+    .selectFrom('ins')
+    .select('id');
+});
 
 /**
  * PostgreSQL, for votes on one subject arriving together: counts each vote on its volunteer's row

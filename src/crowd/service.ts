@@ -1,13 +1,13 @@
 /** Serving subjects and counting votes: the crowd's request path. */
 import crypto from 'node:crypto';
-import { CUSTOM_PLAN_MARKER, type Db, type DbHandle } from '../db/index.js';
-import { sql, type Transaction } from 'kysely';
+import type { Db, DbHandle } from '../db/index.js';
+import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { batchedTransaction } from '../db/write-batch.js';
 import { UserError } from '../web/errors.js';
 import { observeGold, uniformPrior } from './aggregators/index.js';
 import { expectedInformation } from './credit.js';
-import { countVoteAndLockSubject, countVotesAndLockSubject, ensureVolunteer, servedSubject, voterStanding, writeVote, writeVotes, type SubjectChange, type SubjectRow, type VolunteerCount, type Workflow } from './repo.js';
+import { countVoteAndLockSubject, countVotesAndLockSubject, ensureVolunteer, servableSubjects, servedSubject, storeServe, voterStanding, writeVote, writeVotes, type SubjectChange, type SubjectRow, type VolunteerCount, type Workflow } from './repo.js';
 import { signServe, type ServeClaim } from './token.js';
 import { drawWeighted, ROUTE_AMONG } from './routing.js';
 import { holdVolunteerVotes, onlineStep, passesFastShare, voteWeight, type FastRule } from './weights.js';
@@ -91,33 +91,12 @@ export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buff
   const expertMember = standing.expert === 1;
   if (voter.userId !== null && standing.expert === null) await ensureVolunteer(db, wf.id, voter.userId, wf.classes.length);
   const wantGold = !status.promoted || rand() < trainingChance(wf.trainingChances, n);
-  // Subjects this voter may be served: in the workflow, unretired, neither served to nor answered by them.
-  const eligible = (gold: boolean) => {
-    const q = db
-      .selectFrom('crowd_subjects as s')
-      .selectAll('s')
-      .where('s.workflow_id', '=', wf.id)
-      .where('s.is_gold', '=', gold ? 1 : 0)
-      .where('s.retired_at', 'is', null)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_serves as v').select('v.id').where('v.voter', '=', voter.key).whereRef('v.subject_id', '=', 's.id'))))
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('crowd_votes as x').select('x.id').where('x.voter', '=', voter.key).whereRef('x.subject_id', '=', 's.id'))));
-    return expertMember ? q.orderBy('s.expert', 'desc') : q.where('s.expert', '=', 0);
-  };
   const byRetirement = async (gold: boolean, knownOnly = false, goldClass?: number) => {
-    // Live subjects closest to retirement first keeps the number of open subjects small. The partial
-    // index over unretired subjects (migration 0025) yields them in that order without sorting them
-    // all; ties among the first few are broken at random. PostgreSQL plans it for each voter's values
-    // (CUSTOM_PLAN_MARKER): the generic plan served it at 13 ms instead of 2 (pg_stat_statements). The id breaks ties among candidates in a
-    // fixed order (not the storage order, which PostgreSQL changes on update), so a seeded simulated
-    // crowd is served the same subjects on every run.
-    const first = await eligible(gold)
-      .$if(knownOnly, (q) => q.where('s.gold_class', 'is not', null))
-      .$if(goldClass !== undefined, (q) => q.where('s.gold_class', '=', goldClass!))
-      .orderBy('s.vote_count', gold ? 'asc' : 'desc')
-      .orderBy('s.id')
-      .limit(PICK_AMONG)
-      .modifyEnd(sql.raw(CUSTOM_PLAN_MARKER))
-      .execute();
+    // Live subjects closest to retirement first keeps the number of open subjects small; ties among
+    // the first few are broken at random. The id breaks ties among candidates in a fixed order (not
+    // the storage order, which PostgreSQL changes on update), so a seeded simulated crowd is served
+    // the same subjects on every run.
+    const first = await servableSubjects(db, { order: 'retirement', gold, expertFirst: expertMember, knownOnly, goldClass: goldClass !== undefined }, wf.id, voter.key, goldClass ?? 0, PICK_AMONG);
     const tied = first.filter((x) => x.vote_count === first[0].vote_count && x.expert === first[0].expert);
     return tied.length ? tied[Math.floor(rand() * tied.length)] : undefined;
   };
@@ -127,7 +106,7 @@ export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buff
   // the crowd are then drawn without looking at the model. With no entropy anywhere yet, or none left
   // for this voter, the retirement rule serves.
   const byEntropy = async (): Promise<{ subject: SubjectRow; routed: boolean } | undefined> => {
-    const top = await eligible(false).where('s.entropy', 'is not', null).orderBy('s.entropy', 'desc').orderBy('s.id').limit(ROUTE_AMONG).modifyEnd(sql.raw(CUSTOM_PLAN_MARKER)).execute();
+    const top = await servableSubjects(db, { order: 'entropy', gold: false, expertFirst: expertMember, knownOnly: false, goldClass: false }, wf.id, voter.key, 0, ROUTE_AMONG);
     const best = top.filter((x) => x.expert === top[0]?.expert);
     if (best.length) return { subject: best[drawWeighted(best.map((x) => x.entropy ?? 0), rand())], routed: true };
     const subject = await byRetirement(false);
@@ -158,13 +137,7 @@ export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buff
     const servedAt = new Date(now()).toISOString();
     const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt), routed });
     if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed, status };
-    const inserted = await db
-      .insertInto('crowd_serves')
-      .values({ workflow_id: wf.id, subject_id: subject.id, voter: voter.key, served_at: servedAt, routed: routed ? 1 : 0 })
-      .onConflict((oc) => oc.columns(['voter', 'subject_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) continue; // served to this voter by a concurrent request: pick again
+    if (!(await storeServe(db, wf.id, subject.id, voter.key, servedAt, routed))) continue; // served to this voter by a concurrent request: pick again
     return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed, status };
   }
   return null;
