@@ -1,4 +1,4 @@
-import { sql, type Compilable, type Insertable, type QueryCreator, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { sql, type Insertable, type QueryCreator, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Db } from '../db/index.js';
 import { CUSTOM_PLAN_MARKER, nowIso } from '../db/index.js';
 import { reusableQuery } from '../db/compiled.js';
@@ -267,34 +267,37 @@ export interface VolunteerCount {
  */
 export async function countVoteAndLockSubject(tx: Transaction<Database>, pg: boolean, workflowId: number, userId: number | null, subjectId: number, flagged: boolean): Promise<{ volunteer: VolunteerCount | undefined; subject: SubjectRow | undefined }> {
   if (userId === null) return { volunteer: undefined, subject: undefined };
-  if (!pg) return { volunteer: (await countVoteStatement(tx, 'count', workflowId, userId, flagged ? 1 : 0, subjectId))[0], subject: undefined };
-  const [row] = await countVoteStatement(tx, 'count and lock', workflowId, userId, flagged ? 1 : 0, subjectId);
+  if (!pg) return { volunteer: (await countVoteStatement(tx, '', workflowId, userId, flagged ? 1 : 0))[0], subject: undefined };
+  const [row] = await countVoteAndLockStatement(tx, '', workflowId, userId, flagged ? 1 : 0, subjectId);
   if (!row) return { volunteer: undefined, subject: undefined };
-  const { vol_confusion_json, vol_held_at, vol_votes, vol_fast, ...subject } = row as unknown as SubjectRow & { vol_confusion_json: string | null; vol_held_at: string | null; vol_votes: number | null; vol_fast: number | null };
+  const { vol_confusion_json, vol_held_at, vol_votes, vol_fast, ...subject } = row;
   const volunteer = vol_confusion_json === null ? undefined : { confusion_json: vol_confusion_json, held_at: vol_held_at, votes_since_review: vol_votes!, fast_since_review: vol_fast! };
   return { volunteer, subject };
 }
 
-/** Shapes: 'count' (the volunteer's row alone, returning it) or 'count and lock' (PostgreSQL: with the subject, locked). */
-const countVoteStatement = reusableQuery((db, shape, workflowId: number, userId: number, fast: number, subjectId: number) => {
-  const count = (qc: QueryCreator<Database>) =>
-    qc
-      .updateTable('crowd_volunteers')
-      .set((eb) => ({ votes_cast: eb('votes_cast', '+', 1), votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', fast) }))
-      .where('workflow_id', '=', workflowId)
-      .where('user_id', '=', userId)
-      .returning(['confusion_json', 'held_at', 'votes_since_review', 'fast_since_review']);
-  if (shape === 'count') return count(db) as unknown as Compilable<VolunteerCount>;
-  return db
-    .with('vol', count)
+/** Counts a vote on its volunteer's row, returning what the vote needs of that row. */
+const countVote = (qc: QueryCreator<Database>, workflowId: number, userId: number, fast: number) =>
+  qc
+    .updateTable('crowd_volunteers')
+    .set((eb) => ({ votes_cast: eb('votes_cast', '+', 1), votes_since_review: eb('votes_since_review', '+', 1), fast_since_review: eb('fast_since_review', '+', fast) }))
+    .where('workflow_id', '=', workflowId)
+    .where('user_id', '=', userId)
+    .returning(['confusion_json', 'held_at', 'votes_since_review', 'fast_since_review']);
+
+const countVoteStatement = reusableQuery((db, _shape, workflowId: number, userId: number, fast: number) => countVote(db, workflowId, userId, fast));
+
+/** PostgreSQL: the count, and the subject read and locked, in one statement. */
+const countVoteAndLockStatement = reusableQuery((db, _shape, workflowId: number, userId: number, fast: number, subjectId: number) =>
+  db
+    .with('vol', (qc) => countVote(qc, workflowId, userId, fast))
     .selectFrom('crowd_subjects as s')
     .leftJoin('vol', (join) => join.onTrue())
     .selectAll('s')
     .select(['vol.confusion_json as vol_confusion_json', 'vol.held_at as vol_held_at', 'vol.votes_since_review as vol_votes', 'vol.fast_since_review as vol_fast'])
     .where('s.id', '=', subjectId)
     .where('s.workflow_id', '=', workflowId)
-    .forNoKeyUpdate('s') as unknown as Compilable<VolunteerCount>;
-});
+    .forNoKeyUpdate('s'),
+);
 
 /** What a vote changes on its subject: the online posterior (a counted vote), the anonymous count, or nothing. */
 export type SubjectChange =
