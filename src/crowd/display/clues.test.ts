@@ -77,6 +77,20 @@ describe('crowd/display/clues: evaluateClues', () => {
     assert.deepEqual(citedOf(c, { 'F_x/F_o': null }), { AGN: [] });
   });
 
+  it('cites a present rule by its value alone, and matches any measured value but never a missing one', () => {
+    const c = config({
+      features: [{ label: 'Distance', columns: [{ column: 'dist', unit: 'pc' }] }],
+      missing_values: [-999],
+      clues: { Star: [{ column: 'dist', present: true, text: 'a measured distance: a nearby object in our Galaxy' }] },
+    });
+    assert.deepEqual(citedOf(c, { dist: 294 }), { Star: ['dist is 294 pc: a measured distance: a nearby object in our Galaxy'] });
+    for (const missing of [null, '', 'n/a', -999]) assert.deepEqual(citedOf(c, { dist: missing }), { Star: [] }, `${missing} is no measurement`);
+    const both = parseCrowdConfig({ clues: { Star: [{ column: 'dist', present: true, above: 0, text: 'x' }] } });
+    assert.ok(!both.ok && both.problems.some((p) => p.includes('exactly one of between, above, below, present')), 'present is one of the kinds, not an addition');
+    const falsy = parseCrowdConfig({ clues: { Star: [{ column: 'dist', present: false, text: 'x' }] } });
+    assert.ok(!falsy.ok && falsy.problems.some((p) => p.includes('must be true')), 'present: false means nothing');
+  });
+
   it('writes numbers plainly', () => {
     assert.equal(plainNumber(0.3), '0.3');
     assert.equal(plainNumber(-1), '−1');

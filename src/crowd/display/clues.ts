@@ -63,16 +63,19 @@ export function withDerived(config: Pick<CrowdConfig, 'derived' | 'missing_value
 }
 
 export function ruleMatches(rule: ClueRule, v: number): boolean {
+  if (rule.present) return true;
   if (rule.between) return v >= rule.between[0] && v <= rule.between[1];
   if (rule.above !== undefined) return v >= rule.above;
   return rule.below !== undefined && v <= rule.below;
 }
 
+/** The rule's range as cited after the value (", between 110 and 140 GeV"); nothing for a `present` rule, whose value is the clue. */
 function rangeText(rule: ClueRule, unit: string): string {
+  if (rule.present) return '';
   const u = unit ? ` ${unit}` : '';
-  if (rule.between) return `between ${plainNumber(rule.between[0])} and ${plainNumber(rule.between[1])}${u}`;
-  if (rule.above !== undefined) return `at least ${plainNumber(rule.above)}${u}`;
-  return `at most ${plainNumber(rule.below ?? 0)}${u}`;
+  if (rule.between) return `, between ${plainNumber(rule.between[0])} and ${plainNumber(rule.between[1])}${u}`;
+  if (rule.above !== undefined) return `, at least ${plainNumber(rule.above)}${u}`;
+  return `, at most ${plainNumber(rule.below ?? 0)}${u}`;
 }
 
 /** Matched clues per class (every class of `clues:` is a key, possibly with an empty list), in rule order. */
@@ -87,7 +90,7 @@ export function evaluateClues(config: Pick<CrowdConfig, 'clues' | 'features' | '
       const v = numericValue(values, rule.column, config.missing_values);
       if (v === null || !ruleMatches(rule, v)) continue;
       const unit = units.get(rule.column) ?? '';
-      const cited = `${rule.column} is ${plainNumber(v)}${unit ? ` ${unit}` : ''}, ${rangeText(rule, unit)}: ${rule.text}`;
+      const cited = `${rule.column} is ${plainNumber(v)}${unit ? ` ${unit}` : ''}${rangeText(rule, unit)}: ${rule.text}`;
       out[cls].push({ column: rule.column, value: v, text: rule.text, cited });
     }
   }

@@ -97,8 +97,8 @@ describe('crowd/display/schema: parseCrowdConfig', () => {
   });
 
   it('needs exactly one condition per clue rule, with low <= high', () => {
-    assert.deepEqual(problems({ clues: { AGN: [{ column: 'x', text: 't' }] } }), ['crowd.clues.AGN[0]: needs exactly one of between, above, below (got none)']);
-    assert.deepEqual(problems({ clues: { AGN: [{ column: 'x', above: 1, below: 2, text: 't' }] } }), ['crowd.clues.AGN[0]: needs exactly one of between, above, below (got above, below)']);
+    assert.deepEqual(problems({ clues: { AGN: [{ column: 'x', text: 't' }] } }), ['crowd.clues.AGN[0]: needs exactly one of between, above, below, present (got none)']);
+    assert.deepEqual(problems({ clues: { AGN: [{ column: 'x', above: 1, below: 2, text: 't' }] } }), ['crowd.clues.AGN[0]: needs exactly one of between, above, below, present (got above, below)']);
     assert.deepEqual(problems({ clues: { AGN: [{ column: 'x', between: [2, 1], text: 't' }] } }), ['crowd.clues.AGN[0].between: low (2) must not be above high (1)']);
     assert.deepEqual(problems({ clues: { AGN: [{ column: 'x', between: [1], text: 't' }] } }), ['crowd.clues.AGN[0].between: must be a list of two numbers [low, high]']);
     assert.deepEqual(problems({ clues: { AGN: [{ column: 'x', below: 1 }] } }), ['crowd.clues.AGN[0].text: is required']);

@@ -106,11 +106,13 @@ export const clueRuleSchema = z
     between: z.tuple([finite, finite], { message: 'must be a list of two numbers [low, high]' }).optional(),
     above: finite.optional(),
     below: finite.optional(),
+    /** Any measured value: a distance, a parallax (a bound of 0 would be cited as "at least 0", which says nothing). */
+    present: z.literal(true, { message: 'must be true (the rule matches any measured value)' }).optional(),
     text,
   })
   .superRefine((r, ctx) => {
-    const given = (['between', 'above', 'below'] as const).filter((k) => r[k] !== undefined);
-    if (given.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `needs exactly one of between, above, below (got ${given.length ? given.join(', ') : 'none'})` });
+    const given = (['between', 'above', 'below', 'present'] as const).filter((k) => r[k] !== undefined);
+    if (given.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `needs exactly one of between, above, below, present (got ${given.length ? given.join(', ') : 'none'})` });
     if (r.between && r.between[0] > r.between[1]) ctx.addIssue({ code: 'custom', path: ['between'], message: `low (${r.between[0]}) must not be above high (${r.between[1]})` });
   });
 
