@@ -72,12 +72,19 @@ else {
   const postgres = await postgresAnswers();
   if (!postgres) notices.push(`PostgreSQL did not answer at ${POSTGRES_URL}: its integration tests were SKIPPED (set TEST_POSTGRES_URL).`);
   if (!chromium) notices.push('Chromium was not found (apt-get install chromium, or set CHROMIUM_PATH): the browser tests were SKIPPED.');
-  await Promise.all([sqlite(), postgres && pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration)]);
-  await Promise.all([
-    // Every file through an S3-compatible bucket (one s3rver per test process): the storage seam of issue 13 §4.
-    postgres && pass('PostgreSQL + S3 storage (s3rver): integration tests', { TEST_DB: 'postgres', TEST_STORAGE: 's3' }, integration),
-    chromium && pass('Browser tests (Chromium, SQLite)', { TEST_DB: 'sqlite', CHROMIUM_PATH: chromium }, browser),
-  ]);
+  // Two passes at a time (two cores), the longest first, each slot taking the next pass as soon as it
+  // is free: PostgreSQL + S3 runs longest (13.7 min against 7.4-9.9 for the others on a slow machine),
+  // so it no longer waits for a first pair to end. There: about 21 minutes in all instead of 22.6.
+  const queue: Array<() => Promise<void>> = [];
+  // Every file through an S3-compatible bucket (one s3rver per test process): the storage seam of issue 13 §4.
+  if (postgres) queue.push(() => pass('PostgreSQL + S3 storage (s3rver): integration tests', { TEST_DB: 'postgres', TEST_STORAGE: 's3' }, integration));
+  if (postgres) queue.push(() => pass(`PostgreSQL (${POSTGRES_URL}): integration tests`, { TEST_DB: 'postgres' }, integration));
+  if (chromium) queue.push(() => pass('Browser tests (Chromium, SQLite)', { TEST_DB: 'sqlite', CHROMIUM_PATH: chromium }, browser));
+  queue.push(sqlite);
+  const slot = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await next();
+  };
+  await Promise.all([slot(), slot()]);
 }
 
 if (failureReports.length) console.log(`\n=== Failures again, by pass ===\n${failureReports.join('\n')}`);
