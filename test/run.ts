@@ -73,8 +73,10 @@ else {
   if (!postgres) notices.push(`PostgreSQL did not answer at ${POSTGRES_URL}: its integration tests were SKIPPED (set TEST_POSTGRES_URL).`);
   if (!chromium) notices.push('Chromium was not found (apt-get install chromium, or set CHROMIUM_PATH): the browser tests were SKIPPED.');
   // Two passes at a time (two cores), the longest first, each slot taking the next pass as soon as it
-  // is free: PostgreSQL + S3 runs longest (13.7 min against 7.4-9.9 for the others on a slow machine),
-  // so it no longer waits for a first pair to end. There: about 21 minutes in all instead of 22.6.
+  // is free: PostgreSQL + S3 ran longest (13.7 min against 7.4-9.9 for the others on a slow machine,
+  // in fixed pairs that made it wait for the first pair to end). On that machine the passes then took
+  // 11.8 minutes instead of 22.6, the two PostgreSQL passes beside each other running in half the time
+  // they took beside the CPU-heavy SQLite and browser passes (some of it may be the machine's drift).
   const queue: Array<() => Promise<void>> = [];
   // Every file through an S3-compatible bucket (one s3rver per test process): the storage seam of issue 13 §4.
   if (postgres) queue.push(() => pass('PostgreSQL + S3 storage (s3rver): integration tests', { TEST_DB: 'postgres', TEST_STORAGE: 's3' }, integration));
