@@ -10,7 +10,8 @@
  * run right after it (warm-up included), then the warm run. SQLite first; then PostgreSQL in its own
  * schema when TEST_POSTGRES_URL or DATABASE_URL is set (a child process: the database is chosen at load).
  * BENCH_LEADERBOARD_SECONDS (10), BENCH_LEADERBOARD_CONNECTIONS (32), BENCH_LEADERBOARD_ENTRANTS (1000),
- * BENCH_LEADERBOARD_SUBMISSIONS (20 per entrant).
+ * BENCH_LEADERBOARD_SUBMISSIONS (20 per entrant); BENCH_LEADERBOARD_ONLY (a word of the targets' names, such as
+ * "visitor" or "API", to run only those: for profiling one target).
  */
 import { fork, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ const SECONDS = Number(process.env.BENCH_LEADERBOARD_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_LEADERBOARD_CONNECTIONS ?? 32);
 const ENTRANTS = Number(process.env.BENCH_LEADERBOARD_ENTRANTS ?? 1000);
 const PER_ENTRANT = Number(process.env.BENCH_LEADERBOARD_SUBMISSIONS ?? 20);
+const ONLY = process.env.BENCH_LEADERBOARD_ONLY;
 const SLUG = 'higgsml';
 
 interface Target {
@@ -151,7 +153,7 @@ async function serverMain(): Promise<void> {
   ];
   const line = (name: string, f: Figures) =>
     console.log(`  ${name.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   server CPU ${f.cpuMsPerRequest!.toFixed(3)} ms/req${f.non2xx || f.errors ? `   (${f.non2xx} non-2xx, ${f.errors} errors)` : ''}`);
-  for (const t of targets) {
+  for (const t of targets.filter((target) => !ONLY || target.name.includes(ONLY))) {
     // Cold: the board just changed (as after a scored submission), so the first request computes it.
     await bumpBoardVersion(db, c.id);
     const s = performance.now();

@@ -39,10 +39,45 @@ export async function listChallenges(db: Db): Promise<Challenge[]> {
 
 // Every challenge page, board read and upload starts here (compiled once: src/db/compiled.ts).
 const challengeBySlug = reusableQuery((db, _shape, slug: string) => db.selectFrom('challenges').selectAll().where('slug', '=', slug));
+// Answered from the index on (slug, revision) alone.
+const challengeRevisionBySlug = reusableQuery((db, _shape, slug: string) => db.selectFrom('challenges').select(['id', 'revision']).where('slug', '=', slug));
 
+/** The challenges this process has decoded, per database handle, by slug: shared by every request, so frozen. */
+const decodedBySlug = new WeakMap<Db, Map<string, Challenge>>();
+
+function frozen(c: Challenge): Challenge {
+  Object.freeze(c.format);
+  Object.freeze(c.classes);
+  Object.freeze(c.metricOptions);
+  return Object.freeze(c);
+}
+
+/**
+ * The challenge with this slug, decoded once per revision: the database bumps a row's revision on
+ * every update (migration 0027), so a copy whose revision is current is the row as committed now,
+ * whichever process changed it. The returned object is frozen; spread it to change a copy.
+ */
 export async function findChallengeBySlug(db: Db, slug: string): Promise<Challenge | undefined> {
+  // A transaction may see its own uncommitted update, or roll it back: it reads afresh and keeps nothing.
+  if (db.isTransaction) {
+    const [row] = await challengeBySlug(db, '', slug);
+    return row && toChallenge(row);
+  }
+  let decoded = decodedBySlug.get(db);
+  if (!decoded) decodedBySlug.set(db, (decoded = new Map()));
+  const known = decoded.get(slug);
+  if (known) {
+    const [current] = await challengeRevisionBySlug(db, '', slug);
+    if (current && current.id === known.id && current.revision === known.revision) return known;
+  }
   const [row] = await challengeBySlug(db, '', slug);
-  return row && toChallenge(row);
+  if (!row) {
+    decoded.delete(slug);
+    return undefined;
+  }
+  const c = frozen(toChallenge(row));
+  decoded.set(slug, c);
+  return c;
 }
 
 export async function findChallengeById(db: Db, id: number): Promise<Challenge | undefined> {

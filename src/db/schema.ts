@@ -64,6 +64,8 @@ export interface ChallengesTable {
   solution_sha256: string;
   citation: string | null;
   created_at: IsoTime;
+  /** Bumped by the database on every update of the row (migration 0027): what a process's copy is checked against. */
+  revision: Generated<number>;
 }
 
 export interface SubmissionsTable {

@@ -36,12 +36,27 @@ async function boardVersion(db: Db, challengeId: number): Promise<number> {
   return row ? Number(row.version) : 0;
 }
 
+/**
+ * The hash of a challenge's settings, per challenge object: findChallengeBySlug hands every request
+ * the same frozen object until the row changes, so a row is hashed once, not on every read. A copy
+ * changed in memory (as tests make) is another object, with its own hash.
+ */
+const settingsHashes = new WeakMap<Challenge, string>();
+
+function settingsHash(c: Challenge): string {
+  let hash = settingsHashes.get(c);
+  if (hash === undefined) {
+    // The long texts no board shows are left out.
+    const { description_md: _description, citation: _citation, ...boardInputs } = c;
+    hash = crypto.createHash('sha1').update(JSON.stringify(boardInputs)).digest('base64url').slice(0, 16);
+    if (Object.isFrozen(c)) settingsHashes.set(c, hash);
+  }
+  return hash;
+}
+
 /** What a challenge's boards are computed from, as one short string: its counter, its row and its phase now. */
 function stampOf(c: Challenge, version: number, now: Date): string {
-  // The long texts no board shows are left out: hashing them was most of the cost (28 us against 5 a request).
-  const { description_md: _description, citation: _citation, ...boardInputs } = c;
-  const row = crypto.createHash('sha1').update(JSON.stringify(boardInputs)).update(phase(c, now)).digest('base64url').slice(0, 16);
-  return `${c.id}.${version}.${row}`;
+  return `${c.id}.${version}.${settingsHash(c)}.${phase(c, now)}`;
 }
 
 interface Entry {

@@ -24,6 +24,7 @@ import { volunteerComputing } from './0022_volunteer_computing.js';
 import { computePromotions } from './0024_compute_promotions.js';
 import { crowdUnretiredPicks } from './0025_crowd_unretired_picks.js';
 import { crowdVotesCast } from './0026_crowd_votes_cast.js';
+import { challengeRevision } from './0027_challenge_revision.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -52,6 +53,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0024_compute_promotions': computePromotions(),
     '0025_crowd_unretired_picks': crowdUnretiredPicks(),
     '0026_crowd_votes_cast': crowdVotesCast(),
+    '0027_challenge_revision': challengeRevision(dialect),
   };
   return { getMigrations: async () => all };
 }
