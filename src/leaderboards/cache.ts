@@ -3,10 +3,11 @@
  *
  * - the challenge row and the clock (its settings, its freeze, its phase: the close happens by the
  *   clock, so a board cached while open is keyed by the phase and never served after the close).
- *   Every request reads the challenge row anyway, so these go into the key for free;
+ *   Every request reads its challenge anyway (a decoded copy checked against the row's revision), so
+ *   these go into the key: its settings' hash, once per revision, and its phase now;
  * - the submissions, teams and members behind the rows. Every write that changes those bumps the
- *   challenge's counter in board_versions (bumpBoardVersion), in the write's transaction or after it
- *   commits, never before: a reader that sees the new counter then sees the new rows. A request reads
+ *   challenge's counter in board_versions (bumpBoardVersion) in the write's own transaction: a reader
+ *   sees the new rows and the new counter together, never one without the other. A request reads
  *   that counter (one primary-key read) before using what this process cached. The writes: a
  *   scored or failed submission (re-scores included), a final selection, a team created, joined,
  *   left or merged. Settings, freeze, unfreeze and close are in the challenge row.
@@ -20,7 +21,7 @@ import { reusableQuery } from '../db/compiled.js';
 import type { Challenge } from '../challenges/repo.js';
 import { phase } from '../challenges/service.js';
 
-/** Marks every board of a challenge as changed: call it in the transaction of the write that changes them, or after it. */
+/** Marks every board of a challenge as changed: call it in the transaction of the write that changes them. */
 export async function bumpBoardVersion(db: Db, challengeId: number): Promise<void> {
   await db
     .insertInto('board_versions')

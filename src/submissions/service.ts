@@ -390,21 +390,25 @@ export async function score(handle: DbHandle, storage: ObjectStorage, submission
       return details;
     }
   };
-  await handle.db
-    .updateTable('submissions')
-    .set({
-      status: 'scored',
-      error: null,
-      public_score: pub.score,
-      private_score: priv.score,
-      details_json: JSON.stringify({ public: withFigures(pub.details, 'public'), private: withFigures(priv.details, 'private') }),
-      scorer_version: metric.version,
-      solution_sha256: solution.sha256,
-      scored_at: nowIso(),
-    })
-    .where('id', '=', sub.id)
-    .execute();
-  await bumpBoardVersion(handle.db, c.id);
+  const detailsJson = JSON.stringify({ public: withFigures(pub.details, 'public'), private: withFigures(priv.details, 'private') });
+  // The row and the boards' counter in one transaction: whoever sees the submission scored sees it on the boards.
+  await handle.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('submissions')
+      .set({
+        status: 'scored',
+        error: null,
+        public_score: pub.score,
+        private_score: priv.score,
+        details_json: detailsJson,
+        scorer_version: metric.version,
+        solution_sha256: solution.sha256,
+        scored_at: nowIso(),
+      })
+      .where('id', '=', sub.id)
+      .execute();
+    await bumpBoardVersion(tx, c.id);
+  });
 }
 
 export const scoreJobHandler = (handle: DbHandle, storage: ObjectStorage) => ({
