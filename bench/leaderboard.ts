@@ -4,7 +4,7 @@
  * signed-in entrant whose row is pinned) and the JSON API. Issue 13's goal: each >= 2,000 req/s with
  * p99 <= 20 ms on SQLite, >= 1,000 req/s on PostgreSQL. Prints, asserts nothing. Each run also prints the server
  * process's CPU per request, which varies less than req/s on a shared machine, and the SQLite pass ends
- * with a yardstick: Express alone sending the same page bytes under the same load.
+ * with yardsticks: Express alone sending the page's bytes, then the full board's JSON, under the same load.
  *
  * For each target it prints the cold request (the board just changed: computed, then served) and a
  * run right after it (warm-up included), then the warm run. SQLite first; then PostgreSQL in its own
@@ -75,13 +75,13 @@ if (process.env.BENCH_LEADERBOARD_LOAD) {
  * bytes from memory, with no middleware, no database and no ETag. The goals were set on another
  * machine; this says how far this one is from them before Sift's own work starts.
  */
-async function yardstick(page: Buffer, line: (name: string, f: Figures) => void): Promise<void> {
+async function yardstick(name: string, body: Buffer, type: string, line: (name: string, f: Figures) => void): Promise<void> {
   const bare = express();
   bare.disable('etag');
-  bare.get('/', (_req, res) => void res.type('html').send(page));
+  bare.get('/', (_req, res) => void res.type(type).send(body));
   const server = bare.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  line('yardstick: Express alone, the same page bytes', await load(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {}, SECONDS));
+  line(`yardstick: Express alone, ${name}`, await load(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {}, SECONDS));
   server.close();
 }
 
@@ -166,7 +166,14 @@ async function serverMain(): Promise<void> {
   }
   const etag = (await fetch(`${base}/api/v1/challenges/${SLUG}/leaderboard`)).headers.get('etag')!;
   line('API with If-None-Match (304s), warm', await load(`${base}/api/v1/challenges/${SLUG}/leaderboard`, { 'if-none-match': etag }, SECONDS));
-  if (TEST_DB === 'sqlite') await yardstick(Buffer.from(await (await fetch(base + targets[0].path)).arrayBuffer()), line);
+  if (TEST_DB === 'sqlite') {
+    // What the same load costs with none of Sift's work, for the page's bytes and the full board's JSON.
+    const bytes = async (path: string) => Buffer.from(await (await fetch(base + path)).arrayBuffer());
+    const page = await bytes(targets[0].path);
+    const json = await bytes(targets[2].path);
+    await yardstick(`the page's ${(page.length / 1024).toFixed(0)} KiB`, page, 'html', line);
+    await yardstick(`the API's ${(json.length / 1024).toFixed(0)} KiB`, json, 'json', line);
+  }
   server.close();
   await ctx.close();
 }
