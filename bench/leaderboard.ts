@@ -13,7 +13,7 @@
  * BENCH_LEADERBOARD_SUBMISSIONS (20 per entrant); BENCH_LEADERBOARD_ONLY (a word of the targets' names, such as
  * "visitor" or "API", to run only those: for profiling one target).
  */
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,12 @@ const CONNECTIONS = Number(process.env.BENCH_LEADERBOARD_CONNECTIONS ?? 32);
 const ENTRANTS = Number(process.env.BENCH_LEADERBOARD_ENTRANTS ?? 1000);
 const PER_ENTRANT = Number(process.env.BENCH_LEADERBOARD_SUBMISSIONS ?? 20);
 const ONLY = process.env.BENCH_LEADERBOARD_ONLY;
+/**
+ * wrk (Debian's package) when it is installed, as the issue measured with: written in C, it leaves
+ * more of the two cores to the server than autocannon, which saturated its own core before the server
+ * on the gzipped board. BENCH_LEADERBOARD_LOADER=autocannon chooses autocannon (from npm, always there).
+ */
+const LOADER = process.env.BENCH_LEADERBOARD_LOADER ?? (spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk');
 const SLUG = 'higgsml';
 
 interface Target {
@@ -85,7 +91,39 @@ async function yardstick(name: string, body: Buffer, type: string, line: (name: 
   server.close();
 }
 
+/** One run of wrk (2 threads, as the issue's), its figures read off its report. */
+function loadWithWrk(url: string, headers: Record<string, string>, seconds: number): Promise<Figures> {
+  const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const cpu = process.cpuUsage();
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const used = process.cpuUsage(cpu);
+      const ms = (pct: string) => {
+        const m = new RegExp(`^\\s*${pct}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(out);
+        return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : NaN;
+      };
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+      const errors = (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out) ?? []).slice(1).reduce((a, b) => a + Number(b), 0);
+      if (code !== 0 || !Number.isFinite(requests)) return reject(new Error(`wrk exited with ${code}:\n${out}`));
+      resolve({
+        rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+        p50: ms('50'),
+        p99: ms('99'),
+        non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+        errors,
+        requests,
+        cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(1, requests),
+      });
+    });
+  });
+}
+
 function load(url: string, headers: Record<string, string>, seconds: number): Promise<Figures> {
+  if (LOADER === 'wrk') return loadWithWrk(url, headers, seconds);
   const child = fork(fileURLToPath(import.meta.url), { env: { ...process.env, BENCH_LEADERBOARD_LOAD: JSON.stringify({ url, headers, seconds } satisfies Load) } });
   const cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
@@ -137,7 +175,7 @@ async function serverMain(): Promise<void> {
   await bumpBoardVersion(db, c.id);
   const viewer = userIds[Math.floor(userIds.length * 0.7)];
   const cookie = `${SESSION_COOKIE}=${await startSession(db, viewer, 1)}`;
-  console.log(`\n${TEST_DB}: seeded ${ENTRANTS} entrants × ${PER_ENTRANT} scored submissions in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${CONNECTIONS} connections, ${SECONDS} s per run (machine shared: figures under load unless it is quiet)`);
+  console.log(`\n${TEST_DB}: seeded ${ENTRANTS} entrants × ${PER_ENTRANT} scored submissions in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${CONNECTIONS} connections (${LOADER}), ${SECONDS} s per run (machine shared: figures under load unless it is quiet)`);
 
   // As in production (NODE_ENV=production): templates compiled once, not on every render.
   ctx.app.enable('view cache');
