@@ -64,8 +64,7 @@ async function postgresAnswers(): Promise<boolean> {
 
 const chromium = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 
-// Passes run two at a time, each pairing a CPU-bound one with one that mostly waits on PostgreSQL,
-// so CI stays well inside its 30 minutes on a 2-core machine.
+// Files named on the command line run in the SQLite pass alone; with none, every pass runs (below).
 const sqlite = () => pass('SQLite: unit and integration tests', { TEST_DB: 'sqlite' }, only.length ? only : [...unit, ...integration]);
 if (only.length) await sqlite();
 else {
