@@ -77,8 +77,8 @@ if (process.env.BENCH_LEADERBOARD_LOAD) {
 }
 
 /**
- * What this machine and load generator allow any Express app: one route sending the visitor page's
- * bytes from memory, with no middleware, no database and no ETag. The goals were set on another
+ * What this machine and load generator allow any Express app: one route sending `body` (the page's
+ * bytes, or the full board's JSON) from memory, with no middleware, no database and no ETag. The goals were set on another
  * machine; this says how far this one is from them before Sift's own work starts.
  */
 async function yardstick(name: string, body: Buffer, type: string, line: (name: string, f: Figures) => void): Promise<void> {
@@ -91,6 +91,12 @@ async function yardstick(name: string, body: Buffer, type: string, line: (name: 
   server.close();
 }
 
+/** The server process's CPU (user + system) since `start`, per request of the run. */
+const cpuMsPerRequest = (start: NodeJS.CpuUsage, requests: number) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000 / Math.max(1, requests);
+};
+
 /** One run of wrk (2 threads, as the issue's), its figures read off its report. */
 function loadWithWrk(url: string, headers: Record<string, string>, seconds: number): Promise<Figures> {
   const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
@@ -101,7 +107,6 @@ function loadWithWrk(url: string, headers: Record<string, string>, seconds: numb
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('error', reject);
     child.once('close', (code) => {
-      const used = process.cpuUsage(cpu);
       const ms = (pct: string) => {
         const m = new RegExp(`^\\s*${pct}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(out);
         return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'] : NaN;
@@ -116,7 +121,7 @@ function loadWithWrk(url: string, headers: Record<string, string>, seconds: numb
         non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
         errors,
         requests,
-        cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(1, requests),
+        cpuMsPerRequest: cpuMsPerRequest(cpu, requests),
       });
     });
   });
@@ -128,9 +133,8 @@ function load(url: string, headers: Record<string, string>, seconds: number): Pr
   const cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
     child.once('message', (m) => {
-      const used = process.cpuUsage(cpu);
       const f = m as Figures;
-      resolve({ ...f, cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(1, f.requests) });
+      resolve({ ...f, cpuMsPerRequest: cpuMsPerRequest(cpu, f.requests) });
     });
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`the load generator exited with ${code}`)));

@@ -34,7 +34,8 @@ describe('challenge reads: decoded once per revision, never stale across process
   it('hands out the same frozen object until the row changes, then the new row', async () => {
     const first = (await findChallengeBySlug(ctx.handle.db, SLUG))!;
     assert.equal(await findChallengeBySlug(ctx.handle.db, SLUG), first, 'unchanged: the decoded copy');
-    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.classes) && Object.isFrozen(first.format));
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.classes) && Object.isFrozen(first.format) && Object.isFrozen(first.metricOptions));
+    assert.ok(Object.isFrozen(first.format.classes), 'frozen all the way down');
     assert.throws(() => {
       (first as { title: string }).title = 'changed in memory';
     }, TypeError);

@@ -45,10 +45,19 @@ const challengeRevisionBySlug = reusableQuery((db, _shape, slug: string) => db.s
 /** The challenges this process has decoded, per database handle, by slug: shared by every request, so frozen. */
 const decodedBySlug = new WeakMap<Db, Map<string, Challenge>>();
 
+/** Freezes decoded JSON all the way down (format.classes is an array inside an object). */
+function frozenJson<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) frozenJson(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function frozen(c: Challenge): Challenge {
-  Object.freeze(c.format);
-  Object.freeze(c.classes);
-  Object.freeze(c.metricOptions);
+  frozenJson(c.format);
+  frozenJson(c.classes);
+  frozenJson(c.metricOptions);
   return Object.freeze(c);
 }
 
