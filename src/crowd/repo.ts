@@ -198,8 +198,8 @@ export interface ServableShape {
   goldClass: boolean;
 }
 
-const servable = reusableQuery((db, shape, workflowId: number, voterKey: string, goldClass: number, limit: number) => {
-  const s: ServableShape = JSON.parse(shape);
+/** The servable subjects of one shape in serving order, as a query (servableSubjects runs it; pickAndStoreServe builds on it). */
+function servableQuery(db: Db, s: ServableShape, workflowId: number, voterKey: string, goldClass: number, limit: number) {
   const q = db
     .selectFrom('crowd_subjects as s')
     .selectAll('s')
@@ -213,9 +213,13 @@ const servable = reusableQuery((db, shape, workflowId: number, voterKey: string,
     .$if(s.knownOnly, (q) => q.where('s.gold_class', 'is not', null))
     .$if(s.goldClass, (q) => q.where('s.gold_class', '=', goldClass));
   const ordered = s.order === 'entropy' ? q.where('s.entropy', 'is not', null).orderBy('s.entropy', 'desc') : q.orderBy('s.vote_count', s.gold ? 'asc' : 'desc');
-  // Planned for each voter's values (CUSTOM_PLAN_MARKER): the generic plan ran the pick at 13 ms instead of 2 (pg_stat_statements).
-  return ordered.orderBy('s.id').limit(limit).modifyEnd(sql.raw(CUSTOM_PLAN_MARKER));
-});
+  return ordered.orderBy('s.id').limit(limit);
+}
+
+// Planned for each voter's values (CUSTOM_PLAN_MARKER): the generic plan ran the pick at 13 ms instead of 2 (pg_stat_statements).
+const servable = reusableQuery((db, shape, workflowId: number, voterKey: string, goldClass: number, limit: number) =>
+  servableQuery(db, JSON.parse(shape) as ServableShape, workflowId, voterKey, goldClass, limit).modifyEnd(sql.raw(CUSTOM_PLAN_MARKER)),
+);
 
 /**
  * The first `limit` subjects the voter may be served, in serving order: in the workflow, unretired,
@@ -234,6 +238,57 @@ const storeServeStatement = reusableQuery((db, _shape, workflowId: number, subje
 /** Stores a serve; false when this voter was served the subject already (a concurrent request). */
 export async function storeServe(db: Db, workflowId: number, subjectId: number, voterKey: string, servedAt: string, routed: boolean): Promise<boolean> {
   return (await storeServeStatement(db, '', workflowId, subjectId, voterKey, servedAt, routed ? 1 : 0)).length > 0;
+}
+
+/**
+ * PostgreSQL, by the retirement rule: the pick and the serve's row in one statement, where they
+ * were two round trips. Among the first `limit` servable subjects, those tied with the first on
+ * (expert, vote_count) are taken in id order and the one at floor(draw × ties) is stored as served,
+ * the choice servableSubjects' caller makes with the same draw. Undefined when nothing is
+ * servable; `stored` false when a concurrent request served this voter that subject first.
+ */
+const pickAndStore = reusableQuery((db, shape, workflowId: number, voterKey: string, goldClass: number, limit: number, draw: number, servedAt: string, routed: number) => {
+  const s = JSON.parse(shape) as ServableShape;
+  return db
+    .with('cand', () => servableQuery(db, s, workflowId, voterKey, goldClass, limit))
+    .with('tied', (qc) => {
+      // The first candidate in serving order (the order servableQuery gives).
+      const first = (column: 'expert' | 'vote_count') =>
+        qc
+          .selectFrom('cand')
+          .select(column)
+          .$if(s.expertFirst, (q) => q.orderBy('expert', 'desc'))
+          .orderBy('vote_count', s.gold ? 'asc' : 'desc')
+          .orderBy('id')
+          .limit(1);
+      return qc
+        .selectFrom('cand')
+        .selectAll()
+        .select([sql<number>`row_number() over (order by id) - 1`.as('tie_pos'), sql<number>`count(*) over ()`.as('ties')])
+        .where('expert', '=', first('expert'))
+        .where('vote_count', '=', first('vote_count'));
+    })
+    .with('chosen', (qc) => qc.selectFrom('tied').selectAll().where('tie_pos', '=', sql<number>`floor(${draw}::float8 * ties)`))
+    .with('stored', (qc) =>
+      qc
+        .insertInto('crowd_serves')
+        .columns(['workflow_id', 'subject_id', 'voter', 'served_at', 'routed'])
+        .expression((eb) => eb.selectFrom('chosen').select(['workflow_id', 'id', sql<string>`${voterKey}`.as('voter'), sql<string>`${servedAt}`.as('served_at'), sql<number>`${routed}::integer`.as('routed')]))
+        .onConflict((oc) => oc.columns(['voter', 'subject_id']).doNothing())
+        .returning('subject_id'),
+    )
+    .selectFrom('chosen')
+    .selectAll()
+    .select((eb) => eb.exists(eb.selectFrom('stored').select('subject_id')).as('stored'))
+    .modifyEnd(sql.raw(CUSTOM_PLAN_MARKER));
+});
+
+export async function pickAndStoreServe(db: Db, shape: ServableShape, workflowId: number, voterKey: string, goldClass: number, limit: number, draw: number, servedAt: string, routed: boolean): Promise<{ subject: SubjectRow; stored: boolean } | undefined> {
+  const { order, gold, expertFirst, knownOnly, goldClass: oneClass } = shape;
+  const [row] = await pickAndStore(db, JSON.stringify({ order, gold, expertFirst, knownOnly, goldClass: oneClass }), workflowId, voterKey, goldClass, limit, draw, servedAt, routed ? 1 : 0);
+  if (!row) return undefined;
+  const { tie_pos: _pos, ties: _ties, stored, ...subject } = row;
+  return { subject: subject as SubjectRow, stored: Boolean(stored) };
 }
 
 /** The subject served to the voter, with when and how it was served and whether they have answered it since. */
