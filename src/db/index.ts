@@ -88,24 +88,16 @@ function withStatementCache(file: SQLite.Database, size = 256): SqliteDatabase {
 const MAX_NAMED_STATEMENTS = 512;
 
 /**
- * Marks a statement to be planned afresh with its parameters on every run (left unnamed): one whose
- * best plan depends on the values, where a generic plan would be slow for some of them.
- */
-export const CUSTOM_PLAN_MARKER = '/* sift:custom-plan */';
-
-/**
  * PostgreSQL parses and plans every unnamed statement afresh, as SQLite did before its statement
  * cache; on the vote path that was a large share of each statement's cost. A parameterised text
  * seen a second time gets a name, so each connection prepares it once and then only binds and
  * executes it (node-postgres keeps the names per connection). Texts without parameters (BEGIN,
- * COMMIT, DDL) stay unnamed, so a migration never meets a plan prepared before it, and so do texts
- * ending in CUSTOM_PLAN_MARKER.
+ * COMMIT, DDL) stay unnamed, so a migration never meets a plan prepared before it.
  */
 function withNamedStatements(pool: pg.Pool): pg.Pool {
   const seen = new Map<string, string | null>();
   let named = 0;
   const nameFor = (text: string): string | undefined => {
-    if (text.endsWith(CUSTOM_PLAN_MARKER)) return undefined;
     const name = seen.get(text);
     if (name) return name;
     if (name === null) {
