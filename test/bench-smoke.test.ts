@@ -10,8 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * On this pass's database, with files on local disk: the benchmarks measure the database and HTTP,
+ * and a bench process would not end while the S3 pass's s3rver (started by test/helpers.ts in that
+ * process) still ran. bench:scale is the one that uses S3 storage.
+ */
 const run = (script: string, env: Record<string, string>) =>
-  promisify(execFile)(process.execPath, [path.join(dist, 'bench', script)], { env: { ...process.env, NODE_ENV: 'test', ...env }, timeout: 120_000, maxBuffer: 1 << 22 });
+  promisify(execFile)(process.execPath, [path.join(dist, 'bench', script)], { env: { ...process.env, NODE_ENV: 'test', TEST_STORAGE: 'local', ...env }, timeout: 120_000, maxBuffer: 1 << 22 });
 
 /** The figure lines a bench printed: a name, then req/s, p50 and p99. */
 const figureLines = (out: string) => out.split('\n').filter((l) => /\d+ req\/s\s+p50\s+[\d.]+ ms\s+p99\s+[\d.]+ ms/.test(l));
