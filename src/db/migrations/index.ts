@@ -25,6 +25,7 @@ import { computePromotions } from './0024_compute_promotions.js';
 import { crowdUnretiredPicks } from './0025_crowd_unretired_picks.js';
 import { crowdVotesCast } from './0026_crowd_votes_cast.js';
 import { challengeRevision } from './0027_challenge_revision.js';
+import { crowdKnownPicks } from './0028_crowd_known_picks.js';
 
 /** Every migration, in order; one file each. */
 export function migrationProvider(dialect: DbDialect): MigrationProvider {
@@ -54,6 +55,7 @@ export function migrationProvider(dialect: DbDialect): MigrationProvider {
     '0025_crowd_unretired_picks': crowdUnretiredPicks(),
     '0026_crowd_votes_cast': crowdVotesCast(),
     '0027_challenge_revision': challengeRevision(dialect),
+    '0028_crowd_known_picks': crowdKnownPicks(),
   };
   return { getMigrations: async () => all };
 }
