@@ -146,12 +146,11 @@ export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buff
     return picked && { ...picked, routed: false };
   };
   for (let attempt = 0; attempt < 3; attempt++) {
-    // Taken before the pick when the pick stores the serve; after it otherwise, as a seeded crowd's clock expects.
-    if (pickStores) servedAt = new Date(now()).toISOString();
+    // Before the pick, which may store the serve with this time.
+    servedAt = new Date(now()).toISOString();
     const picked = (await pick(wantGold)) ?? (await pick(!wantGold));
     if (!picked) return null;
     const { subject, routed } = picked;
-    if (!pickStores) servedAt = new Date(now()).toISOString();
     const token = signServe(secret, { voter: voter.key, workflowId: wf.id, subjectId: subject.id, servedAt: Date.parse(servedAt), routed });
     if (!opts.store) return { subject, servedAt, training: subject.is_gold === 1, experience: n, token, routed, status };
     // Served to this voter by a concurrent request: pick again.
