@@ -37,7 +37,7 @@ async function probe(ctx: Ctx, n: number, seed: number) {
   const counts = new Map<number, number>();
   let routed = 0;
   for (let i = 0; i < n; i++) {
-    const s = (await serveNext(ctx.handle.db, wf, anonVoter(`probe-${seed}-${i}-xxxxxxxx`), secret, { reserveMinutes: 30, store: false, rand }))!;
+    const s = (await serveNext(ctx.handle, wf, anonVoter(`probe-${seed}-${i}-xxxxxxxx`), secret, { reserveMinutes: 30, store: false, rand }))!;
     counts.set(s.subject.id, (counts.get(s.subject.id) ?? 0) + 1);
     if (s.routed) routed++;
   }
@@ -97,7 +97,7 @@ describe('crowd routing: entropy routing with a random share', function () {
       const served: Array<{ id: number; routed: boolean }> = [];
       for (let i = 0; i < 12; i++) {
         // A reserve window of 0: each call serves a new subject, as if the previous one was answered.
-        const s = (await serveNext(ctx.handle.db, wf, voter, secret, { reserveMinutes: 0, store: true, rand }))!;
+        const s = (await serveNext(ctx.handle, wf, voter, secret, { reserveMinutes: 0, store: true, rand }))!;
         served.push({ id: s.subject.id, routed: s.routed });
       }
       assert.ok(served.every((s) => s.routed && !unrouted.has(s.id)));
@@ -109,7 +109,7 @@ describe('crowd routing: entropy routing with a random share', function () {
       assert.ok(stored.every((s) => s.routed === 1));
       // Once every subject with an entropy is out of reach, the retirement rule serves the rest, unrouted.
       await ctx.handle.db.updateTable('crowd_subjects').set({ retired_at: new Date().toISOString() }).where('id', 'in', ranked).execute();
-      const next = (await serveNext(ctx.handle.db, wf, voter, secret, { reserveMinutes: 0, store: true, rand }))!;
+      const next = (await serveNext(ctx.handle, wf, voter, secret, { reserveMinutes: 0, store: true, rand }))!;
       assert.ok(unrouted.has(next.subject.id) && !next.routed);
       await ctx.handle.db.updateTable('crowd_subjects').set({ retired_at: null }).where('id', 'in', ranked).execute();
     });
@@ -283,7 +283,7 @@ describe('crowd routing: entropy routing with a random share', function () {
         let hits = 0;
         const n = 400;
         for (let i = 0; i < n; i++) {
-          const s = (await serveNext(ctx.handle.db, wf, anonVoter(`known-${seed}-${i}-xxxxxxxxxxxx`), secret, { reserveMinutes: 30, store: false, rand, knownShare }))!;
+          const s = (await serveNext(ctx.handle, wf, anonVoter(`known-${seed}-${i}-xxxxxxxxxxxx`), secret, { reserveMinutes: 30, store: false, rand, knownShare }))!;
           if (known.has(s.subject.id)) hits++;
         }
         return hits / n;

@@ -77,12 +77,12 @@ describe('crowd serve: the one-statement pick and store (PostgreSQL)', function 
     const secret = await tokenSecret(ctx.handle.db);
     const seen = new Set<number>();
     for (let i = 0; i < 4; i++) {
-      const served = (await serveNext(ctx.handle.db, wf, voter, secret, { reserveMinutes: 30, store: true }))!;
+      const served = (await serveNext(ctx.handle, wf, voter, secret, { reserveMinutes: 30, store: true }))!;
       const claim = verifyServe(secret, served.token)!;
       const row = await ctx.handle.db.selectFrom('crowd_serves').selectAll().where('voter', '=', voter.key).where('subject_id', '=', served.subject.id).executeTakeFirstOrThrow();
       assert.equal(Date.parse(row.served_at), claim.servedAt);
       // Unanswered, a reload serves the same subject again.
-      const again = (await serveNext(ctx.handle.db, wf, voter, secret, { reserveMinutes: 30, store: true }))!;
+      const again = (await serveNext(ctx.handle, wf, voter, secret, { reserveMinutes: 30, store: true }))!;
       assert.equal(again.subject.id, served.subject.id);
       seen.add(served.subject.id);
       // Answered (a vote row is enough for the pick), the next serve is another subject.

@@ -150,7 +150,7 @@ describe('crowd vote path: exact counts after concurrent votes', function () {
     assert.deepEqual(rows.map((r) => r.votes_since_review), [...Array(6).fill(4), ...Array(6).fill(0)]);
     // The experience a serve reads is the count of the volunteer's stored votes.
     assert.deepEqual(rows.map((r) => r.votes_cast), [...Array(6).fill(4), ...Array(6).fill(0)]);
-    const served = await serveNext(ctx.handle.db, wf, voters[0], secret, { reserveMinutes: 30, store: false });
+    const served = await serveNext(ctx.handle, wf, voters[0], secret, { reserveMinutes: 30, store: false });
     assert.equal(served?.experience, 4);
   });
 

@@ -233,8 +233,12 @@ const servable = reusableQuery((db, shape, workflowId: number, voterKey: string,
  * 0025) yield them in that order without sorting them all.
  */
 export function servableSubjects(db: Db, shape: ServableShape, workflowId: number, voterKey: string, goldClass: number, limit: number): Promise<SubjectRow[]> {
-  const { order, gold, expertFirst, knownOnly, goldClass: oneClass } = shape;
-  return servable(db, JSON.stringify({ order, gold, expertFirst, knownOnly, goldClass: oneClass }), workflowId, voterKey, goldClass, limit);
+  return servable(db, shapeKey(shape), workflowId, voterKey, goldClass, limit);
+}
+
+/** The shape as reusableQuery's key: its fields alone, in a fixed order, whatever else the caller's object holds. */
+function shapeKey({ order, gold, expertFirst, knownOnly, goldClass }: ServableShape): string {
+  return JSON.stringify({ order, gold, expertFirst, knownOnly, goldClass });
 }
 
 const storeServeStatement = reusableQuery((db, _shape, workflowId: number, subjectId: number, voterKey: string, servedAt: string, routed: number) =>
@@ -289,8 +293,7 @@ const pickAndStore = reusableQuery((db, shape, workflowId: number, voterKey: str
 });
 
 export async function pickAndStoreServe(db: Db, shape: ServableShape, workflowId: number, voterKey: string, goldClass: number, limit: number, draw: number, servedAt: string, routed: boolean): Promise<{ subject: SubjectRow; stored: boolean } | undefined> {
-  const { order, gold, expertFirst, knownOnly, goldClass: oneClass } = shape;
-  const [row] = await pickAndStore(db, JSON.stringify({ order, gold, expertFirst, knownOnly, goldClass: oneClass }), workflowId, voterKey, goldClass, limit, draw, servedAt, routed ? 1 : 0);
+  const [row] = await pickAndStore(db, shapeKey(shape), workflowId, voterKey, goldClass, limit, draw, servedAt, routed ? 1 : 0);
   if (!row) return undefined;
   const { tie_pos: _pos, ties: _ties, stored, ...subject } = row;
   return { subject: subject as SubjectRow, stored: Boolean(stored) };

@@ -128,7 +128,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     // A serve is stored once the browser shows it keeps the anonymous cookie, so one that keeps none adds no rows.
     const store = !!req.user || anonCookieOf(req) !== null;
     const voter = voterOf(req, res, true)!;
-    const served = await serveNext(ctx.db.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store, knownShare: cfg.CROWD_KNOWN_SHARE });
+    const served = await serveNext(ctx.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store, knownShare: cfg.CROWD_KNOWN_SHARE });
     const display = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
     const classes = classButtonsOf(display);
     if (wantsJson(req)) {

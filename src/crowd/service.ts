@@ -1,6 +1,6 @@
 /** Serving subjects and counting votes: the crowd's request path. */
 import crypto from 'node:crypto';
-import { isPostgres, type Db, type DbHandle } from '../db/index.js';
+import type { DbHandle } from '../db/index.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { batchedTransaction } from '../db/write-batch.js';
@@ -80,7 +80,8 @@ export interface ServeOptions {
  * subject left to them gets live subjects: their votes are weighed by the confusion matrix their
  * gold answers taught, as anyone's, so a poor record counts for little. Null when nothing is left.
  */
-export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buffer, opts: ServeOptions): Promise<Served | null> {
+export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, secret: Buffer, opts: ServeOptions): Promise<Served | null> {
+  const db = handle.db;
   const { reserveMinutes, rand = Math.random, now = Date.now } = opts;
   const cutoff = new Date(now() - reserveMinutes * 60_000).toISOString();
   const [standing, { view: status, answers: goldAnswered }] = await Promise.all([voterStanding(db, wf.id, voter, cutoff), trainingState(db, wf, voter, { now })]);
@@ -102,7 +103,7 @@ export async function serveNext(db: Db, wf: Workflow, voter: Voter, secret: Buff
   // fewer (bench:crowd). It draws before it knows whether anything is left to serve, so a seeded
   // crowd (opts.rand, the simulations) keeps the two statements: its draws stay in the same order on
   // both databases.
-  const pickStores = opts.store && opts.rand === undefined && isPostgres(db);
+  const pickStores = opts.store && opts.rand === undefined && handle.dialect === 'postgres';
   let servedAt = '';
   const byRetirement = async (gold: boolean, knownOnly = false, goldClass?: number): Promise<{ subject: SubjectRow; stored?: boolean } | undefined> => {
     // Live subjects closest to retirement first keeps the number of open subjects small; ties among

@@ -125,7 +125,7 @@ export async function simulateCrowdVotes(handle: DbHandle, storage: ObjectStorag
     const voter = userVoter(ids[v]);
     // A volunteer opens the next page only after answering the last one.
     clock = Math.max(start + n * step, busyUntil[v] + 1000);
-    const served = await serveNext(handle.db, wf, voter, secret, { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store: true, rand: rng, now, knownShare: cfg.CROWD_KNOWN_SHARE });
+    const served = await serveNext(handle, wf, voter, secret, { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store: true, rand: rng, now, knownShare: cfg.CROWD_KNOWN_SHARE });
     if (!served) {
       active.splice(slot, 1);
       reweigh();
