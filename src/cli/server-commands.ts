@@ -5,7 +5,7 @@ import { openConfiguredDb } from '../db/open.js';
 import { importChallengeFolder } from '../challenges/service.js';
 import { seedDemo } from '../../seeds/demo.js';
 import { JobRunner } from '../jobs/runner.js';
-import { jobHandlers } from '../jobs/handlers.js';
+import { collectingAfterEachJob, jobHandlers } from '../jobs/handlers.js';
 import { logger } from '../log.js';
 import { openStorage } from '../storage/index.js';
 
@@ -46,7 +46,7 @@ export async function worker(): Promise<void> {
   const config = loadConfig();
   const handle = await openConfiguredDb(config);
   const storage = openStorage(config.STORAGE_URL, config.dataDir);
-  const runner = new JobRunner(handle, jobHandlers(handle, storage), { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
+  const runner = new JobRunner(handle, collectingAfterEachJob(jobHandlers(handle, storage)), { leaseSeconds: config.JOB_LEASE_SECONDS, pollMs: 500, log: (m, e) => logger.warn(e ?? {}, m) });
   runner.start();
   logger.info(`worker ${runner.owner} polling ${handle.dialect} for jobs`);
   const stop = async () => {

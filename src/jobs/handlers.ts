@@ -5,6 +5,7 @@ import { CROWD_CONSENSUS_JOB, crowdConsensusHandler } from '../crowd/consensus.j
 import { refreshRoutingAfterScoring } from '../crowd/routing-entropy.js';
 import type { JobHandler } from './runner.js';
 import type { ObjectStorage } from '../storage/index.js';
+import { collectGarbageSoon } from '../collect-garbage.js';
 
 /**
  * Scoring, then, for a baseline's submission, the crowd's routing entropies from its probabilities.
@@ -31,3 +32,24 @@ export const jobHandlers = (handle: DbHandle, storage: ObjectStorage): Record<st
   [RESCORE_JOB]: rescoreJobHandler(handle, storage),
   [CROWD_CONSENSUS_JOB]: crowdConsensusHandler(handle),
 });
+
+/**
+ * The handlers, each followed by a full garbage collection (collect-garbage.ts): for a thread or
+ * process that only runs jobs, so that what a job leaves behind is freed before the next.
+ */
+export const collectingAfterEachJob = (handlers: Record<string, JobHandler>): Record<string, JobHandler> =>
+  Object.fromEntries(
+    Object.entries(handlers).map(([kind, handler]) => [
+      kind,
+      {
+        ...handler,
+        async run(...args: Parameters<JobHandler['run']>) {
+          try {
+            await handler.run(...args);
+          } finally {
+            collectGarbageSoon();
+          }
+        },
+      },
+    ]),
+  );

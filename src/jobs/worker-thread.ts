@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { openConfiguredDb } from '../db/open.js';
 import { JobRunner } from './runner.js';
-import { jobHandlers } from './handlers.js';
+import { collectingAfterEachJob, jobHandlers } from './handlers.js';
 import { warmSolutions } from '../challenges/service.js';
 import { logger } from '../log.js';
 import { openStorage } from '../storage/index.js';
@@ -11,7 +11,7 @@ import { openStorage } from '../storage/index.js';
 const config = workerData.config as Config;
 const handle = await openConfiguredDb(config, { migrate: false, poolSize: 2 });
 const storage = openStorage(config.STORAGE_URL, config.dataDir);
-const runner = new JobRunner(handle, jobHandlers(handle, storage), {
+const runner = new JobRunner(handle, collectingAfterEachJob(jobHandlers(handle, storage)), {
   leaseSeconds: config.JOB_LEASE_SECONDS,
   pollMs: workerData.pollMs ?? 1000,
   log: (msg, extra) => logger.warn(extra ?? {}, msg),
