@@ -17,6 +17,8 @@ type Ctx = Awaited<ReturnType<typeof crowdContext>>;
 const CLASSES = ['AGN', 'Star', 'XRB', 'CV', 'Other'];
 const SLUG = 'xmm-sources';
 const GATE = { correct: 4, window: 5, eachClass: true };
+/** The classes as the demo's challenge.yaml names them to volunteers. */
+const SHOWN: Record<string, string> = { AGN: 'AGN (active galactic nucleus)', Star: 'Star', XRB: 'X-ray binary', CV: 'Cataclysmic variable', Other: 'Isolated neutron star' };
 
 /** Rewrites the imported folder's challenge.yaml from the demo's, edited, and forgets the stored subject page (as a console edit does). */
 async function withChallengeYaml(ctx: Ctx, edit: (doc: Record<string, unknown>) => void = () => {}) {
@@ -94,7 +96,12 @@ describe('crowd training: cited clues, stratified gold, earned promotion', funct
     assert.match(page.text, new RegExp(`The right answer is <strong data-testid="true-class">${truth}</strong>`));
     assert.match(page.text, /data-testid="supporting"|data-testid="generic"/);
     assert.match(page.text, /data-testid="training-status"[\s\S]*Training: 0 of your last 1 answer right/);
+    // The classes still needed are named as the buttons name them: the volunteer sees no button called Other.
+    const stillNeeded = CLASSES.map((c) => SHOWN[c]).join(', ').replace(/, ([^,]*)$/, ' and $1');
+    assert.match(page.text, new RegExp(`each of the classes ${stillNeeded.replace(/[()]/g, '\\$&')} before live subjects`));
     assert.match(page.text, new RegExp(`href="/crowd/${SLUG}/tutorial"`));
+    const next = await agent.get(`/crowd/${SLUG}/classify?tutorial=seen`).expect(200);
+    assert.match(next.text, new RegExp(`data-testid="training-status"[\\s\\S]*each of the classes ${stillNeeded.replace(/[()]/g, '\\$&')} before live subjects`));
   });
 
   it("a new volunteer's first gold serves cover every class", async () => {
@@ -126,7 +133,7 @@ describe('crowd training: cited clues, stratified gold, earned promotion', funct
     const missed = answers[4].truth!;
     const status = answers[4].res.training!;
     assert.deepEqual([status.promoted, status.correctInWindow, status.classesStillNeeded], [false, 4, [missed]]);
-    assert.match(status.sentence, new RegExp(`you still need a right answer in the class ${missed} before live subjects`));
+    assert.match(status.sentence, new RegExp(`you still need a right answer in the class ${SHOWN[missed].replace(/[()]/g, '\\$&')} before live subjects`));
     // Right answers from here: once the missing class comes (stratified: within the next five), promoted.
     let promoted: Status | undefined;
     for (let i = 0; i < 6 && !promoted?.promoted; i++) {

@@ -14,7 +14,7 @@ import { addComment, addTag, comments, flagAnomaly, flagCount, reviewFlag, revie
 import { hashIp, tokenSecret, verifyServe } from './token.js';
 import { crowdDisplayOf, type CrowdDisplay } from './display/store.js';
 import { viewableWorkflow } from './access.js';
-import { classButtonsOf, renderSubject, visibleFeatures } from './display/render.js';
+import { classButtonsOf, classDisplayName, renderSubject, visibleFeatures } from './display/render.js';
 import { canOrganize } from '../challenges/organizers.js';
 import { organizedChallengeIds } from '../organizers/access.js';
 import { baselineUnsure, setExpertSet } from './expert.js';
@@ -128,8 +128,8 @@ export function crowdRoutes(ctx: AppContext): Router {
     // A serve is stored once the browser shows it keeps the anonymous cookie, so one that keeps none adds no rows.
     const store = !!req.user || anonCookieOf(req) !== null;
     const voter = voterOf(req, res, true)!;
-    const served = await serveNext(ctx.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store, knownShare: cfg.CROWD_KNOWN_SHARE });
     const display = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
+    const served = await serveNext(ctx.db, wf, voter, await secret(), { reserveMinutes: cfg.CROWD_RESERVE_MINUTES, store, knownShare: cfg.CROWD_KNOWN_SHARE, displayName: classDisplayName(display) });
     const classes = classButtonsOf(display);
     if (wantsJson(req)) {
       if (!served) return res.json({ subject: null, done: true });
@@ -163,7 +163,7 @@ export function crowdRoutes(ctx: AppContext): Router {
     // A training answer teaches: the clues in this subject's own values (training/feedback.ts), and where the voter now stands.
     const display = await crowdDisplayOf(ctx.db.db, ctx.storage, wf);
     const feedback = result.feedback && trainingFeedback(display.config, featuresOf(subject), result.feedback.trueClass, result.answer, wf.clues);
-    const training = result.feedback ? await trainingStatus(ctx.db.db, wf, voter) : undefined;
+    const training = result.feedback ? await trainingStatus(ctx.db.db, wf, voter, { displayName: classDisplayName(display) }) : undefined;
     if (wantsJson(req)) return res.status(201).json({ vote: feedback ? { ...result, feedback: { ...result.feedback, ...feedback } } : result, ...(training && { training }) });
     if (!result.feedback) return res.redirect(303, `/crowd/${wf.slug}/classify?thanks=1`);
     res.render('crowd/feedback', { title: 'Training feedback', wf, result, feedback, training, subject: subjectView(display, wf, subject) });

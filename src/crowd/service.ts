@@ -69,6 +69,8 @@ export interface ServeOptions {
    * subjects in order reaches too few of them to measure itself.
    */
   knownShare?: number;
+  /** A class as the volunteer sees it named, in the training status's sentence (the class's own name by default). */
+  displayName?: (cls: string) => string;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function serveNext(handle: DbHandle, wf: Workflow, voter: Voter, se
   const db = handle.db;
   const { reserveMinutes, rand = Math.random, now = Date.now } = opts;
   const cutoff = new Date(now() - reserveMinutes * 60_000).toISOString();
-  const [standing, { view: status, answers: goldAnswered }] = await Promise.all([voterStanding(db, wf.id, voter, cutoff), trainingState(db, wf, voter, { now })]);
+  const [standing, { view: status, answers: goldAnswered }] = await Promise.all([voterStanding(db, wf.id, voter, cutoff), trainingState(db, wf, voter, { now, displayName: opts.displayName })]);
   const n = standing.answered;
   if (standing.openSubjectId !== null) {
     // A reload: the open serve again, with the time it was served (its token stays valid as issued).
