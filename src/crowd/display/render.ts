@@ -79,13 +79,13 @@ export function formatValue(raw: number | string | null | undefined, feature: Pi
   return feature.unit ? `${s} ${feature.unit}` : s;
 }
 
-/** Class buttons in the challenge's order, with the configuration's names, colours and keys. */
 /** A class as volunteers see it named: its display name where the challenge gives one ("Isolated neutron star" for Other). */
 export function classDisplayName(display: CrowdDisplay): (name: string) => string {
   const names = new Map(display.config.classes.map((k) => [k.name, k.display ?? k.name]));
   return (name) => names.get(name) ?? name;
 }
 
+/** Class buttons in the challenge's order, with the configuration's names, colours and keys. */
 export function classButtonsOf(display: CrowdDisplay): ClassButton[] {
   return display.config.classes.map((k) => ({ name: k.name, label: k.display ?? k.name, colour: k.colour ?? '#555555', ...(k.key ? { key: k.key } : {}) }));
 }
